@@ -1,0 +1,146 @@
+import { ValidationError } from './errors.ts';
+import type { Cart } from './cart.ts';
+import { productLabel, type Product } from './catalog.ts';
+import type { EventConfig } from './event.ts';
+import type { HybridClock } from './hlc.ts';
+import type { HolderId } from './holders.ts';
+import { newId } from './ids.ts';
+import type { LedgerEntry } from './ledger.ts';
+import { cartTotals, dropPhase, unitPrice } from './pricing.ts';
+import type { LedgerWriter } from './rights.ts';
+import { checkSaleTotals, type Payment, type Sale, type SaleLine } from './sale.ts';
+
+/**
+ * Turns a cart and its payments into sales and ledger entries, one sale per brand (each brand's document
+ * holds only its own units and money), all sharing one checkout id and receipt number. Pure: the caller
+ * appends the result to the brand documents in one storage transaction.
+ */
+export interface CheckoutInput {
+  cart: Cart;
+  payments: readonly Payment[];
+  cashierId: string;
+  /** Wall-clock time of the sale (ms); the tier in force is taken at this instant. */
+  now: number;
+  source?: string;
+  /** Manager approval to sell beyond rights; recorded on each entry that needed it. */
+  override?: { managerId: string; reason: string };
+}
+
+export interface CheckoutContext {
+  config: EventConfig;
+  deviceId: string;
+  tillId: string;
+  holder: HolderId;
+  receiptNumber: string;
+  clock: HybridClock;
+  product(brandId: string, sku: string): Product | undefined;
+  writer(brandId: string): LedgerWriter;
+}
+
+export interface CheckoutResult {
+  checkoutId: string;
+  sales: Sale[];
+  entries: Map<string, LedgerEntry[]>;
+}
+
+export function buildCheckout(input: CheckoutInput, ctx: CheckoutContext): CheckoutResult {
+  if (input.cart.lines.length === 0) throw new ValidationError('cart', 'is empty');
+  const phase = dropPhase(ctx.config.drop, input.now);
+  const tier = phase.phase === 'live' ? phase.tier : null;
+  const checkoutId = newId('c', ctx.clock);
+  const brandIds = [...new Set(input.cart.lines.map((l) => l.brandId))];
+  const parts = brandIds.map((brandId) => {
+    const items = input.cart.lines.filter((l) => l.brandId === brandId);
+    const priced = items.map((item) => {
+      const product = ctx.product(brandId, item.sku);
+      if (!product) throw new ValidationError('sku', `${item.sku} is not in ${brandId}'s catalog`);
+      return { item, product, price: unitPrice(product, { tier, taxMode: ctx.config.taxMode, rounding: ctx.config.rounding }) };
+    });
+    const totals = cartTotals(
+      priced.map((p) => ({ sku: p.item.sku, qty: p.item.qty, unitPrice: p.price.price, listPrice: p.price.list, taxRateBp: p.product.taxRateBp })),
+      ctx.config.taxMode,
+      ctx.config.rounding,
+    );
+    return { brandId, priced, totals };
+  });
+
+  const grandTotal = parts.reduce((a, p) => a + p.totals.total, 0);
+  const paid = input.payments.reduce((a, p) => a + p.amount, 0);
+  if (paid !== grandTotal) throw new ValidationError('payments', `add up to ${paid}, the total is ${grandTotal}`);
+  const paymentsByPart = splitPayments(input.payments, parts.map((p) => p.totals.total));
+
+  const sales: Sale[] = [];
+  const entries = new Map<string, LedgerEntry[]>();
+  parts.forEach((part, i) => {
+    const saleId = newId('s', ctx.clock);
+    const batch = ctx.writer(part.brandId).batch();
+    const lines: SaleLine[] = part.priced.map((p, j) => {
+      const t = part.totals.lines[j]!;
+      const entry = batch.sale(ctx.holder, p.item.sku, p.item.qty, saleId, input.override);
+      return {
+        sku: p.item.sku,
+        name: productLabel(p.product),
+        qty: p.item.qty,
+        listPrice: p.price.list,
+        unitPrice: p.price.price,
+        tierId: p.price.tierId,
+        taxRateBp: p.product.taxRateBp,
+        net: t.net,
+        tax: t.tax,
+        gross: t.gross,
+        entryId: entry.id,
+        ...(p.item.serial ? { serial: p.item.serial } : {}),
+      };
+    });
+    const sale: Sale = {
+      id: saleId,
+      receiptNumber: ctx.receiptNumber,
+      at: saleId.slice(2),
+      wallTime: input.now,
+      writer: ctx.deviceId,
+      eventId: ctx.config.id,
+      brandId: part.brandId,
+      tillId: ctx.tillId,
+      holder: ctx.holder,
+      checkoutId,
+      cashierId: input.cashierId,
+      lines,
+      payments: paymentsByPart[i]!,
+      discount: part.totals.discount,
+      net: part.totals.net,
+      tax: part.totals.tax,
+      total: part.totals.total,
+      ...(input.source ? { source: input.source } : {}),
+    };
+    checkSaleTotals(sale);
+    sales.push(sale);
+    entries.set(part.brandId, batch.entries);
+  });
+  return { checkoutId, sales, entries };
+}
+
+/**
+ * Spreads the checkout's payments over the brand parts so that each part's payments add up to its total:
+ * payments fill the parts in order. Cash tendered stays with the last piece of its payment, so the change
+ * due over the whole checkout is unchanged.
+ */
+export function splitPayments(payments: readonly Payment[], partTotals: readonly number[]): Payment[][] {
+  const out: Payment[][] = partTotals.map(() => []);
+  const left = [...partTotals];
+  let part = 0;
+  for (const p of payments) {
+    let remaining = p.amount;
+    while (remaining > 0) {
+      while (part < left.length && left[part] === 0) part++;
+      if (part >= left.length) throw new ValidationError('payments', 'exceed the total');
+      const take = Math.min(remaining, left[part]!);
+      left[part] = left[part]! - take;
+      remaining -= take;
+      const piece: Payment = { method: p.method, amount: take };
+      if (p.reference !== undefined) piece.reference = p.reference;
+      if (remaining === 0 && p.tendered !== undefined) piece.tendered = take + (p.tendered - p.amount);
+      out[part]!.push(piece);
+    }
+  }
+  return out;
+}
