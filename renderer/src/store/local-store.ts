@@ -1,0 +1,453 @@
+import * as Y from 'yjs';
+import type { Cart } from '../../../core/cart.ts';
+import type { Product } from '../../../core/catalog.ts';
+import { buildCheckout, type CheckoutInput } from '../../../core/checkout.ts';
+import { ownerOfFor, type Brand, type EventConfig, type Location, type Till } from '../../../core/event.ts';
+import type { HybridClock } from '../../../core/hlc.ts';
+import { tillHolder, type HolderId, type OwnerOf } from '../../../core/holders.ts';
+import { formatReceiptNumber } from '../../../core/ids.ts';
+import type { LedgerEntry } from '../../../core/ledger.ts';
+import { systemClock, webCryptoRandom, type Clock, type RandomSource } from '../../../core/platform.ts';
+import { LedgerWriter } from '../../../core/rights.ts';
+import type { Sale } from '../../../core/sale.ts';
+import { BrandDoc, brandDocName, parseDocName, SetupDoc, setupDocName } from '../../../core/schema.ts';
+import { StockView } from '../../../core/stock-view.ts';
+import { PosDatabase, type StockRow, type TotalsRow, type UpdateRow } from './db.ts';
+import { compactDoc, docNames, loadDoc, LOAD_ORIGIN } from './doc-persistence.ts';
+import { loadClock, loadIdentity, type DeviceIdentity } from './identity.ts';
+import { ViewWriter } from './view-writer.ts';
+
+/**
+ * The till's local store: the event's Yjs documents and their materialised views in IndexedDB. Every change
+ * — a sale, a remote update — is applied to the documents and written, with its Yjs update and the views it
+ * touches, in ONE IndexedDB transaction. Nothing is reported done before that transaction commits; if it
+ * fails, the in-memory documents are thrown away and reloaded from disk, so memory never runs ahead of what
+ * survives a crash.
+ */
+export interface LocalStoreOptions {
+  /** One database per till profile. */
+  dbName: string;
+  clock?: Clock;
+  random?: RandomSource;
+  /** Device id from the platform (Electron keeps it in the user-data folder); made here if absent. */
+  deviceId?: string;
+  /** For Node tests: fake-indexeddb's factory and key range. */
+  indexedDB?: IDBFactory;
+  IDBKeyRange?: typeof IDBKeyRange;
+}
+
+/** What this till is within its event: given at pairing, or chosen when it runs stand-alone. */
+export interface TillProfile {
+  eventId: string;
+  tillId: string;
+  receiptPrefix: string;
+  /** Sync server and token, once paired. */
+  serverUrl?: string;
+  token?: string;
+}
+
+export const LOCAL_ORIGIN = 'local';
+export const REMOTE_ORIGIN = 'remote';
+
+interface BrandState {
+  brand: BrandDoc;
+  view: StockView;
+  writer: LedgerWriter;
+}
+
+export class LocalStore {
+  private brands = new Map<string, BrandState>();
+  private setup: SetupDoc | undefined;
+  private products = new Map<string, Product>();
+  private barcodes = new Map<string, string>();
+  private views: ViewWriter;
+  private queue: Promise<unknown> = Promise.resolve();
+  private receiptSeq = 0;
+  private listeners = new Set<() => void>();
+  private owners: OwnerOf | undefined;
+
+  private constructor(
+    readonly db: PosDatabase,
+    readonly identity: DeviceIdentity,
+    readonly clock: HybridClock,
+    private readonly wall: Clock,
+    public profile: TillProfile | undefined,
+  ) {
+    this.views = new ViewWriter(db);
+  }
+
+  static async open(opts: LocalStoreOptions): Promise<LocalStore> {
+    const dexieOpts = opts.indexedDB ? { indexedDB: opts.indexedDB, IDBKeyRange: opts.IDBKeyRange! } : undefined;
+    const db = new PosDatabase(opts.dbName, dexieOpts);
+    await db.open();
+    const wall = opts.clock ?? systemClock;
+    const identity = await loadIdentity(db, opts.random ?? webCryptoRandom, opts.deviceId);
+    const clock = await loadClock(db, identity.deviceId, wall);
+    const profile = (await db.meta.get('profile'))?.value as TillProfile | undefined;
+    const store = new LocalStore(db, identity, clock, wall, profile);
+    await store.loadAll();
+    return store;
+  }
+
+  /** Asks the browser not to evict this origin's storage under pressure (a till's sales live here). */
+  static async requestPersistence(): Promise<boolean> {
+    const storage = (globalThis as { navigator?: { storage?: StorageManager } }).navigator?.storage;
+    if (!storage?.persist) return false;
+    return (await storage.persisted()) || storage.persist();
+  }
+
+  // ---- reading --------------------------------------------------------------------------------------
+
+  get holder(): HolderId | undefined {
+    return this.profile ? tillHolder(this.profile.tillId) : undefined;
+  }
+
+  config(): EventConfig | undefined {
+    return this.setup?.config();
+  }
+
+  brandList(): Brand[] {
+    return this.setup?.brands().items ?? [];
+  }
+
+  tills(): Till[] {
+    return this.setup?.tills().items ?? [];
+  }
+
+  locations(): Location[] {
+    return this.setup?.locations().items ?? [];
+  }
+
+  product(brandId: string, sku: string): Product | undefined {
+    return this.products.get(key(brandId, sku));
+  }
+
+  allProducts(): Product[] {
+    return [...this.products.values()];
+  }
+
+  /** The product a scanner code names, or undefined: codes are unique per event. */
+  byBarcode(code: string): Product | undefined {
+    const k = this.barcodes.get(code.trim());
+    return k ? this.products.get(k) : undefined;
+  }
+
+  /** This till's rights for a product: what it may sell without asking. */
+  rights(brandId: string, sku: string): number {
+    const h = this.holder;
+    return h ? (this.brands.get(brandId)?.view.rights(h, sku) ?? 0) : 0;
+  }
+
+  /** Sellable units at this till's booth (all its tills). */
+  boothStock(brandId: string, sku: string): number {
+    const till = this.tills().find((t) => t.id === this.profile?.tillId);
+    const view = this.brands.get(brandId)?.view;
+    if (!till || !view) return 0;
+    return this.tills()
+      .filter((t) => t.locationId === till.locationId)
+      .reduce((a, t) => a + view.rights(tillHolder(t.id), sku), 0);
+  }
+
+  stockView(brandId: string): StockView | undefined {
+    return this.brands.get(brandId)?.view;
+  }
+
+  brandDoc(brandId: string): BrandDoc | undefined {
+    return this.brands.get(brandId)?.brand;
+  }
+
+  /** Every document this store holds, by name: what the sync provider syncs. */
+  docs(): Map<string, Y.Doc> {
+    const out = new Map<string, Y.Doc>();
+    if (this.setup && this.profile) out.set(setupDocName(this.profile.eventId), this.setup.doc);
+    for (const [brandId, s] of this.brands) if (this.profile) out.set(brandDocName(this.profile.eventId, brandId), s.brand.doc);
+    return out;
+  }
+
+  async salesByReceipt(receiptNumber: string): Promise<Sale[]> {
+    return this.db.sales.where('receiptNumber').equals(receiptNumber.trim().toUpperCase()).toArray();
+  }
+
+  async recentSales(limit = 20): Promise<Sale[]> {
+    return this.db.sales.orderBy('wallTime').reverse().limit(limit).toArray();
+  }
+
+  /** Updates made here that the server has not acknowledged yet. */
+  async outbox(): Promise<UpdateRow[]> {
+    return this.db.updates.where('synced').equals(0).toArray();
+  }
+
+  onChange(cb: () => void): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  // ---- writing --------------------------------------------------------------------------------------
+
+  /** Sets which till of which event this device is (pairing, or stand-alone set-up). */
+  async setProfile(profile: TillProfile): Promise<void> {
+    await this.serial(async () => {
+      await this.db.meta.put({ key: 'profile', value: profile });
+      this.profile = profile;
+      await this.loadAll();
+    });
+  }
+
+  /**
+   * Writes to the event's setup document (stand-alone set-up, demo data). A paired till receives its setup
+   * from the server instead.
+   */
+  async writeSetup(setup: Parameters<SetupDoc['write']>[0]): Promise<void> {
+    const eventId = this.requireProfile().eventId;
+    await this.mutate([setupDocName(eventId)], () => this.setupDoc().write(setup, LOCAL_ORIGIN));
+  }
+
+  async putProducts(brandId: string, products: readonly Product[]): Promise<void> {
+    await this.mutate([this.brandName(brandId)], () => this.brandState(brandId).brand.putProducts(products, LOCAL_ORIGIN));
+  }
+
+  /** Appends ledger entries this device wrote with `writer(brandId).batch()`. */
+  async appendEntries(brandId: string, entries: readonly LedgerEntry[]): Promise<void> {
+    await this.mutate([this.brandName(brandId)], () => this.brandState(brandId).brand.appendEntries(entries, LOCAL_ORIGIN));
+  }
+
+  writer(brandId: string): LedgerWriter {
+    return this.brandState(brandId).writer;
+  }
+
+  /**
+   * Sells a cart. Rights are checked, the sales and ledger entries built, and everything — the Yjs updates
+   * of every brand touched, the sales view, the stock view, the receipt counter and the clock — is written
+   * in one IndexedDB transaction. Resolves only after that transaction has committed.
+   */
+  async commitSale(input: Omit<CheckoutInput, 'now'> & { now?: number }): Promise<Sale[]> {
+    return this.serial(async () => {
+      const profile = this.requireProfile();
+      const config = this.config();
+      if (!config) throw new Error('this till has no event set up yet');
+      const seq = this.receiptSeq + 1;
+      const result = buildCheckout(
+        { ...input, now: input.now ?? this.wall.now() },
+        {
+          config,
+          deviceId: this.identity.deviceId,
+          tillId: profile.tillId,
+          holder: tillHolder(profile.tillId),
+          receiptNumber: formatReceiptNumber(profile.receiptPrefix, seq),
+          clock: this.clock,
+          product: (b, s) => this.product(b, s),
+          writer: (b) => this.writer(b),
+        },
+      );
+      const names = result.sales.map((s) => this.brandName(s.brandId));
+      await this.write(names, () => {
+        for (const sale of result.sales) {
+          this.brandState(sale.brandId).brand.appendSale(sale, result.entries.get(sale.brandId) ?? [], LOCAL_ORIGIN);
+        }
+      }, { receiptSeq: seq });
+      this.receiptSeq = seq;
+      return result.sales;
+    });
+  }
+
+  /** Applies an update received from the sync server or a peer, durably, with the views it changes. */
+  async applyRemote(docName: string, update: Uint8Array): Promise<void> {
+    await this.serial(() =>
+      this.write([docName], () => Y.applyUpdate(this.docFor(docName), update, REMOTE_ORIGIN), {}, REMOTE_ORIGIN),
+    );
+  }
+
+  /** Marks outbox rows as acknowledged by the server. */
+  async markSynced(seqs: readonly number[]): Promise<void> {
+    await this.db.updates.where('seq').anyOf(seqs as number[]).modify({ synced: 1 });
+  }
+
+  async compact(): Promise<void> {
+    await this.serial(async () => {
+      for (const [name, doc] of this.docs()) await compactDoc(this.db, name, doc);
+    });
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  // ---- internals ------------------------------------------------------------------------------------
+
+  private async mutate(names: string[], change: () => void): Promise<void> {
+    await this.serial(() => this.write(names, change, {}));
+  }
+
+  /**
+   * The one way anything changes: run `change` against the in-memory documents, capture the Yjs updates it
+   * produced and the views it touched, and persist all of it in one transaction. On failure, reload.
+   */
+  private async write(names: string[], change: () => void, meta: { receiptSeq?: number }, origin = LOCAL_ORIGIN): Promise<void> {
+    const docs = names.map((n) => [n, this.docFor(n)] as const);
+    const captured: UpdateRow[] = [];
+    const handlers = docs.map(([name, doc]) => {
+      const h = (update: Uint8Array, o: unknown) => {
+        if (o === LOAD_ORIGIN) return;
+        captured.push({ doc: name, update, synced: origin === REMOTE_ORIGIN ? 1 : 0, local: origin === REMOTE_ORIGIN ? 0 : 1 });
+      };
+      doc.on('update', h);
+      return () => doc.off('update', h);
+    });
+    this.views.begin();
+    try {
+      try {
+        change();
+      } finally {
+        handlers.forEach((off) => off());
+      }
+      if (captured.length === 0) {
+        this.views.discard();
+        return;
+      }
+      await this.db.transaction('rw', [this.db.updates, this.db.meta, this.db.products, this.db.stock, this.db.sales, this.db.exceptions, this.db.totals], async () => {
+        await this.db.updates.bulkAdd(captured);
+        await this.views.flush();
+        await this.db.meta.put({ key: 'hlc', value: this.clock.lastIssued });
+        if (meta.receiptSeq !== undefined) await this.db.meta.put({ key: 'receiptSeq', value: meta.receiptSeq });
+      });
+    } catch (err) {
+      // Memory may now hold what the disk does not: start again from the disk, then report.
+      await this.loadAll();
+      throw err;
+    }
+    for (const l of this.listeners) l();
+  }
+
+  /** Runs mutations one at a time, so compaction and commits never interleave with a half-done write. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async loadAll(): Promise<void> {
+    this.brands = new Map();
+    this.setup = undefined;
+    this.products = new Map();
+    this.barcodes = new Map();
+    this.views = new ViewWriter(this.db);
+    this.owners = undefined;
+    this.receiptSeq = ((await this.db.meta.get('receiptSeq'))?.value as number | undefined) ?? 0;
+    if (!this.profile) return;
+    const eventId = this.profile.eventId;
+    for (const name of await docNames(this.db)) {
+      const ref = parseDocName(name);
+      if (ref.eventId !== eventId) continue;
+      const doc = await loadDoc(this.db, name, this.identity.yClientId);
+      if (ref.kind === 'setup') this.attachSetup(doc);
+      else this.attachBrand(ref.brandId, doc, await this.savedViews(ref.brandId));
+    }
+    for (const p of await this.db.products.where('eventId').equals(eventId).toArray()) this.indexProduct(p);
+  }
+
+  private setupDoc(): SetupDoc {
+    if (!this.setup) this.attachSetup(new Y.Doc({ gc: true }));
+    return this.setup!;
+  }
+
+  private attachSetup(doc: Y.Doc): void {
+    doc.clientID = this.identity.yClientId;
+    this.setup = new SetupDoc(doc);
+    // Holder ownership comes from the setup's tills: recompute it when they change.
+    doc.getMap('tills').observe(() => {
+      this.owners = undefined;
+    });
+  }
+
+  /** The saved views of a brand, to restore instead of re-deriving them from the whole ledger. */
+  private async savedViews(brandId: string): Promise<SavedViews> {
+    const range = [[brandId, '', ''], [brandId, '\uffff', '\uffff']] as const;
+    return {
+      rows: await this.db.stock.where('[brandId+holder+sku]').between(range[0], range[1]).toArray(),
+      totals: await this.db.totals.where('brandId').equals(brandId).toArray(),
+      overrides: await this.db.exceptions.where('brandId').equals(brandId).toArray(),
+    };
+  }
+
+  private attachBrand(brandId: string, doc: Y.Doc, saved?: SavedViews): BrandState {
+    const brand = new BrandDoc(doc);
+    const view = new StockView();
+    if (saved) view.restore(saved.rows, saved.totals, saved.overrides);
+    const state: BrandState = { brand, view, writer: this.makeWriter(view) };
+    this.brands.set(brandId, state);
+    // Views follow the document: whatever adds an entry, a product or a sale — this till or a peer —
+    // also queues the matching view rows for the transaction that persists the change.
+    brand.onLedger((added) => {
+      for (const e of added) if (view.add(e)) this.views.touchEntry(brandId, e, view);
+    });
+    brand.map('products').observe((ev) => {
+      for (const [sku, change] of ev.changes.keys) {
+        const p = change.action === 'delete' ? undefined : brand.productBySku(sku);
+        this.views.touchProduct(this.requireProfile().eventId, brandId, sku, p);
+        if (p) this.indexProduct(p);
+        else this.unindexProduct(brandId, sku);
+      }
+    });
+    brand.map('sales').observe((ev) => {
+      for (const [id, change] of ev.changes.keys) {
+        const sale = change.action === 'add' ? brand.saleById(id) : undefined;
+        if (sale) this.views.touchSale(sale);
+      }
+    });
+    return state;
+  }
+
+  private makeWriter(view: StockView): LedgerWriter {
+    return new LedgerWriter(this.identity.deviceId, this.clock, view, (h) => this.ownerOf(h));
+  }
+
+  /** Who writes for a holder, from the setup document's tills (cached until they change). */
+  private ownerOf(holder: HolderId): string | undefined {
+    this.owners ??= ownerOfFor(this.tills());
+    return this.owners(holder);
+  }
+
+  private indexProduct(p: Product): void {
+    this.unindexProduct(p.brandId, p.sku);
+    const k = key(p.brandId, p.sku);
+    this.products.set(k, p);
+    for (const code of p.barcodes) this.barcodes.set(code, k);
+  }
+
+  private unindexProduct(brandId: string, sku: string): void {
+    const k = key(brandId, sku);
+    for (const code of this.products.get(k)?.barcodes ?? []) if (this.barcodes.get(code) === k) this.barcodes.delete(code);
+    this.products.delete(k);
+  }
+
+  private brandState(brandId: string): BrandState {
+    const existing = this.brands.get(brandId);
+    if (existing) return existing;
+    const doc = new Y.Doc();
+    doc.clientID = this.identity.yClientId;
+    return this.attachBrand(brandId, doc);
+  }
+
+  private docFor(name: string): Y.Doc {
+    const ref = parseDocName(name);
+    if (ref.eventId !== this.requireProfile().eventId) throw new Error(`${name} is not a document of this till's event`);
+    return ref.kind === 'setup' ? this.setupDoc().doc : this.brandState(ref.brandId).brand.doc;
+  }
+
+  private brandName(brandId: string): string {
+    return brandDocName(this.requireProfile().eventId, brandId);
+  }
+
+  private requireProfile(): TillProfile {
+    if (!this.profile) throw new Error('this till is not set up: pair it or start it stand-alone first');
+    return this.profile;
+  }
+}
+
+const key = (brandId: string, sku: string) => `${brandId}\u0000${sku}`;
+
+interface SavedViews {
+  rows: StockRow[];
+  totals: TotalsRow[];
+  overrides: LedgerEntry[];
+}

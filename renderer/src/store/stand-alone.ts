@@ -1,0 +1,25 @@
+import { DEMO_BRANDS, DEMO_EVENT_ID, DEMO_LOCATIONS, DEMO_OPENING_STOCK, DEMO_PRODUCTS, demoConfig } from '../../../core/demo-event.ts';
+import { tillHolder } from '../../../core/holders.ts';
+import type { LocalStore } from './local-store.ts';
+
+/**
+ * Sets this device up as a stand-alone till of the demo event: no server, the till owns its own stock
+ * (it receives the opening stock into its own rights). It can pair with a server later.
+ */
+export async function setUpStandAloneDemo(store: LocalStore, startsAt: number): Promise<void> {
+  if (store.profile) throw new Error('this till is already set up');
+  await store.setProfile({ eventId: DEMO_EVENT_ID, tillId: 'till-1', receiptPrefix: 'T1' });
+  await store.writeSetup({
+    config: demoConfig(startsAt),
+    brands: DEMO_BRANDS,
+    locations: DEMO_LOCATIONS,
+    tills: [{ id: 'till-1', name: 'Till 1', deviceId: store.identity.deviceId, locationId: 'booth-a', brandIds: DEMO_BRANDS.map((b) => b.id), receiptPrefix: 'T1' }],
+  });
+  for (const brand of DEMO_BRANDS) {
+    const products = DEMO_PRODUCTS.filter((p) => p.brandId === brand.id);
+    await store.putProducts(brand.id, products);
+    const batch = store.writer(brand.id).batch();
+    for (const p of products) batch.receive(tillHolder('till-1'), p.sku, DEMO_OPENING_STOCK[p.sku] ?? 0, 'opening stock');
+    await store.appendEntries(brand.id, batch.entries);
+  }
+}
