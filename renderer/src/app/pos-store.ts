@@ -1,0 +1,197 @@
+import { create } from 'zustand';
+import { addToCart, emptyCart, setQty, type Cart } from '../../../core/cart.ts';
+import { toTagged } from '../../../core/errors.ts';
+import { changeDue, type Payment, type Sale } from '../../../core/sale.ts';
+import { LocalStore } from '../store/local-store.ts';
+import { setUpStandAloneDemo } from '../store/stand-alone.ts';
+import { priceCart, type PricedCart } from './pricing-view.ts';
+
+/**
+ * The till's UI state (zustand). The LocalStore holds the data; this holds what is on screen: the cart,
+ * the payment being taken, the last completed sale, messages. Every action reports failure as a message
+ * the cashier can read; none is swallowed.
+ */
+export type Phase = 'loading' | 'setup' | 'sell' | 'error';
+
+export interface PaymentDraft {
+  method: 'cash' | 'card';
+  tendered: string;
+  reference: string;
+}
+
+export interface Completed {
+  receiptNumber: string;
+  total: number;
+  change: number;
+  sales: Sale[];
+}
+
+export interface PosState {
+  phase: Phase;
+  store: LocalStore | undefined;
+  /** Bumped whenever the store's data changes, so views re-read it. */
+  version: number;
+  cart: Cart;
+  query: string;
+  message: { kind: 'error' | 'info'; text: string } | undefined;
+  payment: PaymentDraft | undefined;
+  completed: Completed | undefined;
+  recent: Sale[];
+  outbox: number;
+  persisted: boolean;
+  now: number;
+}
+
+export const usePos = create<PosState>(() => ({
+  phase: 'loading',
+  store: undefined,
+  version: 0,
+  cart: emptyCart(),
+  query: '',
+  message: undefined,
+  payment: undefined,
+  completed: undefined,
+  recent: [],
+  outbox: 0,
+  persisted: false,
+  now: Date.now(),
+}));
+
+const set = usePos.setState;
+const get = usePos.getState;
+
+function fail(err: unknown): void {
+  set({ message: { kind: 'error', text: toTagged(err).message } });
+}
+
+/** Opens the till's database and shows set-up or the sell screen. */
+export async function startPos(dbName = 'popup-pos'): Promise<void> {
+  try {
+    const store = await LocalStore.open({ dbName });
+    const persisted = await LocalStore.requestPersistence().catch(() => false);
+    store.onChange(() => void refresh());
+    set({ store, persisted, phase: store.profile && store.config() ? 'sell' : 'setup' });
+    await refresh();
+    setInterval(() => set({ now: Date.now() }), 1000);
+  } catch (err) {
+    set({ phase: 'error', message: { kind: 'error', text: toTagged(err).message } });
+  }
+}
+
+async function refresh(): Promise<void> {
+  const store = get().store;
+  if (!store) return;
+  const [recent, outbox] = await Promise.all([store.recentSales(8), store.outbox()]);
+  set((s) => ({ recent, outbox: outbox.length, version: s.version + 1 }));
+}
+
+export async function startStandAlone(): Promise<void> {
+  const store = get().store;
+  if (!store) return;
+  try {
+    // The demo drop started a few minutes ago, so the first discount tier is live.
+    await setUpStandAloneDemo(store, Date.now() - 5 * 60_000);
+    set({ phase: 'sell', message: undefined });
+  } catch (err) {
+    fail(err);
+  }
+}
+
+export function setQuery(query: string): void {
+  set({ query });
+}
+
+export function addProduct(brandId: string, sku: string, serial?: string): void {
+  const { store, cart } = get();
+  if (!store?.holder) return;
+  const product = store.product(brandId, sku);
+  if (!product) return fail(new Error(`${sku} is not in the catalog`));
+  if (product.serialTracked && !serial) {
+    const typed = window.prompt(`Serial number of this ${product.name}`);
+    if (!typed) return;
+    serial = typed.trim();
+  }
+  try {
+    const next = addToCart(cart, product, 1, store.rights(brandId, sku), { holder: store.holder, ...(serial ? { serial } : {}) });
+    set({ cart: next, message: undefined, completed: undefined });
+  } catch (err) {
+    fail(err);
+  }
+}
+
+/** A scanner types a code and Enter: find the product by barcode (or exact SKU) and add it. */
+export function scan(code: string): void {
+  const store = get().store;
+  if (!store) return;
+  const trimmed = code.trim();
+  const product = store.byBarcode(trimmed) ?? store.allProducts().find((p) => p.sku.toLowerCase() === trimmed.toLowerCase());
+  if (!product) return fail(new Error(`Unknown code ${trimmed}: no product has this barcode`));
+  addProduct(product.brandId, product.sku);
+}
+
+export function changeQty(index: number, qty: number): void {
+  const { store, cart } = get();
+  const line = cart.lines[index];
+  if (!store?.holder || !line) return;
+  try {
+    set({ cart: setQty(cart, index, qty, store.rights(line.brandId, line.sku), { holder: store.holder }), message: undefined });
+  } catch (err) {
+    fail(err);
+  }
+}
+
+export function clearCart(): void {
+  set({ cart: emptyCart(), payment: undefined, message: undefined });
+}
+
+export function pricedCart(): PricedCart | undefined {
+  const { store, cart, now } = get();
+  const config = store?.config();
+  if (!store || !config || cart.lines.length === 0) return undefined;
+  return priceCart(cart, config, (b, s) => store.product(b, s), now);
+}
+
+export function openPayment(method: PaymentDraft['method'] = 'cash'): void {
+  if (get().cart.lines.length === 0) return;
+  set({ payment: { method, tendered: '', reference: '' }, message: undefined });
+}
+
+export function editPayment(patch: Partial<PaymentDraft>): void {
+  const p = get().payment;
+  if (p) set({ payment: { ...p, ...patch } });
+}
+
+export function cancelPayment(): void {
+  set({ payment: undefined });
+}
+
+/** Builds the payment from the draft; a tender below the total is refused with the amount missing. */
+export function paymentFor(total: number, draft: PaymentDraft, parse: (s: string) => number): Payment {
+  if (draft.method === 'card') return { method: 'card', amount: total, ...(draft.reference.trim() ? { reference: draft.reference.trim() } : {}) };
+  const tendered = draft.tendered.trim() === '' ? total : parse(draft.tendered);
+  if (tendered < total) throw new Error(`Amount tendered is ${total - tendered} short of the total`);
+  return { method: 'cash', amount: total, tendered };
+}
+
+export async function completeSale(parse: (s: string) => number): Promise<void> {
+  const { store, cart, payment } = get();
+  const priced = pricedCart();
+  if (!store || !payment || !priced) return;
+  try {
+    const pay = paymentFor(priced.total, payment, parse);
+    const sales = await store.commitSale({ cart, payments: [pay], cashierId: 'cashier' });
+    // Only now — the sale is durable in IndexedDB — does the screen say it is complete.
+    set({
+      cart: emptyCart(),
+      payment: undefined,
+      message: undefined,
+      completed: { receiptNumber: sales[0]!.receiptNumber, total: priced.total, change: changeDue(sales.flatMap((s) => s.payments)), sales },
+    });
+  } catch (err) {
+    fail(err);
+  }
+}
+
+export function newSale(): void {
+  set({ completed: undefined, cart: emptyCart(), payment: undefined, message: undefined, query: '' });
+}

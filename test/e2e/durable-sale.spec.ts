@@ -1,0 +1,46 @@
+import { expect, test } from './fixtures.ts';
+import { TillPage } from './till-page.ts';
+
+test('a confirmed sale survives a page reload and a browser restart on the same profile', async ({ server, launchTill }) => {
+  let ctx = await launchTill();
+  let till = new TillPage(ctx.pages()[0] ?? (await ctx.newPage()));
+  await till.open(server.url);
+  await till.startStandAlone();
+  await expect(till.tile('Drop Hoodie — M')).toContainText('12 here');
+
+  await till.tile('Drop Hoodie — M').click();
+  await expect(till.cart()).toContainText('Drop Hoodie — M');
+  await till.payCash('50');
+  await expect(till.cart()).toContainText('T1-00001');
+  await expect(till.cart()).toContainText('Change due €1.70');
+  await till.page.screenshot({ path: 'test-results/screens/sale-complete-1280.png' });
+
+  await till.page.reload();
+  await expect(till.recentSales()).toContainText('T1-00001');
+  await expect(till.tile('Drop Hoodie — M')).toContainText('11 here');
+
+  await ctx.close();
+  ctx = await launchTill();
+  till = new TillPage(ctx.pages()[0] ?? (await ctx.newPage()));
+  await till.open(server.url);
+  await expect(till.recentSales()).toContainText('T1-00001');
+  await expect(till.tile('Drop Hoodie — M')).toContainText('11 here');
+  await till.tile('Drop Hoodie — M').click();
+  await till.payCash('');
+  // Receipt numbers continue on the device after the restart; they never repeat.
+  await expect(till.cart()).toContainText('T1-00002');
+});
+
+test('a scanner code anywhere on the screen adds the product, and an unknown code says so', async ({ server, launchTill }) => {
+  const ctx = await launchTill();
+  const till = new TillPage(ctx.pages()[0] ?? (await ctx.newPage()));
+  await till.open(server.url);
+  await till.startStandAlone();
+  await till.scan('4006381333955');
+  await expect(till.cart()).toContainText('Logo Tee — Black');
+  await till.scan('999000111');
+  await expect(till.page.getByRole('alert')).toContainText('Unknown code 999000111');
+  await till.page.screenshot({ path: 'test-results/screens/sell-unknown-code-1280.png' });
+  await till.page.setViewportSize({ width: 1024, height: 768 });
+  await till.page.screenshot({ path: 'test-results/screens/sell-1024.png' });
+});

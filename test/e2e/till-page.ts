@@ -1,0 +1,42 @@
+import { expect, type Page } from '@playwright/test';
+
+/** Page model of the till: what a cashier does, by accessible name. */
+export class TillPage {
+  constructor(readonly page: Page) {}
+
+  async open(url: string) {
+    await this.page.goto(url);
+  }
+
+  async startStandAlone() {
+    await this.page.getByRole('button', { name: 'Start stand-alone with the demo event' }).click();
+    await expect(this.page.getByRole('search')).toBeVisible();
+  }
+
+  tile(name: string) {
+    return this.page.getByRole('button', { name: new RegExp(`^${name}`) });
+  }
+
+  cart() {
+    return this.page.getByRole('region', { name: 'Cart' });
+  }
+
+  async payCash(tendered: string) {
+    await this.page.getByRole('button', { name: 'Pay' }).click();
+    await this.page.getByRole('button', { name: 'Cash' }).click();
+    await this.page.getByLabel('Amount tendered').fill(tendered);
+    await this.page.getByRole('button', { name: 'Complete sale' }).click();
+    await expect(this.cart().getByText('Sale complete')).toBeVisible();
+  }
+
+  /** A USB scanner: digits typed within milliseconds, then Enter, with focus anywhere but a text field. */
+  async scan(code: string) {
+    await this.page.locator('body').click({ position: { x: 5, y: 300 } });
+    await this.page.keyboard.type(code, { delay: 5 });
+    await this.page.keyboard.press('Enter');
+  }
+
+  recentSales() {
+    return this.page.getByRole('region', { name: 'Recent sales' });
+  }
+}
