@@ -1,12 +1,12 @@
 import { ValidationError } from './errors.ts';
-import type { Cart } from './cart.ts';
+import type { Cart, CartItem } from './cart.ts';
 import { productLabel, type Product } from './catalog.ts';
 import type { EventConfig } from './event.ts';
 import type { HybridClock } from './hlc.ts';
 import type { HolderId } from './holders.ts';
 import { newId } from './ids.ts';
 import type { LedgerEntry } from './ledger.ts';
-import { cartTotals, dropPhase, unitPrice } from './pricing.ts';
+import { cartTotals, dropPhase, unitPrice, type CartTotals, type UnitPrice } from './pricing.ts';
 import type { LedgerWriter } from './rights.ts';
 import { checkSaleTotals, type Payment, type Sale, type SaleLine } from './sale.ts';
 
@@ -45,24 +45,17 @@ export interface CheckoutResult {
 
 export function buildCheckout(input: CheckoutInput, ctx: CheckoutContext): CheckoutResult {
   if (input.cart.lines.length === 0) throw new ValidationError('cart', 'is empty');
-  const phase = dropPhase(ctx.config.drop, input.now);
-  const tier = phase.phase === 'live' ? phase.tier : null;
   const checkoutId = newId('c', ctx.clock);
   const brandIds = [...new Set(input.cart.lines.map((l) => l.brandId))];
-  const parts = brandIds.map((brandId) => {
-    const items = input.cart.lines.filter((l) => l.brandId === brandId);
-    const priced = items.map((item) => {
-      const product = ctx.product(brandId, item.sku);
-      if (!product) throw new ValidationError('sku', `${item.sku} is not in ${brandId}'s catalog`);
-      return { item, product, price: unitPrice(product, { tier, taxMode: ctx.config.taxMode, rounding: ctx.config.rounding }) };
-    });
-    const totals = cartTotals(
-      priced.map((p) => ({ sku: p.item.sku, qty: p.item.qty, unitPrice: p.price.price, listPrice: p.price.list, taxRateBp: p.product.taxRateBp })),
-      ctx.config.taxMode,
-      ctx.config.rounding,
-    );
-    return { brandId, priced, totals };
-  });
+  const parts = brandIds.map((brandId) => ({
+    brandId,
+    ...priceItems(
+      input.cart.lines.filter((l) => l.brandId === brandId),
+      ctx.config,
+      ctx.product,
+      input.now,
+    ),
+  }));
 
   const grandTotal = parts.reduce((a, p) => a + p.totals.total, 0);
   const paid = input.payments.reduce((a, p) => a + p.amount, 0);
@@ -74,7 +67,7 @@ export function buildCheckout(input: CheckoutInput, ctx: CheckoutContext): Check
   parts.forEach((part, i) => {
     const saleId = newId('s', ctx.clock);
     const batch = ctx.writer(part.brandId).batch();
-    const lines: SaleLine[] = part.priced.map((p, j) => {
+    const lines: SaleLine[] = part.rows.map((p, j) => {
       const t = part.totals.lines[j]!;
       const entry = batch.sale(ctx.holder, p.item.sku, p.item.qty, saleId, input.override);
       return {
@@ -117,6 +110,28 @@ export function buildCheckout(input: CheckoutInput, ctx: CheckoutContext): Check
     entries.set(part.brandId, batch.entries);
   });
   return { checkoutId, sales, entries };
+}
+
+/** A cart's items priced at the tier in force at `now`, with per-line tax and totals. */
+export function priceItems(
+  items: readonly CartItem[],
+  config: EventConfig,
+  product: (brandId: string, sku: string) => Product | undefined,
+  now: number,
+): { rows: { item: CartItem; product: Product; price: UnitPrice }[]; totals: CartTotals } {
+  const phase = dropPhase(config.drop, now);
+  const tier = phase.phase === 'live' ? phase.tier : null;
+  const rows = items.map((item) => {
+    const p = product(item.brandId, item.sku);
+    if (!p) throw new ValidationError('sku', `${item.sku} is not in ${item.brandId}'s catalog`);
+    return { item, product: p, price: unitPrice(p, { tier, taxMode: config.taxMode, rounding: config.rounding }) };
+  });
+  const totals = cartTotals(
+    rows.map((r) => ({ sku: r.item.sku, qty: r.item.qty, unitPrice: r.price.price, listPrice: r.price.list, taxRateBp: r.product.taxRateBp })),
+    config.taxMode,
+    config.rounding,
+  );
+  return { rows, totals };
 }
 
 /**
