@@ -1,5 +1,4 @@
 import * as Y from 'yjs';
-import type { Cart } from '../../../core/cart.ts';
 import type { Product } from '../../../core/catalog.ts';
 import { buildCheckout, type CheckoutInput } from '../../../core/checkout.ts';
 import { ownerOfFor, type Brand, type EventConfig, type Location, type Till } from '../../../core/event.ts';
