@@ -44,3 +44,23 @@ test('a scanner code anywhere on the screen adds the product, and an unknown cod
   await till.page.setViewportSize({ width: 1024, height: 768 });
   await till.page.screenshot({ path: 'test-results/screens/sell-1024.png' });
 });
+
+test('a serial-tracked phone asks for its serial before it joins the cart, and the serial is on the sale', async ({ server, launchTill }) => {
+  const ctx = await launchTill();
+  const till = new TillPage(ctx.pages()[0] ?? (await ctx.newPage()));
+  await till.open(server.url);
+  await till.startStandAlone();
+  await till.tile('Refurbished Phone 12').click();
+  const serial = till.page.getByLabel('Serial number of the Refurbished Phone 12 — 128 GB');
+  await expect(serial).toBeFocused();
+  await till.page.keyboard.type('IMEI-3519');
+  await till.page.keyboard.press('Enter');
+  await expect(till.cart()).toContainText('IMEI-3519');
+  await till.page.screenshot({ path: 'test-results/screens/serial-1280.png' });
+  await till.page.getByRole('button', { name: 'Pay' }).click();
+  await till.page.getByRole('button', { name: 'Card' }).click();
+  await till.page.getByLabel('Card approval code').fill('AUTH77');
+  await till.page.getByRole('button', { name: 'Complete sale' }).click();
+  await expect(till.cart()).toContainText('Sale complete');
+  await expect(till.tile('Refurbished Phone 12')).toContainText('3 here');
+});

@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import { addToCart, emptyCart, setQty, type Cart } from '../../../core/cart.ts';
+import { productLabel } from '../../../core/catalog.ts';
 import { toTagged } from '../../../core/errors.ts';
 import { changeDue, type Payment, type Sale } from '../../../core/sale.ts';
 import { LocalStore } from '../store/local-store.ts';
@@ -37,6 +38,8 @@ export interface PosState {
   payment: PaymentDraft | undefined;
   completed: Completed | undefined;
   recent: Sale[];
+  /** A serial-tracked product waiting for its unit's serial number. */
+  serialFor: { brandId: string; sku: string; label: string } | undefined;
   outbox: number;
   persisted: boolean;
   now: number;
@@ -52,6 +55,7 @@ export const usePos = create<PosState>(() => ({
   payment: undefined,
   completed: undefined,
   recent: [],
+  serialFor: undefined,
   outbox: 0,
   persisted: false,
   now: Date.now(),
@@ -107,13 +111,13 @@ export function addProduct(brandId: string, sku: string, serial?: string): void 
   const product = store.product(brandId, sku);
   if (!product) return fail(new Error(`${sku} is not in the catalog`));
   if (product.serialTracked && !serial) {
-    const typed = window.prompt(`Serial number of this ${product.name}`);
-    if (!typed) return;
-    serial = typed.trim();
+    // Ask in the cart panel (window.prompt does not exist in Electron and blocks the scanner).
+    set({ serialFor: { brandId, sku, label: productLabel(product) }, message: undefined, completed: undefined });
+    return;
   }
   try {
     const next = addToCart(cart, product, 1, store.rights(brandId, sku), { holder: store.holder, ...(serial ? { serial } : {}) });
-    set({ cart: next, message: undefined, completed: undefined });
+    set({ cart: next, message: undefined, completed: undefined, serialFor: undefined });
   } catch (err) {
     fail(err);
   }
@@ -127,6 +131,17 @@ export function scan(code: string): void {
   const product = store.byBarcode(trimmed) ?? store.allProducts().find((p) => p.sku.toLowerCase() === trimmed.toLowerCase());
   if (!product) return fail(new Error(`Unknown code ${trimmed}: no product has this barcode`));
   addProduct(product.brandId, product.sku);
+}
+
+export function submitSerial(serial: string): void {
+  const pending = get().serialFor;
+  if (!pending) return;
+  if (!serial.trim()) return fail(new Error(`Scan or type the serial number of the ${pending.label}`));
+  addProduct(pending.brandId, pending.sku, serial.trim());
+}
+
+export function cancelSerial(): void {
+  set({ serialFor: undefined });
 }
 
 export function changeQty(index: number, qty: number): void {

@@ -1,4 +1,5 @@
 import { parseMoney } from '../../../core/money.ts';
+import { SerialPrompt } from './SerialPrompt.tsx';
 import { cancelPayment, changeQty, clearCart, completeSale, editPayment, newSale, openPayment, pricedCart, usePos } from '../app/pos-store.ts';
 
 /** The cart, the payment being taken and the completed sale, in the same column so the eye stays put. */
@@ -31,6 +32,7 @@ export function CartPanel({ money }: { money: (n: number) => string }) {
   return (
     <section aria-label="Cart" className="cart">
       <h2>Cart</h2>
+      <SerialPrompt />
       {!priced ? (
         <p className="muted">Scan or tap a product.</p>
       ) : (
