@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { HybridClock } from './hlc.ts';
 import { SERVER_WRITER } from './holders.ts';
 import { LedgerRuleError, parseEntry } from './ledger.ts';
-import { checkEntry, InsufficientRightsError, LedgerWriter, NotOwnerError } from './rights.ts';
+import { checkEntries, checkEntry, InsufficientRightsError, LedgerWriter, NotOwnerError } from './rights.ts';
 import { conservationHolds, StockView } from './stock-view.ts';
 import { ValidationError } from './errors.ts';
 
@@ -12,6 +12,13 @@ const owners = new Map([
   ['till:t1', TILL],
 ]);
 const ownerOf = (h: string) => owners.get(h);
+
+/** A sale entry as another replica would write it (allowed beyond rights there through an override). */
+function entryAt(w: LedgerWriter, saleId: string) {
+  const e = w.batch().sale('till:t1', 'TEE', 1, saleId, { managerId: 'm', reason: 'r' });
+  const { override: _ignored, ...plain } = e;
+  return plain;
+}
 
 function setup() {
   const view = new StockView();
@@ -56,6 +63,22 @@ describe('stock rights', () => {
     sale.sale('till:t1', 'TEE', 2, 's1');
     expect(() => sale.sale('till:t1', 'TEE', 2, 's1')).toThrow(InsufficientRightsError);
     expect(sale.available('till:t1', 'TEE')).toBe(1);
+  });
+
+  it('judges a received batch as a whole: two sales each within the rights may together exceed them', () => {
+    const { view, server } = setup();
+    const b = server.batch();
+    b.receive('reserve', 'TEE', 3);
+    b.transfer('reserve', 'till:t1', 'TEE', 3);
+    b.entries.forEach((e) => view.add(e));
+    // Written on another replica that did not know about this view: each alone would pass.
+    const elsewhere = new LedgerWriter(TILL, new HybridClock(TILL, { now: () => 2000 }), new StockView(), ownerOf);
+    const first = parseEntry({ ...entryAt(elsewhere, 's1'), qty: 2 });
+    const second = parseEntry({ ...entryAt(elsewhere, 's2'), qty: 2 });
+    expect(() => checkEntry(view, first, ownerOf)).not.toThrow();
+    expect(() => checkEntry(view, second, ownerOf)).not.toThrow();
+    expect(() => checkEntries(view, [first, second], ownerOf)).toThrow(InsufficientRightsError);
+    expect(view.rights('till:t1', 'TEE')).toBe(3);
   });
 
   it('refuses to take quarantined stock below zero even with an override', () => {

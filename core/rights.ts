@@ -63,16 +63,31 @@ export class LedgerWriter {
   }
 }
 
+/**
+ * Checks entries in order, each against the view plus the movements of the entries before it: how a batch
+ * of one writer (a cart, a received update) is judged as a whole. Throws at the first entry that breaks a
+ * rule; nothing is applied.
+ */
+export function checkEntries(view: BalanceReader, entries: Iterable<LedgerEntry>, ownerOf: OwnerOf): void {
+  const pending = new PendingBalances(view);
+  for (const e of entries) {
+    checkEntry(pending, e, ownerOf);
+    pending.apply(e);
+  }
+}
+
 export class LedgerBatch {
   readonly entries: LedgerEntry[] = [];
-  private readonly pending = new Map<string, number>();
+  private readonly pending: PendingBalances;
 
   constructor(
     private readonly deviceId: string,
     private readonly clock: HybridClock,
-    private readonly view: StockView,
+    view: BalanceReader,
     private readonly ownerOf: OwnerOf,
-  ) {}
+  ) {
+    this.pending = new PendingBalances(view);
+  }
 
   receive(to: HolderId, sku: string, qty: number, ref?: string): LedgerEntry {
     return this.push({ kind: 'receive', to, sku, qty, ...(ref ? { ref } : {}) });
@@ -108,7 +123,7 @@ export class LedgerBatch {
 
   /** Rights of a holder for a SKU, less what this batch has already spent. */
   available(holder: HolderId, sku: string): number {
-    return this.view.rights(holder, sku) + (this.pending.get(`${holder}\u0000sellable\u0000${sku}`) ?? 0);
+    return this.pending.balance(holder, sku).sellable;
   }
 
   private push(fields: Omit<LedgerEntry, 'id' | 'at' | 'writer'>): LedgerEntry {
@@ -116,29 +131,31 @@ export class LedgerBatch {
     const at = id.slice(2);
     const entry = parseEntry({ id, at, writer: this.deviceId, ...fields });
     // Check against the view plus this batch's own earlier movements.
-    const shadow = new PendingView(this.view, this.pending);
-    checkEntry(shadow, entry, this.ownerOf);
-    for (const m of movements(entry)) {
-      const key = `${m.holder}\u0000${m.bucket}\u0000${entry.sku}`;
-      this.pending.set(key, (this.pending.get(key) ?? 0) + m.delta);
-    }
+    checkEntry(this.pending, entry, this.ownerOf);
+    this.pending.apply(entry);
     this.entries.push(entry);
     return entry;
   }
 }
 
-/** The view as it will be once the batch's earlier entries land: only what checkEntry reads. */
-class PendingView implements BalanceReader {
-  constructor(
-    private readonly view: StockView,
-    private readonly pending: Map<string, number>,
-  ) {}
+/** A view as it will be once some entries land, without touching the view itself. */
+export class PendingBalances implements BalanceReader {
+  private readonly delta = new Map<string, number>();
+
+  constructor(private readonly view: BalanceReader) {}
+
+  apply(e: LedgerEntry): void {
+    for (const m of movements(e)) {
+      const key = `${m.holder}\u0000${m.bucket}\u0000${e.sku}`;
+      this.delta.set(key, (this.delta.get(key) ?? 0) + m.delta);
+    }
+  }
 
   balance(holder: HolderId, sku: string): Balance {
     const b = this.view.balance(holder, sku);
     return {
-      sellable: b.sellable + (this.pending.get(`${holder}\u0000sellable\u0000${sku}`) ?? 0),
-      quarantined: b.quarantined + (this.pending.get(`${holder}\u0000quarantined\u0000${sku}`) ?? 0),
+      sellable: b.sellable + (this.delta.get(`${holder}\u0000sellable\u0000${sku}`) ?? 0),
+      quarantined: b.quarantined + (this.delta.get(`${holder}\u0000quarantined\u0000${sku}`) ?? 0),
     };
   }
 }

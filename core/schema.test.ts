@@ -77,3 +77,19 @@ describe('Yjs document schema', () => {
     expect(seen).toHaveLength(3);
   });
 });
+
+describe('refund records', () => {
+  it('are appended with their ledger entries and must add up', () => {
+    const brand = new BrandDoc(new Y.Doc());
+    const refund = {
+      id: 'r_1-T1DEV0000001', at: '000mgj6k3cw0000-T1DEV0000001', wallTime: 1, writer: 'T1DEV0000001', eventId: 'ev', brandId: 'acme',
+      tillId: 't1', holder: 'till:t1', saleId: 's_1', receiptNumber: 'T1-00001', cashierId: 'ana',
+      lines: [{ sku: 'TEE', qty: 1, amount: 2000, tax: 333, disposition: 'quarantine' as const, reason: 'defective', entryId: 'e_1' }],
+      payments: [{ method: 'cash' as const, amount: 2000 }], total: 2000,
+    };
+    brand.appendRefund(refund, []);
+    expect(brand.refunds()).toEqual({ items: [refund], invalid: [] });
+    brand.doc.getMap('refunds').set('r_bad', JSON.stringify({ ...refund, id: 'r_bad', total: 1999 }));
+    expect(brand.refunds().invalid).toEqual([{ key: 'r_bad', error: expect.stringMatching(/total/) }]);
+  });
+});

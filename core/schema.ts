@@ -5,6 +5,7 @@ import { parseEntry, type LedgerEntry } from './ledger.ts';
 import { parseSale, type Sale } from './sale.ts';
 import { parseBrand, parseEventConfig, parseLocation, parseTill, type Brand, type EventConfig, type Location, type Till } from './event.ts';
 import { parseRightsRequest, type RightsRequest } from './rights-request.ts';
+import { parseRefund, type Refund } from './refund.ts';
 
 /**
  * The Yjs documents of an event (see docs/sync-protocol.md):
@@ -140,6 +141,17 @@ export class BrandDoc {
 
   sales(): Decoded<Sale> {
     return decodeMap(this.map('sales'), parseSale, (s) => s.id);
+  }
+
+  refunds(): Decoded<Refund> {
+    return decodeMap(this.map('refunds'), parseRefund, (r) => r.id);
+  }
+
+  appendRefund(refund: Refund, entries: readonly LedgerEntry[], origin: unknown = null): void {
+    this.doc.transact(() => {
+      this.append('refunds', [[refund.id, refund]], origin);
+      this.appendEntries(entries, origin);
+    }, origin);
   }
 
   requests(): Decoded<RightsRequest> {
