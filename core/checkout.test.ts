@@ -42,14 +42,14 @@ function till(stock: number) {
 }
 
 describe('cart', () => {
-  const tee = DEMO_PRODUCTS.find((p) => p.sku === 'NT-TEE-BLK')!;
+  const tee = DEMO_PRODUCTS.find((p) => p.sku === 'NT-TEE-BLK-M')!;
   const phone = DEMO_PRODUCTS.find((p) => p.sku === 'SL-PHONE-12')!;
 
   it('never holds more of a SKU than the till’s rights, unless a manager allowed it', () => {
     let cart = addToCart(emptyCart(), tee, 2, 3, { holder });
     expect(() => addToCart(cart, tee, 2, 3, { holder })).toThrow(InsufficientRightsError);
     cart = addToCart(cart, tee, 2, 3, { holder, allowBeyondRights: true });
-    expect(cart.lines).toEqual([{ brandId: 'north-thread', sku: 'NT-TEE-BLK', qty: 4 }]);
+    expect(cart.lines).toEqual([{ brandId: 'north-thread', sku: 'NT-TEE-BLK-M', qty: 4 }]);
     expect(() => setQty(addToCart(emptyCart(), tee, 1, 3, { holder }), 0, 4, 3, { holder })).toThrow(InsufficientRightsError);
   });
 
@@ -64,7 +64,7 @@ describe('cart', () => {
 describe('checkout', () => {
   it('prices at the tier in force, one sale per brand, entries taken from this till’s rights', () => {
     const { ctx } = till(5);
-    const cart = { lines: [{ brandId: 'north-thread', sku: 'NT-TEE-BLK', qty: 2 }, { brandId: 'second-life', sku: 'SL-CASE', qty: 1 }] };
+    const cart = { lines: [{ brandId: 'north-thread', sku: 'NT-TEE-BLK-M', qty: 2 }, { brandId: 'second-life', sku: 'SL-CASE-12', qty: 1 }] };
     // 16 minutes in: the −20 % tier. Tee 29.00 → 23.20; case 19.00 → 15.20.
     const r = buildCheckout({ cart, payments: [{ method: 'cash', amount: 6160, tendered: 7000 }], cashierId: 'ana', now: START + 16 * 60_000 }, ctx);
     expect(r.sales.map((s) => [s.brandId, s.total, s.receiptNumber])).toEqual([
@@ -72,7 +72,7 @@ describe('checkout', () => {
       ['second-life', 1520, 'T1-00007'],
     ]);
     expect(r.sales[0]!.lines[0]).toMatchObject({ unitPrice: 2320, tierId: 'first-hour', tax: 773, net: 3867 });
-    expect(r.entries.get('north-thread')!.map((e) => [e.kind, e.sku, e.qty, e.from, e.ref])).toEqual([['sale', 'NT-TEE-BLK', 2, holder, r.sales[0]!.id]]);
+    expect(r.entries.get('north-thread')!.map((e) => [e.kind, e.sku, e.qty, e.from, e.ref])).toEqual([['sale', 'NT-TEE-BLK-M', 2, holder, r.sales[0]!.id]]);
     expect(changeDue(r.sales.flatMap((s) => s.payments))).toBe(840);
   });
 

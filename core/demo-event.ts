@@ -2,8 +2,9 @@ import type { Product } from './catalog.ts';
 import type { Brand, EventConfig, Location } from './event.ts';
 
 /**
- * The demo event that `npm start` and the end-to-end tests run: a two-brand weekend flash mall with a hero
- * item, tiered discounts and a serial-tracked refurbished phone. Real data paths, made-up shop.
+ * The demo event that `npm start`, `npm run serve -- --demo` and the end-to-end tests run: a three-brand
+ * weekend flash mall with a hero item, tiered discounts and serial-tracked refurbished phones. Real data
+ * paths, made-up shop.
  */
 export const DEMO_EVENT_ID = 'demo-flash-mall';
 
@@ -32,36 +33,61 @@ export function demoConfig(startsAt: number): EventConfig {
 export const DEMO_BRANDS: Brand[] = [
   { id: 'north-thread', name: 'North Thread', commissionBp: 1500, boothFee: 15000 },
   { id: 'second-life', name: 'Second Life Phones', commissionBp: 1000, boothFee: 20000 },
+  { id: 'mellow-ceramics', name: 'Mellow Ceramics', commissionBp: 1200, boothFee: 10000 },
 ];
 
 export const DEMO_LOCATIONS: Location[] = [
   { id: 'booth-a', kind: 'booth', name: 'Booth A' },
+  { id: 'booth-b', kind: 'booth', name: 'Booth B' },
   { id: 'hub-central', kind: 'hub', name: 'Central micro-hub', address: '12 Rue de la Paix, Paris', lat: 48.8686, lon: 2.3314 },
   { id: 'reserve', kind: 'reserve', name: 'Central reserve' },
   { id: 'online', kind: 'online', name: 'Online drop' },
 ];
 
+/** EAN-13 with its check digit (GS1 General Specifications §7.9.1), so a real scanner test reads it. */
+export function ean13(first12: string): string {
+  const sum = [...first12].reduce((a, d, i) => a + Number(d) * (i % 2 === 0 ? 1 : 3), 0);
+  return `${first12}${(10 - (sum % 10)) % 10}`;
+}
+
 const base = { variant: '', marginFloorBp: 2500, taxRateBp: 2000, hero: false, lowStockThreshold: 3, safetyStock: 1, serialTracked: false };
+let code = 0;
+const next = (prefix: string) => ean13(`${prefix}${String(++code).padStart(12 - prefix.length, '0')}`);
+
+function product(p: Partial<Product> & Pick<Product, 'sku' | 'brandId' | 'name' | 'price' | 'cost'>, prefix: string): Product {
+  return { ...base, barcodes: [next(prefix)], ...p };
+}
+
+const sizes = (sku: string, name: string, colour: string, fields: Partial<Product> & Pick<Product, 'price' | 'cost'>, list = ['S', 'M', 'L']): Product[] =>
+  list.map((size) => product({ sku: `${sku}-${size}`, brandId: 'north-thread', name, variant: `${colour}${size}`, ...fields }, '400638'));
 
 export const DEMO_PRODUCTS: Product[] = [
-  { ...base, sku: 'NT-HOODIE-M', brandId: 'north-thread', name: 'Drop Hoodie', variant: 'M', barcodes: ['4006381333931'], price: 6900, cost: 2200, hero: true },
-  { ...base, sku: 'NT-HOODIE-L', brandId: 'north-thread', name: 'Drop Hoodie', variant: 'L', barcodes: ['4006381333948'], price: 6900, cost: 2200, hero: true },
-  { ...base, sku: 'NT-TEE-BLK', brandId: 'north-thread', name: 'Logo Tee', variant: 'Black', barcodes: ['4006381333955'], price: 2900, cost: 900 },
-  { ...base, sku: 'NT-CAP', brandId: 'north-thread', name: 'Five-panel Cap', barcodes: ['4006381333962'], price: 2500, cost: 1400, marginFloorBp: 3000 },
-  { ...base, sku: 'NT-TOTE', brandId: 'north-thread', name: 'Canvas Tote', barcodes: ['4006381333979'], price: 1500, cost: 500 },
-  { ...base, sku: 'SL-PHONE-12', brandId: 'second-life', name: 'Refurbished Phone 12', variant: '128 GB', barcodes: ['5901234123457'], price: 39900, cost: 30000, marginFloorBp: 1500, serialTracked: true, lowStockThreshold: 1, safetyStock: 0 },
-  { ...base, sku: 'SL-CASE', brandId: 'second-life', name: 'Recycled Case', barcodes: ['5901234123464'], price: 1900, cost: 400 },
-  { ...base, sku: 'SL-CABLE', brandId: 'second-life', name: 'Braided Cable', barcodes: ['5901234123471'], price: 1200, cost: 300 },
+  ...sizes('NT-HOODIE', 'Drop Hoodie', '', { price: 6900, cost: 2200, hero: true }, ['S', 'M', 'L', 'XL']),
+  ...sizes('NT-TEE-BLK', 'Logo Tee', 'Black ', { price: 2900, cost: 900 }),
+  ...sizes('NT-TEE-WHT', 'Logo Tee', 'White ', { price: 2900, cost: 900 }),
+  product({ sku: 'NT-CAP', brandId: 'north-thread', name: 'Five-panel Cap', price: 2500, cost: 1400, marginFloorBp: 3000 }, '400638'),
+  product({ sku: 'NT-TOTE', brandId: 'north-thread', name: 'Canvas Tote', price: 1500, cost: 500 }, '400638'),
+  product({ sku: 'NT-SOCKS', brandId: 'north-thread', name: 'Rib Socks', price: 1200, cost: 300 }, '400638'),
+  ...[
+    ['SL-PHONE-11', 'Refurbished Phone 11', '64 GB', 27900, 21000],
+    ['SL-PHONE-12', 'Refurbished Phone 12', '128 GB', 39900, 30000],
+    ['SL-PHONE-13', 'Refurbished Phone 13', '128 GB', 49900, 38000],
+  ].map(([sku, name, variant, price, cost]) =>
+    product({ sku: sku as string, brandId: 'second-life', name: name as string, variant: variant as string, price: price as number, cost: cost as number, marginFloorBp: 1500, serialTracked: true, lowStockThreshold: 1, safetyStock: 0 }, '590123'),
+  ),
+  ...['11', '12', '13'].map((m) => product({ sku: `SL-CASE-${m}`, brandId: 'second-life', name: 'Recycled Case', variant: `Phone ${m}`, price: 1900, cost: 400 }, '590123')),
+  product({ sku: 'SL-CABLE', brandId: 'second-life', name: 'Braided Cable', price: 1200, cost: 300 }, '590123'),
+  product({ sku: 'SL-CHARGER', brandId: 'second-life', name: 'Fast Charger', price: 2400, cost: 900 }, '590123'),
+  ...['Blue', 'Green', 'Sand'].map((c) => product({ sku: `MC-MUG-${c.toUpperCase()}`, brandId: 'mellow-ceramics', name: 'Stoneware Mug', variant: c, price: 2200, cost: 700 }, '376001')),
+  product({ sku: 'MC-BOWL-S', brandId: 'mellow-ceramics', name: 'Noodle Bowl', variant: 'Small', price: 2600, cost: 900 }, '376001'),
+  product({ sku: 'MC-BOWL-L', brandId: 'mellow-ceramics', name: 'Noodle Bowl', variant: 'Large', price: 3400, cost: 1200 }, '376001'),
+  product({ sku: 'MC-PLATE', brandId: 'mellow-ceramics', name: 'Side Plate', price: 1800, cost: 600 }, '376001'),
+  product({ sku: 'MC-VASE', brandId: 'mellow-ceramics', name: 'Bud Vase', price: 3900, cost: 1500, lowStockThreshold: 2 }, '376001'),
 ];
 
-/** Opening stock per SKU for a booth till in the demo. */
-export const DEMO_OPENING_STOCK: Record<string, number> = {
-  'NT-HOODIE-M': 12,
-  'NT-HOODIE-L': 10,
-  'NT-TEE-BLK': 30,
-  'NT-CAP': 15,
-  'NT-TOTE': 40,
-  'SL-PHONE-12': 4,
-  'SL-CASE': 25,
-  'SL-CABLE': 50,
-};
+/** Opening stock per SKU for one stand-alone till in the demo. */
+export function demoOpeningStock(p: Product): number {
+  if (p.serialTracked) return 4;
+  if (p.hero) return 12;
+  return p.price >= 3000 ? 8 : 20;
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { demoConfig } from './demo-event.ts';
+import { duplicateBarcodes, parseProduct } from './catalog.ts';
+import { DEMO_BRANDS, DEMO_PRODUCTS, demoConfig, ean13 } from './demo-event.ts';
 import { locationOfFor, ownerOfFor, parseEventConfig, parseLocation, parseTill } from './event.ts';
 import { SERVER_WRITER } from './holders.ts';
 
@@ -25,5 +26,15 @@ describe('event set-up', () => {
   it('refuses a till whose device id is not one, and coordinates off the globe', () => {
     expect(() => parseTill({ ...till, deviceId: 'ILLEGAL-ID' })).toThrow(/device id/);
     expect(() => parseLocation({ id: 'hub', kind: 'hub', name: 'Hub', lat: 123 })).toThrow(/lat/);
+  });
+});
+
+describe('demo event', () => {
+  it('has valid products with unique, check-digit-correct EAN-13 barcodes across three brands', () => {
+    expect(DEMO_PRODUCTS.length).toBeGreaterThanOrEqual(28);
+    for (const p of DEMO_PRODUCTS) expect(parseProduct(p)).toEqual(p);
+    expect(duplicateBarcodes(DEMO_PRODUCTS).size).toBe(0);
+    expect(ean13('400638133393')).toBe('4006381333931');
+    expect(new Set(DEMO_PRODUCTS.map((p) => p.brandId))).toEqual(new Set(DEMO_BRANDS.map((b) => b.id)));
   });
 });

@@ -1,35 +1,60 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startServer } from './http-server.ts';
+import { seedDemo } from './demo-seed.ts';
+import { startSyncServer } from './server.ts';
 
 /**
- * `npm run serve -- --port 8787 --host 127.0.0.1`: serves the till on this machine (or the venue's LAN with
- * --host 0.0.0.0). `npm start` builds the till first and runs this with --demo, which prints how to open the
- * demo till.
+ * `npm run serve -- [--port 8787] [--host 127.0.0.1] [--data ./data] [--demo]`
+ * Runs the sync server with its embedded store; --demo seeds the demo mall and prints pairing codes.
+ * `npm start` builds the till and runs this with --demo.
  */
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '8787' },
     host: { type: 'string', default: '127.0.0.1' },
+    data: { type: 'string', default: './data' },
     demo: { type: 'boolean', default: false },
+    'max-message-bytes': { type: 'string' },
   },
 });
 
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`--port must be a port number, got "${values.port}"`);
+  console.error(`--port must be a port number (0–65535), got "${values.port}"`);
   process.exit(2);
 }
-const appDir = fileURLToPath(new URL('../renderer/dist', import.meta.url));
-const running = await startServer({ host: values.host, port, appDir });
-console.log(`Popup POS is serving the till at ${running.url}/`);
-if (values.demo) console.log('Open it in a browser and choose "Start stand-alone with the demo event".');
+const maxMessageBytes = values['max-message-bytes'] === undefined ? undefined : Number(values['max-message-bytes']);
+if (maxMessageBytes !== undefined && (!Number.isInteger(maxMessageBytes) || maxMessageBytes < 1024)) {
+  console.error('--max-message-bytes must be a whole number of bytes, at least 1024');
+  process.exit(2);
+}
+
+const server = await startSyncServer({
+  host: values.host,
+  port,
+  dataDir: values.data,
+  appDir: fileURLToPath(new URL('../renderer/dist', import.meta.url)),
+  ...(maxMessageBytes ? { limits: { maxMessageBytes } } : {}),
+  log: (level, message, fields) => console[level === 'info' ? 'log' : level](`[${level}] ${message}`, fields ? JSON.stringify(fields) : ''),
+});
+console.log(`Popup POS sync server on ${server.url}/ (data in ${values.data})`);
+if (server.adminTokenCreated) console.log(`Admin token (shown once, kept in ${values.data}/admin-token): ${server.adminToken}`);
+
+if (values.demo) {
+  const demo = await seedDemo(server, Date.now() - 5 * 60_000);
+  console.log(demo.created ? 'Demo mall created.' : 'Demo mall already present; fresh pairing codes:');
+  for (const t of demo.tills) console.log(`  ${t.name}: pairing code ${t.code}`);
+  console.log(`  Storefront token: ${demo.storefrontToken}`);
+  console.log(`  Organiser token:  ${demo.organiserToken}`);
+  console.log(`Open ${server.url}/ in a browser to run a till (or start it stand-alone).`);
+}
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    void running.close().then(() => process.exit(0));
+    console.log('Stopping: flushing to disk…');
+    void server.close().then(() => process.exit(0));
   });
 }

@@ -1,3 +1,4 @@
+import { DEMO_PRODUCTS } from '../../core/demo-event.ts';
 import { expect, test } from './fixtures.ts';
 import { TillPage } from './till-page.ts';
 
@@ -36,8 +37,8 @@ test('a scanner code anywhere on the screen adds the product, and an unknown cod
   const till = new TillPage(ctx.pages()[0] ?? (await ctx.newPage()));
   await till.open(server.url);
   await till.startStandAlone();
-  await till.scan('4006381333955');
-  await expect(till.cart()).toContainText('Logo Tee — Black');
+  await till.scan(DEMO_PRODUCTS.find((p) => p.sku === 'NT-TEE-BLK-M')!.barcodes[0]!);
+  await expect(till.cart()).toContainText('Logo Tee — Black M');
   await till.scan('999000111');
   await expect(till.page.getByRole('alert')).toContainText('Unknown code 999000111');
   await till.page.screenshot({ path: 'test-results/screens/sell-unknown-code-1280.png' });

@@ -3,30 +3,35 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, type RunningServer } from '../../sync-server/http-server.ts';
+import { startSyncServer, type SyncServer } from '../../sync-server/server.ts';
 import { CHROMIUM_ARGS } from '../../playwright.config.ts';
 
 /**
- * Each test gets its own server (127.0.0.1, port 0, serving the built till) and its own browser profile
- * folder, so it can close the browser and start it again on the same profile, as a till restarts.
+ * Each test gets its own folder, its own sync server (127.0.0.1, port 0, its own data, serving the built
+ * till) and browser profiles it can close and start again, as a till restarts.
  */
-export const test = base.extend<{ server: RunningServer; profileDir: string; launchTill: () => Promise<BrowserContext> }>({
+export const test = base.extend<{ workDir: string; server: SyncServer; launchTill: (profile?: string) => Promise<BrowserContext> }>({
   // eslint-disable-next-line no-empty-pattern
-  server: async ({}, use) => {
-    const server = await startServer({ host: '127.0.0.1', port: 0, appDir: fileURLToPath(new URL('../../renderer/dist', import.meta.url)) });
-    await use(server);
-    await server.close();
-  },
-  // eslint-disable-next-line no-empty-pattern
-  profileDir: async ({}, use) => {
-    const dir = await mkdtemp(join(tmpdir(), 'popup-till-'));
+  workDir: async ({}, use) => {
+    const dir = await mkdtemp(join(tmpdir(), 'popup-e2e-'));
     await use(dir);
     await rm(dir, { recursive: true, force: true });
   },
-  launchTill: async ({ profileDir }, use) => {
+  server: async ({ workDir }, use) => {
+    const server = await startSyncServer({
+      host: '127.0.0.1',
+      port: 0,
+      dataDir: join(workDir, 'server-data'),
+      adminToken: 'e2e-admin-token-0123456789',
+      appDir: fileURLToPath(new URL('../../renderer/dist', import.meta.url)),
+    });
+    await use(server);
+    await server.close();
+  },
+  launchTill: async ({ workDir }, use) => {
     const open: BrowserContext[] = [];
-    await use(async () => {
-      const ctx = await chromium.launchPersistentContext(profileDir, {
+    await use(async (profile = 'till') => {
+      const ctx = await chromium.launchPersistentContext(join(workDir, `profile-${profile}`), {
         executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
         args: CHROMIUM_ARGS,
         viewport: { width: 1280, height: 800 },

@@ -1,7 +1,7 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { DEMO_EVENT_ID, DEMO_OPENING_STOCK } from '../../../core/demo-event.ts';
+import { DEMO_EVENT_ID, DEMO_PRODUCTS, demoOpeningStock } from '../../../core/demo-event.ts';
 import { InsufficientRightsError } from '../../../core/rights.ts';
 import { changeDue } from '../../../core/sale.ts';
 import { brandDocName } from '../../../core/schema.ts';
@@ -19,6 +19,8 @@ function world() {
 }
 
 const hoodie = { brandId: 'north-thread', sku: 'NT-HOODIE-M' };
+const hoodieProduct = DEMO_PRODUCTS.find((p) => p.sku === hoodie.sku)!;
+const OPENING = demoOpeningStock(hoodieProduct);
 
 describe('local store', () => {
   it('sells from IndexedDB and keeps the sale, the stock and the receipt counter across a restart', async () => {
@@ -32,14 +34,14 @@ describe('local store', () => {
 
     const again = await w.open();
     expect(again.profile?.tillId).toBe('till-1');
-    expect(again.rights(hoodie.brandId, hoodie.sku)).toBe(DEMO_OPENING_STOCK['NT-HOODIE-M']! - 2);
+    expect(again.rights(hoodie.brandId, hoodie.sku)).toBe(OPENING - 2);
     expect(await again.salesByReceipt('t1-00001')).toHaveLength(1);
-    expect(again.byBarcode('4006381333931')?.sku).toBe('NT-HOODIE-M');
+    expect(again.byBarcode(hoodieProduct.barcodes[0]!)?.sku).toBe('NT-HOODIE-M');
     const [next] = await again.commitSale({ cart: { lines: [{ ...hoodie, qty: 1 }] }, payments: [{ method: 'card', amount: 4830, reference: 'A1B2' }], cashierId: 'ana' });
     expect(next!.receiptNumber).toBe('T1-00002');
     // The restored view and one rebuilt from the document agree.
     const view = again.stockView(hoodie.brandId)!;
-    expect(view.rights('till:till-1', hoodie.sku)).toBe(DEMO_OPENING_STOCK['NT-HOODIE-M']! - 3);
+    expect(view.rights('till:till-1', hoodie.sku)).toBe(OPENING - 3);
     const ledger = again.brandDoc(hoodie.brandId)!.ledger();
     expect(ledger.invalid).toEqual([]);
     expect(ledger.items.filter((e) => e.kind === 'sale')).toHaveLength(2);
@@ -51,7 +53,7 @@ describe('local store', () => {
     const store = await w.open();
     await setUpStandAloneDemo(store, START);
     const sales = await store.commitSale({
-      cart: { lines: [{ ...hoodie, qty: 1 }, { brandId: 'second-life', sku: 'SL-CASE', qty: 1 }] },
+      cart: { lines: [{ ...hoodie, qty: 1 }, { brandId: 'second-life', sku: 'SL-CASE-12', qty: 1 }] },
       payments: [{ method: 'cash', amount: 6160, tendered: 7000 }],
       cashierId: 'ana',
     });
@@ -118,13 +120,13 @@ describe('local store', () => {
     const name = brandDocName(DEMO_EVENT_ID, hoodie.brandId);
     await b.applyRemote(name, Y.encodeStateAsUpdate(a.docs().get(name)!));
     const view = b.stockView(hoodie.brandId)!;
-    expect(view.rights('till:till-1', hoodie.sku)).toBe(DEMO_OPENING_STOCK['NT-HOODIE-M']! - 3);
+    expect(view.rights('till:till-1', hoodie.sku)).toBe(OPENING - 3);
     expect(conservationHolds(view, hoodie.sku)).toBe(true);
     expect(await b.outbox()).toHaveLength(0);
     expect((await a.outbox()).length).toBeGreaterThan(0);
     b.close();
     const b2 = await w.open('observer');
-    expect(b2.stockView(hoodie.brandId)!.rights('till:till-1', hoodie.sku)).toBe(DEMO_OPENING_STOCK['NT-HOODIE-M']! - 3);
+    expect(b2.stockView(hoodie.brandId)!.rights('till:till-1', hoodie.sku)).toBe(OPENING - 3);
     expect((await b2.recentSales()).map((s) => s.receiptNumber)).toEqual(['T1-00001']);
   });
 
@@ -140,7 +142,7 @@ describe('local store', () => {
     expect(await store.outbox()).toHaveLength(outbox.length - 3 + 1);
     store.close();
     const again = await w.open();
-    expect(again.rights(hoodie.brandId, hoodie.sku)).toBe(DEMO_OPENING_STOCK['NT-HOODIE-M']! - 1);
+    expect(again.rights(hoodie.brandId, hoodie.sku)).toBe(OPENING - 1);
     expect(again.brandDoc(hoodie.brandId)!.sales().items).toHaveLength(1);
   });
 });

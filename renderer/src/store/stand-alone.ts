@@ -1,4 +1,4 @@
-import { DEMO_BRANDS, DEMO_EVENT_ID, DEMO_LOCATIONS, DEMO_OPENING_STOCK, DEMO_PRODUCTS, demoConfig } from '../../../core/demo-event.ts';
+import { DEMO_BRANDS, DEMO_EVENT_ID, DEMO_LOCATIONS, DEMO_PRODUCTS, demoConfig, demoOpeningStock } from '../../../core/demo-event.ts';
 import { tillHolder } from '../../../core/holders.ts';
 import type { LocalStore } from './local-store.ts';
 
@@ -19,7 +19,7 @@ export async function setUpStandAloneDemo(store: LocalStore, startsAt: number): 
     const products = DEMO_PRODUCTS.filter((p) => p.brandId === brand.id);
     await store.putProducts(brand.id, products);
     const batch = store.writer(brand.id).batch();
-    for (const p of products) batch.receive(tillHolder('till-1'), p.sku, DEMO_OPENING_STOCK[p.sku] ?? 0, 'opening stock');
+    for (const p of products) batch.receive(tillHolder('till-1'), p.sku, demoOpeningStock(p), 'opening stock');
     await store.appendEntries(brand.id, batch.entries);
   }
 }

@@ -1,0 +1,29 @@
+/**
+ * WebSocket close codes the sync server uses, in the 4000–4999 range RFC 6455 §7.4.2 leaves to
+ * applications. A client can tell from the code whether to reconnect (4429, 1011, 1001) or to stop and
+ * ask the person (4401, 4403).
+ */
+export const CloseCode = {
+  /** The server is shutting down; reconnect later. */
+  GoingAway: 1001,
+  /** A message was too large (limit: `maxMessageBytes`). */
+  MessageTooBig: 1009,
+  /** The server failed (e.g. could not persist); reconnect and resend what is unacknowledged. */
+  InternalError: 1011,
+  /** No valid token: pair again. */
+  Unauthorized: 4401,
+  /** The token is valid but may not open this document. */
+  Forbidden: 4403,
+  /** The document name is not one the server knows how to hold. */
+  UnknownDocument: 4404,
+  /** A read-only connection sent a change. */
+  ReadOnly: 4405,
+  /** An update broke a rule (append-only, foreign writer, rights below zero): it was not applied. */
+  UpdateRejected: 4422,
+  /** Too many messages per second, or too many connections for this token. */
+  RateLimited: 4429,
+  /** A message that is not the y-websocket protocol. */
+  ProtocolError: 4400,
+} as const;
+
+export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];

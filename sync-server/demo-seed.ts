@@ -1,0 +1,51 @@
+import { DEMO_BRANDS, DEMO_EVENT_ID, DEMO_LOCATIONS, DEMO_PRODUCTS, demoConfig } from '../core/demo-event.ts';
+import type { Product } from '../core/catalog.ts';
+import { hubHolder, ONLINE, RESERVE, tillHolder } from '../core/holders.ts';
+import type { StockLine } from './event-service.ts';
+import type { SyncServer } from './server.ts';
+
+/**
+ * Seeds the demo mall on a server: three brands, their catalog, stock received into the reserve and split
+ * between a micro-hub, two booths and the online channel, and pairing codes for the two booth tills.
+ * Run again on the same data, it leaves the event as it is and only issues fresh pairing codes.
+ */
+export interface DemoTill {
+  name: string;
+  code: string;
+  tillId: string;
+}
+
+const BOOTHS = [
+  { name: 'Booth A till', locationId: 'booth-a', brandIds: ['north-thread', 'mellow-ceramics'] },
+  { name: 'Booth B till', locationId: 'booth-b', brandIds: ['second-life'] },
+];
+
+export async function seedDemo(server: SyncServer, startsAt: number): Promise<{ created: boolean; tills: DemoTill[]; storefrontToken: string; organiserToken: string }> {
+  const { events } = server;
+  const existing = await events.setup(DEMO_EVENT_ID);
+  const created = !existing.config;
+  const tills: DemoTill[] = [];
+  if (created) {
+    await events.createEvent({ config: demoConfig(startsAt), brands: DEMO_BRANDS, locations: DEMO_LOCATIONS });
+    await events.putProducts(DEMO_EVENT_ID, DEMO_PRODUCTS);
+    await events.receive(DEMO_EVENT_ID, RESERVE, stock((p) => (p.serialTracked ? 12 : 60)), 'demo delivery');
+    await events.transfer(DEMO_EVENT_ID, RESERVE, hubHolder('hub-central'), stock((p) => (p.serialTracked ? 2 : 10)));
+    await events.transfer(DEMO_EVENT_ID, RESERVE, ONLINE, stock((p) => (p.serialTracked ? 2 : 10)));
+  }
+  for (const booth of BOOTHS) {
+    const { code, tillId } = await events.createPairingCode(DEMO_EVENT_ID, booth);
+    if (created) {
+      // The booth's opening stock goes to the till that will pair with this code.
+      await events.transfer(DEMO_EVENT_ID, RESERVE, tillHolder(tillId), stock((p) => (p.serialTracked ? 4 : p.hero ? 12 : 15), booth.brandIds));
+    }
+    tills.push({ name: booth.name, code, tillId });
+  }
+  const storefrontToken = await server.auth.issue({ role: 'storefront', eventId: DEMO_EVENT_ID, label: 'demo storefront', createdAt: Date.now() });
+  const organiserToken = await server.auth.issue({ role: 'organiser', eventId: DEMO_EVENT_ID, label: 'demo organiser', createdAt: Date.now() });
+  return { created, tills, storefrontToken, organiserToken };
+}
+
+/** One stock line per demo product (of the given brands), with the quantity `qty` says. */
+function stock(qty: (p: Product) => number, brandIds?: string[]): StockLine[] {
+  return DEMO_PRODUCTS.filter((p) => !brandIds || brandIds.includes(p.brandId)).map((p) => ({ brandId: p.brandId, sku: p.sku, qty: qty(p) }));
+}

@@ -1,0 +1,380 @@
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as Y from 'yjs';
+import { ownerOfFor } from '../core/event.ts';
+import type { OwnerOf } from '../core/holders.ts';
+import { BrandDoc, parseDocName, SetupDoc, setupDocName, type DocRef } from '../core/schema.ts';
+import { StockView } from '../core/stock-view.ts';
+import type { Claims } from './auth.ts';
+import { CloseCode } from './close-codes.ts';
+import type { Metrics } from './metrics.ts';
+import { docAccess, type Access } from './permissions.ts';
+import { ackMessage, awarenessMessage, decodeMessage, permissionDenied, syncStep1, syncStep2, syncUpdate } from './protocol.ts';
+import type { ServerStorage } from './storage/server-storage.ts';
+import { guardUpdate } from './update-guard.ts';
+
+/**
+ * The sync server's core: documents, who is connected to each, validation, persistence and relaying. It
+ * knows nothing of sockets: a transport hands it a `Peer` (send bytes, close with a code) and the messages
+ * that peer sent.
+ *
+ * Every accepted change — from a peer or from the server itself — is applied to the document, appended to
+ * storage, and only once that append is durable relayed to the other peers and acknowledged to the sender.
+ * Appends are group-committed, so waiting for durability costs one fsync per batch, not per update.
+ */
+export interface Peer {
+  readonly id: number;
+  readonly claims: Claims;
+  /** The client asked for durable acknowledgements (`?ack=1`). */
+  readonly wantsAck: boolean;
+  send(message: Uint8Array): void;
+  close(code: number, reason: string): void;
+}
+
+export interface HubOptions {
+  storage: ServerStorage;
+  metrics: Metrics;
+  log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  /** Unload a document this long after its last peer left (default 30 s). */
+  idleUnloadMs?: number;
+  /** Fold a document's updates into a snapshot after this many (default 500). */
+  compactEvery?: number;
+  now?: () => number;
+}
+
+export const SERVER_ORIGIN = Symbol('server');
+
+interface Member {
+  access: Access;
+  awarenessClients: Set<number>;
+}
+
+class LoadedDoc {
+  readonly peers = new Map<Peer, Member>();
+  readonly awareness: awarenessProtocol.Awareness;
+  /** Resolves when everything applied so far is durable. */
+  durable: Promise<void> = Promise.resolve();
+  view: StockView | undefined;
+  holds = 0;
+  idleTimer: ReturnType<typeof setTimeout> | undefined;
+  failed = false;
+
+  constructor(
+    readonly name: string,
+    readonly ref: DocRef,
+    readonly doc: Y.Doc,
+  ) {
+    this.awareness = new awarenessProtocol.Awareness(doc);
+    this.awareness.setLocalState(null);
+  }
+}
+
+export class DocHub {
+  private readonly docs = new Map<string, LoadedDoc>();
+  private readonly loading = new Map<string, Promise<LoadedDoc>>();
+  private readonly owners = new Map<string, OwnerOf>();
+  private readonly log: NonNullable<HubOptions['log']>;
+  private closed = false;
+
+  constructor(private readonly opts: HubOptions) {
+    this.log = opts.log ?? (() => undefined);
+  }
+
+  /** Connects a peer to a document, or closes it with the reason it may not. */
+  async join(peer: Peer, docName: string): Promise<boolean> {
+    let ref: DocRef;
+    try {
+      ref = parseDocName(docName);
+    } catch (err) {
+      peer.close(CloseCode.UnknownDocument, err instanceof Error ? err.message : 'unknown document');
+      return false;
+    }
+    const access = docAccess(peer.claims, ref);
+    if (access === 'none') {
+      peer.close(CloseCode.Forbidden, `this token may not open ${docName}`);
+      return false;
+    }
+    const loaded = await this.load(docName);
+    if (this.closed) return false;
+    clearTimeout(loaded.idleTimer);
+    loaded.peers.set(peer, { access, awarenessClients: new Set() });
+    // Standard server greeting: our state vector (the client answers with what we lack) …
+    peer.send(syncStep1(Y.encodeStateVector(loaded.doc)));
+    // … and the awareness states of the others.
+    if (loaded.awareness.getStates().size > 0) {
+      peer.send(awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(loaded.awareness, [...loaded.awareness.getStates().keys()])));
+    }
+    return true;
+  }
+
+  /** Handles one message from a peer on a document it joined. */
+  receive(peer: Peer, docName: string, data: Uint8Array): void {
+    const loaded = this.docs.get(docName);
+    const member = loaded?.peers.get(peer);
+    if (!loaded || !member) return;
+    let msg: ReturnType<typeof decodeMessage>;
+    try {
+      msg = decodeMessage(data);
+    } catch (err) {
+      peer.close(CloseCode.ProtocolError, err instanceof Error ? err.message : 'bad message');
+      return;
+    }
+    switch (msg.type) {
+      case 'sync-step1':
+        peer.send(syncStep2(Y.encodeStateAsUpdate(loaded.doc, msg.stateVector)));
+        return;
+      case 'update':
+        this.incomingUpdate(loaded, peer, member, msg.update);
+        return;
+      case 'awareness': {
+        // Remember which awareness clients this peer speaks for, to remove them when it leaves.
+        const before = new Set(loaded.awareness.getStates().keys());
+        awarenessProtocol.applyAwarenessUpdate(loaded.awareness, msg.update, peer);
+        for (const id of loaded.awareness.getStates().keys()) if (!before.has(id)) member.awarenessClients.add(id);
+        return;
+      }
+      case 'query-awareness':
+        peer.send(awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(loaded.awareness, [...loaded.awareness.getStates().keys()])));
+        return;
+      case 'auth':
+      case 'ack':
+        return;
+    }
+  }
+
+  leave(peer: Peer, docName: string): void {
+    const loaded = this.docs.get(docName);
+    const member = loaded?.peers.get(peer);
+    if (!loaded || !member) return;
+    loaded.peers.delete(peer);
+    awarenessProtocol.removeAwarenessStates(loaded.awareness, [...member.awarenessClients], null);
+    this.scheduleUnload(loaded);
+  }
+
+  /**
+   * A change the server makes itself (stock received, a rights grant, an online order): applied, persisted
+   * and relayed like any other. Resolves once it is durable.
+   */
+  async change<T>(docName: string, fn: (doc: Y.Doc, ctx: { view: StockView | undefined; ownerOf: OwnerOf }) => T): Promise<T> {
+    const loaded = await this.load(docName);
+    loaded.holds++;
+    try {
+      const result = loaded.doc.transact(() => fn(loaded.doc, { view: loaded.view, ownerOf: this.ownerOf(loaded.ref.eventId) }), SERVER_ORIGIN);
+      await loaded.durable;
+      if (loaded.failed) throw new Error(`could not persist ${docName}`);
+      return result;
+    } finally {
+      loaded.holds--;
+      this.scheduleUnload(loaded);
+    }
+  }
+
+  /** Reads a document (loading it if needed) without keeping it loaded. */
+  async read<T>(docName: string, fn: (doc: Y.Doc, view: StockView | undefined) => T): Promise<T> {
+    const loaded = await this.load(docName);
+    try {
+      return fn(loaded.doc, loaded.view);
+    } finally {
+      this.scheduleUnload(loaded);
+    }
+  }
+
+  /** Holder ownership for an event, from its setup document's tills. */
+  ownerOf(eventId: string): OwnerOf {
+    return this.owners.get(eventId) ?? ownerOfFor([]);
+  }
+
+  loadedCount(): number {
+    return this.docs.size;
+  }
+
+  /** Stops: waits for pending writes, compacts, and closes every peer with "going away". */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const loaded of this.docs.values()) {
+      for (const peer of loaded.peers.keys()) peer.close(CloseCode.GoingAway, 'server shutting down');
+      await this.unload(loaded);
+    }
+  }
+
+  // ---- internals ------------------------------------------------------------------------------------
+
+  private incomingUpdate(loaded: LoadedDoc, peer: Peer, member: Member, update: Uint8Array): void {
+    if (member.access !== 'write') {
+      if (isEmptyUpdate(update)) return;
+      this.reject(loaded, peer, 'this connection is read-only', CloseCode.ReadOnly);
+      return;
+    }
+    const result = guardUpdate(update, {
+      doc: loaded.doc,
+      ref: loaded.ref,
+      claims: peer.claims,
+      ...(loaded.view ? { view: loaded.view } : {}),
+      ownerOf: this.ownerOf(loaded.ref.eventId),
+    });
+    if (!result.ok) {
+      this.reject(loaded, peer, result.reason, CloseCode.UpdateRejected);
+      return;
+    }
+    this.opts.metrics.updatesIn++;
+    Y.applyUpdate(loaded.doc, update, peer);
+    // Acknowledge even an update that changed nothing (a resend after reconnect): the client learns we hold it.
+    if (peer.wantsAck) {
+      void loaded.durable.then(() => {
+        if (!loaded.failed) peer.send(ackMessage(Y.encodeStateVector(loaded.doc)));
+      });
+    }
+  }
+
+  private reject(loaded: LoadedDoc, peer: Peer, reason: string, code: number): void {
+    this.opts.metrics.updatesRejected++;
+    this.log('warn', 'update rejected', { doc: loaded.name, role: peer.claims.role, device: peer.claims.deviceId, reason });
+    void this.opts.storage
+      .putRecord('rejections', `${loaded.ref.eventId}!${String((this.opts.now ?? Date.now)()).padStart(15, '0')}!${peer.id}`, {
+        at: (this.opts.now ?? Date.now)(),
+        doc: loaded.name,
+        role: peer.claims.role,
+        tillId: peer.claims.tillId,
+        deviceId: peer.claims.deviceId,
+        reason,
+      })
+      .catch((err: unknown) => this.log('error', 'could not record a rejection', { err: String(err) }));
+    peer.send(permissionDenied(reason));
+    peer.close(code, reason.slice(0, 120));
+  }
+
+  private load(name: string): Promise<LoadedDoc> {
+    const existing = this.docs.get(name);
+    if (existing) return Promise.resolve(existing);
+    let pending = this.loading.get(name);
+    if (!pending) {
+      pending = this.loadFresh(name).finally(() => this.loading.delete(name));
+      this.loading.set(name, pending);
+    }
+    return pending;
+  }
+
+  private async loadFresh(name: string): Promise<LoadedDoc> {
+    const ref = parseDocName(name);
+    // A brand document's rights depend on the event's tills: keep the setup document loaded with it.
+    if (ref.kind === 'brand') (await this.load(setupDocName(ref.eventId))).holds++;
+    const stored = await this.opts.storage.loadDoc(name);
+    const doc = new Y.Doc();
+    if (stored.snapshot) Y.applyUpdateV2(doc, stored.snapshot);
+    if (stored.updates.length) Y.applyUpdate(doc, Y.mergeUpdates(stored.updates));
+    const loaded = new LoadedDoc(name, ref, doc);
+    if (ref.kind === 'brand') {
+      const brand = new BrandDoc(doc);
+      const view = new StockView();
+      const decoded = brand.ledger();
+      for (const e of decoded.items) view.add(e);
+      if (decoded.invalid.length) this.log('warn', 'stored ledger has invalid entries', { doc: name, invalid: decoded.invalid.length });
+      brand.onLedger((added) => added.forEach((e) => view.add(e)));
+      loaded.view = view;
+    } else {
+      const setup = new SetupDoc(doc);
+      const refresh = () => this.owners.set(ref.eventId, ownerOfFor(setup.tills().items));
+      refresh();
+      doc.getMap('tills').observe(refresh);
+    }
+    loaded.awareness.on('update', ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }) => {
+      const changed = [...added, ...updated, ...removed];
+      const msg = awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(loaded.awareness, changed));
+      for (const p of loaded.peers.keys()) p.send(msg);
+    });
+    doc.on('update', (update: Uint8Array, origin: unknown) => this.persistThenRelay(loaded, update, origin));
+    this.docs.set(name, loaded);
+    this.opts.metrics.docsLoaded = this.docs.size;
+    return loaded;
+  }
+
+  private persistThenRelay(loaded: LoadedDoc, update: Uint8Array, origin: unknown): void {
+    const started = performance.now();
+    const write = this.opts.storage.appendUpdate(loaded.name, update);
+    loaded.durable = loaded.durable.then(
+      () => write,
+      () => write,
+    );
+    write.then(
+      () => {
+        this.opts.metrics.observePersist(performance.now() - started);
+        const msg = syncUpdate(update);
+        for (const p of loaded.peers.keys()) {
+          if (p === origin) continue;
+          p.send(msg);
+          this.opts.metrics.updatesOut++;
+        }
+        const count = this.opts.storage.updateCount(loaded.name) ?? 0;
+        if (count >= (this.opts.compactEvery ?? 500)) void this.compact(loaded);
+      },
+      (err: unknown) => this.persistFailed(loaded, err),
+    );
+  }
+
+  /**
+   * Storage refused a write: memory now holds what the disk does not. Drop the document and disconnect its
+   * peers; they reconnect, the document is reloaded from disk, and they resend what was never acknowledged.
+   */
+  private persistFailed(loaded: LoadedDoc, err: unknown): void {
+    if (loaded.failed) return;
+    loaded.failed = true;
+    this.opts.metrics.persistFailures++;
+    this.log('error', 'could not persist an update; dropping the document from memory', { doc: loaded.name, err: String(err) });
+    for (const p of loaded.peers.keys()) p.close(CloseCode.InternalError, 'the server could not store a change; reconnect');
+    loaded.peers.clear();
+    this.docs.delete(loaded.name);
+    loaded.awareness.destroy();
+    loaded.doc.destroy();
+    this.opts.metrics.docsLoaded = this.docs.size;
+  }
+
+  private compacting = new Set<string>();
+
+  private async compact(loaded: LoadedDoc): Promise<void> {
+    if (this.compacting.has(loaded.name) || loaded.failed) return;
+    this.compacting.add(loaded.name);
+    try {
+      await this.opts.storage.compact(loaded.name, Y.encodeStateAsUpdateV2(loaded.doc));
+    } catch (err) {
+      this.log('warn', 'compaction failed; the updates stay as they are', { doc: loaded.name, err: String(err) });
+    } finally {
+      this.compacting.delete(loaded.name);
+    }
+  }
+
+  private scheduleUnload(loaded: LoadedDoc): void {
+    if (loaded.peers.size > 0 || loaded.holds > 0 || this.closed) return;
+    clearTimeout(loaded.idleTimer);
+    loaded.idleTimer = setTimeout(() => {
+      if (loaded.peers.size === 0 && loaded.holds === 0) void this.unload(loaded);
+    }, this.opts.idleUnloadMs ?? 30_000);
+    loaded.idleTimer.unref?.();
+  }
+
+  private async unload(loaded: LoadedDoc): Promise<void> {
+    clearTimeout(loaded.idleTimer);
+    if (this.docs.get(loaded.name) !== loaded) return;
+    this.docs.delete(loaded.name);
+    await loaded.durable.catch(() => undefined);
+    if (!loaded.failed && (this.opts.storage.updateCount(loaded.name) ?? 0) > 0) await this.compact(loaded);
+    loaded.awareness.destroy();
+    loaded.doc.destroy();
+    this.opts.metrics.docsLoaded = this.docs.size;
+    if (loaded.ref.kind === 'brand') {
+      const setup = this.docs.get(setupDocName(loaded.ref.eventId));
+      if (setup) {
+        setup.holds--;
+        this.scheduleUnload(setup);
+      }
+    }
+  }
+}
+
+/** An update that carries nothing: what a read-only client's sync step 2 usually is. */
+function isEmptyUpdate(update: Uint8Array): boolean {
+  try {
+    const d = Y.decodeUpdate(update);
+    return d.structs.length === 0 && [...d.ds.clients.values()].every((r) => r.length === 0);
+  } catch {
+    return false;
+  }
+}

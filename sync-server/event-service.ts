@@ -1,0 +1,215 @@
+import { importCatalogCsv, type CsvRowError } from '../core/catalog-csv.ts';
+import { duplicateBarcodes, parseProduct, type Product } from '../core/catalog.ts';
+import { ValidationError } from '../core/errors.ts';
+import { parseBrand, parseEventConfig, parseLocation, type Brand, type EventConfig, type Location, type Till } from '../core/event.ts';
+import { HybridClock } from '../core/hlc.ts';
+import { holderKind, SERVER_WRITER, type HolderId } from '../core/holders.ts';
+import { isDeviceId } from '../core/ids.ts';
+import type { LedgerEntry } from '../core/ledger.ts';
+import type { Clock } from '../core/platform.ts';
+import { LedgerWriter, type LedgerBatch } from '../core/rights.ts';
+import { BrandDoc, brandDocName, SetupDoc, setupDocName } from '../core/schema.ts';
+import type { StockView } from '../core/stock-view.ts';
+import type { Auth } from './auth.ts';
+import type { DocHub } from './doc-hub.ts';
+import { HttpError } from './http/router.ts';
+import type { ServerStorage } from './storage/server-storage.ts';
+
+/**
+ * What the server does to an event on an organiser's or a till's behalf. The server is the single writer of
+ * the reserve, the hubs and the online channel, so every stock movement from those holders is written here,
+ * through the same LedgerWriter rules a till uses, and persisted before the caller hears it is done.
+ */
+export interface StockLine {
+  brandId: string;
+  sku: string;
+  qty: number;
+}
+
+export interface PairedTill {
+  token: string;
+  eventId: string;
+  tillId: string;
+  name: string;
+  locationId: string;
+  brandIds: string[];
+  receiptPrefix: string;
+  deviceId: string;
+}
+
+export class EventService {
+  private clock: HybridClock | undefined;
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly hub: DocHub,
+    private readonly auth: Auth,
+    private readonly storage: ServerStorage,
+    private readonly wall: Clock = { now: () => Date.now() },
+  ) {}
+
+  async setup(eventId: string): Promise<{ config: EventConfig | undefined; brands: Brand[]; locations: Location[]; tills: Till[] }> {
+    return this.hub.read(setupDocName(eventId), (doc) => {
+      const s = new SetupDoc(doc);
+      return { config: s.config(), brands: s.brands().items, locations: s.locations().items, tills: s.tills().items };
+    });
+  }
+
+  async requireEvent(eventId: string): Promise<EventConfig> {
+    const { config } = await this.setup(eventId);
+    if (!config) throw new HttpError(404, `there is no event "${eventId}"`);
+    return config;
+  }
+
+  async createEvent(input: { config: unknown; brands?: unknown[]; locations?: unknown[] }): Promise<EventConfig> {
+    const config = parseEventConfig(input.config);
+    const brands = (input.brands ?? []).map(parseBrand);
+    const locations = (input.locations ?? []).map(parseLocation);
+    const existing = await this.setup(config.id);
+    if (existing.config) throw new HttpError(409, `event "${config.id}" already exists`);
+    await this.hub.change(setupDocName(config.id), (doc) => new SetupDoc(doc).write({ config, brands, locations }));
+    return config;
+  }
+
+  checkProduct(raw: unknown): Product {
+    return parseProduct(raw);
+  }
+
+  /** Puts products into their brands' catalogs (a new version of a SKU replaces the old one). */
+  async putProducts(eventId: string, products: readonly Product[]): Promise<number> {
+    const { brands } = await this.setup(eventId);
+    const known = new Set(brands.map((b) => b.id));
+    const checked = products.map((p) => parseProduct(p));
+    for (const p of checked) if (!known.has(p.brandId)) throw new ValidationError('brandId', `"${p.brandId}" is not a brand of ${eventId}`);
+    const all = new Map((await this.products(eventId)).map((p) => [`${p.brandId}/${p.sku}`, p]));
+    for (const p of checked) all.set(`${p.brandId}/${p.sku}`, p);
+    const dupes = duplicateBarcodes(all.values());
+    if (dupes.size) {
+      const [code, skus] = [...dupes][0]!;
+      throw new ValidationError('barcodes', `barcode ${code} is used by ${skus.join(' and ')}`);
+    }
+    for (const brandId of new Set(checked.map((p) => p.brandId))) {
+      await this.hub.change(brandDocName(eventId, brandId), (doc) => new BrandDoc(doc).putProducts(checked.filter((p) => p.brandId === brandId)));
+    }
+    return checked.length;
+  }
+
+  /** CSV import: all rows are checked first; on any error nothing is imported and every error is returned. */
+  async importCsv(eventId: string, csv: string): Promise<{ ok: true; imported: number } | { ok: false; errors: CsvRowError[] }> {
+    const config = await this.requireEvent(eventId);
+    const { brands } = await this.setup(eventId);
+    const result = importCatalogCsv(csv, { currency: config.currency, existing: await this.products(eventId), allowedBrands: brands.map((b) => b.id) });
+    if (!result.ok) return result;
+    return { ok: true, imported: await this.putProducts(eventId, result.products) };
+  }
+
+  async products(eventId: string): Promise<Product[]> {
+    const { brands } = await this.setup(eventId);
+    const out: Product[] = [];
+    for (const b of brands) out.push(...(await this.hub.read(brandDocName(eventId, b.id), (doc) => new BrandDoc(doc).products().items)));
+    return out;
+  }
+
+  /** Stock arriving at a server-held holder (the reserve or a hub). */
+  async receive(eventId: string, holder: HolderId, lines: readonly StockLine[], ref?: string): Promise<LedgerEntry[]> {
+    if (!['reserve', 'hub'].includes(holderKind(holder))) throw new ValidationError('holder', 'stock is received into the reserve or a hub');
+    return this.write(eventId, lines, (batch, line) => batch.receive(holder, line.sku, line.qty, ref));
+  }
+
+  /** Moves rights from a server-held holder to any other (a booth's till, a hub, the online channel). */
+  async transfer(eventId: string, from: HolderId, to: HolderId, lines: readonly StockLine[], requestId?: string): Promise<LedgerEntry[]> {
+    if (holderKind(from) === 'till') throw new ValidationError('from', 'a till gives stock away itself; the server moves only what it holds');
+    return this.write(eventId, lines, (batch, line) => batch.transfer(from, to, line.sku, line.qty, requestId));
+  }
+
+  /**
+   * Writes entries for the server's holders, brand by brand: the batch is checked in full (rights, ownership)
+   * before anything is appended, so a refused line leaves every document as it was.
+   */
+  async write(eventId: string, lines: readonly StockLine[], add: (batch: LedgerBatch, line: StockLine) => void): Promise<LedgerEntry[]> {
+    return this.serial(eventId, () => this.writeNow(eventId, lines, add));
+  }
+
+  /**
+   * Runs server writes of one event one at a time: a batch is checked against the view and then appended,
+   * and no other server write may spend the same rights in between. (Tills never lower a server holder's
+   * rights, so they cannot race with this.)
+   */
+  serial<T>(eventId: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.queues.get(eventId) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.queues.set(eventId, tail);
+    void tail.then(() => {
+      if (this.queues.get(eventId) === tail) this.queues.delete(eventId);
+    });
+    return run;
+  }
+
+  private async writeNow(eventId: string, lines: readonly StockLine[], add: (batch: LedgerBatch, line: StockLine) => void): Promise<LedgerEntry[]> {
+    await this.requireEvent(eventId);
+    const clock = await this.serverClock();
+    const byBrand = new Map<string, StockLine[]>();
+    for (const l of lines) {
+      if (!Number.isSafeInteger(l.qty) || l.qty < 1) throw new ValidationError('qty', `${l.sku}: must be a positive whole number`);
+      byBrand.set(l.brandId, [...(byBrand.get(l.brandId) ?? []), l]);
+    }
+    // Check every brand's batch before writing any, so a multi-brand move is all or nothing.
+    const planned: { brandId: string; entries: LedgerEntry[] }[] = [];
+    for (const [brandId, brandLines] of byBrand) {
+      const entries = await this.hub.read(brandDocName(eventId, brandId), (doc, view) => {
+        const batch = this.writer(clock, view!, eventId).batch();
+        const products = doc.getMap('products');
+        for (const l of brandLines) {
+          if (!products.has(l.sku)) throw new ValidationError('sku', `${l.sku} is not in ${brandId}'s catalog`);
+          add(batch, l);
+        }
+        return batch.entries;
+      });
+      planned.push({ brandId, entries });
+    }
+    const written: LedgerEntry[] = [];
+    for (const { brandId, entries } of planned) {
+      await this.hub.change(brandDocName(eventId, brandId), (doc) => new BrandDoc(doc).appendEntries(entries));
+      written.push(...entries);
+    }
+    await this.storage.putRecord('meta', 'hlc', clock.lastIssued);
+    return written;
+  }
+
+  /** A pairing code for a new till; the till id and its receipt prefix are fixed now, unique in the event. */
+  async createPairingCode(eventId: string, input: { name: string; locationId: string; brandIds: string[] }): Promise<{ code: string; expiresAt: number; tillId: string; receiptPrefix: string }> {
+    const { locations, brands } = await this.setup(eventId);
+    await this.requireEvent(eventId);
+    if (!locations.some((l) => l.id === input.locationId)) throw new ValidationError('locationId', `"${input.locationId}" is not a location of ${eventId}`);
+    for (const b of input.brandIds) if (!brands.some((x) => x.id === b)) throw new ValidationError('brandIds', `"${b}" is not a brand of ${eventId}`);
+    if (!input.name?.trim()) throw new ValidationError('name', 'a till needs a name');
+    const seq = ((await this.storage.getRecord<number>('till-seq', eventId)) ?? 0) + 1;
+    await this.storage.putRecord('till-seq', eventId, seq);
+    const tillId = `till-${seq}`;
+    const receiptPrefix = `T${seq}`;
+    const { code, expiresAt } = await this.auth.createPairingCode({ eventId, tillId, name: input.name.trim(), locationId: input.locationId, brandIds: input.brandIds, receiptPrefix });
+    return { code, expiresAt, tillId, receiptPrefix };
+  }
+
+  /** A till exchanges its pairing code: it joins the event's tills and gets its own token. */
+  async pair(code: string, deviceId: string): Promise<PairedTill> {
+    if (!isDeviceId(deviceId)) throw new ValidationError('deviceId', `"${deviceId}" is not a device id`);
+    const grant = await this.auth.redeemPairingCode(code);
+    if (!grant) throw new HttpError(404, 'this pairing code is unknown, used or expired: ask the organiser for a new one');
+    const till: Till = { id: grant.tillId, name: grant.name, deviceId, locationId: grant.locationId, brandIds: grant.brandIds, receiptPrefix: grant.receiptPrefix };
+    await this.hub.change(setupDocName(grant.eventId), (doc) => new SetupDoc(doc).write({ tills: [till] }));
+    const token = await this.auth.issue({ role: 'till', eventId: grant.eventId, brandIds: grant.brandIds, tillId: grant.tillId, locationId: grant.locationId, deviceId, label: grant.name, createdAt: this.wall.now() });
+    return { token, eventId: grant.eventId, tillId: till.id, name: till.name, locationId: till.locationId, brandIds: till.brandIds, receiptPrefix: till.receiptPrefix, deviceId };
+  }
+
+  /** The server's hybrid clock, continuing after the last timestamp it persisted. */
+  private async serverClock(): Promise<HybridClock> {
+    this.clock ??= new HybridClock(SERVER_WRITER, this.wall, undefined, await this.storage.getRecord<string>('meta', 'hlc'));
+    return this.clock;
+  }
+
+  private writer(clock: HybridClock, view: StockView, eventId: string): LedgerWriter {
+    return new LedgerWriter(SERVER_WRITER, clock, view, this.hub.ownerOf(eventId));
+  }
+}

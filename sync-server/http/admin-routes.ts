@@ -1,0 +1,121 @@
+import { ValidationError } from '../../core/errors.ts';
+import { isHolderId } from '../../core/holders.ts';
+import { ROLES, type Auth, type Role } from '../auth.ts';
+import type { EventService, StockLine } from '../event-service.ts';
+import type { ServerStorage } from '../storage/server-storage.ts';
+import { HttpError, requireRole, type Router } from './router.ts';
+
+/**
+ * Organiser and admin endpoints: create an event, import its catalog, receive and move stock, issue
+ * tokens and pairing codes; and the one endpoint a till calls without a token, to pair. See docs/api.md.
+ */
+export function adminRoutes(router: Router, deps: { events: EventService; auth: Auth; storage: ServerStorage; now: () => number }): void {
+  const { events, auth } = deps;
+
+  router.on('POST', '/api/events', async (ctx) => {
+    requireRole(ctx, ['admin']);
+    const body = (await ctx.json()) as { config?: unknown; brands?: unknown[]; locations?: unknown[] };
+    const config = await events.createEvent({ config: body.config, ...(body.brands ? { brands: body.brands } : {}), ...(body.locations ? { locations: body.locations } : {}) });
+    return { status: 201, body: { event: config } };
+  });
+
+  router.on('GET', '/api/events/:eventId', async (ctx) => {
+    requireRole(ctx, ['organiser', 'till', 'storefront'], ctx.params['eventId']);
+    const setup = await events.setup(ctx.params['eventId']!);
+    if (!setup.config) throw new HttpError(404, `there is no event "${ctx.params['eventId']}"`);
+    return { status: 200, body: setup };
+  });
+
+  router.on('POST', '/api/events/:eventId/catalog', async (ctx) => {
+    const eventId = ctx.params['eventId']!;
+    requireRole(ctx, ['organiser'], eventId);
+    const type = ctx.req.headers['content-type'] ?? '';
+    if (type.startsWith('text/csv')) {
+      const result = await events.importCsv(eventId, await ctx.body());
+      return result.ok ? { status: 200, body: { imported: result.imported } } : { status: 422, body: { type: 'CatalogImportError', message: `${result.errors.length} problem(s) in the file; nothing was imported`, errors: result.errors } };
+    }
+    const body = (await ctx.json()) as { products?: unknown };
+    if (!Array.isArray(body.products)) throw new ValidationError('products', 'send {"products": [...]} or a text/csv body');
+    const errors: { index: number; message: string }[] = [];
+    const products = body.products.map((p, index) => {
+      try {
+        return events.checkProduct(p);
+      } catch (err) {
+        errors.push({ index, message: err instanceof Error ? err.message : String(err) });
+        return undefined;
+      }
+    });
+    if (errors.length) return { status: 422, body: { type: 'CatalogImportError', message: `${errors.length} problem(s); nothing was imported`, errors } };
+    return { status: 200, body: { imported: await events.putProducts(eventId, products.filter((p) => p !== undefined)) } };
+  });
+
+  router.on('POST', '/api/events/:eventId/stock/receive', async (ctx) => {
+    const eventId = ctx.params['eventId']!;
+    requireRole(ctx, ['organiser'], eventId);
+    const body = (await ctx.json()) as { holder?: unknown; lines?: unknown; ref?: unknown };
+    const holder = holderOf(body.holder, 'holder');
+    const entries = await events.receive(eventId, holder, stockLines(body.lines), typeof body.ref === 'string' ? body.ref : undefined);
+    return { status: 201, body: { entries: entries.map((e) => e.id) } };
+  });
+
+  router.on('POST', '/api/events/:eventId/stock/transfer', async (ctx) => {
+    const eventId = ctx.params['eventId']!;
+    requireRole(ctx, ['organiser'], eventId);
+    const body = (await ctx.json()) as { from?: unknown; to?: unknown; lines?: unknown; requestId?: unknown };
+    const entries = await events.transfer(eventId, holderOf(body.from, 'from'), holderOf(body.to, 'to'), stockLines(body.lines), typeof body.requestId === 'string' ? body.requestId : undefined);
+    return { status: 201, body: { entries: entries.map((e) => e.id) } };
+  });
+
+  router.on('POST', '/api/events/:eventId/pairing-codes', async (ctx) => {
+    const eventId = ctx.params['eventId']!;
+    requireRole(ctx, ['organiser'], eventId);
+    const body = (await ctx.json()) as { name?: unknown; locationId?: unknown; brandIds?: unknown };
+    if (typeof body.name !== 'string' || typeof body.locationId !== 'string' || !Array.isArray(body.brandIds) || !body.brandIds.every((b) => typeof b === 'string')) {
+      throw new ValidationError('body', 'send {"name", "locationId", "brandIds": [...]}');
+    }
+    return { status: 201, body: await events.createPairingCode(eventId, { name: body.name, locationId: body.locationId, brandIds: body.brandIds as string[] }) };
+  });
+
+  router.on('POST', '/api/events/:eventId/tokens', async (ctx) => {
+    const eventId = ctx.params['eventId']!;
+    const caller = requireRole(ctx, ['organiser'], eventId);
+    await events.requireEvent(eventId);
+    const body = (await ctx.json()) as { role?: unknown; label?: unknown };
+    const role = body.role as Role;
+    // An organiser hands out storefront tokens; only an admin makes organisers.
+    const allowed: Role[] = caller.role === 'admin' ? ['organiser', 'storefront'] : ['storefront'];
+    if (!ROLES.includes(role) || !allowed.includes(role)) throw new HttpError(403, `a ${caller.role} may issue ${allowed.join(' or ')} tokens`);
+    const label = typeof body.label === 'string' && body.label.trim() ? body.label.trim().slice(0, 80) : role;
+    const token = await auth.issue({ role, eventId, label, createdAt: deps.now() });
+    return { status: 201, body: { token, role, eventId, label } };
+  });
+
+  router.on('POST', '/api/pair', async (ctx) => {
+    const body = (await ctx.json()) as { code?: unknown; deviceId?: unknown };
+    if (typeof body.code !== 'string' || typeof body.deviceId !== 'string') throw new ValidationError('body', 'send {"code", "deviceId"}');
+    return { status: 201, body: await events.pair(body.code, body.deviceId) };
+  });
+
+  router.on('GET', '/api/events/:eventId/rejections', async (ctx) => {
+    const eventId = ctx.params['eventId']!;
+    requireRole(ctx, ['organiser'], eventId);
+    const rows = await deps.storage.listRecords<Record<string, unknown>>('rejections');
+    return { status: 200, body: { rejections: rows.filter(([k]) => k.startsWith(`${eventId}!`)).map(([, v]) => v) } };
+  });
+}
+
+function holderOf(v: unknown, field: string): string {
+  if (!isHolderId(v)) throw new ValidationError(field, `"${String(v)}" is not a holder (reserve, online, hub:<id>, till:<id>)`);
+  return v;
+}
+
+function stockLines(v: unknown): StockLine[] {
+  if (!Array.isArray(v) || v.length === 0) throw new ValidationError('lines', 'send at least one {"brandId", "sku", "qty"}');
+  return v.map((l: unknown, i) => {
+    const o = l as Partial<StockLine> | null;
+    if (!o || typeof o.brandId !== 'string' || typeof o.sku !== 'string' || typeof o.qty !== 'number') {
+      throw new ValidationError(`lines[${i}]`, 'needs "brandId", "sku" and a numeric "qty"');
+    }
+    return { brandId: o.brandId, sku: o.sku, qty: o.qty };
+  });
+}

@@ -1,0 +1,55 @@
+/**
+ * Counters and a latency histogram, served as Prometheus text at GET /metrics. Kept in-process and cheap:
+ * a few integer increments per message.
+ */
+const LATENCY_BUCKETS_MS = [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000];
+
+export class Metrics {
+  connections = 0;
+  docsLoaded = 0;
+  updatesIn = 0;
+  updatesOut = 0;
+  updatesRejected = 0;
+  persistFailures = 0;
+  private readonly buckets = LATENCY_BUCKETS_MS.map(() => 0);
+  private persistCount = 0;
+  private persistSumMs = 0;
+
+  observePersist(ms: number): void {
+    this.persistCount++;
+    this.persistSumMs += ms;
+    LATENCY_BUCKETS_MS.forEach((b, i) => {
+      if (ms <= b) this.buckets[i]!++;
+    });
+  }
+
+  render(): string {
+    const lines = [
+      '# HELP popup_connections Open WebSocket connections.',
+      '# TYPE popup_connections gauge',
+      `popup_connections ${this.connections}`,
+      '# HELP popup_documents_loaded Documents held in memory.',
+      '# TYPE popup_documents_loaded gauge',
+      `popup_documents_loaded ${this.docsLoaded}`,
+      '# HELP popup_updates_in_total Updates received from clients and accepted.',
+      '# TYPE popup_updates_in_total counter',
+      `popup_updates_in_total ${this.updatesIn}`,
+      '# HELP popup_updates_out_total Update messages sent to clients.',
+      '# TYPE popup_updates_out_total counter',
+      `popup_updates_out_total ${this.updatesOut}`,
+      '# HELP popup_updates_rejected_total Updates refused by validation or permissions.',
+      '# TYPE popup_updates_rejected_total counter',
+      `popup_updates_rejected_total ${this.updatesRejected}`,
+      '# HELP popup_persist_failures_total Writes to storage that failed.',
+      '# TYPE popup_persist_failures_total counter',
+      `popup_persist_failures_total ${this.persistFailures}`,
+      '# HELP popup_persist_latency_ms Time from an update being applied to it being durable.',
+      '# TYPE popup_persist_latency_ms histogram',
+      ...LATENCY_BUCKETS_MS.map((b, i) => `popup_persist_latency_ms_bucket{le="${b}"} ${this.buckets[i]}`),
+      `popup_persist_latency_ms_bucket{le="+Inf"} ${this.persistCount}`,
+      `popup_persist_latency_ms_sum ${this.persistSumMs.toFixed(3)}`,
+      `popup_persist_latency_ms_count ${this.persistCount}`,
+    ];
+    return `${lines.join('\n')}\n`;
+  }
+}

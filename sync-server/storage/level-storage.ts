@@ -1,0 +1,124 @@
+import { ClassicLevel } from 'classic-level';
+import type { ServerStorage, StoredDoc } from './server-storage.ts';
+
+/**
+ * The embedded store: LevelDB through classic-level. Chosen because it needs no other service and no build
+ * step (classic-level ships prebuilt N-API binaries, so the same package also loads inside Electron for the
+ * LAN hub), writes are append-friendly (an LSM tree), and a batch written with `sync: true` is fsync'd as
+ * one unit. better-sqlite3 would do as well but builds from source and must be rebuilt for Electron.
+ *
+ * Keys: `d!<doc>!s` snapshot, `d!<doc>!u!<seq, 12 digits>` updates, `r!<ns>!<key>` JSON records.
+ * Durability: appends that arrive while a write is in flight are group-committed in the next batch with
+ * `sync: true`; each caller's promise resolves when its batch is on disk.
+ */
+type Op = { type: 'put'; key: string; value: Uint8Array } | { type: 'del'; key: string };
+
+export class LevelStorage implements ServerStorage {
+  private readonly db: ClassicLevel<string, Uint8Array>;
+  private readonly seqs = new Map<string, { next: number; count: number }>();
+  private queue: { ops: Op[]; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private flushing = false;
+  private readonly enc = new TextEncoder();
+  private readonly dec = new TextDecoder();
+
+  private constructor(dir: string) {
+    this.db = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' });
+  }
+
+  static async open(dir: string): Promise<LevelStorage> {
+    const s = new LevelStorage(dir);
+    await s.db.open();
+    return s;
+  }
+
+  async loadDoc(name: string): Promise<StoredDoc> {
+    const prefix = `d!${name}!`;
+    const snapshot = await this.db.get(`${prefix}s`);
+    const updates: Uint8Array[] = [];
+    let last = -1;
+    for await (const [key, value] of this.db.iterator({ gte: `${prefix}u!`, lt: `${prefix}u!~` })) {
+      updates.push(value);
+      last = Number(key.slice(prefix.length + 2));
+    }
+    this.seqs.set(name, { next: last + 1, count: updates.length });
+    return { snapshot: snapshot ?? undefined, updates };
+  }
+
+  appendUpdate(name: string, update: Uint8Array): Promise<void> {
+    const seq = this.seqs.get(name) ?? { next: 0, count: 0 };
+    this.seqs.set(name, { next: seq.next + 1, count: seq.count + 1 });
+    return this.write([{ type: 'put', key: `d!${name}!u!${String(seq.next).padStart(12, '0')}`, value: update }]);
+  }
+
+  async compact(name: string, snapshot: Uint8Array): Promise<void> {
+    const prefix = `d!${name}!`;
+    const ops: Op[] = [{ type: 'put', key: `${prefix}s`, value: snapshot }];
+    for await (const key of this.db.keys({ gte: `${prefix}u!`, lt: `${prefix}u!~` })) ops.push({ type: 'del', key });
+    await this.write(ops);
+    const seq = this.seqs.get(name);
+    // Updates appended while this ran are not in the snapshot; they are not deleted either (their keys were
+    // not listed), so the count only drops by what was folded in.
+    if (seq) seq.count -= ops.length - 1;
+  }
+
+  updateCount(name: string): number | undefined {
+    return this.seqs.get(name)?.count;
+  }
+
+  async docNames(): Promise<string[]> {
+    const names = new Set<string>();
+    // Document names never contain "!" (see core/schema.ts), so the name ends at the next one.
+    for await (const key of this.db.keys({ gte: 'd!', lt: 'd!~' })) names.add(key.slice(2, key.indexOf('!', 2)));
+    return [...names];
+  }
+
+  async getRecord<T>(ns: string, key: string): Promise<T | undefined> {
+    const v = await this.db.get(`r!${ns}!${key}`);
+    return v === undefined ? undefined : (JSON.parse(this.dec.decode(v)) as T);
+  }
+
+  putRecord(ns: string, key: string, value: unknown): Promise<void> {
+    return this.write([{ type: 'put', key: `r!${ns}!${key}`, value: this.enc.encode(JSON.stringify(value)) }]);
+  }
+
+  deleteRecord(ns: string, key: string): Promise<void> {
+    return this.write([{ type: 'del', key: `r!${ns}!${key}` }]);
+  }
+
+  async listRecords<T>(ns: string): Promise<[string, T][]> {
+    const out: [string, T][] = [];
+    const prefix = `r!${ns}!`;
+    for await (const [key, value] of this.db.iterator({ gte: prefix, lt: `${prefix}~` })) {
+      out.push([key.slice(prefix.length), JSON.parse(this.dec.decode(value)) as T]);
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    while (this.flushing || this.queue.length) await new Promise((r) => setTimeout(r, 5));
+    await this.db.close();
+  }
+
+  /** Group commit: everything queued while the previous batch was being written goes in the next one. */
+  private write(ops: Op[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ops, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    while (this.queue.length) {
+      const batch = this.queue;
+      this.queue = [];
+      try {
+        await this.db.batch(batch.flatMap((b) => b.ops), { sync: true });
+        for (const b of batch) b.resolve();
+      } catch (err) {
+        for (const b of batch) b.reject(err);
+      }
+    }
+    this.flushing = false;
+  }
+}

@@ -1,0 +1,143 @@
+import * as Y from 'yjs';
+import type { OwnerOf } from '../core/holders.ts';
+import { parseEntry, type LedgerEntry } from '../core/ledger.ts';
+import { parseRefund } from '../core/refund.ts';
+import { parseRightsRequest } from '../core/rights-request.ts';
+import { checkEntries } from '../core/rights.ts';
+import { parseSale } from '../core/sale.ts';
+import { APPEND_ONLY_MAPS, decodeValue, type DocRef } from '../core/schema.ts';
+import { parseBrand, parseEventConfig, parseLocation, parseTill } from '../core/event.ts';
+import { parseProduct } from '../core/catalog.ts';
+import type { BalanceReader } from '../core/stock-view.ts';
+import { tillHolder } from '../core/holders.ts';
+import type { Claims } from './auth.ts';
+
+/**
+ * Judges an incoming Yjs update BEFORE it touches the server's document. The update is decoded, not
+ * applied: every struct the server does not have yet must be a plain value set under a new key of a known
+ * top-level map, and each value must pass its schema. In a brand document the append-only maps may only
+ * grow (no overwrite, no delete, nothing nested), ledger entries must be written by the sender's device and
+ * keep every holder's rights at or above zero unless a manager override is recorded.
+ */
+export type GuardResult = { ok: true; entries: LedgerEntry[] } | { ok: false; reason: string };
+
+export interface GuardContext {
+  doc: Y.Doc;
+  ref: DocRef;
+  claims: Claims;
+  /** Brand documents: the server's current stock view and holder ownership. */
+  view?: BalanceReader;
+  ownerOf?: OwnerOf;
+}
+
+const SETUP_MAPS: Record<string, ((v: unknown) => unknown) | undefined> = {
+  event: parseEventConfig,
+  brands: parseBrand,
+  locations: parseLocation,
+  tills: parseTill,
+};
+
+const deny = (reason: string): GuardResult => ({ ok: false, reason });
+
+export function guardUpdate(update: Uint8Array, ctx: GuardContext): GuardResult {
+  let decoded: ReturnType<typeof Y.decodeUpdate>;
+  try {
+    decoded = Y.decodeUpdate(update);
+  } catch {
+    return deny('the update could not be decoded');
+  }
+  const brand = ctx.ref.kind === 'brand';
+  const hasDeletes = [...decoded.ds.clients.values()].some((d) => d.length > 0);
+  // Setup maps are last-writer-wins (an organiser edits them); brand documents only grow.
+  if (hasDeletes && brand) return deny('the update deletes or overwrites content of a brand document');
+
+  const entries: LedgerEntry[] = [];
+  const seenKeys = new Set<string>();
+  for (const struct of decoded.structs) {
+    const known = Y.getState(ctx.doc.store, struct.id.client);
+    if (struct.id.clock + struct.length <= known) continue; // already here: Yjs will skip it
+    if (struct.id.clock < known) return deny('the update overlaps content the server already has');
+    if (!(struct instanceof Y.Item)) {
+      // GC and Skip structs stand for deleted or missing content: an honest writer of new values sends none.
+      if (brand) return deny('the update carries deleted or skipped content');
+      continue;
+    }
+    if (struct.content instanceof Y.ContentDeleted && !brand) continue;
+    const mapName = typeof struct.parent === 'string' ? struct.parent : undefined;
+    const key = struct.parentSub;
+    if (!mapName || key === null) {
+      return deny(struct.origin ? 'the update overwrites an existing value' : 'the update writes outside the document schema');
+    }
+    if (struct.origin !== null || struct.rightOrigin !== null) return deny(`the update overwrites ${mapName}/${key}`);
+    if (!(struct.content instanceof Y.ContentAny) || struct.content.arr.length !== 1) {
+      return deny(`${mapName}/${key} is not a single JSON value`);
+    }
+    if (seenKeys.has(`${mapName}\u0000${key}`)) return deny(`the update writes ${mapName}/${key} twice`);
+    seenKeys.add(`${mapName}\u0000${key}`);
+    const value = decodeValue(struct.content.arr[0]);
+    const problem = brand ? checkBrandValue(ctx, mapName, key, value, entries) : checkSetupValue(mapName, value);
+    if (problem) return deny(problem);
+  }
+  if (brand && entries.length) {
+    if (!ctx.view || !ctx.ownerOf) return deny('the event has no set-up on this server yet');
+    try {
+      checkEntries(ctx.view, entries, ctx.ownerOf);
+    } catch (err) {
+      return deny(err instanceof Error ? err.message : String(err));
+    }
+  }
+  return { ok: true, entries };
+}
+
+function checkSetupValue(mapName: string, value: unknown): string | undefined {
+  const parse = SETUP_MAPS[mapName];
+  if (!parse) return `the setup document has no map "${mapName}"`;
+  try {
+    parse(value);
+  } catch (err) {
+    return `${mapName}: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  return undefined;
+}
+
+function checkBrandValue(ctx: GuardContext, mapName: string, key: string, value: unknown, entries: LedgerEntry[]): string | undefined {
+  const append = (APPEND_ONLY_MAPS as readonly string[]).includes(mapName);
+  if (!append && mapName !== 'products') return `a brand document has no map "${mapName}"`;
+  if (append && ctx.doc.getMap(mapName).has(key)) return `${mapName}/${key} already exists: entries are never overwritten`;
+  const { claims } = ctx;
+  const device = claims.role === 'till' ? claims.deviceId : undefined;
+  const ownHolder = claims.role === 'till' && claims.tillId ? tillHolder(claims.tillId) : undefined;
+  try {
+    switch (mapName) {
+      case 'products': {
+        if (claims.role !== 'admin') return 'only the organiser changes the catalog (through the HTTP API)';
+        const p = parseProduct(value);
+        if (p.sku !== key) return `products/${key} holds SKU ${p.sku}`;
+        return undefined;
+      }
+      case 'ledger': {
+        const e = parseEntry(value);
+        if (e.id !== key) return `ledger/${key} holds entry ${e.id}`;
+        if (device && e.writer !== device) return `entry ${e.id} names writer ${e.writer}, but this connection is device ${device}`;
+        entries.push(e);
+        return undefined;
+      }
+      case 'sales':
+      case 'refunds': {
+        const r = mapName === 'sales' ? parseSale(value) : parseRefund(value);
+        if (r.id !== key) return `${mapName}/${key} holds ${r.id}`;
+        if (device && (r.writer !== device || r.holder !== ownHolder)) return `${mapName}/${key} was not written by this till`;
+        return undefined;
+      }
+      case 'requests': {
+        const r = parseRightsRequest(value);
+        if (r.id !== key) return `requests/${key} holds ${r.id}`;
+        if (device && (r.writer !== device || r.holder !== ownHolder)) return `requests/${key} asks for another holder`;
+        return undefined;
+      }
+    }
+  } catch (err) {
+    return `${mapName}/${key}: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  return undefined;
+}

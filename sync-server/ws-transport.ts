@@ -1,0 +1,103 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { hashToken, type Auth, type Claims } from './auth.ts';
+import { CloseCode } from './close-codes.ts';
+import type { DocHub, Peer } from './doc-hub.ts';
+import type { Limits } from './limits.ts';
+import { TokenBucket } from './limits.ts';
+import type { Metrics } from './metrics.ts';
+
+/**
+ * The WebSocket side: `ws://host:port/sync/<docName>?token=…[&ack=1]`. It authenticates, enforces the
+ * connection and message limits, and passes messages to the DocHub; everything else is the hub's.
+ * A refused connection is upgraded and then closed with a named code, so that the client can tell why.
+ */
+export function attachWebSockets(server: Server, deps: { hub: DocHub; auth: Auth; limits: Limits; metrics: Metrics }): { close(): void } {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: deps.limits.maxMessageBytes });
+  const perToken = new Map<string, number>();
+  let nextId = 1;
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!url.pathname.startsWith('/sync/')) {
+      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      void accept(ws, url).catch(() => ws.close(CloseCode.InternalError, 'internal error'));
+    });
+  };
+
+  const accept = async (ws: WebSocket, url: URL) => {
+    const docName = decodeURIComponent(url.pathname.slice('/sync/'.length));
+    const token = url.searchParams.get('token');
+    // Messages that arrive while we authenticate are kept, in order, and handled once the peer has joined.
+    const early: RawData[] = [];
+    const buffer = (data: RawData) => early.push(data);
+    ws.on('message', buffer);
+    const claims: Claims | undefined = await deps.auth.verify(token);
+    if (!claims) {
+      ws.close(CloseCode.Unauthorized, 'missing or unknown token');
+      return;
+    }
+    const key = hashToken(token!);
+    const open = perToken.get(key) ?? 0;
+    if (open >= deps.limits.connectionsPerToken) {
+      ws.close(CloseCode.RateLimited, `at most ${deps.limits.connectionsPerToken} connections per token`);
+      return;
+    }
+    perToken.set(key, open + 1);
+    deps.metrics.connections++;
+    const bucket = new TokenBucket(deps.limits.messagesPerSecond, deps.limits.messagesPerSecond * 2);
+    const peer: Peer = {
+      id: nextId++,
+      claims,
+      wantsAck: url.searchParams.get('ack') === '1',
+      send: (m) => {
+        if (ws.readyState === ws.OPEN) ws.send(m);
+      },
+      close: (code, reason) => ws.close(code, reason),
+    };
+    let joined = false;
+    ws.on('close', () => {
+      deps.metrics.connections--;
+      perToken.set(key, (perToken.get(key) ?? 1) - 1);
+      if (perToken.get(key) === 0) perToken.delete(key);
+      if (joined) deps.hub.leave(peer, docName);
+    });
+    ws.on('error', () => ws.terminate());
+    const handle = (data: RawData) => {
+      if (!bucket.take()) {
+        ws.close(CloseCode.RateLimited, `more than ${deps.limits.messagesPerSecond} messages a second`);
+        return;
+      }
+      deps.hub.receive(peer, docName, toBytes(data));
+    };
+    joined = await deps.hub.join(peer, docName);
+    ws.off('message', buffer);
+    if (!joined) return;
+    if (ws.readyState !== ws.OPEN) {
+      // The client went away while the document was loading.
+      deps.hub.leave(peer, docName);
+      return;
+    }
+    for (const data of early) handle(data);
+    ws.on('message', handle);
+  };
+
+  server.on('upgrade', onUpgrade);
+  return {
+    close: () => {
+      server.off('upgrade', onUpgrade);
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+    },
+  };
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
