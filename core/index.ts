@@ -26,3 +26,4 @@ export * from './schema.ts';
 export * from './stock-view.ts';
 export * from './tax.ts';
 export * from './validate.ts';
+export * from './wire.ts';

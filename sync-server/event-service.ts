@@ -196,7 +196,7 @@ export class EventService {
   async pair(code: string, deviceId: string): Promise<PairedTill> {
     if (!isDeviceId(deviceId)) throw new ValidationError('deviceId', `"${deviceId}" is not a device id`);
     const grant = await this.auth.redeemPairingCode(code);
-    if (!grant) throw new HttpError(404, 'this pairing code is unknown, used or expired: ask the organiser for a new one');
+    if (!grant) throw new HttpError(404, 'This pairing code is unknown, used or expired: ask the organiser for a new one');
     const till: Till = { id: grant.tillId, name: grant.name, deviceId, locationId: grant.locationId, brandIds: grant.brandIds, receiptPrefix: grant.receiptPrefix };
     await this.hub.change(setupDocName(grant.eventId), (doc) => new SetupDoc(doc).write({ tills: [till] }));
     const token = await this.auth.issue({ role: 'till', eventId: grant.eventId, brandIds: grant.brandIds, tillId: grant.tillId, locationId: grant.locationId, deviceId, label: grant.name, createdAt: this.wall.now() });

@@ -59,7 +59,8 @@ export async function world(opts: Partial<SyncServerOptions> = {}): Promise<Worl
 export async function demoWorld(opts: Partial<SyncServerOptions> = {}) {
   const w = await world(opts);
   const demo = await seedDemo(w.server, Date.now() - 5 * 60_000);
-  return { ...w, demo };
+  // The same object, not a copy: restart() replaces `server` on it.
+  return Object.assign(w, { demo });
 }
 
 /** Resolves when `check` holds, polling; fails with `what` after `ms`. */

@@ -8,6 +8,17 @@ export class TillPage {
     await this.page.goto(url);
   }
 
+  async pair(serverUrl: string, code: string) {
+    await this.page.getByLabel('Server address').fill(serverUrl);
+    await this.page.getByLabel('Pairing code').fill(code);
+    await this.page.getByRole('button', { name: 'Pair', exact: true }).click();
+    await expect(this.page.getByRole('search')).toBeVisible({ timeout: 15_000 });
+  }
+
+  status() {
+    return this.page.getByRole('status', { name: 'Sync status' });
+  }
+
   async startStandAlone() {
     await this.page.getByRole('button', { name: 'Start stand-alone with the demo event' }).click();
     await expect(this.page.getByRole('search')).toBeVisible();

@@ -5,6 +5,8 @@ import { toTagged } from '../../../core/errors.ts';
 import { changeDue, type Payment, type Sale } from '../../../core/sale.ts';
 import { LocalStore } from '../store/local-store.ts';
 import { setUpStandAloneDemo } from '../store/stand-alone.ts';
+import { pairWithServer } from '../sync/pairing.ts';
+import { TillSync, type SyncStatus } from '../sync/till-sync.ts';
 import { priceCart, type PricedCart } from './pricing-view.ts';
 
 /**
@@ -42,6 +44,7 @@ export interface PosState {
   serialFor: { brandId: string; sku: string; label: string } | undefined;
   outbox: number;
   persisted: boolean;
+  sync: SyncStatus | undefined;
   now: number;
 }
 
@@ -58,6 +61,7 @@ export const usePos = create<PosState>(() => ({
   serialFor: undefined,
   outbox: 0,
   persisted: false,
+  sync: undefined,
   now: Date.now(),
 }));
 
@@ -75,6 +79,7 @@ export async function startPos(dbName = 'popup-pos'): Promise<void> {
     const persisted = await LocalStore.requestPersistence().catch(() => false);
     store.onChange(() => void refresh());
     set({ store, persisted, phase: store.profile && store.config() ? 'sell' : 'setup' });
+    startSync(store);
     await refresh();
     setInterval(() => set({ now: Date.now() }), 1000);
   } catch (err) {
@@ -86,7 +91,35 @@ async function refresh(): Promise<void> {
   const store = get().store;
   if (!store) return;
   const [recent, outbox] = await Promise.all([store.recentSales(8), store.outbox()]);
-  set((s) => ({ recent, outbox: outbox.length, version: s.version + 1 }));
+  // A paired till's event arrives by sync: show the sell screen once its set-up is here.
+  const phase = get().phase === 'setup' && store.profile && store.config() ? 'sell' : get().phase;
+  set((s) => ({ recent, outbox: outbox.length, version: s.version + 1, phase }));
+}
+
+let sync: TillSync | undefined;
+
+/** Starts syncing a paired till (a stand-alone till has no server). */
+function startSync(store: LocalStore): void {
+  const p = store.profile;
+  if (!p?.serverUrl || !p.token || sync) return;
+  sync = new TillSync(store, { serverUrl: p.serverUrl, token: p.token, eventId: p.eventId, brandIds: p.brandIds ?? [] });
+  sync.onStatus((status) => set({ sync: status }));
+  sync.start();
+  set({ sync: sync.current });
+}
+
+/** Pairs this till with a server using the organiser's code, then downloads the event. */
+export async function pair(serverUrl: string, code: string): Promise<void> {
+  const store = get().store;
+  if (!store) return;
+  try {
+    const result = await pairWithServer(serverUrl, code, store.identity.deviceId);
+    await store.setProfile(result);
+    startSync(store);
+    set({ message: { kind: 'info', text: 'Paired. Downloading the event…' } });
+  } catch (err) {
+    fail(err);
+  }
 }
 
 export async function startStandAlone(): Promise<void> {

@@ -1,16 +1,23 @@
 import { usePos } from '../app/pos-store.ts';
 
-/** Always visible: whether the till reaches a server, and how many changes wait to sync. */
+/** Always visible: whether the till reaches its server, when it last heard from it, and what waits to sync. */
 export function StatusBar() {
   const store = usePos((s) => s.store);
   const outbox = usePos((s) => s.outbox);
   const persisted = usePos((s) => s.persisted);
+  const sync = usePos((s) => s.sync);
+  const now = usePos((s) => s.now);
   const paired = Boolean(store?.profile?.serverUrl);
+  const online = paired && sync?.state === 'online';
+  const label = !paired ? 'Offline · stand-alone' : online ? 'Online' : sync?.state === 'connecting' ? 'Offline · connecting' : 'Offline';
+  const ago = sync?.lastSyncedAt ? Math.max(0, Math.round((now - sync.lastSyncedAt) / 1000)) : undefined;
   return (
-    <div role="status" aria-label="Sync status" className={`status ${paired ? '' : 'offline'}`}>
+    <div role="status" aria-label="Sync status" className={`status ${online ? '' : 'offline'}`}>
       <span className="dot" aria-hidden="true" />
-      {paired ? 'Online' : 'Offline · stand-alone'}
+      {label}
+      {paired && ago !== undefined && <span className="muted">· last synced {ago < 5 ? 'just now' : `${ago} s ago`}</span>}
       <span className="muted">· {outbox} waiting to sync</span>
+      {sync?.problem && <span className="warn">· {sync.problem}</span>}
       {!persisted && (
         <span className="warn" title="The browser may evict this till's data under storage pressure: install the desktop app or allow persistent storage">
           · storage not persistent

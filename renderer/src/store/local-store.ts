@@ -40,9 +40,10 @@ export interface TillProfile {
   eventId: string;
   tillId: string;
   receiptPrefix: string;
-  /** Sync server and token, once paired. */
+  /** Sync server, token and the brands this till sells, once paired. */
   serverUrl?: string;
   token?: string;
+  brandIds?: string[];
 }
 
 export const LOCAL_ORIGIN = 'local';
@@ -62,7 +63,7 @@ export class LocalStore {
   private views: ViewWriter;
   private queue: Promise<unknown> = Promise.resolve();
   private receiptSeq = 0;
-  private listeners = new Set<() => void>();
+  private listeners = new Set<(committed: readonly UpdateRow[]) => void>();
   private owners: OwnerOf | undefined;
 
   private constructor(
@@ -176,9 +177,26 @@ export class LocalStore {
     return this.db.updates.where('synced').equals(0).toArray();
   }
 
-  onChange(cb: () => void): () => void {
+  /**
+   * Called after every committed change with the Yjs updates it wrote (local and remote): the sync client
+   * sends the local ones. Nothing is announced before it is durable.
+   */
+  onChange(cb: (committed: readonly UpdateRow[]) => void): () => void {
     this.listeners.add(cb);
     return () => this.listeners.delete(cb);
+  }
+
+  /**
+   * The server holds everything up to `stateVector` of a document: outbox rows it covers are acknowledged.
+   * A row is covered when every struct in it is below the server's clock for its client.
+   */
+  async acknowledge(docName: string, stateVector: Uint8Array): Promise<number> {
+    const sv = Y.decodeStateVector(stateVector);
+    const rows = await this.db.updates.where('synced').equals(0).filter((r) => r.doc === docName).toArray();
+    const covered = rows.filter((r) => Y.decodeUpdate(r.update).structs.every((s) => s.id.clock + s.length <= (sv.get(s.id.client) ?? 0)));
+    if (covered.length) await this.markSynced(covered.map((r) => r.seq!));
+    if (covered.length) for (const l of this.listeners) l([]);
+    return covered.length;
   }
 
   // ---- writing --------------------------------------------------------------------------------------
@@ -314,7 +332,7 @@ export class LocalStore {
       await this.loadAll();
       throw err;
     }
-    for (const l of this.listeners) l();
+    for (const l of this.listeners) l(captured);
   }
 
   /** Runs mutations one at a time, so compaction and commits never interleave with a half-done write. */

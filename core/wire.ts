@@ -1,0 +1,116 @@
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+
+/**
+ * Shared by the sync server and the till's sync client, written on lib0 alone so the core can hold it.
+ * The y-websocket wire protocol (as y-websocket and @y/websocket-server speak it): each message is a
+ * varUint type followed by its payload. Types 0–3 are the standard ones, so a stock WebsocketProvider
+ * interoperates. Type 100 is ours: the server's state vector after an update was made durable, sent only to
+ * clients that ask for it (`?ack=1`), so a till knows which of its changes the server holds.
+ */
+export const MessageType = {
+  Sync: 0,
+  Awareness: 1,
+  Auth: 2,
+  QueryAwareness: 3,
+  /** Popup POS extension: durable acknowledgement (payload: encoded state vector). */
+  Ack: 100,
+} as const;
+
+/** Sub-types of a sync message (y-protocols/sync). */
+export const SyncStep = {
+  Step1: 0,
+  Step2: 1,
+  Update: 2,
+} as const;
+
+/** The one auth sub-type (y-protocols/auth): permission denied, followed by the reason. */
+const PERMISSION_DENIED = 0;
+
+export function syncStep1(stateVector: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MessageType.Sync);
+  encoding.writeVarUint(e, SyncStep.Step1);
+  encoding.writeVarUint8Array(e, stateVector);
+  return encoding.toUint8Array(e);
+}
+
+export function syncStep2(update: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MessageType.Sync);
+  encoding.writeVarUint(e, SyncStep.Step2);
+  encoding.writeVarUint8Array(e, update);
+  return encoding.toUint8Array(e);
+}
+
+export function syncUpdate(update: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MessageType.Sync);
+  encoding.writeVarUint(e, SyncStep.Update);
+  encoding.writeVarUint8Array(e, update);
+  return encoding.toUint8Array(e);
+}
+
+export function awarenessMessage(update: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MessageType.Awareness);
+  encoding.writeVarUint8Array(e, update);
+  return encoding.toUint8Array(e);
+}
+
+export function permissionDenied(reason: string): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MessageType.Auth);
+  encoding.writeVarUint(e, PERMISSION_DENIED);
+  encoding.writeVarString(e, reason);
+  return encoding.toUint8Array(e);
+}
+
+export function ackMessage(stateVector: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MessageType.Ack);
+  encoding.writeVarUint8Array(e, stateVector);
+  return encoding.toUint8Array(e);
+}
+
+export type Incoming =
+  | { type: 'sync-step1'; stateVector: Uint8Array }
+  | { type: 'update'; update: Uint8Array; step2: boolean }
+  | { type: 'awareness'; update: Uint8Array }
+  | { type: 'query-awareness' }
+  | { type: 'auth'; denied?: string }
+  | { type: 'ack'; stateVector: Uint8Array };
+
+/** Decodes one message; throws on anything that is not the protocol (the caller closes the connection). */
+export function decodeMessage(data: Uint8Array): Incoming {
+  const d = decoding.createDecoder(data);
+  const type = decoding.readVarUint(d);
+  let out: Incoming;
+  switch (type) {
+    case MessageType.Sync: {
+      const step = decoding.readVarUint(d);
+      const payload = decoding.readVarUint8Array(d);
+      if (step === SyncStep.Step1) out = { type: 'sync-step1', stateVector: payload };
+      else if (step === SyncStep.Step2 || step === SyncStep.Update) out = { type: 'update', update: payload, step2: step === SyncStep.Step2 };
+      else throw new Error(`unknown sync step ${step}`);
+      break;
+    }
+    case MessageType.Awareness:
+      out = { type: 'awareness', update: decoding.readVarUint8Array(d) };
+      break;
+    case MessageType.QueryAwareness:
+      out = { type: 'query-awareness' };
+      break;
+    case MessageType.Auth: {
+      const sub = decoding.readVarUint(d);
+      return sub === PERMISSION_DENIED ? { type: 'auth', denied: decoding.readVarString(d) } : { type: 'auth' };
+    }
+    case MessageType.Ack:
+      out = { type: 'ack', stateVector: decoding.readVarUint8Array(d) };
+      break;
+    default:
+      throw new Error(`unknown message type ${type}`);
+  }
+  if (decoding.hasContent(d)) throw new Error('trailing bytes after the message');
+  return out;
+}

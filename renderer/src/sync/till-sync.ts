@@ -1,0 +1,182 @@
+import * as Y from 'yjs';
+import { brandDocName, setupDocName } from '../../../core/schema.ts';
+import { decodeMessage, syncStep1, syncStep2, syncUpdate } from '../../../core/wire.ts';
+import type { LocalStore } from '../store/local-store.ts';
+
+/**
+ * Keeps the till's documents in sync with the server, one WebSocket per document, speaking the y-websocket
+ * protocol with durable acknowledgements (`ack=1`).
+ *
+ * The till never waits for it: sales are committed to IndexedDB first, and only committed updates are sent.
+ * What the server sends is applied through the store, so it is durable before it is shown. The server's
+ * acknowledgement (its state vector once our update is on its disk) marks outbox rows as synced. After a
+ * reconnect, sync step 2 in both directions sends whatever either side missed: nothing depends on a
+ * message having arrived before.
+ */
+export type SyncState = 'connecting' | 'online' | 'offline';
+
+export interface SyncStatus {
+  state: SyncState;
+  /** Wall time of the last message from the server. */
+  lastSyncedAt: number | undefined;
+  /** Why the server refused something (a write rule, a revoked token), until the next success. */
+  problem: string | undefined;
+}
+
+export interface TillSyncOptions {
+  serverUrl: string;
+  token: string;
+  eventId: string;
+  brandIds: readonly string[];
+  /** The WebSocket class (the browser's, or `ws` in Node tests). */
+  WebSocket?: typeof WebSocket;
+  /** Reconnect delay bounds (default 500 ms doubling to 15 s). */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+/** Close codes after which retrying cannot help: the till must be paired again. */
+const FATAL = new Set([4401, 4403, 4404]);
+
+export class TillSync {
+  private readonly conns = new Map<string, Connection>();
+  private readonly listeners = new Set<(s: SyncStatus) => void>();
+  private status: SyncStatus = { state: 'connecting', lastSyncedAt: undefined, problem: undefined };
+  private offChange: (() => void) | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly store: LocalStore,
+    private readonly opts: TillSyncOptions,
+  ) {}
+
+  start(): void {
+    const names = [setupDocName(this.opts.eventId), ...this.opts.brandIds.map((b) => brandDocName(this.opts.eventId, b))];
+    for (const name of names) {
+      const c = new Connection(name, this.store, this.opts, (patch) => this.update(patch));
+      this.conns.set(name, c);
+      c.connect();
+    }
+    // Local changes go out once they are durable.
+    this.offChange = this.store.onChange((rows) => {
+      for (const row of rows) if (row.local === 1) this.conns.get(row.doc)?.send(syncUpdate(row.update));
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.offChange?.();
+    for (const c of this.conns.values()) c.close();
+    this.update({ state: 'offline' });
+  }
+
+  get current(): SyncStatus {
+    return this.status;
+  }
+
+  onStatus(cb: (s: SyncStatus) => void): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  private update(patch: Partial<SyncStatus>): void {
+    const all = [...this.conns.values()];
+    const state: SyncState = this.stopped ? 'offline' : all.every((c) => c.synced) ? 'online' : all.some((c) => c.everConnected) ? 'offline' : 'connecting';
+    this.status = { ...this.status, ...patch, state };
+    for (const l of this.listeners) l(this.status);
+  }
+}
+
+class Connection {
+  private ws: WebSocket | undefined;
+  private backoff: number;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+  /** Incoming messages are handled one after another: each apply must be durable before the next. */
+  private queue: Promise<unknown> = Promise.resolve();
+  synced = false;
+  everConnected = false;
+
+  constructor(
+    private readonly name: string,
+    private readonly store: LocalStore,
+    private readonly opts: TillSyncOptions,
+    private readonly report: (patch: Partial<SyncStatus>) => void,
+  ) {
+    this.backoff = opts.minBackoffMs ?? 500;
+  }
+
+  connect(): void {
+    if (this.closed) return;
+    const Ws = this.opts.WebSocket ?? WebSocket;
+    const base = this.opts.serverUrl.replace(/^http/, 'ws').replace(/\/$/, '');
+    const ws = new Ws(`${base}/sync/${this.name}?token=${encodeURIComponent(this.opts.token)}&ack=1`);
+    ws.binaryType = 'arraybuffer';
+    this.ws = ws;
+    ws.onopen = () => {
+      this.everConnected = true;
+      this.backoff = this.opts.minBackoffMs ?? 500;
+      // Ask for what we lack; the server's own step 1 will ask us for what it lacks.
+      this.send(syncStep1(Y.encodeStateVector(this.doc())));
+    };
+    ws.onmessage = (ev: MessageEvent) => {
+      const data = new Uint8Array(ev.data as ArrayBuffer);
+      this.queue = this.queue.then(() => this.handle(data)).catch((err: unknown) => this.report({ problem: err instanceof Error ? err.message : String(err) }));
+    };
+    ws.onclose = (ev: CloseEvent) => {
+      this.synced = false;
+      this.ws = undefined;
+      if (FATAL.has(ev.code)) {
+        this.report({ problem: `The server refused this till (${ev.reason || ev.code}): pair it again.` });
+        return;
+      }
+      this.report({});
+      if (this.closed) return;
+      this.timer = setTimeout(() => this.connect(), this.backoff);
+      this.backoff = Math.min(this.backoff * 2, this.opts.maxBackoffMs ?? 15_000);
+    };
+    ws.onerror = () => undefined; // onclose follows and schedules the retry
+  }
+
+  send(message: Uint8Array): void {
+    // lib0 encoders always allocate plain ArrayBuffers, never shared ones.
+    if (this.ws?.readyState === 1) this.ws.send(message as Uint8Array<ArrayBuffer>);
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.ws?.close(1000, 'till closing');
+  }
+
+  private doc(): Y.Doc {
+    const d = this.store.docs().get(this.name);
+    if (d) return d;
+    // A document the till has not stored yet: its empty state vector asks for everything.
+    return new Y.Doc();
+  }
+
+  private async handle(data: Uint8Array): Promise<void> {
+    const msg = decodeMessage(data);
+    switch (msg.type) {
+      case 'sync-step1':
+        // Everything the server lacks; all of it is already durable here.
+        this.send(syncStep2(Y.encodeStateAsUpdate(this.doc(), msg.stateVector)));
+        return;
+      case 'update':
+        await this.store.applyRemote(this.name, msg.update);
+        if (msg.step2 && !this.synced) this.synced = true;
+        this.report({ lastSyncedAt: Date.now(), problem: undefined });
+        return;
+      case 'ack':
+        await this.store.acknowledge(this.name, msg.stateVector);
+        this.report({ lastSyncedAt: Date.now() });
+        return;
+      case 'auth':
+        if (msg.denied) this.report({ problem: `The server refused a change: ${msg.denied}` });
+        return;
+      default:
+        return;
+    }
+  }
+}

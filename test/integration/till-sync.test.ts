@@ -1,0 +1,86 @@
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { DEMO_EVENT_ID } from '../../core/demo-event.ts';
+import { newDeviceId } from '../../core/ids.ts';
+import { webCryptoRandom } from '../../core/platform.ts';
+import { BrandDoc, brandDocName } from '../../core/schema.ts';
+import { LocalStore } from '../../renderer/src/store/local-store.ts';
+import { TillSync } from '../../renderer/src/sync/till-sync.ts';
+import { demoWorld, until, type World } from '../../sync-server/test-support.ts';
+
+/**
+ * The till's data layer (LocalStore over fake-indexeddb) and its sync client against a real sync server:
+ * pairing, selling online and offline, acknowledgements, and a second till seeing the sales.
+ */
+let w: (World & Awaited<ReturnType<typeof demoWorld>>) | undefined;
+const tills: { store: LocalStore; sync: TillSync }[] = [];
+afterEach(async () => {
+  for (const t of tills.splice(0)) {
+    t.sync.stop();
+    t.store.close();
+  }
+  await w?.stop();
+  w = undefined;
+});
+
+async function pairTill(world: NonNullable<typeof w>, code: string) {
+  const indexedDB = new IDBFactory();
+  const deviceId = newDeviceId(webCryptoRandom);
+  const store = await LocalStore.open({ dbName: 'till', indexedDB, IDBKeyRange, deviceId });
+  const res = await fetch(`${world.server.url}/api/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code, deviceId }) });
+  expect(res.status).toBe(201);
+  const paired = (await res.json()) as { token: string; tillId: string; receiptPrefix: string; brandIds: string[] };
+  await store.setProfile({ eventId: DEMO_EVENT_ID, tillId: paired.tillId, receiptPrefix: paired.receiptPrefix, serverUrl: world.server.url, token: paired.token });
+  const sync = new TillSync(store, { serverUrl: world.server.url, token: paired.token, eventId: DEMO_EVENT_ID, brandIds: paired.brandIds, WebSocket: WebSocket as unknown as typeof globalThis.WebSocket, minBackoffMs: 50, maxBackoffMs: 200 });
+  sync.start();
+  tills.push({ store, sync });
+  await until(() => sync.current.state === 'online' && store.config() !== undefined, 'the till to download its event');
+  return { store, sync, paired };
+}
+
+const hoodie = { brandId: 'north-thread', sku: 'NT-HOODIE-M' };
+
+describe('a paired till', () => {
+  it('downloads its event, sells, and the server acknowledges the sale so the outbox empties', async () => {
+    w = await demoWorld();
+    const { store } = await pairTill(w, w.demo.tills[0]!.code);
+    expect(store.rights(hoodie.brandId, hoodie.sku)).toBe(12);
+    const [sale] = await store.commitSale({ cart: { lines: [{ ...hoodie, qty: 2 }] }, payments: [{ method: 'card', amount: 2 * 4830 }], cashierId: 'ana' });
+    expect(sale!.receiptNumber).toBe('T1-00001');
+    await expect.poll(async () => (await store.outbox()).length, { timeout: 5000 }).toBe(0);
+    const onServer = await w.server.hub.read(brandDocName(DEMO_EVENT_ID, 'north-thread'), (doc) => new BrandDoc(doc).sales().items.map((s) => s.receiptNumber));
+    expect(onServer).toEqual(['T1-00001']);
+  });
+
+  it('sells while the server is down and delivers the sales exactly once when it returns', async () => {
+    w = await demoWorld();
+    const a = await pairTill(w, w.demo.tills[0]!.code);
+    await w.server.close();
+    await until(() => a.sync.current.state === 'offline', 'the till to notice it is offline');
+    for (let i = 0; i < 3; i++) {
+      await a.store.commitSale({ cart: { lines: [{ ...hoodie, qty: 1 }] }, payments: [{ method: 'cash', amount: 4830 }], cashierId: 'ana' });
+    }
+    expect((await a.store.outbox()).length).toBeGreaterThan(0);
+    await w.restart();
+    await expect.poll(async () => (await a.store.outbox()).length, { timeout: 8000 }).toBe(0);
+    const receipts = await w.server.hub.read(brandDocName(DEMO_EVENT_ID, 'north-thread'), (doc) => new BrandDoc(doc).sales().items.map((s) => s.receiptNumber).sort());
+    expect(receipts).toEqual(['T1-00001', 'T1-00002', 'T1-00003']);
+    const sold = await w.server.hub.read(brandDocName(DEMO_EVENT_ID, 'north-thread'), (_doc, view) => view!.rights('till:till-1', hoodie.sku));
+    expect(sold).toBe(12 - 3);
+  });
+
+  it('shows another till’s sale to a till of the same brand, live, and the booth stock follows', async () => {
+    w = await demoWorld();
+    const a = await pairTill(w, w.demo.tills[0]!.code);
+    const extra = await w.server.events.createPairingCode(DEMO_EVENT_ID, { name: 'Booth A second till', locationId: 'booth-a', brandIds: ['north-thread'] });
+    const b = await pairTill(w, extra.code);
+    expect(b.store.boothStock(hoodie.brandId, hoodie.sku)).toBe(12);
+    await a.store.commitSale({ cart: { lines: [{ ...hoodie, qty: 1 }] }, payments: [{ method: 'cash', amount: 4830 }], cashierId: 'ana' });
+    await expect.poll(() => b.store.stockView(hoodie.brandId)?.rights('till:till-1', hoodie.sku), { timeout: 5000 }).toBe(11);
+    expect(b.store.boothStock(hoodie.brandId, hoodie.sku)).toBe(11);
+    expect((await b.store.recentSales()).map((s) => s.receiptNumber)).toEqual(['T1-00001']);
+    // B's own rights are untouched: it holds none of this SKU until the organiser moves some to it.
+    expect(b.store.rights(hoodie.brandId, hoodie.sku)).toBe(0);
+  });
+});
