@@ -35,7 +35,7 @@ describe('Yjs document schema', () => {
     doc.getMap('ledger').set('bogus', JSON.stringify({ kind: 'sale' }));
     const decoded = brand.ledger();
     expect(decoded.items).toHaveLength(1);
-    expect(decoded.invalid).toEqual([{ key: 'bogus', error: expect.stringMatching(/id/) }]);
+    expect(decoded.invalid).toEqual([{ key: 'bogus', error: expect.stringMatching(/not a ledger entry id/) }]);
   });
 
   it('detects an update that overwrites or deletes a ledger entry before it is trusted', () => {

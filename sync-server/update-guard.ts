@@ -1,11 +1,11 @@
 import * as Y from 'yjs';
 import type { OwnerOf } from '../core/holders.ts';
-import { parseEntry, type LedgerEntry } from '../core/ledger.ts';
+import type { LedgerEntry } from '../core/ledger.ts';
 import { parseRefund } from '../core/refund.ts';
 import { parseRightsRequest } from '../core/rights-request.ts';
 import { checkEntries } from '../core/rights.ts';
 import { parseSale } from '../core/sale.ts';
-import { APPEND_ONLY_MAPS, decodeValue, type DocRef } from '../core/schema.ts';
+import { APPEND_ONLY_MAPS, decodeEntry, decodeValue, type DocRef } from '../core/schema.ts';
 import { parseBrand, parseEventConfig, parseLocation, parseTill } from '../core/event.ts';
 import { parseProduct } from '../core/catalog.ts';
 import type { BalanceReader } from '../core/stock-view.ts';
@@ -74,8 +74,8 @@ export function guardUpdate(update: Uint8Array, ctx: GuardContext): GuardResult 
     }
     if (seenKeys.has(`${mapName}\u0000${key}`)) return deny(`the update writes ${mapName}/${key} twice`);
     seenKeys.add(`${mapName}\u0000${key}`);
-    const value = decodeValue(struct.content.arr[0]);
-    const problem = brand ? checkBrandValue(ctx, mapName, key, value, entries) : checkSetupValue(mapName, value);
+    const raw = struct.content.arr[0];
+    const problem = brand ? checkBrandValue(ctx, mapName, key, raw, entries) : checkSetupValue(mapName, decodeValue(raw));
     if (problem) return deny(problem);
   }
   if (brand && entries.length) {
@@ -100,7 +100,8 @@ function checkSetupValue(mapName: string, value: unknown): string | undefined {
   return undefined;
 }
 
-function checkBrandValue(ctx: GuardContext, mapName: string, key: string, value: unknown, entries: LedgerEntry[]): string | undefined {
+function checkBrandValue(ctx: GuardContext, mapName: string, key: string, raw: unknown, entries: LedgerEntry[]): string | undefined {
+  const value = decodeValue(raw);
   const append = (APPEND_ONLY_MAPS as readonly string[]).includes(mapName);
   if (!append && mapName !== 'products') return `a brand document has no map "${mapName}"`;
   if (append && ctx.doc.getMap(mapName).has(key)) return `${mapName}/${key} already exists: entries are never overwritten`;
@@ -116,8 +117,8 @@ function checkBrandValue(ctx: GuardContext, mapName: string, key: string, value:
         return undefined;
       }
       case 'ledger': {
-        const e = parseEntry(value);
-        if (e.id !== key) return `ledger/${key} holds entry ${e.id}`;
+        // The key names the entry and its writer (see encodeEntry).
+        const e = decodeEntry(key, raw);
         if (device && e.writer !== device) return `entry ${e.id} names writer ${e.writer}, but this connection is device ${device}`;
         entries.push(e);
         return undefined;

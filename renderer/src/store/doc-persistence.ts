@@ -25,7 +25,8 @@ export async function loadDoc(db: PosDatabase, name: string, clientId: number): 
     // Updates are idempotent, so ones already folded into the snapshot may be applied again harmlessly;
     // skipping them just saves time.
     const after = rows.filter((r) => r.seq! > (snap?.upTo ?? 0));
-    if (after.length) Y.applyUpdate(doc, Y.mergeUpdates(after.map((r) => r.update)), LOAD_ORIGIN);
+    // One transaction, update by update: measured 2–4× faster than Y.mergeUpdates first (docs/benchmarks.md).
+    if (after.length) doc.transact(() => after.forEach((r) => Y.applyUpdate(doc, r.update, LOAD_ORIGIN)), LOAD_ORIGIN);
   });
   return doc;
 }

@@ -65,6 +65,7 @@ export class LocalStore {
   private receiptSeq = 0;
   private listeners = new Set<(committed: readonly UpdateRow[]) => void>();
   private owners: OwnerOf | undefined;
+  private configCache: { value: EventConfig | undefined } | undefined;
 
   private constructor(
     readonly db: PosDatabase,
@@ -102,8 +103,11 @@ export class LocalStore {
     return this.profile ? tillHolder(this.profile.tillId) : undefined;
   }
 
+  /** The event's settings, parsed once per change of the setup document (not on every sale). */
   config(): EventConfig | undefined {
-    return this.setup?.config();
+    if (!this.setup) return undefined;
+    this.configCache ??= { value: this.setup.config() };
+    return this.configCache.value;
   }
 
   brandList(): Brand[] {
@@ -349,6 +353,7 @@ export class LocalStore {
     this.barcodes = new Map();
     this.views = new ViewWriter(this.db);
     this.owners = undefined;
+    this.configCache = undefined;
     this.receiptSeq = ((await this.db.meta.get('receiptSeq'))?.value as number | undefined) ?? 0;
     if (!this.profile) return;
     const eventId = this.profile.eventId;
@@ -370,9 +375,13 @@ export class LocalStore {
   private attachSetup(doc: Y.Doc): void {
     doc.clientID = this.identity.yClientId;
     this.setup = new SetupDoc(doc);
+    this.configCache = undefined;
     // Holder ownership comes from the setup's tills: recompute it when they change.
     doc.getMap('tills').observe(() => {
       this.owners = undefined;
+    });
+    doc.getMap('event').observe(() => {
+      this.configCache = undefined;
     });
   }
 
