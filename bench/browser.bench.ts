@@ -1,0 +1,148 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { build } from 'vite';
+import type { BenchWindow, StartProfile, StartResult } from './browser/api.ts';
+import { isMain, printReport, type BenchReport } from './report.ts';
+import { median, percentile } from './stats.ts';
+import { serveDir } from './static-server.ts';
+
+/**
+ * The real LocalStore in Chromium: sale commit latency, and a till's start on a big database. Builds the
+ * page in bench/browser with vite, serves it on 127.0.0.1, drives Debian's chromium through playwright-core.
+ */
+const SALES = 1_000;
+const STARTS = 5;
+const TILL_DB = 'bench-till';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+export interface BrowserBenchResult extends BenchReport {
+  browserVersion: string;
+  profile: StartProfile;
+}
+
+// A persistent profile on disk: a plain `browser.newContext()` is incognito, whose IndexedDB lives in memory.
+const launch = (profileDir: string) =>
+  chromium.launchPersistentContext(profileDir, { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+
+async function openPage(ctx: BrowserContext, url: string): Promise<Page> {
+  const page = ctx.pages()[0] ?? (await ctx.newPage());
+  page.on('pageerror', (err) => console.error(`[page] ${err.message}`));
+  await page.goto(url);
+  return page;
+}
+
+const list = (rs: StartResult[]) => rs.map((r) => Math.round(r.sellReady).toLocaleString('en-US')).join(', ');
+
+const started = (page: Page) => page.evaluate(() => (window as unknown as BenchWindow).benchStart!);
+
+export async function browserBench(): Promise<BrowserBenchResult> {
+  const outDir = fileURLToPath(new URL('./out/browser/', import.meta.url));
+  await build({ configFile: fileURLToPath(new URL('./browser/vite.config.ts', import.meta.url)), logLevel: 'warn' });
+  const server = await serveDir(outDir);
+  const profileDir = await mkdtemp(join(tmpdir(), 'popup-bench-'));
+  let ctx = await launch(profileDir);
+  try {
+    const page = await openPage(ctx, server.url);
+    // The user agent's version is frozen at <major>.0.0.0; the browser itself knows the full one.
+    const browserVersion = ctx.browser()?.version() ?? 'unknown';
+
+    const sales = await page.evaluate((n) => (window as unknown as BenchWindow).bench.saleCommit(n), SALES);
+    const seed = await page.evaluate((db) => (window as unknown as BenchWindow).bench.seedTill(db), TILL_DB);
+
+    // Till start: the page opens the store as it loads; first a navigation, then reloads.
+    const startUrl = `${server.url}?start=${TILL_DB}`;
+    await page.goto(startUrl);
+    const starts: StartResult[] = [await started(page)];
+    while (starts.length < STARTS) {
+      await page.reload();
+      starts.push(await started(page));
+    }
+    await page.goto(`${server.url}?profile=${TILL_DB}`);
+    const profile = await page.evaluate(() => (window as unknown as BenchWindow).benchProfile!);
+
+    // The same start after a browser restart: nothing of the database or the bundle is warm in Chromium.
+    const restarts: StartResult[] = [];
+    while (restarts.length < STARTS) {
+      await ctx.close();
+      ctx = await launch(profileDir);
+      restarts.push(await started(await openPage(ctx, startUrl)));
+    }
+
+    // And once the till has synced and compacted: a snapshot instead of update rows.
+    const page2 = ctx.pages()[0]!;
+    const compacted = await page2.evaluate((db) => (window as unknown as BenchWindow).bench.compactTill(db), TILL_DB);
+    const compactStarts: StartResult[] = [];
+    while (compactStarts.length < STARTS) {
+      await page2.reload();
+      compactStarts.push(await started(page2));
+    }
+
+    const ready = (rs: StartResult[]) => median(rs.map((r) => r.sellReady));
+    const MB = 1024 * 1024;
+    return {
+      title: 'Browser: the real LocalStore in Chromium (IndexedDB through Dexie)',
+      browserVersion,
+      profile,
+      figures: [
+        { name: `sale commit p50 (${SALES} sales)`, value: percentile(sales, 50), unit: 'ms', digits: 1 },
+        { name: 'sale commit p95', value: percentile(sales, 95), unit: 'ms', digits: 1 },
+        { name: 'sale commit p99', value: percentile(sales, 99), unit: 'ms', target: 10, digits: 1 },
+        { name: 'sale commit max', value: Math.max(...sales), unit: 'ms', digits: 1 },
+        { name: `seed: ${seed.products} products + ${seed.entries} entries`, value: seed.seedMs / 1000, unit: 's', digits: 1 },
+        { name: 'storage used after seeding (IndexedDB)', value: (seed.indexedDbBytes ?? seed.usageBytes ?? NaN) / MB, unit: 'MiB', digits: 1 },
+        { name: `till start to sell-ready, median of ${STARTS} loads`, value: ready(starts), unit: 'ms', target: 1500 },
+        { name: '… of which bundle loaded (module start)', value: median(starts.map((r) => r.moduleStart)), unit: 'ms' },
+        { name: '… of which LocalStore.open', value: median(starts.map((r) => r.opened - r.moduleStart)), unit: 'ms' },
+        { name: `till start after a browser restart, median of ${STARTS}`, value: ready(restarts), unit: 'ms', target: 1500 },
+        { name: '… of which bundle loaded (module start)', value: median(restarts.map((r) => r.moduleStart)), unit: 'ms' },
+        { name: '… of which LocalStore.open', value: median(restarts.map((r) => r.opened - r.moduleStart)), unit: 'ms' },
+        { name: `till start, compacted (${compacted.updateRows} update rows left)`, value: ready(compactStarts), unit: 'ms', target: 1500 },
+      ],
+      method: [
+        `Chromium ${browserVersion} headless, persistent profile on disk (an incognito context keeps IndexedDB in memory); the page is built by vite from bench/browser and served from 127.0.0.1.`,
+        `Sale commit: a fresh stand-alone demo till (setUpStandAloneDemo) with extra stock received into its holder; ${SALES} one-unit card sales one after another, cycling through the demo's products that are not serial-tracked; each \`commitSale\` timed with performance.now() until it resolves, i.e. after its IndexedDB transaction committed. Pricing before the commit is not timed. No warm-up: the first sales are in the figures.`,
+        `Till start: a database seeded through the store's own write paths (putProducts in batches of 2,000; one receipt of 10 units per product then 80k one-unit sale entries, appendEntries of 5,000 entries per call: ${profile.updateRows} update rows, no snapshot). The page opens the store as it loads; sell-ready = LocalStore.open resolved and a barcode lookup plus \`rights()\` answer; measured from navigation start (performance.now() in the page). Navigations after the first are \`page.reload()\`; a restart closes Chromium and launches it again on the same profile.`,
+        `Sell-ready samples (ms), in order: loads ${list(starts)}; restarts ${list(restarts)}; compacted ${list(compactStarts)}.`,
+        'Compacted: every update marked acknowledged and `compact()` run, so the brand documents load from one v2 snapshot.',
+        'Storage: navigator.storage.estimate().usageDetails.indexedDB after seeding (the whole origin, the sale-commit database included).',
+      ],
+    };
+  } finally {
+    await ctx.close().catch(() => undefined);
+    await server.close();
+    await rm(profileDir, { recursive: true, force: true });
+  }
+}
+
+/** The till-start breakdown as a report of its own (no targets): where the start's time goes. */
+export function profileReport(p: StartProfile): BenchReport {
+  const ms = (name: string, value: number) => ({ name, value, unit: 'ms', digits: 1 });
+  const steps = p.dexieOpen + p.metaReads + p.docReads + p.yjsMerge + p.yjsApply + p.viewReads + p.viewRestore + p.productReads + p.productIndex;
+  return {
+    title: 'Till start breakdown (uncompacted database, replayed step by step)',
+    figures: [
+      ms('Dexie open', p.dexieOpen),
+      ms('meta reads (identity, clock, profile)', p.metaReads),
+      ms('document reads (snapshots + update rows)', p.docReads),
+      ms('Y.mergeUpdates of the update rows', p.yjsMerge),
+      ms('Y.applyUpdate', p.yjsApply),
+      ms('view reads (stock, totals, exceptions)', p.viewReads),
+      ms('StockView.restore', p.viewRestore),
+      ms('product reads', p.productReads),
+      ms('product + barcode index', p.productIndex),
+      ms('sum of the steps above', steps),
+      ms('for comparison, not part of a start: rows applied one by one, no merge', p.yjsApplyRowByRow),
+      { name: 'update rows read', value: p.updateRows, unit: '' },
+    ],
+    method: ['The steps of LocalStore.open (loadAll, loadDoc) replayed one at a time in a freshly loaded page with a clock around each; the sum is close to, not exactly, a real start (no observers attached, no second doc lookup).'],
+  };
+}
+
+if (isMain(import.meta.url)) {
+  const r = await browserBench();
+  printReport(r);
+  printReport(profileReport(r.profile));
+}

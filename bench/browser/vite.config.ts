@@ -1,0 +1,15 @@
+import { defineConfig } from 'vite';
+import { fileURLToPath } from 'node:url';
+
+/** The benchmark page: the real LocalStore in a browser, built to bench/out/browser (git-ignored). */
+export default defineConfig({
+  root: fileURLToPath(new URL('.', import.meta.url)),
+  base: './',
+  logLevel: 'warn',
+  build: {
+    outDir: fileURLToPath(new URL('../out/browser', import.meta.url)),
+    emptyOutDir: true,
+    target: 'es2022',
+    reportCompressedSize: false,
+  },
+});
