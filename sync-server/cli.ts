@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { seedDemo } from './demo-seed.ts';
@@ -14,6 +17,7 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     data: { type: 'string', default: './data' },
     demo: { type: 'boolean', default: false },
+    desktop: { type: 'boolean', default: false },
     'max-message-bytes': { type: 'string' },
   },
 });
@@ -46,7 +50,21 @@ if (values.demo) {
   for (const t of demo.tills) console.log(`  ${t.name}: pairing code ${t.code}`);
   console.log(`  Storefront token: ${demo.storefrontToken}`);
   console.log(`  Organiser token:  ${demo.organiserToken}`);
-  console.log(`Open ${server.url}/ in a browser to run a till (or start it stand-alone).`);
+}
+if (values.desktop) console.log(desktopNote(server.url));
+else if (values.demo) console.log(`Open ${server.url}/ in a browser to run a till (pair it with a code above, or start it stand-alone).`);
+
+/** `npm start` asks for the desktop till; say in one line what this machine can do instead. */
+function desktopNote(url: string): string {
+  // electron/path.txt is written once its binary is installed; requiring the package would try to download it.
+  let installed = false;
+  try {
+    installed = existsSync(join(dirname(createRequire(import.meta.url).resolve('electron/package.json')), 'path.txt'));
+  } catch {
+    installed = false;
+  }
+  if (!installed) return `Electron's binary is not installed on this machine, so there is no desktop window: open ${url}/ in a browser to run the till.`;
+  return `The desktop shell is not built into this version yet: open ${url}/ in a browser to run the till.`;
 }
 
 let stopping = false;
