@@ -45,6 +45,8 @@ export interface PosState {
   outbox: number;
   persisted: boolean;
   sync: SyncStatus | undefined;
+  /** The side panel shows a return instead of the cart. */
+  refunding: boolean;
   now: number;
 }
 
@@ -62,6 +64,7 @@ export const usePos = create<PosState>(() => ({
   outbox: 0,
   persisted: false,
   sync: undefined,
+  refunding: false,
   now: Date.now(),
 }));
 
@@ -238,6 +241,14 @@ export async function completeSale(parse: (s: string) => number): Promise<void> 
   } catch (err) {
     fail(err);
   }
+}
+
+export function openRefund(): void {
+  set({ refunding: true, payment: undefined, completed: undefined, message: undefined });
+}
+
+export function closeRefund(): void {
+  set({ refunding: false });
 }
 
 export function newSale(): void {

@@ -15,12 +15,12 @@ export function StatusBar() {
     <div role="status" aria-label="Sync status" className={`status ${online ? '' : 'offline'}`}>
       <span className="dot" aria-hidden="true" />
       {label}
-      {paired && ago !== undefined && <span className="muted">· last synced {ago < 5 ? 'just now' : `${ago} s ago`}</span>}
+      {paired && ago !== undefined && <span className="muted">· synced {ago < 5 ? 'just now' : `${ago} s ago`}</span>}
       <span className="muted">· {outbox} waiting to sync</span>
       {sync?.problem && <span className="warn">· {sync.problem}</span>}
       {!persisted && (
         <span className="warn" title="The browser may evict this till's data under storage pressure: install the desktop app or allow persistent storage">
-          · storage not persistent
+          · ⚠ storage not persistent
         </span>
       )}
     </div>

@@ -146,3 +146,20 @@ describe('local store', () => {
     expect(again.brandDoc(hoodie.brandId)!.sales().items).toHaveLength(1);
   });
 });
+
+describe('refunds on the till', () => {
+  it('returns a defective item offline, durably, into quarantine, and refuses to return it twice', async () => {
+    const w = world();
+    const store = await w.open();
+    await setUpStandAloneDemo(store, START);
+    const [sale] = await store.commitSale({ cart: { lines: [{ ...hoodie, qty: 1 }] }, payments: [{ method: 'cash', amount: 4830 }], cashierId: 'ana' });
+    const refund = await store.commitRefund(sale!.id, { lines: [{ sku: hoodie.sku, qty: 1, reason: 'defective' }], method: 'cash', cashierId: 'ana' });
+    expect(refund.total).toBe(4830);
+    expect(store.stockView(hoodie.brandId)!.balance('till:till-1', hoodie.sku)).toEqual({ sellable: OPENING - 1, quarantined: 1 });
+    await expect(store.commitRefund(sale!.id, { lines: [{ sku: hoodie.sku, qty: 1, reason: 'defective' }], method: 'cash', cashierId: 'ana' })).rejects.toThrow(/0 of Drop Hoodie/);
+    store.close();
+    const again = await w.open();
+    expect(again.refundsOf(sale!)).toHaveLength(1);
+    expect(again.stockView(hoodie.brandId)!.balance('till:till-1', hoodie.sku)).toEqual({ sellable: OPENING - 1, quarantined: 1 });
+  });
+});

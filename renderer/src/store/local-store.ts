@@ -9,6 +9,8 @@ import type { LedgerEntry } from '../../../core/ledger.ts';
 import { systemClock, webCryptoRandom, type Clock, type RandomSource } from '../../../core/platform.ts';
 import { LedgerWriter } from '../../../core/rights.ts';
 import type { Sale } from '../../../core/sale.ts';
+import type { Refund } from '../../../core/refund.ts';
+import { buildRefund, type RefundRequest } from '../../../core/refund-builder.ts';
 import { BrandDoc, brandDocName, parseDocName, SetupDoc, setupDocName } from '../../../core/schema.ts';
 import { StockView } from '../../../core/stock-view.ts';
 import { PosDatabase, type StockRow, type TotalsRow, type UpdateRow } from './db.ts';
@@ -269,6 +271,37 @@ export class LocalStore {
       this.receiptSeq = seq;
       return result.sales;
     });
+  }
+
+  /**
+   * Returns items of an earlier sale (offline too): the refund record and the ledger entries that bring the
+   * units back to this till, in one transaction. Pre-authorised defects need no manager; see core/refund-builder.
+   */
+  async commitRefund(saleId: string, req: Omit<RefundRequest, 'now'> & { now?: number }): Promise<Refund> {
+    return this.serial(async () => {
+      const profile = this.requireProfile();
+      const config = this.config();
+      if (!config) throw new Error('this till has no event set up yet');
+      const sale = await this.db.sales.get(saleId);
+      if (!sale) throw new Error(`no sale ${saleId} on this till`);
+      const state = this.brandState(sale.brandId);
+      const earlier = state.brand.refunds().items.filter((r) => r.saleId === sale.id);
+      const { refund, entries } = buildRefund(sale, earlier, { ...req, now: req.now ?? this.wall.now() }, {
+        config,
+        deviceId: this.identity.deviceId,
+        tillId: profile.tillId,
+        holder: tillHolder(profile.tillId),
+        clock: this.clock,
+        writer: state.writer,
+      });
+      await this.write([this.brandName(sale.brandId)], () => state.brand.appendRefund(refund, entries, LOCAL_ORIGIN), {});
+      return refund;
+    });
+  }
+
+  /** Refunds already made against a sale (from any till of the brand this till has synced). */
+  refundsOf(sale: Sale): Refund[] {
+    return this.brands.get(sale.brandId)?.brand.refunds().items.filter((r) => r.saleId === sale.id) ?? [];
   }
 
   /** Applies an update received from the sync server or a peer, durably, with the views it changes. */

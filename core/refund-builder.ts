@@ -1,0 +1,137 @@
+import { PopupError, ValidationError } from './errors.ts';
+import type { EventConfig } from './event.ts';
+import type { HybridClock } from './hlc.ts';
+import type { HolderId } from './holders.ts';
+import { newId } from './ids.ts';
+import type { LedgerEntry } from './ledger.ts';
+import { allocate } from './money.ts';
+import type { Refund, RefundLine } from './refund.ts';
+import type { LedgerWriter } from './rights.ts';
+import type { PaymentMethod, Sale } from './sale.ts';
+
+/**
+ * Builds a return against a sale: what may still be returned, the money for it (what the customer paid for
+ * those units, tax included, to the minor unit), the ledger entries that bring the units back, and whether a
+ * manager must approve it. Pure: the caller appends the result in one storage transaction.
+ */
+export interface RefundReason {
+  id: string;
+  label: string;
+  /** Counts as defective: may be pre-authorised up to the event's limit. */
+  defective: boolean;
+  /** Where the units go by default. */
+  disposition: 'restock' | 'quarantine';
+}
+
+/** The templated reasons a cashier picks from. */
+export const REFUND_REASONS: RefundReason[] = [
+  { id: 'defective', label: 'Defective or damaged', defective: true, disposition: 'quarantine' },
+  { id: 'wrong-size', label: 'Wrong size or colour', defective: false, disposition: 'restock' },
+  { id: 'changed-mind', label: 'Changed their mind', defective: false, disposition: 'restock' },
+  { id: 'not-as-described', label: 'Not as described', defective: false, disposition: 'quarantine' },
+];
+
+export class ManagerApprovalRequired extends PopupError {}
+export class ReturnWindowClosed extends PopupError {}
+
+export interface RefundRequest {
+  lines: { sku: string; qty: number; reason: string; disposition?: 'restock' | 'quarantine'; serial?: string }[];
+  method: PaymentMethod;
+  cashierId: string;
+  /** A manager's id when one approved it. */
+  approvedBy?: string;
+  now: number;
+}
+
+export interface RefundContext {
+  config: EventConfig;
+  deviceId: string;
+  tillId: string;
+  holder: HolderId;
+  clock: HybridClock;
+  writer: LedgerWriter;
+}
+
+export interface Returnable {
+  units: number;
+  /** Money and tax of those units not yet refunded: successive partial refunds add up to the line exactly. */
+  gross: number;
+  tax: number;
+}
+
+/** What of each line of a sale (by SKU and serial) has not been returned yet. */
+export function returnable(sale: Sale, earlier: readonly Refund[]): Map<string, Returnable> {
+  const left = new Map<string, Returnable>();
+  for (const l of sale.lines) {
+    const r = left.get(lineKey(l.sku, l.serial)) ?? { units: 0, gross: 0, tax: 0 };
+    left.set(lineKey(l.sku, l.serial), { units: r.units + l.qty, gross: r.gross + l.gross, tax: r.tax + l.tax });
+  }
+  for (const refund of earlier) {
+    if (refund.saleId !== sale.id) continue;
+    for (const l of refund.lines) {
+      const r = left.get(lineKey(l.sku, l.serial));
+      if (r) left.set(lineKey(l.sku, l.serial), { units: r.units - l.qty, gross: r.gross - l.amount, tax: r.tax - l.tax });
+    }
+  }
+  return left;
+}
+
+export function buildRefund(sale: Sale, earlier: readonly Refund[], req: RefundRequest, ctx: RefundContext): { refund: Refund; entries: LedgerEntry[] } {
+  if (req.lines.length === 0) throw new ValidationError('lines', 'choose at least one item to return');
+  const windowMs = ctx.config.policies.returnsDays * 86_400_000;
+  if (req.now - sale.wallTime > windowMs && !req.approvedBy) {
+    throw new ReturnWindowClosed(`receipt ${sale.receiptNumber} is older than the ${ctx.config.policies.returnsDays}-day returns window: a manager must approve`);
+  }
+  const left = returnable(sale, earlier);
+  const refundId = newId('r', ctx.clock);
+  const batch = ctx.writer.batch();
+  const lines: RefundLine[] = req.lines.map((want) => {
+    const reason = REFUND_REASONS.find((r) => r.id === want.reason);
+    if (!reason) throw new ValidationError('reason', `"${want.reason}" is not one of the returns reasons`);
+    const soldLine = sale.lines.find((l) => l.sku === want.sku && (want.serial === undefined || l.serial === want.serial));
+    if (!soldLine) throw new ValidationError('sku', `${want.sku}${want.serial ? ` (${want.serial})` : ''} is not on receipt ${sale.receiptNumber}`);
+    const key = lineKey(soldLine.sku, soldLine.serial);
+    const rest = left.get(key) ?? { units: 0, gross: 0, tax: 0 };
+    if (!Number.isSafeInteger(want.qty) || want.qty < 1 || want.qty > rest.units) {
+      throw new ValidationError('qty', `${rest.units} of ${soldLine.name} can still be returned, not ${want.qty}`);
+    }
+    // What the customer paid for exactly these units: a share of what is left of the line, so that all the
+    // partial refunds of a line add up to what was charged for it, to the cent.
+    const amount = allocate(rest.gross, [want.qty, rest.units - want.qty])[0]!;
+    const tax = allocate(rest.tax, [want.qty, rest.units - want.qty])[0]!;
+    left.set(key, { units: rest.units - want.qty, gross: rest.gross - amount, tax: rest.tax - tax });
+    const disposition = want.disposition ?? reason.disposition;
+    const entry = batch.refund(ctx.holder, soldLine.sku, want.qty, refundId, disposition);
+    return { sku: soldLine.sku, qty: want.qty, amount, tax, disposition, reason: reason.id, entryId: entry.id, ...(soldLine.serial ? { serial: soldLine.serial } : {}) };
+  });
+  const total = lines.reduce((a, l) => a + l.amount, 0);
+  const allDefective = lines.every((l) => REFUND_REASONS.find((r) => r.id === l.reason)?.defective);
+  const preAuthorised = allDefective && total <= ctx.config.policies.defectRefundLimit;
+  if (!preAuthorised && !req.approvedBy) {
+    throw new ManagerApprovalRequired(
+      allDefective
+        ? `a defective-item refund of ${total} is above the pre-authorised limit of ${ctx.config.policies.defectRefundLimit}: a manager must approve`
+        : 'this return needs a manager: only defective items are refunded without one',
+    );
+  }
+  const refund: Refund = {
+    id: refundId,
+    at: refundId.slice(2),
+    wallTime: req.now,
+    writer: ctx.deviceId,
+    eventId: ctx.config.id,
+    brandId: sale.brandId,
+    tillId: ctx.tillId,
+    holder: ctx.holder,
+    saleId: sale.id,
+    receiptNumber: sale.receiptNumber,
+    cashierId: req.cashierId,
+    lines,
+    payments: total > 0 ? [{ method: req.method, amount: total }] : [],
+    total,
+    ...(req.approvedBy ? { approvedBy: req.approvedBy } : {}),
+  };
+  return { refund, entries: batch.entries };
+}
+
+const lineKey = (sku: string, serial: string | undefined) => `${sku}\u0000${serial ?? ''}`;

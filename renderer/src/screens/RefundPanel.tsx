@@ -1,0 +1,132 @@
+import { useState } from 'react';
+import { toTagged } from '../../../core/errors.ts';
+import { REFUND_REASONS, returnable } from '../../../core/refund-builder.ts';
+import type { Refund } from '../../../core/refund.ts';
+import type { Sale } from '../../../core/sale.ts';
+import { closeRefund, usePos } from '../app/pos-store.ts';
+
+/**
+ * Returns, offline too: find the sale by its receipt number (typed or scanned from the receipt), pick the
+ * units and a templated reason; defective items up to the event's limit go through without a manager.
+ */
+export function RefundPanel({ money }: { money: (n: number) => string }) {
+  const store = usePos((s) => s.store);
+  usePos((s) => s.version);
+  const [receipt, setReceipt] = useState('');
+  const [sales, setSales] = useState<Sale[] | undefined>();
+  const [pick, setPick] = useState<Record<string, { qty: number; reason: string }>>({});
+  const [error, setError] = useState<string | undefined>();
+  const [done, setDone] = useState<Refund[] | undefined>();
+  if (!store) return null;
+
+  const find = async () => {
+    setError(undefined);
+    const found = await store.salesByReceipt(receipt);
+    if (found.length === 0) setError(`No sale with receipt ${receipt.trim().toUpperCase()} on this till`);
+    setSales(found);
+    setPick({});
+  };
+
+  const submit = async () => {
+    if (!sales) return;
+    setError(undefined);
+    try {
+      const made: Refund[] = [];
+      for (const sale of sales) {
+        const lines = sale.lines
+          .map((l) => ({ l, p: pick[`${sale.id}/${l.sku}/${l.serial ?? ''}`] }))
+          .filter((x) => x.p && x.p.qty > 0)
+          .map(({ l, p }) => ({ sku: l.sku, qty: p!.qty, reason: p!.reason, ...(l.serial ? { serial: l.serial } : {}) }));
+        if (lines.length) made.push(await store.commitRefund(sale.id, { lines, method: sale.payments[0]?.method ?? 'cash', cashierId: 'cashier' }));
+      }
+      if (made.length === 0) setError('Choose at least one item to return');
+      else setDone(made);
+    } catch (err) {
+      setError(toTagged(err).message);
+    }
+  };
+
+  if (done) {
+    const total = done.reduce((a, r) => a + r.total, 0);
+    return (
+      <section aria-label="Refund" className="cart done">
+        <h2>Refund complete</h2>
+        <p className="change">Give back {money(total)}</p>
+        <button className="primary big" autoFocus onClick={closeRefund}>
+          New sale
+        </button>
+      </section>
+    );
+  }
+
+  return (
+    <section aria-label="Refund" className="cart refund">
+      <h2>Refund</h2>
+      <form
+        className="find"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void find();
+        }}
+      >
+        <label>
+          Receipt number
+          <input value={receipt} onChange={(e) => setReceipt(e.target.value)} placeholder="T1-00042" autoFocus autoComplete="off" />
+        </label>
+        <button type="submit">Find sale</button>
+      </form>
+      {sales?.map((sale) => {
+        const left = returnable(sale, store.refundsOf(sale));
+        return (
+          <ul key={sale.id} className="lines">
+            {sale.lines.map((l) => {
+              const key = `${sale.id}/${l.sku}/${l.serial ?? ''}`;
+              const can = left.get(`${l.sku}\u0000${l.serial ?? ''}`)?.units ?? 0;
+              const choice = pick[key] ?? { qty: 0, reason: REFUND_REASONS[0]!.id };
+              return (
+                <li key={key} className="refund-line">
+                  <span className="label">
+                    {l.name}
+                    {l.serial && <small> · {l.serial}</small>}
+                    <small> · {money(l.unitPrice)} · {can} returnable</small>
+                  </span>
+                  <input
+                    type="number"
+                    min={0}
+                    max={can}
+                    aria-label={`Units of ${l.name} to return`}
+                    value={choice.qty}
+                    disabled={can === 0}
+                    onChange={(e) => setPick({ ...pick, [key]: { ...choice, qty: Math.max(0, Math.min(can, Number(e.target.value) || 0)) } })}
+                  />
+                  <select aria-label={`Reason for ${l.name}`} value={choice.reason} onChange={(e) => setPick({ ...pick, [key]: { ...choice, reason: e.target.value } })}>
+                    {REFUND_REASONS.map((r) => (
+                      <option key={r.id} value={r.id}>
+                        {r.label}
+                      </option>
+                    ))}
+                  </select>
+                </li>
+              );
+            })}
+          </ul>
+        );
+      })}
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      <div className="actions">
+        <button className="ghost" onClick={closeRefund}>
+          Cancel
+        </button>
+        {sales && sales.length > 0 && (
+          <button className="primary big" onClick={() => void submit()}>
+            Refund selected
+          </button>
+        )}
+      </div>
+    </section>
+  );
+}
