@@ -57,7 +57,7 @@ else if (values.demo) console.log(`Open ${server.url}/ in a browser to run a til
 /** `npm start` asks for the desktop till; say in one line what this machine can do instead. */
 function desktopNote(url: string): string {
   // electron/path.txt is written once its binary is installed; requiring the package would try to download it.
-  let installed = false;
+  let installed: boolean;
   try {
     installed = existsSync(join(dirname(createRequire(import.meta.url).resolve('electron/package.json')), 'path.txt'));
   } catch {
