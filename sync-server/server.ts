@@ -6,12 +6,15 @@ import { adminToken } from './admin-token.ts';
 import { DocHub, type HubOptions } from './doc-hub.ts';
 import { EventService } from './event-service.ts';
 import { adminRoutes } from './http/admin-routes.ts';
+import { storefrontRoutes } from './http/storefront-routes.ts';
+import { summaryRoutes } from './http/summary-routes.ts';
 import { Router, send } from './http/router.ts';
 import { DEFAULT_LIMITS, type Limits } from './limits.ts';
 import { Metrics } from './metrics.ts';
 import { staticFiles } from './static-files.ts';
 import { LevelStorage } from './storage/level-storage.ts';
 import type { ServerStorage } from './storage/server-storage.ts';
+import { Storefront } from './storefront/storefront.ts';
 import { attachWebSockets } from './ws-transport.ts';
 
 /**
@@ -42,6 +45,8 @@ export interface SyncServer {
   adminTokenCreated: boolean;
   hub: DocHub;
   events: EventService;
+  /** The online drop: stock, reservations, orders, the stock stream. */
+  storefront: Storefront;
   auth: Auth;
   storage: ServerStorage;
   metrics: Metrics;
@@ -61,6 +66,9 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   const events = new EventService(hub, auth, storage, { now });
   const router = new Router(auth, limits.maxBodyBytes);
   adminRoutes(router, { events, auth, storage, now });
+  const storefront = new Storefront({ hub, events, storage, now, ...(opts.log ? { log: opts.log } : {}) });
+  storefrontRoutes(router, { storefront, auth });
+  summaryRoutes(router, { hub, events });
   const app = opts.appDir ? staticFiles(opts.appDir) : undefined;
   const started = now();
 
@@ -93,11 +101,13 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
     adminTokenCreated: admin.created,
     hub,
     events,
+    storefront,
     auth,
     storage,
     metrics,
     close: () =>
       (closing ??= (async () => {
+        storefront.close();
         await hub.close();
         ws.close();
         server.closeAllConnections();

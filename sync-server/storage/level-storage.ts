@@ -33,15 +33,24 @@ export class LevelStorage implements ServerStorage {
 
   async loadDoc(name: string): Promise<StoredDoc> {
     const prefix = `d!${name}!`;
-    const snapshot = await this.db.get(`${prefix}s`);
+    let snapshot: Uint8Array | undefined;
     const updates: Uint8Array[] = [];
     let last = -1;
-    for await (const [key, value] of this.db.iterator({ gte: `${prefix}u!`, lt: `${prefix}u!~` })) {
-      updates.push(value);
-      last = Number(key.slice(prefix.length + 2));
+    // One iterator reads one consistent snapshot of the database: the snapshot key (`…!s`) and the update
+    // keys (`…!u!…`) together. Reading them separately could fall between a compaction's write of the
+    // snapshot and its deletion of the updates, and see neither.
+    for await (const [key, value] of this.db.iterator({ gte: prefix, lt: `${prefix}~` })) {
+      const rest = key.slice(prefix.length);
+      if (rest === 's') snapshot = value;
+      else if (rest.startsWith('u!')) {
+        updates.push(value);
+        last = Number(rest.slice(2));
+      }
     }
-    this.seqs.set(name, { next: last + 1, count: updates.length });
-    return { snapshot: snapshot ?? undefined, updates };
+    const known = this.seqs.get(name);
+    // Appends may have been made while this read ran; never go back on a sequence number.
+    this.seqs.set(name, { next: Math.max(last + 1, known?.next ?? 0), count: updates.length });
+    return { snapshot, updates };
   }
 
   appendUpdate(name: string, update: Uint8Array): Promise<void> {

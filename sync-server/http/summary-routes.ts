@@ -1,0 +1,22 @@
+import { ValidationError } from '../../core/errors.ts';
+import type { DocHub } from '../doc-hub.ts';
+import type { EventService } from '../event-service.ts';
+import { brandCsv, loadSummary } from '../storefront/summary.ts';
+import { requireRole, type Router } from './router.ts';
+
+/** The organiser's sales summary over every brand document, as JSON or (the per-brand table) CSV. See docs/api.md. */
+export function summaryRoutes(router: Router, deps: { hub: DocHub; events: EventService }): void {
+  router.on('GET', '/api/events/:eventId/summary', async (ctx) => {
+    const eventId = ctx.params['eventId']!;
+    requireRole(ctx, ['organiser'], eventId);
+    const format = ctx.query.get('format') ?? 'json';
+    if (format !== 'json' && format !== 'csv') throw new ValidationError('format', 'must be json or csv');
+    const summary = await loadSummary(deps, eventId);
+    if (format === 'json') return { status: 200, body: summary };
+    return {
+      status: 200,
+      text: brandCsv(summary),
+      headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${eventId}-sales-by-brand.csv"` },
+    };
+  });
+}

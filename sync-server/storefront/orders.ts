@@ -1,0 +1,462 @@
+import type { CartItem } from '../../core/cart.ts';
+import { productLabel, type Product } from '../../core/catalog.ts';
+import { buildCheckout, priceItems } from '../../core/checkout.ts';
+import { ValidationError } from '../../core/errors.ts';
+import { ONLINE, SERVER_WRITER } from '../../core/holders.ts';
+import { formatReceiptNumber, newId } from '../../core/ids.ts';
+import type { LedgerEntry } from '../../core/ledger.ts';
+import { checkEntries, LedgerWriter } from '../../core/rights.ts';
+import type { Sale } from '../../core/sale.ts';
+import { BrandDoc, brandDocName } from '../../core/schema.ts';
+import type { StockView } from '../../core/stock-view.ts';
+import type { DocHub } from '../doc-hub.ts';
+import type { EventService } from '../event-service.ts';
+import { errorReply, HttpError, type Reply } from '../http/router.ts';
+import type { ServerStorage } from '../storage/server-storage.ts';
+import { fingerprint, parseOrderInput, storedCustomer, unitsBySku, type Fulfilment, type OrderInput, type StoredCustomer } from './input.ts';
+import type { ReservationStore } from './reservations.ts';
+
+/**
+ * Online orders. The server is the online holder's only writer, so an order is checked and written here,
+ * inside the event's serial section (`EventService.serial`): two requests can never both take the last unit.
+ *
+ * Exactly once, even across a crash:
+ *  1. the order is priced (core `priceItems`, the till's path), the payment checked, the stock checked;
+ *  2. the sales and entries are planned (core `buildCheckout`, holder `online`, till `online`);
+ *  3. a journal holding the planned sales, the order record and the Idempotency-Key's response is made
+ *     durable in one write; then the order record, the key's response and the receipt counter are stored —
+ *     all BEFORE any sale is written;
+ *  4. the sales are appended to the brand documents (durable), the reservation consumed, the journal dropped.
+ * A journal still present (a crash or a failed write between 3 and 4) is completed before the event's next
+ * reservation or order: the records of step 3 are stored again, the parts already in the documents kept, the
+ * others written if the rights still allow; an order none of whose sales got written is forgotten (order and
+ * key deleted), since its client never heard back.
+ */
+export const ORDER_STATUSES = ['placed', 'allocated', 'ready', 'shipped', 'collected', 'delivered'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/** Order statuses move forward along the fulfilment's path only (skipping a step is allowed). */
+const PATHS: Record<Fulfilment['type'], readonly OrderStatus[]> = {
+  pickup: ['placed', 'allocated', 'ready', 'collected'],
+  ship: ['placed', 'allocated', 'shipped', 'delivered'],
+};
+
+/** 409: the order's status may not go there (only forward along its fulfilment's path). */
+export class InvalidStatusTransition extends HttpError {
+  constructor(message: string) {
+    super(409, message);
+  }
+}
+
+export class OrderNotFound extends HttpError {
+  constructor(message: string) {
+    super(404, message);
+  }
+}
+
+export function canAdvance(from: OrderStatus, to: OrderStatus, type: Fulfilment['type'] | undefined): boolean {
+  const paths = type ? [PATHS[type]] : Object.values(PATHS);
+  return paths.some((p) => p.includes(from) && p.includes(to) && p.indexOf(to) > p.indexOf(from));
+}
+
+/** Receipt numbers of online orders: WEB-00001, WEB-00002 … per event. */
+export const RECEIPT_PREFIX = 'WEB';
+/** The `tillId` of online sales (the holder is `online`). */
+export const ONLINE_TILL = 'online';
+
+export interface OrderLine {
+  brandId: string;
+  sku: string;
+  name: string;
+  qty: number;
+  listPrice: number;
+  unitPrice: number;
+  tierId: string | null;
+  /** What the customer pays for the line, and the tax in it. */
+  gross: number;
+  tax: number;
+}
+
+export interface OrderRecord {
+  orderId: string;
+  eventId: string;
+  status: OrderStatus;
+  history: { status: OrderStatus; at: number }[];
+  receiptNumber: string;
+  checkoutId: string;
+  lines: OrderLine[];
+  total: number;
+  tax: number;
+  discount: number;
+  currency: string;
+  createdAt: number;
+  fulfilment: Fulfilment | null;
+  payment: OrderInput['payment'];
+  sales: string[];
+  source?: string;
+  customer?: StoredCustomer;
+  reservationId?: string;
+  /** Set when a crash left the order only partly written and the rest could not be completed. */
+  problems?: string[];
+}
+
+/** The planned sales of an order until they are all in the brand documents, with what step 3 stores. */
+interface Journal {
+  eventId: string;
+  orderId: string;
+  idempotencyKey: string;
+  reservationId?: string;
+  receiptSeq: number;
+  order: OrderRecord;
+  response: IdempotencyRecord;
+  parts: { brandId: string; sale: Sale; entries: LedgerEntry[] }[];
+}
+
+interface IdempotencyRecord {
+  fingerprint: string;
+  status: number;
+  body: unknown;
+  createdAt: number;
+}
+
+const ORDERS = 'orders';
+const JOURNAL = 'order-journal';
+const IDEMPOTENCY = 'idempotency';
+const RECEIPTS = 'web-receipt-seq';
+const key = (eventId: string, id: string) => `${eventId}!${id}`;
+
+export interface OrderDeskDeps {
+  hub: DocHub;
+  events: EventService;
+  storage: ServerStorage;
+  reservations: ReservationStore;
+  now: () => number;
+  /** Stock the storefront offers may have changed. */
+  changed: (eventId: string) => void;
+  log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+}
+
+export class OrderDesk {
+  private readonly receiptSeq = new Map<string, number>();
+  private pending: Promise<Map<string, Set<string>>> | undefined;
+  /** Idempotency records written but maybe not yet durable: visible to the next request at once. */
+  private readonly inflight = new Map<string, IdempotencyRecord>();
+
+  constructor(private readonly d: OrderDeskDeps) {}
+
+  /**
+   * Places an order under an Idempotency-Key. Returns the reply to send; when it is a replay of an earlier
+   * request with the same key and body, it is that request's reply (status and body), marked
+   * `Idempotent-Replayed: true`. The key's reply is durable before this resolves.
+   */
+  async place(eventId: string, idempotencyKey: string, raw: unknown): Promise<Reply> {
+    const input = parseOrderInput(raw);
+    const fp = fingerprint(raw);
+    const idemKey = key(eventId, idempotencyKey);
+    let durable: Promise<void> = Promise.resolve();
+    const reply = await this.d.events.serial(eventId, async (): Promise<Reply> => {
+      await this.d.reservations.ready();
+      await this.recover(eventId);
+      const seen = this.inflight.get(idemKey) ?? (await this.d.storage.getRecord<IdempotencyRecord>(IDEMPOTENCY, idemKey));
+      if (seen) {
+        if (seen.fingerprint !== fp) {
+          return { status: 422, body: { type: 'IdempotencyKeyReused', message: 'this Idempotency-Key was used for a different request; use a new key for a new order' } };
+        }
+        return { status: seen.status, ...(seen.body !== undefined ? { body: seen.body } : {}), headers: { 'idempotent-replayed': 'true' } };
+      }
+      let result: Reply;
+      try {
+        result = await this.execute(eventId, idempotencyKey, fp, input);
+      } catch (err) {
+        result = errorReply(err);
+        if (result.status >= 500) throw err;
+      }
+      if (result.status !== 201) {
+        // A refusal is the key's answer too: a retry gets the same one (use a new key for a new attempt).
+        const rec: IdempotencyRecord = { fingerprint: fp, status: result.status, body: result.body, createdAt: this.d.now() };
+        this.inflight.set(idemKey, rec);
+        durable = this.d.storage.putRecord(IDEMPOTENCY, idemKey, rec).finally(() => {
+          if (this.inflight.get(idemKey) === rec) this.inflight.delete(idemKey);
+        });
+      }
+      return result;
+    });
+    await durable;
+    return reply;
+  }
+
+  async get(eventId: string, orderId: string): Promise<OrderRecord> {
+    const order = await this.d.storage.getRecord<OrderRecord>(ORDERS, key(eventId, orderId));
+    if (!order) throw new OrderNotFound(`there is no order "${orderId}" in ${eventId}`);
+    return order;
+  }
+
+  /** Moves an order forward (placed → allocated → ready/shipped → collected/delivered); 409 otherwise. */
+  async setStatus(eventId: string, orderId: string, status: OrderStatus): Promise<OrderRecord> {
+    return this.d.events.serial(eventId, async () => {
+      const order = await this.get(eventId, orderId);
+      if (!canAdvance(order.status, status, order.fulfilment?.type)) {
+        throw new InvalidStatusTransition(`order ${orderId} is ${order.status}; it cannot go to ${status}${order.fulfilment ? ` (fulfilment: ${order.fulfilment.type})` : ''}`);
+      }
+      const next: OrderRecord = { ...order, status, history: [...order.history, { status, at: this.d.now() }] };
+      await this.d.storage.putRecord(ORDERS, key(eventId, orderId), next);
+      return next;
+    });
+  }
+
+  // ---- internals ------------------------------------------------------------------------------------
+
+  private async execute(eventId: string, idempotencyKey: string, fp: string, input: OrderInput): Promise<Reply> {
+    const now = this.d.now();
+    const { config, brands, locations } = await this.d.events.setup(eventId);
+    if (!config) throw new HttpError(404, `there is no event "${eventId}"`);
+    const brandIds = new Set(brands.map((b) => b.id));
+    input.lines.forEach((l, i) => {
+      if (!brandIds.has(l.brandId)) throw new ValidationError(`lines[${i}].brandId`, `"${l.brandId}" is not a brand of ${eventId}`);
+    });
+    const locationId = input.fulfilment?.locationId;
+    if (locationId !== undefined && !locations.some((l) => l.id === locationId)) {
+      throw new ValidationError('fulfilment.locationId', `"${locationId}" is not a location of ${eventId}`);
+    }
+
+    // The catalog entries and the live stock view of each brand in the order.
+    const docs = new Map<string, { products: Map<string, Product>; view: StockView }>();
+    for (const brandId of new Set(input.lines.map((l) => l.brandId))) {
+      const skus = input.lines.filter((l) => l.brandId === brandId).map((l) => l.sku);
+      docs.set(
+        brandId,
+        await this.d.hub.read(brandDocName(eventId, brandId), (doc, view) => {
+          const brand = new BrandDoc(doc);
+          const products = new Map<string, Product>();
+          for (const sku of skus) {
+            const p = brand.productBySku(sku);
+            if (p) products.set(sku, p);
+          }
+          return { products, view: view! };
+        }),
+      );
+    }
+    const product = (brandId: string, sku: string) => docs.get(brandId)?.products.get(sku);
+    input.lines.forEach((l, i) => {
+      if (!product(l.brandId, l.sku)) throw new ValidationError(`lines[${i}].sku`, `${l.sku} is not in ${l.brandId}'s catalog`);
+    });
+
+    const items: CartItem[] = input.lines.map((l) => ({ brandId: l.brandId, sku: l.sku, qty: l.qty }));
+    const priced = priceItems(items, config, product, now);
+    const total = priced.totals.total;
+    if (input.payment.amount !== total) {
+      return {
+        status: 422,
+        body: { type: 'PaymentMismatch', message: `the payment is ${input.payment.amount} but the order comes to ${total} ${config.currency} at the current prices`, total, amount: input.payment.amount, currency: config.currency },
+      };
+    }
+
+    // Stock: the online rights less what other live reservations hold. A valid reservation of this order
+    // counts for it (it is left out of the held units); an unknown or expired one is ignored.
+    const reservation = input.reservationId !== undefined ? this.d.reservations.get(eventId, input.reservationId) : undefined;
+    const usable = reservation && this.d.reservations.isActive(reservation) ? reservation : undefined;
+    const held = this.d.reservations.held(eventId, usable?.id);
+    const short: { brandId: string; sku: string; requested: number; available: number }[] = [];
+    for (const [k, want] of unitsBySku(input.lines)) {
+      const available = Math.max(0, docs.get(want.brandId)!.view.rights(ONLINE, want.sku) - (held.get(k) ?? 0));
+      if (want.qty > available) short.push({ brandId: want.brandId, sku: want.sku, requested: want.qty, available });
+    }
+    if (short.length) return insufficientStock(short);
+
+    const clock = await this.d.events.serverClock();
+    const seq = await this.nextReceiptSeq(eventId);
+    const receiptNumber = formatReceiptNumber(RECEIPT_PREFIX, seq);
+    const checkout = buildCheckout(
+      { cart: { lines: items }, payments: [input.payment], cashierId: 'storefront', now, ...(input.source !== undefined ? { source: input.source } : {}) },
+      {
+        config,
+        deviceId: SERVER_WRITER,
+        tillId: ONLINE_TILL,
+        holder: ONLINE,
+        receiptNumber,
+        clock,
+        product,
+        writer: (brandId) => new LedgerWriter(SERVER_WRITER, clock, docs.get(brandId)!.view, this.d.hub.ownerOf(eventId)),
+      },
+    );
+    const orderId = newId('o', clock);
+    const body = { orderId, status: 'placed', receiptNumber, total, currency: config.currency, sales: checkout.sales.map((s) => s.id) };
+    const order: OrderRecord = {
+      orderId,
+      eventId,
+      status: 'placed',
+      history: [{ status: 'placed', at: now }],
+      receiptNumber,
+      checkoutId: checkout.checkoutId,
+      lines: priced.rows.map((r, i) => ({
+        brandId: r.item.brandId,
+        sku: r.item.sku,
+        name: productLabel(r.product),
+        qty: r.item.qty,
+        listPrice: r.price.list,
+        unitPrice: r.price.price,
+        tierId: r.price.tierId,
+        gross: priced.totals.lines[i]!.gross,
+        tax: priced.totals.lines[i]!.tax,
+      })),
+      total,
+      tax: priced.totals.tax,
+      discount: priced.totals.discount,
+      currency: config.currency,
+      createdAt: now,
+      fulfilment: input.fulfilment ?? null,
+      payment: input.payment,
+      sales: body.sales,
+      ...(input.source !== undefined ? { source: input.source } : {}),
+      ...(input.customer ? { customer: storedCustomer(input.customer) } : {}),
+      ...(usable ? { reservationId: usable.id } : {}),
+    };
+    const journal: Journal = {
+      eventId,
+      orderId,
+      idempotencyKey,
+      ...(usable ? { reservationId: usable.id } : {}),
+      receiptSeq: seq,
+      order,
+      response: { fingerprint: fp, status: 201, body, createdAt: now },
+      parts: checkout.sales.map((sale) => ({ brandId: sale.brandId, sale, entries: checkout.entries.get(sale.brandId) ?? [] })),
+    };
+    // Step 3: everything needed to finish or forget the order is durable (in one write) before any sale is.
+    await this.d.storage.putRecord(JOURNAL, key(eventId, orderId), journal);
+    const pending = await this.pendingSets();
+    pending.set(eventId, (pending.get(eventId) ?? new Set()).add(orderId));
+    await this.storeRecords(journal);
+    const outcome = await this.complete(journal);
+    if (outcome !== 'done') throw new Error(`order ${orderId} could not be written (${outcome})`);
+    return { status: 201, body, headers: { location: `/api/events/${encodeURIComponent(eventId)}/orders/${encodeURIComponent(orderId)}` } };
+  }
+
+  /** Step 3, second half (repeated on recovery: every write is idempotent). */
+  private async storeRecords(j: Journal, recovering = false): Promise<void> {
+    const stored = (await this.d.storage.getRecord<number>(RECEIPTS, j.eventId)) ?? 0;
+    const at = j.parts[0]?.sale.at;
+    // After a crash the server clock continues after the journal's ids, even if its own record was not saved.
+    if (recovering && at) {
+      try {
+        (await this.d.events.serverClock()).receive(at);
+      } catch (err) {
+        this.d.log('warn', 'the server clock is behind an interrupted order; ids continue from the wall clock', { orderId: j.orderId, err: String(err) });
+      }
+    }
+    await Promise.all([
+      this.d.storage.putRecord(ORDERS, key(j.eventId, j.orderId), j.order),
+      this.d.storage.putRecord(IDEMPOTENCY, key(j.eventId, j.idempotencyKey), j.response),
+      this.d.storage.putRecord(RECEIPTS, j.eventId, Math.max(stored, j.receiptSeq)),
+      this.d.events.saveServerClock(),
+    ]);
+  }
+
+  /**
+   * Step 4: appends the parts of a journal that are not in their documents yet, consumes the reservation
+   * and drops the journal. 'forgotten': nothing had been written and the rights no longer allow it, so the
+   * order, its key's response and its journal are deleted.
+   */
+  private async complete(j: Journal): Promise<'done' | 'forgotten'> {
+    const missing: Journal['parts'] = [];
+    let written = 0;
+    for (const part of j.parts) {
+      const there = await this.d.hub.read(brandDocName(j.eventId, part.brandId), (doc) => doc.getMap('sales').has(part.sale.id));
+      if (there) written++;
+      else missing.push(part);
+    }
+    const problems: string[] = [];
+    for (const part of missing) {
+      const name = brandDocName(j.eventId, part.brandId);
+      const appended = await this.d.hub.change(name, (doc, ctx) => {
+        if (doc.getMap('sales').has(part.sale.id)) return true;
+        try {
+          if (ctx.view) checkEntries(ctx.view, part.entries, ctx.ownerOf);
+        } catch (err) {
+          problems.push(`${part.brandId}: ${err instanceof Error ? err.message : String(err)}`);
+          return false;
+        }
+        new BrandDoc(doc).appendSale(part.sale, part.entries);
+        return true;
+      });
+      if (appended) written++;
+    }
+    const k = key(j.eventId, j.orderId);
+    if (written === 0) {
+      this.d.log('warn', 'an online order none of whose sales were written is forgotten', { eventId: j.eventId, orderId: j.orderId, problems });
+      await Promise.all([this.d.storage.deleteRecord(ORDERS, k), this.d.storage.deleteRecord(IDEMPOTENCY, key(j.eventId, j.idempotencyKey))]);
+    } else {
+      if (problems.length) {
+        this.d.log('error', 'an online order is only partly written', { eventId: j.eventId, orderId: j.orderId, problems });
+        const order = await this.d.storage.getRecord<OrderRecord>(ORDERS, k);
+        if (order) await this.d.storage.putRecord(ORDERS, k, { ...order, problems });
+      }
+      if (j.reservationId !== undefined) await this.d.reservations.delete(j.eventId, j.reservationId);
+    }
+    await this.d.storage.deleteRecord(JOURNAL, k);
+    (await this.pendingSets()).get(j.eventId)?.delete(j.orderId);
+    this.d.changed(j.eventId);
+    return written === 0 ? 'forgotten' : 'done';
+  }
+
+  /** Finishes the event's journals left by a crash (or a failed write); runs inside the serial section. */
+  async recover(eventId: string): Promise<void> {
+    const pending = (await this.pendingSets()).get(eventId);
+    for (const orderId of [...(pending ?? [])]) {
+      const j = await this.d.storage.getRecord<Journal>(JOURNAL, key(eventId, orderId));
+      if (!j) {
+        pending?.delete(orderId);
+        continue;
+      }
+      await this.storeRecords(j, true);
+      const outcome = await this.complete(j);
+      this.d.log('info', 'completed an interrupted online order', { eventId, orderId, outcome });
+    }
+  }
+
+  private pendingSets(): Promise<Map<string, Set<string>>> {
+    return (this.pending ??= (async () => {
+      const out = new Map<string, Set<string>>();
+      for (const [, j] of await this.d.storage.listRecords<Journal>(JOURNAL)) {
+        const s = out.get(j.eventId) ?? new Set<string>();
+        s.add(j.orderId);
+        out.set(j.eventId, s);
+      }
+      return out;
+    })());
+  }
+
+  private async nextReceiptSeq(eventId: string): Promise<number> {
+    const last = this.receiptSeq.get(eventId) ?? (await this.d.storage.getRecord<number>(RECEIPTS, eventId)) ?? 0;
+    this.receiptSeq.set(eventId, last + 1);
+    return last + 1;
+  }
+}
+
+export function insufficientStock(lines: { brandId: string; sku: string; requested: number; available: number }[]): Reply {
+  return {
+    status: 409,
+    body: {
+      type: 'InsufficientStock',
+      message: `not enough stock online for ${lines.map((l) => `${l.brandId}/${l.sku} (${l.requested} wanted, ${l.available} available)`).join(', ')}`,
+      lines,
+    },
+  };
+}
+
+/** What GET /orders/:orderId shows (customer hashes, payment reference and internals stay on the server). */
+export function publicOrder(o: OrderRecord): Record<string, unknown> {
+  return {
+    orderId: o.orderId,
+    status: o.status,
+    receiptNumber: o.receiptNumber,
+    lines: o.lines,
+    total: o.total,
+    tax: o.tax,
+    discount: o.discount,
+    currency: o.currency,
+    createdAt: o.createdAt,
+    fulfilment: o.fulfilment,
+    history: o.history,
+    ...(o.source !== undefined ? { source: o.source } : {}),
+  };
+}

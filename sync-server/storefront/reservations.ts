@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import type { StockLine } from '../event-service.ts';
+import type { ServerStorage } from '../storage/server-storage.ts';
+import { skuKey } from './input.ts';
+
+/**
+ * Reservations: instant stock locks for online carts. A reservation does not move rights (nothing is written
+ * to the ledger); it only lowers what the storefront offers to everyone else until it is released, consumed
+ * by an order, or expires. Expiry needs no action: a reservation whose `expiresAt` has passed simply stops
+ * counting (checked on every read), and a sweep deletes the record later.
+ *
+ * Records live in the `reservations` namespace under `<eventId>!<id>` and are also held in memory; every
+ * change goes to storage first. The caller serialises changes per event (`EventService.serial`).
+ */
+export interface Reservation {
+  id: string;
+  eventId: string;
+  lines: StockLine[];
+  createdAt: number;
+  expiresAt: number;
+}
+
+const NS = 'reservations';
+const recordKey = (eventId: string, id: string) => `${eventId}!${id}`;
+
+export class ReservationStore {
+  private readonly byEvent = new Map<string, Map<string, Reservation>>();
+  private loading: Promise<void> | undefined;
+
+  constructor(
+    private readonly storage: ServerStorage,
+    private readonly now: () => number,
+  ) {}
+
+  /** Loads every stored reservation once; call before the synchronous readers. */
+  ready(): Promise<void> {
+    return (this.loading ??= (async () => {
+      for (const [, r] of await this.storage.listRecords<Reservation>(NS)) this.events(r.eventId).set(r.id, r);
+    })());
+  }
+
+  newId(): string {
+    return `rsv_${randomBytes(15).toString('base64url')}`;
+  }
+
+  /** A reservation whether or not it has expired (undefined once released, consumed or swept). */
+  get(eventId: string, id: string): Reservation | undefined {
+    return this.byEvent.get(eventId)?.get(id);
+  }
+
+  isActive(r: Reservation): boolean {
+    return r.expiresAt > this.now();
+  }
+
+  /** Units held by the event's unexpired reservations, per `brandId/sku`, leaving out `exceptId`. */
+  held(eventId: string, exceptId?: string): Map<string, number> {
+    const out = new Map<string, number>();
+    const now = this.now();
+    for (const r of this.byEvent.get(eventId)?.values() ?? []) {
+      if (r.id === exceptId || r.expiresAt <= now) continue;
+      for (const l of r.lines) out.set(skuKey(l.brandId, l.sku), (out.get(skuKey(l.brandId, l.sku)) ?? 0) + l.qty);
+    }
+    return out;
+  }
+
+  async put(r: Reservation): Promise<void> {
+    await this.storage.putRecord(NS, recordKey(r.eventId, r.id), r);
+    this.events(r.eventId).set(r.id, r);
+  }
+
+  async delete(eventId: string, id: string): Promise<boolean> {
+    const had = this.byEvent.get(eventId)?.has(id) ?? false;
+    if (!had) return false;
+    await this.storage.deleteRecord(NS, recordKey(eventId, id));
+    this.byEvent.get(eventId)?.delete(id);
+    return true;
+  }
+
+  /** Events that hold expired reservations (for the sweep). */
+  eventsWithExpired(): string[] {
+    const now = this.now();
+    return [...this.byEvent].filter(([, m]) => [...m.values()].some((r) => r.expiresAt <= now)).map(([e]) => e);
+  }
+
+  /** Deletes the event's expired reservations; returns how many went. */
+  async deleteExpired(eventId: string): Promise<number> {
+    const now = this.now();
+    const gone = [...(this.byEvent.get(eventId)?.values() ?? [])].filter((r) => r.expiresAt <= now);
+    for (const r of gone) await this.delete(eventId, r.id);
+    return gone.length;
+  }
+
+  /** The earliest expiry still ahead, if any (so a stream can announce it as it happens). */
+  nextExpiry(eventId: string): number | undefined {
+    const now = this.now();
+    let next: number | undefined;
+    for (const r of this.byEvent.get(eventId)?.values() ?? []) if (r.expiresAt > now && (next === undefined || r.expiresAt < next)) next = r.expiresAt;
+    return next;
+  }
+
+  private events(eventId: string): Map<string, Reservation> {
+    let m = this.byEvent.get(eventId);
+    if (!m) {
+      m = new Map();
+      this.byEvent.set(eventId, m);
+    }
+    return m;
+  }
+}

@@ -1,0 +1,186 @@
+import { ValidationError } from '../../core/errors.ts';
+import { ONLINE } from '../../core/holders.ts';
+import { BrandDoc, brandDocName } from '../../core/schema.ts';
+import type { DocHub } from '../doc-hub.ts';
+import type { EventService } from '../event-service.ts';
+import { HttpError, type Reply } from '../http/router.ts';
+import type { ServerStorage } from '../storage/server-storage.ts';
+import { parseReservationInput, unitsBySku } from './input.ts';
+import { insufficientStock, OrderDesk } from './orders.ts';
+import { ReservationStore, type Reservation } from './reservations.ts';
+import { brandStock, computeStock, type StockSnapshot } from './stock.ts';
+import { StockWatcher, type StockListener } from './watcher.ts';
+
+/**
+ * The online drop, as the server runs it for a storefront talking HTTP/JSON: the stock on offer,
+ * reservations (instant locks for carts), orders written as sales of the `online` holder, and the live
+ * stock stream. Every reservation and order change of an event runs inside `EventService.serial`, the same
+ * queue as the server's other writes, so no two of them can spend the same unit. See docs/api.md.
+ */
+export interface StorefrontDeps {
+  hub: DocHub;
+  events: EventService;
+  storage: ServerStorage;
+  now: () => number;
+  log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  /** How often expired reservations are deleted (default 5 s); they stop counting at expiry regardless. */
+  sweepMs?: number;
+}
+
+export class ReservationNotFound extends HttpError {
+  constructor(eventId: string, id: string) {
+    super(404, `there is no reservation "${id}" in ${eventId} (released, consumed by an order, or expired and swept)`);
+  }
+}
+
+export class Storefront {
+  readonly reservations: ReservationStore;
+  readonly orders: OrderDesk;
+  private readonly watchers = new Map<string, { ready: Promise<StockWatcher>; watcher: StockWatcher }>();
+  private readonly sweeper: ReturnType<typeof setInterval>;
+  private sweeping: Promise<void> | undefined;
+
+  constructor(private readonly d: StorefrontDeps) {
+    const log = d.log ?? (() => undefined);
+    this.reservations = new ReservationStore(d.storage, d.now);
+    this.orders = new OrderDesk({ hub: d.hub, events: d.events, storage: d.storage, reservations: this.reservations, now: d.now, changed: (e) => this.changed(e), log });
+    this.sweeper = setInterval(() => void this.sweep().catch((err: unknown) => log('warn', 'reservation sweep failed', { err: String(err) })), d.sweepMs ?? 5000);
+    this.sweeper.unref?.();
+  }
+
+  /** The stock on offer now. With a stream open for the event it is read from the watched documents. */
+  async stock(eventId: string): Promise<StockSnapshot> {
+    await this.reservations.ready();
+    const watched = this.watchers.get(eventId);
+    if (watched && !watched.watcher.closed) {
+      const w = await watched.ready.catch(() => undefined);
+      if (w && !w.closed) return w.compute();
+    }
+    const { config, brands } = await this.d.events.setup(eventId);
+    if (!config) throw new HttpError(404, `there is no event "${eventId}"`);
+    const sources = [];
+    for (const b of brands) sources.push(await this.d.hub.read(brandDocName(eventId, b.id), (doc, view) => brandStock(b.id, doc, view)));
+    const held = this.reservations.held(eventId);
+    return computeStock(config, sources, (k) => held.get(k) ?? 0, this.d.now());
+  }
+
+  /** Locks units for a cart: 201 with the reservation, or 409 naming every line that is short. */
+  async reserve(eventId: string, raw: unknown): Promise<Reply> {
+    const input = parseReservationInput(raw);
+    return this.d.events.serial(eventId, async (): Promise<Reply> => {
+      await this.reservations.ready();
+      await this.orders.recover(eventId);
+      const now = this.d.now();
+      const { config, brands } = await this.d.events.setup(eventId);
+      if (!config) throw new HttpError(404, `there is no event "${eventId}"`);
+      const known = new Set(brands.map((b) => b.id));
+      input.lines.forEach((l, i) => {
+        if (!known.has(l.brandId)) throw new ValidationError(`lines[${i}].brandId`, `"${l.brandId}" is not a brand of ${eventId}`);
+      });
+      const wanted = unitsBySku(input.lines);
+      const rights = new Map<string, number>();
+      for (const brandId of new Set(input.lines.map((l) => l.brandId))) {
+        await this.d.hub.read(brandDocName(eventId, brandId), (doc, view) => {
+          const products = new BrandDoc(doc).map('products');
+          input.lines.forEach((l, i) => {
+            if (l.brandId !== brandId) return;
+            if (!products.has(l.sku)) throw new ValidationError(`lines[${i}].sku`, `${l.sku} is not in ${brandId}'s catalog`);
+          });
+          for (const [k, w] of wanted) if (w.brandId === brandId) rights.set(k, view?.rights(ONLINE, w.sku) ?? 0);
+        });
+      }
+      const held = this.reservations.held(eventId);
+      const short = [...wanted]
+        .map(([k, w]) => ({ brandId: w.brandId, sku: w.sku, requested: w.qty, available: Math.max(0, (rights.get(k) ?? 0) - (held.get(k) ?? 0)) }))
+        .filter((l) => l.requested > l.available);
+      if (short.length) return insufficientStock(short);
+      const r: Reservation = { id: this.reservations.newId(), eventId, lines: input.lines, createdAt: now, expiresAt: now + input.ttlSeconds * 1000 };
+      await this.reservations.put(r);
+      this.changed(eventId);
+      return { status: 201, body: publicReservation(r) };
+    });
+  }
+
+  async reservation(eventId: string, id: string): Promise<Record<string, unknown>> {
+    await this.reservations.ready();
+    const r = this.reservations.get(eventId, id);
+    if (!r) throw new ReservationNotFound(eventId, id);
+    return { ...publicReservation(r), active: this.reservations.isActive(r) };
+  }
+
+  /** Releases a reservation (expired or not); 404 when it is unknown, consumed or already released. */
+  async release(eventId: string, id: string): Promise<void> {
+    await this.d.events.serial(eventId, async () => {
+      await this.reservations.ready();
+      if (!(await this.reservations.delete(eventId, id))) throw new ReservationNotFound(eventId, id);
+      this.changed(eventId);
+    });
+  }
+
+  /** Deletes expired reservations (they already stopped counting) and tells the streams. */
+  sweep(): Promise<void> {
+    return (this.sweeping ??= (async () => {
+      try {
+        await this.reservations.ready();
+        for (const eventId of this.reservations.eventsWithExpired()) {
+          const gone = await this.d.events.serial(eventId, () => this.reservations.deleteExpired(eventId));
+          if (gone) this.changed(eventId);
+        }
+      } finally {
+        this.sweeping = undefined;
+      }
+    })());
+  }
+
+  /**
+   * Subscribes to the event's stock: returns the current snapshot and, through `listener`, the SKUs that
+   * change from then on. The documents stay loaded until the last listener of the event stops.
+   */
+  async watch(eventId: string, listener: StockListener): Promise<{ snapshot: StockSnapshot; stop: () => void }> {
+    await this.reservations.ready();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      let entry = this.watchers.get(eventId);
+      if (!entry || entry.watcher.closed) {
+        const watcher: StockWatcher = new StockWatcher(eventId, {
+          hub: this.d.hub,
+          reservations: this.reservations,
+          now: this.d.now,
+          onClose: (w) => {
+            if (this.watchers.get(eventId)?.watcher === w) this.watchers.delete(eventId);
+          },
+        });
+        entry = {
+          watcher,
+          ready: watcher.start().then(
+            () => watcher,
+            (err: unknown) => {
+              watcher.close(err instanceof Error ? err.message : String(err));
+              throw err;
+            },
+          ),
+        };
+        this.watchers.set(eventId, entry);
+      }
+      const w = await entry.ready;
+      if (w.closed) continue; // its last listener left while we waited: start a fresh one
+      const stop = w.subscribe(listener);
+      return { snapshot: w.compute(), stop };
+    }
+    throw new HttpError(503, 'the stock stream could not start; try again');
+  }
+
+  /** Stock may have changed (a reservation or an order): the event's streams recompute. */
+  changed(eventId: string): void {
+    const entry = this.watchers.get(eventId);
+    if (entry && !entry.watcher.closed) entry.watcher.poke();
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+    for (const { watcher } of [...this.watchers.values()]) watcher.close('server shutting down');
+  }
+}
+
+function publicReservation(r: Reservation): { id: string; expiresAt: number; lines: Reservation['lines'] } {
+  return { id: r.id, expiresAt: r.expiresAt, lines: r.lines };
+}

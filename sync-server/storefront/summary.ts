@@ -1,0 +1,225 @@
+import { toCsv } from '../../core/csv.ts';
+import { locationOfFor, type Brand, type EventConfig, type Location, type Till } from '../../core/event.ts';
+import type { Refund } from '../../core/refund.ts';
+import type { Sale, SaleLine } from '../../core/sale.ts';
+import { BrandDoc, brandDocName } from '../../core/schema.ts';
+import type { DocHub } from '../doc-hub.ts';
+import type { EventService } from '../event-service.ts';
+import { HttpError } from '../http/router.ts';
+
+/**
+ * The organiser's sales summary: every sale of every brand document (tills and online alike), totalled and
+ * broken down. Money is minor units of the event's one currency. `revenue` is what customers paid (the sum of
+ * sale totals, tax included), `net` + `tax` = `revenue`, `discount` what the tiers took off list prices.
+ *
+ * Sale-level breakdowns (brand, location, till, hour, source) each add up to the totals. Line-level ones (SKU,
+ * tier) add up too for units, revenue, net, tax and discount; their `orders`/`sales` count the orders and sales
+ * that contain the row, so those do not add up when one order holds several rows. An order (one checkout) that
+ * spans brands counts once in the totals and once under each of its brands.
+ */
+export interface SummaryFigures {
+  /** Checkouts: one receipt, possibly several brands. */
+  orders: number;
+  /** Sale records: one per brand per checkout. */
+  sales: number;
+  units: number;
+  revenue: number;
+  net: number;
+  tax: number;
+  discount: number;
+}
+
+export interface SummaryRow extends SummaryFigures {
+  key: string;
+  label?: string;
+}
+
+export interface SalesSummary {
+  eventId: string;
+  currency: string;
+  timeZone: string;
+  totals: SummaryFigures;
+  /** Refund records (money given back), kept apart from revenue. */
+  refunds: { count: number; amount: number };
+  byBrand: SummaryRow[];
+  byLocation: SummaryRow[];
+  byTill: SummaryRow[];
+  /** Hour of the sale in the event's time zone: `2026-11-21T10`. */
+  byHour: SummaryRow[];
+  bySku: (SummaryRow & { brandId: string; sku: string })[];
+  /** Discount tier of the line; `none` when no tier applied. */
+  byTier: SummaryRow[];
+  /** The creator code or link the order came from; `direct` when none. */
+  bySource: SummaryRow[];
+  /** Stored sales that failed validation: counted here, never silently dropped. */
+  invalidSales: number;
+}
+
+export interface SummaryInput {
+  config: EventConfig;
+  brands: Brand[];
+  locations: Location[];
+  tills: Till[];
+  /** Per brand: its sales, refunds, and how many stored sales were invalid. */
+  docs: { brandId: string; sales: Sale[]; refunds: Refund[]; invalid: number }[];
+}
+
+class Bucket {
+  private readonly orders = new Set<string>();
+  private readonly sales = new Set<string>();
+  units = 0;
+  revenue = 0;
+  net = 0;
+  tax = 0;
+  discount = 0;
+
+  constructor(
+    readonly key: string,
+    readonly label?: string,
+  ) {}
+
+  addSale(s: Sale): void {
+    this.orders.add(s.checkoutId);
+    this.sales.add(s.id);
+    this.units += s.lines.reduce((a, l) => a + l.qty, 0);
+    this.revenue += s.total;
+    this.net += s.net;
+    this.tax += s.tax;
+    this.discount += s.discount;
+  }
+
+  addLine(s: Sale, l: SaleLine, taxMode: EventConfig['taxMode']): void {
+    this.orders.add(s.checkoutId);
+    this.sales.add(s.id);
+    this.units += l.qty;
+    this.revenue += l.gross;
+    this.net += l.net;
+    this.tax += l.tax;
+    // As the till computes it (core/tax.ts cartTotals): list amount less what was charged, in the tax mode.
+    this.discount += l.listPrice * l.qty - (taxMode === 'inclusive' ? l.gross : l.net);
+  }
+
+  figures(): SummaryFigures {
+    return { orders: this.orders.size, sales: this.sales.size, units: this.units, revenue: this.revenue, net: this.net, tax: this.tax, discount: this.discount };
+  }
+
+  row(): SummaryRow {
+    return { key: this.key, ...(this.label !== undefined ? { label: this.label } : {}), ...this.figures() };
+  }
+}
+
+class Breakdown {
+  private readonly buckets = new Map<string, Bucket>();
+  constructor(private readonly labelOf: (key: string) => string | undefined = () => undefined) {}
+
+  get(key: string): Bucket {
+    let b = this.buckets.get(key);
+    if (!b) {
+      b = new Bucket(key, this.labelOf(key));
+      this.buckets.set(key, b);
+    }
+    return b;
+  }
+
+  rows(order: 'revenue' | 'key' = 'revenue'): SummaryRow[] {
+    const rows = [...this.buckets.values()].map((b) => b.row());
+    return rows.sort((a, b) => (order === 'revenue' ? b.revenue - a.revenue : 0) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+}
+
+/** `YYYY-MM-DDTHH` of an instant in a time zone (24-hour clock). */
+export function hourKey(ms: number, fmt: Intl.DateTimeFormat): string {
+  const parts = Object.fromEntries(fmt.formatToParts(ms).map((p) => [p.type, p.value]));
+  return `${parts['year']}-${parts['month']}-${parts['day']}T${parts['hour']}`;
+}
+
+export function hourFormat(timeZone: string): Intl.DateTimeFormat {
+  return new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', hourCycle: 'h23' });
+}
+
+export function summarise(input: SummaryInput): SalesSummary {
+  const { config } = input;
+  const brandName = new Map(input.brands.map((b) => [b.id, b.name]));
+  const locationName = new Map<string, string>(input.locations.map((l) => [l.id, l.name]));
+  const tillName = new Map(input.tills.map((t) => [t.id, t.name]));
+  const locationOf = locationOfFor(input.tills);
+  const fmt = hourFormat(config.timeZone);
+
+  const total = new Bucket('total');
+  const byBrand = new Breakdown((k) => brandName.get(k));
+  const byLocation = new Breakdown((k) => locationName.get(k));
+  const byTill = new Breakdown((k) => tillName.get(k) ?? (k === 'online' ? 'Online' : undefined));
+  const byHour = new Breakdown();
+  const bySku = new Breakdown();
+  const skuNames = new Map<string, string>();
+  const byTier = new Breakdown();
+  const bySource = new Breakdown();
+  const refunds = { count: 0, amount: 0 };
+  let invalid = 0;
+
+  // Every brand appears, even one with no sales yet.
+  for (const b of input.brands) byBrand.get(b.id);
+  for (const doc of input.docs) {
+    invalid += doc.invalid;
+    for (const r of doc.refunds) {
+      refunds.count++;
+      refunds.amount += r.total;
+    }
+    for (const s of doc.sales) {
+      total.addSale(s);
+      byBrand.get(s.brandId).addSale(s);
+      byLocation.get(locationOf(s.holder) ?? 'unknown').addSale(s);
+      byTill.get(s.tillId).addSale(s);
+      byHour.get(hourKey(s.wallTime, fmt)).addSale(s);
+      bySource.get(s.source ?? 'direct').addSale(s);
+      for (const l of s.lines) {
+        const k = `${s.brandId}/${l.sku}`;
+        skuNames.set(k, l.name);
+        bySku.get(k).addLine(s, l, config.taxMode);
+        byTier.get(l.tierId ?? 'none').addLine(s, l, config.taxMode);
+      }
+    }
+  }
+  return {
+    eventId: config.id,
+    currency: config.currency,
+    timeZone: config.timeZone,
+    totals: total.figures(),
+    refunds,
+    byBrand: byBrand.rows(),
+    byLocation: byLocation.rows(),
+    byTill: byTill.rows(),
+    byHour: byHour.rows('key'),
+    bySku: bySku.rows().map((r) => {
+      const slash = r.key.indexOf('/');
+      return { ...r, brandId: r.key.slice(0, slash), sku: r.key.slice(slash + 1), label: skuNames.get(r.key) ?? r.key };
+    }),
+    byTier: byTier.rows(),
+    bySource: bySource.rows(),
+    invalidSales: invalid,
+  };
+}
+
+/** The per-brand table as CSV (RFC 4180, formula-safe), money in minor units with the currency beside it. */
+export function brandCsv(summary: SalesSummary): string {
+  const header = ['brandId', 'brandName', 'currency', 'orders', 'sales', 'units', 'revenue', 'net', 'tax', 'discount'];
+  const rows = summary.byBrand.map((r) => [r.key, r.label ?? '', summary.currency, ...[r.orders, r.sales, r.units, r.revenue, r.net, r.tax, r.discount].map(String)]);
+  return toCsv([header, ...rows]);
+}
+
+/** Reads the event's setup and every brand document, and summarises them. */
+export async function loadSummary(deps: { hub: DocHub; events: EventService }, eventId: string): Promise<SalesSummary> {
+  const { config, brands, locations, tills } = await deps.events.setup(eventId);
+  if (!config) throw new HttpError(404, `there is no event "${eventId}"`);
+  const docs: SummaryInput['docs'] = [];
+  for (const b of brands) {
+    docs.push(
+      await deps.hub.read(brandDocName(eventId, b.id), (doc) => {
+        const brand = new BrandDoc(doc);
+        const sales = brand.sales();
+        return { brandId: b.id, sales: sales.items, refunds: brand.refunds().items, invalid: sales.invalid.length };
+      }),
+    );
+  }
+  return summarise({ config, brands, locations, tills, docs });
+}

@@ -1,0 +1,210 @@
+import type * as Y from 'yjs';
+import { ONLINE } from '../../core/holders.ts';
+import { dropPhase } from '../../core/pricing.ts';
+import { BrandDoc, brandDocName, SetupDoc, setupDocName } from '../../core/schema.ts';
+import type { StockView } from '../../core/stock-view.ts';
+import type { DocHub, Peer } from '../doc-hub.ts';
+import { HttpError } from '../http/router.ts';
+import { skuKey } from './input.ts';
+import type { ReservationStore } from './reservations.ts';
+import { brandStock, computeStock, type StockItem, type StockSnapshot } from './stock.ts';
+
+/**
+ * Watches one event's online stock for the live streams: it joins the event's setup and brand documents
+ * through the hub as an internal read-only peer (so they stay loaded while a stream is open, and every
+ * change reaches the server's own copy), observes the ledger and the catalog, and tells its listeners which
+ * SKUs changed. It recomputes on a ledger entry that moves `online` stock, a catalog change, a reservation
+ * change, a reservation's expiry and a discount tier boundary; a till selling its own stock is ignored.
+ * Changes are coalesced (25 ms) and only items whose JSON differs from the last emitted are sent.
+ */
+export interface StockListener {
+  stock(items: StockItem[]): void;
+  closed(reason: string): void;
+}
+
+interface WatchedBrand {
+  doc: Y.Doc;
+  view: StockView | undefined;
+  off: () => void;
+}
+
+const COALESCE_MS = 25;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+let nextPeerId = -1;
+
+export class StockWatcher {
+  closed = false;
+  private readonly peer: Peer;
+  private readonly joined = new Set<string>();
+  private readonly brands = new Map<string, WatchedBrand>();
+  private readonly listeners = new Set<StockListener>();
+  private readonly last = new Map<string, string>();
+  private setup: Y.Doc | undefined;
+  private offSetup: (() => void) | undefined;
+  private brandSync: Promise<void> = Promise.resolve();
+  private pokeTimer: ReturnType<typeof setTimeout> | undefined;
+  private wakeTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    readonly eventId: string,
+    private readonly deps: { hub: DocHub; reservations: ReservationStore; now: () => number; onClose: (w: StockWatcher) => void },
+  ) {
+    this.peer = {
+      id: nextPeerId--,
+      claims: { role: 'storefront', eventId, label: 'stock stream', createdAt: 0 },
+      wantsAck: false,
+      send: () => undefined,
+      // The hub is shutting down or dropped a document it could not persist: end the streams; clients reconnect.
+      close: (_code, reason) => this.close(reason),
+    };
+  }
+
+  async start(): Promise<void> {
+    const name = setupDocName(this.eventId);
+    await this.join(name);
+    const setup = await this.deps.hub.read(name, (doc) => doc);
+    if (!new SetupDoc(setup).config()) {
+      this.close('no such event');
+      throw new HttpError(404, `there is no event "${this.eventId}"`);
+    }
+    this.setup = setup;
+    const onConfig = () => this.poke();
+    const onBrands = () => {
+      this.brandSync = this.brandSync.then(() => this.syncBrands()).catch((err: unknown) => this.close(String(err)));
+      void this.brandSync.then(() => this.poke());
+    };
+    setup.getMap('event').observe(onConfig);
+    setup.getMap('brands').observe(onBrands);
+    this.offSetup = () => {
+      setup.getMap('event').unobserve(onConfig);
+      setup.getMap('brands').unobserve(onBrands);
+    };
+    this.brandSync = this.syncBrands();
+    await this.brandSync;
+    if (this.closed) throw new HttpError(503, 'the server is shutting down');
+    for (const item of this.compute().items) this.last.set(skuKey(item.brandId, item.sku), JSON.stringify(item));
+    this.scheduleWake();
+  }
+
+  /** The whole stock, now (the documents are loaded: no I/O). */
+  compute(): StockSnapshot {
+    const config = this.setup ? new SetupDoc(this.setup).config() : undefined;
+    if (!config) throw new HttpError(404, `there is no event "${this.eventId}"`);
+    const held = this.deps.reservations.held(this.eventId);
+    const brands = [...this.brands].map(([brandId, b]) => brandStock(brandId, b.doc, b.view));
+    return computeStock(config, brands, (k) => held.get(k) ?? 0, this.deps.now());
+  }
+
+  subscribe(listener: StockListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.close('no more listeners');
+    };
+  }
+
+  /** Something that may change the stock happened: recompute soon. */
+  poke(): void {
+    if (this.closed || this.pokeTimer) return;
+    this.pokeTimer = setTimeout(() => {
+      this.pokeTimer = undefined;
+      this.flush();
+    }, COALESCE_MS);
+    this.pokeTimer.unref?.();
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.pokeTimer);
+    clearTimeout(this.wakeTimer);
+    this.offSetup?.();
+    for (const b of this.brands.values()) b.off();
+    this.brands.clear();
+    for (const name of this.joined) this.deps.hub.leave(this.peer, name);
+    this.joined.clear();
+    for (const l of [...this.listeners]) l.closed(reason);
+    this.listeners.clear();
+    this.deps.onClose(this);
+  }
+
+  private flush(): void {
+    if (this.closed) return;
+    let snapshot: StockSnapshot;
+    try {
+      snapshot = this.compute();
+    } catch (err) {
+      this.close(err instanceof Error ? err.message : String(err));
+      return;
+    }
+    const changed: StockItem[] = [];
+    for (const item of snapshot.items) {
+      const k = skuKey(item.brandId, item.sku);
+      const json = JSON.stringify(item);
+      if (this.last.get(k) === json) continue;
+      this.last.set(k, json);
+      changed.push(item);
+    }
+    if (changed.length) for (const l of this.listeners) l.stock(changed);
+    this.scheduleWake();
+  }
+
+  /** Wakes at the next tier boundary or reservation expiry, whichever is first. */
+  private scheduleWake(): void {
+    clearTimeout(this.wakeTimer);
+    if (this.closed) return;
+    const now = this.deps.now();
+    const times: number[] = [];
+    const config = this.setup ? new SetupDoc(this.setup).config() : undefined;
+    if (config) {
+      const phase = dropPhase(config.drop, now);
+      if (phase.phase === 'before') times.push(phase.startsInMs);
+      if (phase.phase === 'live') times.push(phase.nextChangeInMs);
+    }
+    const expiry = this.deps.reservations.nextExpiry(this.eventId);
+    if (expiry !== undefined) times.push(expiry - now);
+    if (times.length === 0) return;
+    this.wakeTimer = setTimeout(() => this.poke(), Math.min(Math.max(0, Math.min(...times)) + 5, MAX_TIMER_MS));
+    this.wakeTimer.unref?.();
+  }
+
+  private async syncBrands(): Promise<void> {
+    if (this.closed || !this.setup) return;
+    for (const brand of new SetupDoc(this.setup).brands().items) {
+      if (this.closed) return;
+      if (this.brands.has(brand.id)) continue;
+      const name = brandDocName(this.eventId, brand.id);
+      await this.join(name);
+      const { doc, view } = await this.deps.hub.read(name, (d, v) => ({ doc: d, view: v }));
+      if (this.closed) return;
+      const offLedger = new BrandDoc(doc).onLedger((added) => {
+        if (added.some((e) => e.from === ONLINE || e.to === ONLINE)) this.poke();
+      });
+      const products = doc.getMap('products');
+      const onProducts = () => this.poke();
+      products.observe(onProducts);
+      this.brands.set(brand.id, {
+        doc,
+        view,
+        off: () => {
+          offLedger();
+          products.unobserve(onProducts);
+        },
+      });
+    }
+  }
+
+  private async join(name: string): Promise<void> {
+    if (this.closed) throw new HttpError(503, 'the stream closed while starting');
+    const ok = await this.deps.hub.join(this.peer, name);
+    if (!ok) {
+      this.close('the server is shutting down');
+      throw new HttpError(503, 'the server is shutting down');
+    }
+    if (this.closed) {
+      this.deps.hub.leave(this.peer, name);
+      throw new HttpError(503, 'the stream closed while starting');
+    }
+    this.joined.add(name);
+  }
+}
