@@ -10,7 +10,7 @@ import type { Metrics } from './metrics.ts';
 import { docAccess, type Access } from './permissions.ts';
 import { ackMessage, awarenessMessage, decodeMessage, permissionDenied, syncStep1, syncStep2, syncUpdate } from './protocol.ts';
 import type { ServerStorage } from './storage/server-storage.ts';
-import { guardUpdate } from './update-guard.ts';
+import { deletesAnythingNew, guardUpdate } from './update-guard.ts';
 
 /**
  * The sync server's core: documents, who is connected to each, validation, persistence and relaying. It
@@ -71,6 +71,7 @@ class LoadedDoc {
 export class DocHub {
   private readonly docs = new Map<string, LoadedDoc>();
   private readonly loading = new Map<string, Promise<LoadedDoc>>();
+  private readonly unloading = new Map<string, Promise<void>>();
   private readonly owners = new Map<string, OwnerOf>();
   private readonly log: NonNullable<HubOptions['log']>;
   private closed = false;
@@ -206,7 +207,7 @@ export class DocHub {
 
   private incomingUpdate(loaded: LoadedDoc, peer: Peer, member: Member, update: Uint8Array): void {
     if (member.access !== 'write') {
-      if (isEmptyUpdate(update)) return;
+      if (changesNothing(loaded.doc, update)) return;
       this.reject(loaded, peer, 'this connection is read-only', CloseCode.ReadOnly);
       return;
     }
@@ -225,8 +226,11 @@ export class DocHub {
     Y.applyUpdate(loaded.doc, update, peer);
     // Acknowledge even an update that changed nothing (a resend after reconnect): the client learns we hold it.
     if (peer.wantsAck) {
+      // The state vector as of now, when `durable` covers everything applied: read later, it would also
+      // claim updates applied meanwhile whose writes are still in flight.
+      const stateVector = Y.encodeStateVector(loaded.doc);
       void loaded.durable.then(() => {
-        if (!loaded.failed) peer.send(ackMessage(Y.encodeStateVector(loaded.doc)));
+        if (!loaded.failed) peer.send(ackMessage(stateVector));
       });
     }
   }
@@ -253,7 +257,9 @@ export class DocHub {
     if (existing) return Promise.resolve(existing);
     let pending = this.loading.get(name);
     if (!pending) {
-      pending = this.loadFresh(name).finally(() => this.loading.delete(name));
+      // A document being unloaded is still being compacted to disk: load it again only after that.
+      const unloading = this.unloading.get(name) ?? Promise.resolve();
+      pending = unloading.then(() => this.loadFresh(name)).finally(() => this.loading.delete(name));
       this.loading.set(name, pending);
     }
     return pending;
@@ -357,10 +363,18 @@ export class DocHub {
     loaded.idleTimer.unref?.();
   }
 
-  private async unload(loaded: LoadedDoc): Promise<void> {
+  private unload(loaded: LoadedDoc): Promise<void> {
     clearTimeout(loaded.idleTimer);
-    if (this.docs.get(loaded.name) !== loaded) return;
+    if (this.docs.get(loaded.name) !== loaded) return this.unloading.get(loaded.name) ?? Promise.resolve();
     this.docs.delete(loaded.name);
+    const done = this.finishUnload(loaded).finally(() => {
+      if (this.unloading.get(loaded.name) === done) this.unloading.delete(loaded.name);
+    });
+    this.unloading.set(loaded.name, done);
+    return done;
+  }
+
+  private async finishUnload(loaded: LoadedDoc): Promise<void> {
     await loaded.durable.catch(() => undefined);
     if (!loaded.failed && (this.opts.storage.updateCount(loaded.name) ?? 0) > 0) await this.compact(loaded);
     loaded.awareness.destroy();
@@ -376,11 +390,14 @@ export class DocHub {
   }
 }
 
-/** An update that carries nothing: what a read-only client's sync step 2 usually is. */
-function isEmptyUpdate(update: Uint8Array): boolean {
+/**
+ * An update that changes nothing here: what a read-only client's sync step 2 is. It may re-send deletions
+ * the document has already (a step 2 carries the client's whole delete set), never anything new.
+ */
+function changesNothing(doc: Y.Doc, update: Uint8Array): boolean {
   try {
     const d = Y.decodeUpdate(update);
-    return d.structs.length === 0 && [...d.ds.clients.values()].every((r) => r.length === 0);
+    return d.structs.every((s) => s.id.clock + s.length <= Y.getState(doc.store, s.id.client)) && !deletesAnythingNew(doc, d.ds);
   } catch {
     return false;
   }

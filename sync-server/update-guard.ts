@@ -8,6 +8,7 @@ import { parseSale } from '../core/sale.ts';
 import { APPEND_ONLY_MAPS, decodeEntry, decodeValue, type DocRef } from '../core/schema.ts';
 import { parseBrand, parseEventConfig, parseLocation, parseTill } from '../core/event.ts';
 import { parseProduct } from '../core/catalog.ts';
+import { parseStaffMember } from '../core/staff.ts';
 import type { BalanceReader } from '../core/stock-view.ts';
 import { tillHolder } from '../core/holders.ts';
 import type { Claims } from './auth.ts';
@@ -35,6 +36,7 @@ const SETUP_MAPS: Record<string, ((v: unknown) => unknown) | undefined> = {
   brands: parseBrand,
   locations: parseLocation,
   tills: parseTill,
+  staff: parseStaffMember,
 };
 
 const deny = (reason: string): GuardResult => ({ ok: false, reason });
@@ -47,16 +49,21 @@ export function guardUpdate(update: Uint8Array, ctx: GuardContext): GuardResult 
     return deny('the update could not be decoded');
   }
   const brand = ctx.ref.kind === 'brand';
-  const hasDeletes = [...decoded.ds.clients.values()].some((d) => d.length > 0);
-  // Setup maps are last-writer-wins (an organiser edits them); brand documents only grow.
-  if (hasDeletes && brand) return deny('the update deletes or overwrites content of a brand document');
+  // Setup maps are last-writer-wins (an organiser edits them); brand documents only grow. A client's sync
+  // step 2 carries its whole delete set, so deletions the server has made already are no change.
+  if (brand && deletesAnythingNew(ctx.doc, decoded.ds)) return deny('the update deletes or overwrites content of a brand document');
 
   const entries: LedgerEntry[] = [];
   const seenKeys = new Set<string>();
+  const nextClock = new Map<number, number>();
   for (const struct of decoded.structs) {
     const known = Y.getState(ctx.doc.store, struct.id.client);
     if (struct.id.clock + struct.length <= known) continue; // already here: Yjs will skip it
     if (struct.id.clock < known) return deny('the update overlaps content the server already has');
+    // Yjs holds back a struct that does not follow on from what it has ("pending") and integrates it when the
+    // gap is filled, long after this check: its entries would never have been judged against that state.
+    if (brand && struct.id.clock > (nextClock.get(struct.id.client) ?? known)) return deny('the update skips content the server does not have');
+    nextClock.set(struct.id.client, struct.id.clock + struct.length);
     if (!(struct instanceof Y.Item)) {
       // GC and Skip structs stand for deleted or missing content: an honest writer of new values sends none.
       if (brand) return deny('the update carries deleted or skipped content');
@@ -87,6 +94,27 @@ export function guardUpdate(update: Uint8Array, ctx: GuardContext): GuardResult 
     }
   }
   return { ok: true, entries };
+}
+
+/**
+ * Whether a delete set deletes anything the document does not hold as deleted already (or content it does
+ * not hold at all). Y.encodeStateAsUpdate always writes a document's whole delete set, so an honest client
+ * reconnecting after any overwrite (a catalog edit replaces a product's value) re-sends old deletions.
+ */
+export function deletesAnythingNew(doc: Y.Doc, ds: ReturnType<typeof Y.decodeUpdate>['ds']): boolean {
+  for (const [client, ranges] of ds.clients) {
+    const structs = doc.store.clients.get(client) ?? [];
+    for (const r of ranges) {
+      const end = r.clock + r.len;
+      if (end > Y.getState(doc.store, client)) return true;
+      for (let clock = r.clock; clock < end; ) {
+        const s = structs[Y.findIndexSS(structs, clock)];
+        if (!s?.deleted) return true;
+        clock = s.id.clock + s.length;
+      }
+    }
+  }
+  return false;
 }
 
 function checkSetupValue(mapName: string, value: unknown): string | undefined {

@@ -19,7 +19,14 @@ export function attachWebSockets(server: Server, deps: { hub: DocHub; auth: Auth
   let nextId = 1;
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      // A request target URL cannot parse (`GET http://[ …`): throwing here would end the process.
+      socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+      return;
+    }
     if (!url.pathname.startsWith('/sync/')) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
@@ -30,7 +37,16 @@ export function attachWebSockets(server: Server, deps: { hub: DocHub; auth: Auth
   };
 
   const accept = async (ws: WebSocket, url: URL) => {
-    const docName = decodeURIComponent(url.pathname.slice('/sync/'.length));
+    // Listen for errors first: a frame over `maxPayload` can arrive while we authenticate, and an 'error'
+    // event with no listener would be thrown and end the process.
+    ws.on('error', () => ws.terminate());
+    let docName: string;
+    try {
+      docName = decodeURIComponent(url.pathname.slice('/sync/'.length));
+    } catch {
+      ws.close(CloseCode.UnknownDocument, 'the document name is not valid percent-encoding');
+      return;
+    }
     const token = url.searchParams.get('token');
     // Messages that arrive while we authenticate are kept, in order, and handled once the peer has joined.
     const early: RawData[] = [];
@@ -41,6 +57,9 @@ export function attachWebSockets(server: Server, deps: { hub: DocHub; auth: Auth
       ws.close(CloseCode.Unauthorized, 'missing or unknown token');
       return;
     }
+    // The client left while we authenticated: its 'close' has fired already, so counting it now would
+    // hold one of the token's connections forever.
+    if (ws.readyState !== ws.OPEN) return;
     const key = hashToken(token!);
     const open = perToken.get(key) ?? 0;
     if (open >= deps.limits.connectionsPerToken) {
@@ -57,7 +76,7 @@ export function attachWebSockets(server: Server, deps: { hub: DocHub; auth: Auth
       send: (m) => {
         if (ws.readyState === ws.OPEN) ws.send(m);
       },
-      close: (code, reason) => ws.close(code, reason),
+      close: (code, reason) => ws.close(code, fitReason(reason)),
     };
     let joined = false;
     ws.on('close', () => {
@@ -66,7 +85,6 @@ export function attachWebSockets(server: Server, deps: { hub: DocHub; auth: Auth
       if (perToken.get(key) === 0) perToken.delete(key);
       if (joined) deps.hub.leave(peer, docName);
     });
-    ws.on('error', () => ws.terminate());
     const handle = (data: RawData) => {
       if (!bucket.take()) {
         ws.close(CloseCode.RateLimited, `more than ${deps.limits.messagesPerSecond} messages a second`);
@@ -94,6 +112,18 @@ export function attachWebSockets(server: Server, deps: { hub: DocHub; auth: Auth
       wss.close();
     },
   };
+}
+
+/**
+ * A close reason must fit in 123 bytes of UTF-8 (RFC 6455 §5.5.1), or `ws` throws. Reasons can quote what a
+ * client sent (a document name, a map key), so they are cut to fit, on a character boundary.
+ */
+function fitReason(reason: string): string {
+  const bytes = Buffer.from(reason);
+  if (bytes.length <= 123) return reason;
+  let end = 123;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString();
 }
 
 function toBytes(data: RawData): Uint8Array {
