@@ -91,3 +91,12 @@ export function demoOpeningStock(p: Product): number {
   if (p.hero) return 12;
   return p.price >= 3000 ? 8 : 20;
 }
+
+/**
+ * The demo's staff and their PINs. Demo only: a real event's PINs are set by the organiser and only their
+ * salted hashes are stored (core/staff.ts).
+ */
+export const DEMO_STAFF: { id: string; name: string; role: 'cashier' | 'manager'; pin: string }[] = [
+  { id: 'ana', name: 'Ana', role: 'cashier', pin: '1234' },
+  { id: 'mia', name: 'Mia', role: 'manager', pin: '9999' },
+];

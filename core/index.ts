@@ -24,6 +24,7 @@ export * from './rights-request.ts';
 export * from './rights.ts';
 export * from './sale.ts';
 export * from './schema.ts';
+export * from './staff.ts';
 export * from './stock-view.ts';
 export * from './tax.ts';
 export * from './validate.ts';

@@ -23,3 +23,25 @@ export const webCryptoRandom: RandomSource = {
     return out;
   },
 };
+
+/**
+ * PIN hashing through Web Crypto's PBKDF2 (SHA-256, 100 000 iterations), present in browsers, Electron and
+ * Node 20+. Slow on purpose: the hashes sit on every till of the event. Used only when called, so the core
+ * still loads where there is no Web Crypto.
+ */
+export const webCryptoPinHasher = {
+  async hash(pin: string, saltHex: string): Promise<string> {
+    const subtle = (globalThis as unknown as { crypto: { subtle: SubtleLike } }).crypto.subtle;
+    const salt = new Uint8Array(saltHex.match(/../g)!.map((h) => parseInt(h, 16)));
+    // PINs are ASCII digits (checkPinFormat), so their bytes are their char codes.
+    const key = await subtle.importKey('raw', Uint8Array.from(pin, (c) => c.charCodeAt(0)), 'PBKDF2', false, ['deriveBits']);
+    const bits = await subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations: 100_000 }, key, 256);
+    return [...new Uint8Array(bits)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  },
+};
+
+/** The part of SubtleCrypto the PIN hasher uses (the core is compiled without DOM types). */
+interface SubtleLike {
+  importKey(format: 'raw', key: Uint8Array, algorithm: 'PBKDF2', extractable: false, usages: ['deriveBits']): Promise<unknown>;
+  deriveBits(algorithm: { name: 'PBKDF2'; hash: 'SHA-256'; salt: Uint8Array; iterations: number }, key: unknown, length: number): Promise<ArrayBuffer>;
+}

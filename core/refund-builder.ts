@@ -4,7 +4,7 @@ import type { HybridClock } from './hlc.ts';
 import type { HolderId } from './holders.ts';
 import { newId } from './ids.ts';
 import type { LedgerEntry } from './ledger.ts';
-import { allocate } from './money.ts';
+import { allocate, formatMoney } from './money.ts';
 import type { Refund, RefundLine } from './refund.ts';
 import type { LedgerWriter } from './rights.ts';
 import type { PaymentMethod, Sale } from './sale.ts';
@@ -108,9 +108,10 @@ export function buildRefund(sale: Sale, earlier: readonly Refund[], req: RefundR
   const allDefective = lines.every((l) => REFUND_REASONS.find((r) => r.id === l.reason)?.defective);
   const preAuthorised = allDefective && total <= ctx.config.policies.defectRefundLimit;
   if (!preAuthorised && !req.approvedBy) {
+    const money = (n: number) => formatMoney(n, ctx.config.currency, ctx.config.locale);
     throw new ManagerApprovalRequired(
       allDefective
-        ? `a defective-item refund of ${total} is above the pre-authorised limit of ${ctx.config.policies.defectRefundLimit}: a manager must approve`
+        ? `a defective-item refund of ${money(total)} is above the pre-authorised limit of ${money(ctx.config.policies.defectRefundLimit)}: a manager must approve`
         : 'this return needs a manager: only defective items are refunded without one',
     );
   }

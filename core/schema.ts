@@ -6,6 +6,7 @@ import { parseSale, type Sale } from './sale.ts';
 import { parseBrand, parseEventConfig, parseLocation, parseTill, type Brand, type EventConfig, type Location, type Till } from './event.ts';
 import { parseRightsRequest, type RightsRequest } from './rights-request.ts';
 import { parseRefund, type Refund } from './refund.ts';
+import { parseStaffMember, type StaffMember } from './staff.ts';
 
 /**
  * The Yjs documents of an event (see docs/sync-protocol.md):
@@ -249,12 +250,13 @@ export function watchAppendOnly(doc: Y.Doc, apply: () => void): AppendOnlyReport
 export class SetupDoc {
   constructor(readonly doc: Y.Doc) {}
 
-  write(setup: { config?: EventConfig; brands?: Brand[]; locations?: Location[]; tills?: Till[] }, origin: unknown = null): void {
+  write(setup: { config?: EventConfig; brands?: Brand[]; locations?: Location[]; tills?: Till[]; staff?: StaffMember[] }, origin: unknown = null): void {
     this.doc.transact(() => {
       if (setup.config) this.doc.getMap('event').set('config', encodeValue(parseEventConfig(setup.config)));
       for (const b of setup.brands ?? []) this.doc.getMap('brands').set(b.id, encodeValue(parseBrand(b)));
       for (const l of setup.locations ?? []) this.doc.getMap('locations').set(l.id, encodeValue(parseLocation(l)));
       for (const t of setup.tills ?? []) this.doc.getMap('tills').set(t.id, encodeValue(parseTill(t)));
+      for (const m of setup.staff ?? []) this.doc.getMap('staff').set(m.id, encodeValue(parseStaffMember(m)));
     }, origin);
   }
 
@@ -269,6 +271,10 @@ export class SetupDoc {
 
   locations(): Decoded<Location> {
     return decodeMap(this.doc.getMap('locations'), json(parseLocation), (l) => l.id);
+  }
+
+  staff(): Decoded<StaffMember> {
+    return decodeMap(this.doc.getMap('staff'), json(parseStaffMember), (m) => m.id);
   }
 
   tills(): Decoded<Till> {

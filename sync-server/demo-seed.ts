@@ -1,4 +1,4 @@
-import { DEMO_BRANDS, DEMO_EVENT_ID, DEMO_LOCATIONS, DEMO_PRODUCTS, demoConfig } from '../core/demo-event.ts';
+import { DEMO_BRANDS, DEMO_EVENT_ID, DEMO_LOCATIONS, DEMO_PRODUCTS, DEMO_STAFF, demoConfig } from '../core/demo-event.ts';
 import type { Product } from '../core/catalog.ts';
 import { hubHolder, ONLINE, RESERVE, tillHolder } from '../core/holders.ts';
 import type { StockLine } from './event-service.ts';
@@ -28,6 +28,7 @@ export async function seedDemo(server: SyncServer, startsAt: number): Promise<{ 
   if (created) {
     await events.createEvent({ config: demoConfig(startsAt), brands: DEMO_BRANDS, locations: DEMO_LOCATIONS });
     await events.putProducts(DEMO_EVENT_ID, DEMO_PRODUCTS);
+    await events.putStaff(DEMO_EVENT_ID, DEMO_STAFF);
     await events.receive(DEMO_EVENT_ID, RESERVE, stock((p) => (p.serialTracked ? 12 : 60)), 'demo delivery');
     await events.transfer(DEMO_EVENT_ID, RESERVE, hubHolder('hub-central'), stock((p) => (p.serialTracked ? 2 : 10)));
     await events.transfer(DEMO_EVENT_ID, RESERVE, ONLINE, stock((p) => (p.serialTracked ? 2 : 10)));

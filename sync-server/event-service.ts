@@ -6,7 +6,8 @@ import { HybridClock } from '../core/hlc.ts';
 import { holderKind, SERVER_WRITER, type HolderId } from '../core/holders.ts';
 import { isDeviceId } from '../core/ids.ts';
 import type { LedgerEntry } from '../core/ledger.ts';
-import type { Clock } from '../core/platform.ts';
+import { webCryptoPinHasher, webCryptoRandom, type Clock } from '../core/platform.ts';
+import { newStaffMember, type StaffMember, type StaffRole } from '../core/staff.ts';
 import { LedgerWriter, type LedgerBatch } from '../core/rights.ts';
 import { BrandDoc, brandDocName, SetupDoc, setupDocName } from '../core/schema.ts';
 import type { StockView } from '../core/stock-view.ts';
@@ -177,6 +178,14 @@ export class EventService {
     return written;
   }
 
+  /** Adds or replaces staff members (PINs are hashed here; only the hash is stored, in the setup document). */
+  async putStaff(eventId: string, members: readonly { id: string; name: string; role: StaffRole; pin: string }[]): Promise<StaffMember[]> {
+    await this.requireEvent(eventId);
+    const hashed = await Promise.all(members.map((m) => newStaffMember(m, webCryptoPinHasher, webCryptoRandom)));
+    await this.hub.change(setupDocName(eventId), (doc) => new SetupDoc(doc).write({ staff: hashed }));
+    return hashed;
+  }
+
   /** A pairing code for a new till; the till id and its receipt prefix are fixed now, unique in the event. */
   async createPairingCode(eventId: string, input: { name: string; locationId: string; brandIds: string[] }): Promise<{ code: string; expiresAt: number; tillId: string; receiptPrefix: string }> {
     const { locations, brands } = await this.setup(eventId);
@@ -203,10 +212,19 @@ export class EventService {
     return { token, eventId: grant.eventId, tillId: till.id, name: till.name, locationId: till.locationId, brandIds: till.brandIds, receiptPrefix: till.receiptPrefix, deviceId };
   }
 
-  /** The server's hybrid clock, continuing after the last timestamp it persisted. */
-  private async serverClock(): Promise<HybridClock> {
+  /**
+   * The server's hybrid clock, continuing after the last timestamp it persisted. Public because every id the
+   * server makes (entries, and the storefront's sales and orders) must come from this one clock: two clocks
+   * for the same writer could issue the same timestamp.
+   */
+  async serverClock(): Promise<HybridClock> {
     this.clock ??= new HybridClock(SERVER_WRITER, this.wall, undefined, await this.storage.getRecord<string>('meta', 'hlc'));
     return this.clock;
+  }
+
+  /** Persists the server clock's last timestamp (after writing with it), so a restart never repeats one. */
+  async saveServerClock(): Promise<void> {
+    if (this.clock) await this.storage.putRecord('meta', 'hlc', this.clock.lastIssued);
   }
 
   private writer(clock: HybridClock, view: StockView, eventId: string): LedgerWriter {

@@ -1,5 +1,6 @@
 import { ValidationError } from '../../core/errors.ts';
 import { isHolderId } from '../../core/holders.ts';
+import type { StaffRole } from '../../core/staff.ts';
 import { ROLES, type Auth, type Role } from '../auth.ts';
 import type { EventService, StockLine } from '../event-service.ts';
 import type { ServerStorage } from '../storage/server-storage.ts';
@@ -64,6 +65,24 @@ export function adminRoutes(router: Router, deps: { events: EventService; auth: 
     const body = (await ctx.json()) as { from?: unknown; to?: unknown; lines?: unknown; requestId?: unknown };
     const entries = await events.transfer(eventId, holderOf(body.from, 'from'), holderOf(body.to, 'to'), stockLines(body.lines), typeof body.requestId === 'string' ? body.requestId : undefined);
     return { status: 201, body: { entries: entries.map((e) => e.id) } };
+  });
+
+  router.on('POST', '/api/events/:eventId/staff', async (ctx) => {
+    const eventId = ctx.params['eventId']!;
+    requireRole(ctx, ['organiser'], eventId);
+    const body = (await ctx.json()) as { staff?: unknown };
+    if (!Array.isArray(body.staff) || body.staff.length === 0) throw new ValidationError('staff', 'send {"staff": [{"id", "name", "role", "pin"}]}');
+    const members = body.staff.map((m: unknown, i) => {
+      const o = m as { id?: unknown; name?: unknown; role?: unknown; pin?: unknown } | null;
+      if (!o || typeof o.id !== 'string' || typeof o.name !== 'string' || (o.role !== 'cashier' && o.role !== 'manager') || typeof o.pin !== 'string') {
+        throw new ValidationError(`staff[${i}]`, 'needs "id", "name", "role" (cashier or manager) and a "pin" of 4 to 8 digits');
+      }
+      const role: StaffRole = o.role === 'manager' ? 'manager' : 'cashier';
+      return { id: o.id, name: o.name, role, pin: o.pin };
+    });
+    const saved = await events.putStaff(eventId, members);
+    // PIN hashes stay on the server and the tills; the answer names who was saved.
+    return { status: 201, body: { staff: saved.map(({ id, name, role }) => ({ id, name, role })) } };
   });
 
   router.on('POST', '/api/events/:eventId/pairing-codes', async (ctx) => {

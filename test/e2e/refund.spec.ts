@@ -34,5 +34,13 @@ test('a defective item is refunded without a manager, offline, and goes to quara
   await panel.getByLabel('Units of Canvas Tote to return').fill('1');
   await panel.getByLabel('Reason for Canvas Tote').selectOption('changed-mind');
   await panel.getByRole('button', { name: 'Refund selected' }).click();
-  await expect(panel.getByRole('alert')).toContainText('needs a manager');
+  const approval = panel.getByRole('form', { name: 'Manager approval' });
+  await expect(approval).toContainText('This return needs a manager');
+  // The cashier's own PIN is not a manager's.
+  await approval.getByLabel('Manager PIN').fill('1234');
+  await approval.getByRole('button', { name: 'Approve' }).click();
+  await expect(approval.getByRole('alert')).toContainText('not a manager');
+  await approval.getByLabel('Manager PIN').fill('9999');
+  await approval.getByRole('button', { name: 'Approve' }).click();
+  await expect(panel).toContainText('Give back €10.50');
 });

@@ -8,20 +8,28 @@ export class TillPage {
     await this.page.goto(url);
   }
 
-  async pair(serverUrl: string, code: string) {
+  async pair(serverUrl: string, code: string, pin = '1234') {
     await this.page.getByLabel('Server address').fill(serverUrl);
     await this.page.getByLabel('Pairing code').fill(code);
     await this.page.getByRole('button', { name: 'Pair', exact: true }).click();
-    await expect(this.page.getByRole('search')).toBeVisible({ timeout: 15_000 });
+    await this.signIn(pin);
+  }
+
+  /** Types the PIN on the keyboard, as a cashier with a keyboard till would. */
+  async signIn(pin: string) {
+    await expect(this.page.getByRole('heading', { name: 'Sign in' })).toBeVisible({ timeout: 15_000 });
+    await this.page.getByLabel('PIN', { exact: true }).fill(pin);
+    await this.page.keyboard.press('Enter');
+    await expect(this.page.getByRole('search')).toBeVisible();
   }
 
   status() {
     return this.page.getByRole('status', { name: 'Sync status' });
   }
 
-  async startStandAlone() {
+  async startStandAlone(pin = '1234') {
     await this.page.getByRole('button', { name: 'Start stand-alone with the demo event' }).click();
-    await expect(this.page.getByRole('search')).toBeVisible();
+    await this.signIn(pin);
   }
 
   tile(name: string) {

@@ -1,5 +1,8 @@
 import { create } from 'zustand';
 import { addToCart, emptyCart, setQty, type Cart } from '../../../core/cart.ts';
+import { webCryptoPinHasher } from '../../../core/platform.ts';
+import { InsufficientRightsError } from '../../../core/rights.ts';
+import { PinGate, type StaffMember } from '../../../core/staff.ts';
 import { productLabel } from '../../../core/catalog.ts';
 import { toTagged } from '../../../core/errors.ts';
 import { changeDue, type Payment, type Sale } from '../../../core/sale.ts';
@@ -47,6 +50,12 @@ export interface PosState {
   sync: SyncStatus | undefined;
   /** The side panel shows a return instead of the cart. */
   refunding: boolean;
+  /** Who is signed in (PIN); undefined while the sign-in screen shows. */
+  cashier: StaffMember | undefined;
+  /** A manager allowed this cart to sell beyond the till's stock rights. */
+  override: { managerId: string; reason: string } | undefined;
+  /** The last add that failed for lack of rights, so a manager can allow it. */
+  shortOf: { brandId: string; sku: string } | undefined;
   now: number;
 }
 
@@ -65,6 +74,9 @@ export const usePos = create<PosState>(() => ({
   persisted: false,
   sync: undefined,
   refunding: false,
+  cashier: undefined,
+  override: undefined,
+  shortOf: undefined,
   now: Date.now(),
 }));
 
@@ -81,7 +93,9 @@ export async function startPos(dbName = 'popup-pos'): Promise<void> {
     const store = await LocalStore.open({ dbName });
     const persisted = await LocalStore.requestPersistence().catch(() => false);
     store.onChange(() => void refresh());
-    set({ store, persisted, phase: store.profile && store.config() ? 'sell' : 'setup' });
+    const sessionId = await store.session();
+    const cashier = store.staff().find((m) => m.id === sessionId);
+    set({ store, persisted, cashier, phase: store.profile && store.config() ? 'sell' : 'setup' });
     startSync(store);
     await refresh();
     setInterval(() => set({ now: Date.now() }), 1000);
@@ -137,6 +151,45 @@ export async function startStandAlone(): Promise<void> {
   }
 }
 
+const pins = new PinGate(webCryptoPinHasher, () => Date.now());
+
+/** Whether this till needs a PIN: an event with staff defined does. */
+export function needsSignIn(): boolean {
+  const { store, cashier } = get();
+  return Boolean(store && !cashier && store.staff().length > 0);
+}
+
+export async function signIn(pin: string): Promise<void> {
+  const store = get().store;
+  if (!store) return;
+  try {
+    const member = await pins.signIn(store.staff(), pin);
+    await store.setSession(member.id);
+    set({ cashier: member, message: undefined });
+  } catch (err) {
+    fail(err);
+  }
+}
+
+export async function signOut(): Promise<void> {
+  await get().store?.setSession(undefined);
+  set({ cashier: undefined, cart: emptyCart(), payment: undefined, completed: undefined, override: undefined, refunding: false, message: undefined });
+}
+
+/** A manager's PIN, checked on this till; resolves to the manager or rejects with why. */
+export async function managerApproval(pin: string): Promise<StaffMember> {
+  const store = get().store;
+  if (!store) throw new Error('the till is not open');
+  return pins.signIn(store.staff(), pin, { role: 'manager' });
+}
+
+/** After a manager approved: add what was short, and let this cart go beyond rights. */
+export function allowOversell(manager: StaffMember): void {
+  const short = get().shortOf;
+  set({ override: { managerId: manager.id, reason: `approved at the till by ${manager.name}` }, shortOf: undefined, message: undefined });
+  if (short) addProduct(short.brandId, short.sku);
+}
+
 export function setQuery(query: string): void {
   set({ query });
 }
@@ -152,9 +205,11 @@ export function addProduct(brandId: string, sku: string, serial?: string): void 
     return;
   }
   try {
-    const next = addToCart(cart, product, 1, store.rights(brandId, sku), { holder: store.holder, ...(serial ? { serial } : {}) });
-    set({ cart: next, message: undefined, completed: undefined, serialFor: undefined });
+    const allowBeyondRights = Boolean(get().override);
+    const next = addToCart(cart, product, 1, store.rights(brandId, sku), { holder: store.holder, allowBeyondRights, ...(serial ? { serial } : {}) });
+    set({ cart: next, message: undefined, completed: undefined, serialFor: undefined, shortOf: undefined });
   } catch (err) {
+    if (err instanceof InsufficientRightsError) set({ shortOf: { brandId, sku } });
     fail(err);
   }
 }
@@ -185,14 +240,14 @@ export function changeQty(index: number, qty: number): void {
   const line = cart.lines[index];
   if (!store?.holder || !line) return;
   try {
-    set({ cart: setQty(cart, index, qty, store.rights(line.brandId, line.sku), { holder: store.holder }), message: undefined });
+    set({ cart: setQty(cart, index, qty, store.rights(line.brandId, line.sku), { holder: store.holder, allowBeyondRights: Boolean(get().override) }), message: undefined });
   } catch (err) {
     fail(err);
   }
 }
 
 export function clearCart(): void {
-  set({ cart: emptyCart(), payment: undefined, message: undefined });
+  set({ cart: emptyCart(), payment: undefined, message: undefined, override: undefined, shortOf: undefined });
 }
 
 export function pricedCart(): PricedCart | undefined {
@@ -225,17 +280,18 @@ export function paymentFor(total: number, draft: PaymentDraft, parse: (s: string
 }
 
 export async function completeSale(parse: (s: string) => number): Promise<void> {
-  const { store, cart, payment } = get();
+  const { store, cart, payment, cashier, override } = get();
   const priced = pricedCart();
   if (!store || !payment || !priced) return;
   try {
     const pay = paymentFor(priced.total, payment, parse);
-    const sales = await store.commitSale({ cart, payments: [pay], cashierId: 'cashier' });
+    const sales = await store.commitSale({ cart, payments: [pay], cashierId: cashier?.id ?? 'till', ...(override ? { override } : {}) });
     // Only now — the sale is durable in IndexedDB — does the screen say it is complete.
     set({
       cart: emptyCart(),
       payment: undefined,
       message: undefined,
+      override: undefined,
       completed: { receiptNumber: sales[0]!.receiptNumber, total: priced.total, change: changeDue(sales.flatMap((s) => s.payments)), sales },
     });
   } catch (err) {
@@ -252,5 +308,5 @@ export function closeRefund(): void {
 }
 
 export function newSale(): void {
-  set({ completed: undefined, cart: emptyCart(), payment: undefined, message: undefined, query: '' });
+  set({ completed: undefined, cart: emptyCart(), payment: undefined, message: undefined, query: '', override: undefined, shortOf: undefined });
 }

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { toTagged } from '../../../core/errors.ts';
-import { REFUND_REASONS, returnable } from '../../../core/refund-builder.ts';
+import { ManagerApprovalRequired, REFUND_REASONS, ReturnWindowClosed, returnable } from '../../../core/refund-builder.ts';
+import { ManagerApproval } from './ManagerApproval.tsx';
 import type { Refund } from '../../../core/refund.ts';
 import type { Sale } from '../../../core/sale.ts';
 import { closeRefund, usePos } from '../app/pos-store.ts';
@@ -17,6 +18,8 @@ export function RefundPanel({ money }: { money: (n: number) => string }) {
   const [pick, setPick] = useState<Record<string, { qty: number; reason: string }>>({});
   const [error, setError] = useState<string | undefined>();
   const [done, setDone] = useState<Refund[] | undefined>();
+  const [needsManager, setNeedsManager] = useState<string | undefined>();
+  const cashier = usePos((s) => s.cashier);
   if (!store) return null;
 
   const find = async () => {
@@ -27,9 +30,10 @@ export function RefundPanel({ money }: { money: (n: number) => string }) {
     setPick({});
   };
 
-  const submit = async () => {
+  const submit = async (approvedBy?: string) => {
     if (!sales) return;
     setError(undefined);
+    setNeedsManager(undefined);
     try {
       const made: Refund[] = [];
       for (const sale of sales) {
@@ -37,12 +41,15 @@ export function RefundPanel({ money }: { money: (n: number) => string }) {
           .map((l) => ({ l, p: pick[`${sale.id}/${l.sku}/${l.serial ?? ''}`] }))
           .filter((x) => x.p && x.p.qty > 0)
           .map(({ l, p }) => ({ sku: l.sku, qty: p!.qty, reason: p!.reason, ...(l.serial ? { serial: l.serial } : {}) }));
-        if (lines.length) made.push(await store.commitRefund(sale.id, { lines, method: sale.payments[0]?.method ?? 'cash', cashierId: 'cashier' }));
+        if (lines.length) {
+          made.push(await store.commitRefund(sale.id, { lines, method: sale.payments[0]?.method ?? 'cash', cashierId: cashier?.id ?? 'till', ...(approvedBy ? { approvedBy } : {}) }));
+        }
       }
       if (made.length === 0) setError('Choose at least one item to return');
       else setDone(made);
     } catch (err) {
-      setError(toTagged(err).message);
+      if (err instanceof ManagerApprovalRequired || err instanceof ReturnWindowClosed) setNeedsManager(err.message);
+      else setError(toTagged(err).message);
     }
   };
 
@@ -116,6 +123,13 @@ export function RefundPanel({ money }: { money: (n: number) => string }) {
         <p role="alert" className="error">
           {error}
         </p>
+      )}
+      {needsManager && (
+        <ManagerApproval
+          what={needsManager.charAt(0).toUpperCase() + needsManager.slice(1)}
+          onApproved={(m) => void submit(m.id)}
+          onCancel={() => setNeedsManager(undefined)}
+        />
       )}
       <div className="actions">
         <button className="ghost" onClick={closeRefund}>

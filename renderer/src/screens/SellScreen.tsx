@@ -1,6 +1,7 @@
-import { useCallback } from 'react';
+import { useCallback, useState } from 'react';
 import { formatMoney } from '../../../core/money.ts';
-import { openRefund, scan, usePos } from '../app/pos-store.ts';
+import { allowOversell, openRefund, scan, signOut, usePos } from '../app/pos-store.ts';
+import { ManagerApproval } from './ManagerApproval.tsx';
 import { useScanner } from '../app/use-scanner.ts';
 import { CartPanel } from './CartPanel.tsx';
 import { DropBanner } from './DropBanner.tsx';
@@ -13,6 +14,9 @@ export function SellScreen() {
   const store = usePos((s) => s.store);
   const message = usePos((s) => s.message);
   const refunding = usePos((s) => s.refunding);
+  const shortOf = usePos((s) => s.shortOf);
+  const cashier = usePos((s) => s.cashier);
+  const [approving, setApproving] = useState(false);
   useScanner(useCallback((code: string) => scan(code), []));
   const config = store?.config();
   if (!store || !config) return null;
@@ -29,12 +33,32 @@ export function SellScreen() {
         </button>
         <DropBanner config={config} />
         <StatusBar />
+        {cashier && (
+          <button className="ghost light" onClick={() => void signOut()} title="Sign out">
+            {cashier.name} · Sign out
+          </button>
+        )}
       </header>
       <main className="catalog">
         {message && (
           <p role="alert" className={message.kind === 'error' ? 'error banner' : 'info banner'}>
             {message.text}
           </p>
+        )}
+        {shortOf && !approving && (
+          <button className="banner-action" onClick={() => setApproving(true)}>
+            Sell beyond stock (manager)
+          </button>
+        )}
+        {shortOf && approving && (
+          <ManagerApproval
+            what="Selling beyond this till's stock is recorded as an oversell exception for the organiser."
+            onApproved={(m) => {
+              setApproving(false);
+              allowOversell(m);
+            }}
+            onCancel={() => setApproving(false)}
+          />
         )}
         <ProductGrid money={money} />
       </main>

@@ -10,6 +10,7 @@ import { systemClock, webCryptoRandom, type Clock, type RandomSource } from '../
 import { LedgerWriter } from '../../../core/rights.ts';
 import type { Sale } from '../../../core/sale.ts';
 import type { Refund } from '../../../core/refund.ts';
+import type { StaffMember } from '../../../core/staff.ts';
 import { buildRefund, type RefundRequest } from '../../../core/refund-builder.ts';
 import { BrandDoc, brandDocName, parseDocName, SetupDoc, setupDocName } from '../../../core/schema.ts';
 import { StockView } from '../../../core/stock-view.ts';
@@ -118,6 +119,21 @@ export class LocalStore {
 
   tills(): Till[] {
     return this.setup?.tills().items ?? [];
+  }
+
+  /** The event's staff, for PIN sign-in on this till (offline too). */
+  staff(): StaffMember[] {
+    return this.setup?.staff().items ?? [];
+  }
+
+  /** Who is signed in on this till, kept so a reload or crash does not sign the cashier out. */
+  async session(): Promise<string | undefined> {
+    return (await this.db.meta.get('session'))?.value as string | undefined;
+  }
+
+  async setSession(staffId: string | undefined): Promise<void> {
+    if (staffId) await this.db.meta.put({ key: 'session', value: staffId });
+    else await this.db.meta.delete('session');
   }
 
   locations(): Location[] {
