@@ -81,6 +81,20 @@ describe('stock rights', () => {
     expect(view.rights('till:t1', 'TEE')).toBe(3);
   });
 
+  it('lets an override go below zero only by the shortfall it records', () => {
+    const { view, till } = setup();
+    const honest = till.batch().sale('till:t1', 'TEE', 2, 's1', { managerId: 'm', reason: 'r' });
+    expect(honest.override!.shortfall).toBe(2);
+    expect(() => checkEntry(view, honest, ownerOf)).not.toThrow();
+    const understated = { ...honest, override: { ...honest.override!, shortfall: 1 } };
+    expect(() => checkEntry(view, understated, ownerOf)).toThrow(InsufficientRightsError);
+    // A second override from an already negative balance counts from there.
+    view.add(honest);
+    const next = till.batch().sale('till:t1', 'TEE', 1, 's2', { managerId: 'm', reason: 'r' });
+    expect(next.override!.shortfall).toBe(1);
+    expect(() => checkEntry(view, next, ownerOf)).not.toThrow();
+  });
+
   it('refuses to take quarantined stock below zero even with an override', () => {
     const { view, till } = setup();
     expect(() => till.batch().writeOff('till:t1', 'TEE', 1, 'broken', true)).toThrow(InsufficientRightsError);

@@ -37,10 +37,13 @@ export function checkEntry(view: BalanceReader, e: LedgerEntry, ownerOf: OwnerOf
   for (const m of movements(e)) {
     if (m.delta >= 0) continue;
     const b = view.balance(m.holder, e.sku);
-    const after = b[m.bucket] + m.delta;
+    const before = b[m.bucket];
+    const after = before + m.delta;
     if (after >= 0) continue;
-    if (e.kind === 'sale' && e.override) continue;
-    throw new InsufficientRightsError(m.holder, e.sku, -m.delta, Math.max(0, b[m.bucket]));
+    // An override may take the holder below zero by the shortfall it records, and no further: the
+    // exception the organiser sees is exactly what the manager allowed.
+    if (e.kind === 'sale' && e.override && after >= Math.min(0, before) - e.override.shortfall) continue;
+    throw new InsufficientRightsError(m.holder, e.sku, -m.delta, Math.max(0, before));
   }
 }
 

@@ -268,8 +268,18 @@ export class DocHub {
   private async loadFresh(name: string): Promise<LoadedDoc> {
     const ref = parseDocName(name);
     // A brand document's rights depend on the event's tills: keep the setup document loaded with it.
-    if (ref.kind === 'brand') (await this.load(setupDocName(ref.eventId))).holds++;
-    const stored = await this.opts.storage.loadDoc(name);
+    const setup = ref.kind === 'brand' ? await this.load(setupDocName(ref.eventId)) : undefined;
+    if (setup) setup.holds++;
+    let stored: Awaited<ReturnType<ServerStorage['loadDoc']>>;
+    try {
+      stored = await this.opts.storage.loadDoc(name);
+    } catch (err) {
+      if (setup) {
+        setup.holds--;
+        this.scheduleUnload(setup);
+      }
+      throw err;
+    }
     const doc = new Y.Doc();
     if (stored.snapshot) Y.applyUpdateV2(doc, stored.snapshot);
     // Update by update in one transaction: faster than merging them first (docs/benchmarks.md).

@@ -368,6 +368,16 @@ describe('hostile input on the sync protocol', () => {
     await expectUpdateRejected(x, update, `sales/${saleId} was not written by this till`);
   });
 
+  it('refuses a sale record that names another brand, or another till of the same device’s token, with 4422', async () => {
+    const x = await arena();
+    const replica = await x.replica();
+    const saleId = newId('s', clockOf(x.tillA.deviceId));
+    const entry = entryBy(x.tillA.deviceId, { kind: 'sale', sku: 'NT-CAP', qty: 1, from: tillHolder(x.tillA.tillId), ref: saleId });
+    const sale = saleRecord({ saleId, deviceId: x.tillA.deviceId, tillId: x.tillA.tillId, holder: tillHolder(x.tillA.tillId), eventId: E, brandId: 'second-life', entry });
+    const update = updateOf(replica, (doc) => new BrandDoc(doc).append('sales', [[sale.id, sale]]));
+    await expectUpdateRejected(x, update, `sales/${saleId} belongs to another event or brand`);
+  });
+
   it('refuses a record under a key that is long in UTF-8 with 4422, its close reason cut to fit and recorded in full', async () => {
     const x = await arena();
     const replica = await x.replica();

@@ -156,11 +156,15 @@ function checkBrandValue(ctx: GuardContext, mapName: string, key: string, raw: u
         const r = mapName === 'sales' ? parseSale(value) : parseRefund(value);
         if (r.id !== key) return `${mapName}/${key} holds ${r.id}`;
         if (device && (r.writer !== device || r.holder !== ownHolder)) return `${mapName}/${key} was not written by this till`;
+        if (!r.id.endsWith(`-${r.writer}`)) return `${mapName}/${key} was not made by its writer ${r.writer}`;
+        if (ctx.ref.kind === 'brand' && (r.eventId !== ctx.ref.eventId || r.brandId !== ctx.ref.brandId)) return `${mapName}/${key} belongs to another event or brand`;
+        if (claims.role === 'till' && r.tillId !== claims.tillId) return `${mapName}/${key} names till ${r.tillId}, not this one`;
         return undefined;
       }
       case 'requests': {
         const r = parseRightsRequest(value);
         if (r.id !== key) return `requests/${key} holds ${r.id}`;
+        if (!r.id.endsWith(`-${r.writer}`)) return `requests/${key} was not made by its writer ${r.writer}`;
         if (device && (r.writer !== device || r.holder !== ownHolder)) return `requests/${key} asks for another holder`;
         return undefined;
       }
