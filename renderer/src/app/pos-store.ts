@@ -1,7 +1,6 @@
 import { create } from 'zustand';
-import { addToCart, emptyCart, setQty, type Cart } from '../../../core/cart.ts';
+import { addToCart, emptyCart, inCart, setQty, type Cart } from '../../../core/cart.ts';
 import { webCryptoPinHasher } from '../../../core/platform.ts';
-import { InsufficientRightsError } from '../../../core/rights.ts';
 import { PinGate, type StaffMember } from '../../../core/staff.ts';
 import { productLabel } from '../../../core/catalog.ts';
 import { toTagged } from '../../../core/errors.ts';
@@ -195,21 +194,25 @@ export function setQuery(query: string): void {
 }
 
 export function addProduct(brandId: string, sku: string, serial?: string): void {
-  const { store, cart } = get();
+  const { store, cart, override } = get();
   if (!store?.holder) return;
   const product = store.product(brandId, sku);
   if (!product) return fail(new Error(`${sku} is not in the catalog`));
+  const available = store.rights(brandId, sku);
+  // Check the rights before asking for a serial: no point scanning a unit the till may not sell.
+  if (!override && inCart(cart, brandId, sku) + 1 > available) {
+    set({ shortOf: { brandId, sku }, serialFor: undefined });
+    return fail(new Error(`Only ${Math.max(0, available)} × ${productLabel(product)} left on this till: ask the organiser for more, or a manager can allow selling beyond stock`));
+  }
   if (product.serialTracked && !serial) {
     // Ask in the cart panel (window.prompt does not exist in Electron and blocks the scanner).
     set({ serialFor: { brandId, sku, label: productLabel(product) }, message: undefined, completed: undefined });
     return;
   }
   try {
-    const allowBeyondRights = Boolean(get().override);
-    const next = addToCart(cart, product, 1, store.rights(brandId, sku), { holder: store.holder, allowBeyondRights, ...(serial ? { serial } : {}) });
+    const next = addToCart(cart, product, 1, available, { holder: store.holder, allowBeyondRights: Boolean(override), ...(serial ? { serial } : {}) });
     set({ cart: next, message: undefined, completed: undefined, serialFor: undefined, shortOf: undefined });
   } catch (err) {
-    if (err instanceof InsufficientRightsError) set({ shortOf: { brandId, sku } });
     fail(err);
   }
 }
