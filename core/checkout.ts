@@ -1,5 +1,6 @@
 import { ValidationError } from './errors.ts';
 import type { Cart, CartItem } from './cart.ts';
+import type { StoredCustomer } from './customer.ts';
 import { productLabel, type Product } from './catalog.ts';
 import type { EventConfig } from './event.ts';
 import type { HybridClock } from './hlc.ts';
@@ -22,6 +23,8 @@ export interface CheckoutInput {
   /** Wall-clock time of the sale (ms); the tier in force is taken at this instant. */
   now: number;
   source?: string;
+  /** The customer's hashed contact, with consent. */
+  customer?: StoredCustomer;
   /** Manager approval to sell beyond rights; recorded on each entry that needed it. */
   override?: { managerId: string; reason: string };
 }
@@ -104,6 +107,7 @@ export function buildCheckout(input: CheckoutInput, ctx: CheckoutContext): Check
       tax: part.totals.tax,
       total: part.totals.total,
       ...(input.source ? { source: input.source } : {}),
+      ...(input.customer ? { customer: input.customer } : {}),
     };
     checkSaleTotals(sale);
     sales.push(sale);

@@ -1,4 +1,5 @@
 import { PopupError, ValidationError } from './errors.ts';
+import { parseStoredCustomer, type StoredCustomer } from './customer.ts';
 import { isHolderId, type HolderId } from './holders.ts';
 import { SKU_PATTERN } from './catalog.ts';
 import type { Minor } from './money.ts';
@@ -64,6 +65,8 @@ export interface Sale {
   total: Minor;
   /** Creator code or link the customer came from. */
   source?: string;
+  /** Hashed contact, only with the customer's consent (core/customer.ts). */
+  customer?: StoredCustomer;
 }
 
 export class PaymentMismatchError extends PopupError {}
@@ -126,6 +129,7 @@ export function parseSale(raw: unknown): Sale {
   };
   const source = optStr(o, 'source', { max: 80 });
   if (source !== undefined) sale.source = source;
+  if (o['customer'] !== undefined) sale.customer = parseStoredCustomer(o['customer']);
   checkSaleTotals(sale);
   return sale;
 }

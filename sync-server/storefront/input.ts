@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { normaliseEmail, normalisePhone } from '../../core/customer.ts';
 import { ID_PATTERN, SKU_PATTERN } from '../../core/catalog.ts';
 import { ValidationError } from '../../core/errors.ts';
 import { asObject, bool, int, oneOf, optStr, type Obj } from '../../core/validate.ts';
@@ -135,13 +136,8 @@ function parseCustomer(v: unknown): CustomerInput {
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
-/** E-mail: trimmed, lower case. */
-export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
-/** Phone: digits only, keeping a leading "+" (so "+33 6 12-34" and "+33612 34" hash alike). */
-export const normalisePhone = (phone: string): string => {
-  const t = phone.trim();
-  return `${t.startsWith('+') ? '+' : ''}${t.replace(/\D/g, '')}`;
-};
+// One normalisation for the till and the storefront, so a buyer is recognised across channels.
+export { normaliseEmail, normalisePhone } from '../../core/customer.ts';
 
 export function storedCustomer(c: CustomerInput): StoredCustomer {
   if (!c.consent) return { consent: false };

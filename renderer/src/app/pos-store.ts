@@ -1,10 +1,13 @@
 import { create } from 'zustand';
 import { addToCart, emptyCart, inCart, setQty, type Cart } from '../../../core/cart.ts';
-import { webCryptoPinHasher } from '../../../core/platform.ts';
+import { webCryptoPinHasher, webCryptoSha256 } from '../../../core/platform.ts';
 import { PinGate, type StaffMember } from '../../../core/staff.ts';
 import { productLabel } from '../../../core/catalog.ts';
 import { toTagged } from '../../../core/errors.ts';
-import { changeDue, type Payment, type Sale } from '../../../core/sale.ts';
+import { changeDue, type Payment, type PaymentMethod, type Sale } from '../../../core/sale.ts';
+import { remaining, takePayment } from '../../../core/tender.ts';
+import { storedCustomer } from '../../../core/customer.ts';
+import { formatMoney } from '../../../core/money.ts';
 import { LocalStore } from '../store/local-store.ts';
 import { setUpStandAloneDemo } from '../store/stand-alone.ts';
 import { pairWithServer } from '../sync/pairing.ts';
@@ -19,9 +22,21 @@ import { priceCart, type PricedCart } from './pricing-view.ts';
 export type Phase = 'loading' | 'setup' | 'sell' | 'error';
 
 export interface PaymentDraft {
-  method: 'cash' | 'card';
+  method: PaymentMethod;
+  /** Cash handed over (empty: the exact amount). */
   tendered: string;
+  /** Card approval code or voucher number. */
   reference: string;
+  /** Split payment: what this payment pays (empty: all that is left). */
+  amount: string;
+  split: boolean;
+  /** Payments already taken for this cart. */
+  taken: Payment[];
+  email: string;
+  phone: string;
+  consent: boolean;
+  /** Creator code the customer came with. */
+  source: string;
 }
 
 export interface Completed {
@@ -260,9 +275,9 @@ export function pricedCart(): PricedCart | undefined {
   return priceCart(cart, config, (b, s) => store.product(b, s), now);
 }
 
-export function openPayment(method: PaymentDraft['method'] = 'cash'): void {
+export function openPayment(method: PaymentMethod = 'cash'): void {
   if (get().cart.lines.length === 0) return;
-  set({ payment: { method, tendered: '', reference: '' }, message: undefined });
+  set({ payment: { method, tendered: '', reference: '', amount: '', split: false, taken: [], email: '', phone: '', consent: false, source: '' }, message: undefined });
 }
 
 export function editPayment(patch: Partial<PaymentDraft>): void {
@@ -274,28 +289,41 @@ export function cancelPayment(): void {
   set({ payment: undefined });
 }
 
-/** Builds the payment from the draft; a tender below the total is refused with the amount missing. */
-export function paymentFor(total: number, draft: PaymentDraft, parse: (s: string) => number): Payment {
-  if (draft.method === 'card') return { method: 'card', amount: total, ...(draft.reference.trim() ? { reference: draft.reference.trim() } : {}) };
-  const tendered = draft.tendered.trim() === '' ? total : parse(draft.tendered);
-  if (tendered < total) throw new Error(`Amount tendered is ${total - tendered} short of the total`);
-  return { method: 'cash', amount: total, tendered };
-}
-
-export async function completeSale(parse: (s: string) => number): Promise<void> {
+/**
+ * Takes the payment on screen (core/tender.ts decides what is acceptable). While something is left to pay
+ * (a split payment), it is kept and the form is cleared for the next; when the total is covered the sale is
+ * committed, and only once it is durable does the screen say it is complete.
+ */
+export async function completeSale(parse: (s: string) => number, tenderedNow?: number): Promise<void> {
   const { store, cart, payment, cashier, override } = get();
   const priced = pricedCart();
-  if (!store || !payment || !priced) return;
+  const config = store?.config();
+  if (!store || !payment || !priced || !config) return;
   try {
-    const pay = paymentFor(priced.total, payment, parse);
-    const sales = await store.commitSale({ cart, payments: [pay], cashierId: cashier?.id ?? 'till', ...(override ? { override } : {}) });
-    // Only now — the sale is durable in IndexedDB — does the screen say it is complete.
+    const amount = payment.split && payment.amount.trim() ? parse(payment.amount) : undefined;
+    const tendered = tenderedNow ?? (payment.method === 'cash' && payment.tendered.trim() ? parse(payment.tendered) : undefined);
+    const taken = takePayment(priced.total, payment.taken, { method: payment.method, ...(amount !== undefined ? { amount } : {}), ...(tendered !== undefined ? { tendered } : {}), reference: payment.reference }, config.currency, config.locale);
+    const left = remaining(priced.total, taken);
+    if (left > 0) {
+      set({ payment: { ...payment, taken, tendered: '', reference: '', amount: '' }, message: { kind: 'info', text: `${formatMoney(left, config.currency, config.locale)} left to pay` } });
+      return;
+    }
+    const customer = await storedCustomer({ email: payment.email, phone: payment.phone, consent: payment.consent }, webCryptoSha256);
+    const source = payment.source.trim();
+    const sales = await store.commitSale({
+      cart,
+      payments: taken,
+      cashierId: cashier?.id ?? 'till',
+      ...(override ? { override } : {}),
+      ...(customer ? { customer } : {}),
+      ...(source ? { source } : {}),
+    });
     set({
       cart: emptyCart(),
       payment: undefined,
       message: undefined,
       override: undefined,
-      completed: { receiptNumber: sales[0]!.receiptNumber, total: priced.total, change: changeDue(sales.flatMap((s) => s.payments)), sales },
+      completed: { receiptNumber: sales[0]!.receiptNumber, total: priced.total, change: changeDue(taken), sales },
     });
   } catch (err) {
     fail(err);

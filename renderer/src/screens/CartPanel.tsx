@@ -1,6 +1,7 @@
 import { parseMoney } from '../../../core/money.ts';
 import { SerialPrompt } from './SerialPrompt.tsx';
-import { cancelPayment, changeQty, clearCart, completeSale, editPayment, newSale, openPayment, pricedCart, usePos } from '../app/pos-store.ts';
+import { changeQty, clearCart, newSale, openPayment, pricedCart, usePos } from '../app/pos-store.ts';
+import { PaymentForm } from './PaymentForm.tsx';
 
 /** The cart, the payment being taken and the completed sale, in the same column so the eye stays put. */
 export function CartPanel({ money }: { money: (n: number) => string }) {
@@ -45,11 +46,11 @@ export function CartPanel({ money }: { money: (n: number) => string }) {
                   {l.serial && <small> · {l.serial}</small>}
                 </span>
                 <span className="qty">
-                  <button aria-label={`One less ${l.label}`} onClick={() => changeQty(i, l.qty - 1)}>
+                  <button aria-label={`One less ${l.label}`} disabled={Boolean(payment)} onClick={() => changeQty(i, l.qty - 1)}>
                     −
                   </button>
                   <span aria-label="Quantity">{l.qty}</span>
-                  <button aria-label={`One more ${l.label}`} disabled={Boolean(l.serial)} onClick={() => changeQty(i, l.qty + 1)}>
+                  <button aria-label={`One more ${l.label}`} disabled={Boolean(l.serial) || Boolean(payment)} onClick={() => changeQty(i, l.qty + 1)}>
                     +
                   </button>
                 </span>
@@ -81,41 +82,7 @@ export function CartPanel({ money }: { money: (n: number) => string }) {
               </button>
             </div>
           ) : (
-            <form
-              className="payment"
-              onSubmit={(e) => {
-                e.preventDefault();
-                void completeSale((s) => parseMoney(s, config.currency));
-              }}
-            >
-              <div className="methods" role="group" aria-label="Payment method">
-                <button type="button" aria-pressed={payment.method === 'cash'} onClick={() => editPayment({ method: 'cash' })}>
-                  Cash
-                </button>
-                <button type="button" aria-pressed={payment.method === 'card'} onClick={() => editPayment({ method: 'card' })}>
-                  Card
-                </button>
-              </div>
-              {payment.method === 'cash' ? (
-                <label>
-                  Amount tendered
-                  <input inputMode="decimal" autoFocus value={payment.tendered} placeholder={money(priced.total)} onChange={(e) => editPayment({ tendered: e.target.value })} />
-                </label>
-              ) : (
-                <label>
-                  Card approval code
-                  <input autoFocus value={payment.reference} onChange={(e) => editPayment({ reference: e.target.value })} />
-                </label>
-              )}
-              <div className="actions">
-                <button type="button" className="ghost" onClick={cancelPayment}>
-                  Back
-                </button>
-                <button type="submit" className="primary big">
-                  Complete sale
-                </button>
-              </div>
-            </form>
+            <PaymentForm total={priced.total} money={money} parse={(text) => parseMoney(text, config.currency)} currency={config.currency} />
           )}
         </>
       )}
