@@ -80,6 +80,7 @@ describe('checkout', () => {
     const { ctx } = till(5);
     const cart = { lines: [{ brandId: 'north-thread', sku: 'NT-TOTE', qty: 1 }] };
     expect(() => buildCheckout({ cart, payments: [{ method: 'card', amount: 100 }], cashierId: 'ana', now: START }, ctx)).toThrow(/add up to 100/);
+    expect(() => buildCheckout({ cart, payments: [{ method: 'cash', amount: 1050, tendered: 1000 }], cashierId: 'ana', now: START }, ctx)).toThrow(/less than the 1050/);
   });
 
   it('refuses a sale beyond rights at checkout too, since the rights may have moved since the cart was filled', () => {

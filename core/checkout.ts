@@ -61,6 +61,9 @@ export function buildCheckout(input: CheckoutInput, ctx: CheckoutContext): Check
   }));
 
   const grandTotal = parts.reduce((a, p) => a + p.totals.total, 0);
+  for (const p of input.payments) {
+    if (p.tendered !== undefined && p.tendered < p.amount) throw new ValidationError('tendered', `${p.tendered} handed over is less than the ${p.amount} it pays`);
+  }
   const paid = input.payments.reduce((a, p) => a + p.amount, 0);
   if (paid !== grandTotal) throw new ValidationError('payments', `add up to ${paid}, the total is ${grandTotal}`);
   const paymentsByPart = splitPayments(input.payments, parts.map((p) => p.totals.total));

@@ -19,6 +19,7 @@ export * from './ledger.ts';
 export * from './money.ts';
 export * from './platform.ts';
 export * from './pricing.ts';
+export * from './receipt.ts';
 export * from './refund-builder.ts';
 export * from './refund.ts';
 export * from './rights-request.ts';

@@ -2,6 +2,8 @@ import { parseMoney } from '../../../core/money.ts';
 import { SerialPrompt } from './SerialPrompt.tsx';
 import { changeQty, clearCart, newSale, openPayment, pricedCart, usePos } from '../app/pos-store.ts';
 import { PaymentForm } from './PaymentForm.tsx';
+import { Receipt } from './Receipt.tsx';
+import { receiptModel } from '../../../core/receipt.ts';
 
 /** The cart, the payment being taken and the completed sale, in the same column so the eye stays put. */
 export function CartPanel({ money }: { money: (n: number) => string }) {
@@ -22,9 +24,17 @@ export function CartPanel({ money }: { money: (n: number) => string }) {
         </p>
         <p>Total {money(completed.total)}</p>
         {completed.change > 0 && <p className="change">Change due {money(completed.change)}</p>}
-        <button className="primary big" autoFocus onClick={newSale}>
-          New sale
-        </button>
+        <div className="actions">
+          <button className="big" onClick={() => window.print()}>
+            Print receipt
+          </button>
+          <button className="primary big" autoFocus onClick={newSale}>
+            New sale
+          </button>
+        </div>
+        <div className="print-area">
+          <Receipt model={receiptModel(completed.sales, config, store?.brandList() ?? [])} />
+        </div>
       </section>
     );
   }
