@@ -8,6 +8,7 @@ import { changeDue, type Payment, type PaymentMethod, type Sale } from '../../..
 import { remaining, takePayment } from '../../../core/tender.ts';
 import { storedCustomer } from '../../../core/customer.ts';
 import { formatMoney } from '../../../core/money.ts';
+import { parseReceiptNumber } from '../../../core/ids.ts';
 import { LocalStore } from '../store/local-store.ts';
 import { setUpStandAloneDemo } from '../store/stand-alone.ts';
 import { pairWithServer } from '../sync/pairing.ts';
@@ -64,6 +65,8 @@ export interface PosState {
   sync: SyncStatus | undefined;
   /** The side panel shows a return instead of the cart. */
   refunding: boolean;
+  /** A receipt number scanned to start the return with. */
+  refundReceipt: string | undefined;
   /** Who is signed in (PIN); undefined while the sign-in screen shows. */
   cashier: StaffMember | undefined;
   /** A manager allowed this cart to sell beyond the till's stock rights. */
@@ -88,6 +91,7 @@ export const usePos = create<PosState>(() => ({
   persisted: false,
   sync: undefined,
   refunding: false,
+  refundReceipt: undefined,
   cashier: undefined,
   override: undefined,
   shortOf: undefined,
@@ -238,6 +242,8 @@ export function scan(code: string): void {
   if (!store) return;
   const trimmed = code.trim();
   const product = store.byBarcode(trimmed) ?? store.allProducts().find((p) => p.sku.toLowerCase() === trimmed.toLowerCase());
+  // A receipt's barcode is its receipt number: scanning one starts a return for that sale.
+  if (!product && isReceiptNumber(trimmed)) return openRefund(trimmed);
   if (!product) return fail(new Error(`Unknown code ${trimmed}: no product has this barcode`));
   addProduct(product.brandId, product.sku);
 }
@@ -330,8 +336,17 @@ export async function completeSale(parse: (s: string) => number, tenderedNow?: n
   }
 }
 
-export function openRefund(): void {
-  set({ refunding: true, payment: undefined, completed: undefined, message: undefined });
+function isReceiptNumber(code: string): boolean {
+  try {
+    parseReceiptNumber(code);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function openRefund(receipt?: string): void {
+  set({ refunding: true, refundReceipt: receipt, payment: undefined, completed: undefined, message: undefined });
 }
 
 export function closeRefund(): void {

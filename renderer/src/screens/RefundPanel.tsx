@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { toTagged } from '../../../core/errors.ts';
 import { ManagerApprovalRequired, REFUND_REASONS, ReturnWindowClosed, returnable } from '../../../core/refund-builder.ts';
 import { ManagerApproval } from './ManagerApproval.tsx';
@@ -13,22 +13,28 @@ import { closeRefund, usePos } from '../app/pos-store.ts';
 export function RefundPanel({ money }: { money: (n: number) => string }) {
   const store = usePos((s) => s.store);
   usePos((s) => s.version);
-  const [receipt, setReceipt] = useState('');
+  const scanned = usePos((s) => s.refundReceipt);
+  const [receipt, setReceipt] = useState(scanned ?? '');
   const [sales, setSales] = useState<Sale[] | undefined>();
   const [pick, setPick] = useState<Record<string, { qty: number; reason: string }>>({});
   const [error, setError] = useState<string | undefined>();
   const [done, setDone] = useState<Refund[] | undefined>();
   const [needsManager, setNeedsManager] = useState<string | undefined>();
   const cashier = usePos((s) => s.cashier);
+  // A scanned receipt barcode opens the panel with its number: look the sale up at once (only when it changes).
+  useEffect(() => {
+    if (scanned) void find(scanned);
+  }, [scanned]);
   if (!store) return null;
 
-  const find = async () => {
+  async function find(number = receipt) {
+    if (!store) return;
     setError(undefined);
-    const found = await store.salesByReceipt(receipt);
-    if (found.length === 0) setError(`No sale with receipt ${receipt.trim().toUpperCase()} on this till`);
+    const found = await store.salesByReceipt(number);
+    if (found.length === 0) setError(`No sale with receipt ${number.trim().toUpperCase()} on this till`);
     setSales(found);
     setPick({});
-  };
+  }
 
   const submit = async (approvedBy?: string) => {
     if (!sales) return;

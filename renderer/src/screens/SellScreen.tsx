@@ -28,7 +28,7 @@ export function SellScreen() {
           <strong>{config.name}</strong>
           <span className="till">{store.profile?.tillId}</span>
         </div>
-        <button className="ghost light" onClick={openRefund}>
+        <button className="ghost light" onClick={() => openRefund()}>
           Refund
         </button>
         <DropBanner config={config} />
