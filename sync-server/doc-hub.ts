@@ -75,6 +75,7 @@ export class DocHub {
   private readonly owners = new Map<string, OwnerOf>();
   private readonly log: NonNullable<HubOptions['log']>;
   private closed = false;
+  private requestListener: ((eventId: string, brandId: string, requestId: string) => void) | undefined;
 
   constructor(private readonly opts: HubOptions) {
     this.log = opts.log ?? (() => undefined);
@@ -185,6 +186,11 @@ export class DocHub {
     }
   }
 
+  /** Called with each rights request key seen in a brand document (new ones, and all of them on load). */
+  onRightsRequest(listener: (eventId: string, brandId: string, requestId: string) => void): void {
+    this.requestListener = listener;
+  }
+
   /** Holder ownership for an event, from its setup document's tills. */
   ownerOf(eventId: string): OwnerOf {
     return this.owners.get(eventId) ?? ownerOfFor([]);
@@ -293,6 +299,14 @@ export class DocHub {
       if (decoded.invalid.length) this.log('warn', 'stored ledger has invalid entries', { doc: name, invalid: decoded.invalid.length });
       brand.onLedger((added) => added.forEach((e) => view.add(e)));
       loaded.view = view;
+      // Rights requests from tills: the server, holder of the reserve, answers them (server.ts wires this).
+      const requests = doc.getMap('requests');
+      const announce = (keys: Iterable<string>) => {
+        for (const key of keys) this.requestListener?.(ref.eventId, ref.brandId, key);
+      };
+      requests.observe((ev) => announce([...ev.changes.keys].filter(([, c]) => c.action === 'add').map(([k]) => k)));
+      // Ones that arrived while the server was down or the document unloaded are looked at once on load.
+      queueMicrotask(() => announce(requests.keys()));
     } else {
       const setup = new SetupDoc(doc);
       const refresh = () => this.owners.set(ref.eventId, ownerOfFor(setup.tills().items));

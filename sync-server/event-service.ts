@@ -3,7 +3,8 @@ import { duplicateBarcodes, parseProduct, type Product } from '../core/catalog.t
 import { ValidationError } from '../core/errors.ts';
 import { parseBrand, parseEventConfig, parseLocation, type Brand, type EventConfig, type Location, type Till } from '../core/event.ts';
 import { HybridClock } from '../core/hlc.ts';
-import { holderKind, SERVER_WRITER, type HolderId } from '../core/holders.ts';
+import { holderKind, RESERVE, SERVER_WRITER, type HolderId } from '../core/holders.ts';
+import { requestStatuses } from '../core/rights-request.ts';
 import { isDeviceId } from '../core/ids.ts';
 import type { LedgerEntry } from '../core/ledger.ts';
 import { webCryptoPinHasher, webCryptoRandom, type Clock } from '../core/platform.ts';
@@ -184,6 +185,29 @@ export class EventService {
     const hashed = await Promise.all(members.map((m) => newStaffMember(m, webCryptoPinHasher, webCryptoRandom)));
     await this.hub.change(setupDocName(eventId), (doc) => new SetupDoc(doc).write({ staff: hashed }));
     return hashed;
+  }
+
+  /**
+   * Answers a till's request for more rights from the reserve: as much as the reserve holds, up to what was
+   * asked, as one transfer naming the request. A request already answered (in full or in part) is left
+   * alone, so seeing it again after a restart grants nothing twice.
+   */
+  async grantRightsRequest(eventId: string, brandId: string, requestId: string): Promise<number> {
+    return this.serial(eventId, async () => {
+      const doc = brandDocName(eventId, brandId);
+      const plan = await this.hub.read(doc, (d, view) => {
+        const brand = new BrandDoc(d);
+        const request = brand.requests().items.find((r) => r.id === requestId);
+        if (!request || !view) return undefined;
+        const [status] = requestStatuses([request], brand.ledger().items);
+        if (!status || status.state !== 'open') return undefined;
+        const qty = Math.min(request.qty, view.rights(RESERVE, request.sku));
+        return qty > 0 ? { request, qty } : undefined;
+      });
+      if (!plan) return 0;
+      await this.writeNow(eventId, [{ brandId, sku: plan.request.sku, qty: plan.qty }], (batch, line) => batch.transfer(RESERVE, plan.request.holder, line.sku, line.qty, requestId));
+      return plan.qty;
+    });
   }
 
   /** A pairing code for a new till; the till id and its receipt prefix are fixed now, unique in the event. */

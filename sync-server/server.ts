@@ -64,6 +64,10 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   const auth = new Auth(storage, admin.token, now);
   const hub = new DocHub({ storage, metrics, ...(opts.log ? { log: opts.log } : {}), ...opts.hub, now });
   const events = new EventService(hub, auth, storage, { now });
+  // A till running low asks; the server, holder of the reserve, grants what it can (docs/sync-protocol.md).
+  hub.onRightsRequest((eventId, brandId, requestId) => {
+    events.grantRightsRequest(eventId, brandId, requestId).catch((err: unknown) => opts.log?.('warn', 'could not answer a rights request', { eventId, brandId, requestId, err: String(err) }));
+  });
   const router = new Router(auth, limits.maxBodyBytes);
   adminRoutes(router, { events, auth, storage, now });
   const storefront = new Storefront({ hub, events, storage, now, ...(opts.log ? { log: opts.log } : {}) });

@@ -51,3 +51,18 @@ test('a wrong pairing code says so and leaves the till unpaired', async ({ serve
   await expect(till.page.getByRole('alert')).toContainText('unknown, used or expired');
   await till.page.screenshot({ path: 'test-results/screens/pair-error-1280.png' });
 });
+
+test('a paired till that runs short asks the reserve for more, and the grant arrives within seconds', async ({ server, launchTill }) => {
+  const demo = await seedDemo(server, Date.now() - 5 * 60_000);
+  const till = new TillPage((await launchTill()).pages()[0]!);
+  await till.open(server.url);
+  await till.pair(server.url, demo.tills[0]!.code);
+  await expect(till.tile('Five-panel Cap')).toContainText('15 here');
+  for (let i = 0; i < 16; i++) await till.tile('Five-panel Cap').click();
+  await expect(till.page.getByRole('alert')).toContainText('Only 15 × Five-panel Cap left on this till');
+  await till.page.getByRole('button', { name: 'Ask the reserve for more' }).click();
+  // Low-stock threshold 3: the till asks for twice that, 6; the server's reserve grants them.
+  await expect(till.tile('Five-panel Cap')).toContainText('21 here', { timeout: 10_000 });
+  await till.tile('Five-panel Cap').click();
+  await expect(till.cart()).toContainText('16');
+});

@@ -84,3 +84,30 @@ describe('a paired till', () => {
     expect(b.store.rights(hoodie.brandId, hoodie.sku)).toBe(0);
   });
 });
+
+describe('rights requests', () => {
+  it('a till short of stock asks the reserve, the server grants what it holds, and the till can sell', async () => {
+    w = await demoWorld();
+    const { store } = await pairTill(w, w.demo.tills[0]!.code);
+    const cap = { brandId: 'north-thread', sku: 'NT-CAP' };
+    const before = store.rights(cap.brandId, cap.sku);
+    const request = await store.requestRights(cap.brandId, cap.sku, 7, 'queue at the booth');
+    await expect.poll(() => store.rights(cap.brandId, cap.sku), { timeout: 5000 }).toBe(before + 7);
+    // The grant is one transfer from the reserve that names the request.
+    const grants = store.brandDoc(cap.brandId)!.ledger().items.filter((e) => e.kind === 'transfer' && e.ref === request.id);
+    expect(grants.map((e) => [e.from, e.to, e.qty, e.writer])).toEqual([['reserve', 'till:till-1', 7, 'SERVER000000']]);
+    // Seen again (a restart re-reads open requests), it is not granted twice.
+    expect(await w.server.events.grantRightsRequest(DEMO_EVENT_ID, cap.brandId, request.id)).toBe(0);
+  });
+
+  it('grants only what the reserve holds, once', async () => {
+    w = await demoWorld();
+    const { store } = await pairTill(w, w.demo.tills[0]!.code);
+    const cap = { brandId: 'north-thread', sku: 'NT-CAP' };
+    const reserve = await w.server.hub.read(brandDocName(DEMO_EVENT_ID, cap.brandId), (_d, view) => view!.rights('reserve', cap.sku));
+    const before = store.rights(cap.brandId, cap.sku);
+    await store.requestRights(cap.brandId, cap.sku, reserve + 100);
+    await expect.poll(() => store.rights(cap.brandId, cap.sku), { timeout: 5000 }).toBe(before + reserve);
+    expect(await w.server.hub.read(brandDocName(DEMO_EVENT_ID, cap.brandId), (_d, view) => view!.rights('reserve', cap.sku))).toBe(0);
+  });
+});

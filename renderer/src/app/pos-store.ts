@@ -201,6 +201,20 @@ export async function managerApproval(pin: string): Promise<StaffMember> {
   return pins.signIn(store.staff(), pin, { role: 'manager' });
 }
 
+/** Asks the reserve for more of what this till ran short of; the grant arrives through sync. */
+export async function askForMore(): Promise<void> {
+  const { store, shortOf } = get();
+  const product = shortOf && store?.product(shortOf.brandId, shortOf.sku);
+  if (!store || !shortOf || !product) return;
+  const qty = Math.max(5, product.lowStockThreshold * 2);
+  try {
+    await store.requestRights(shortOf.brandId, shortOf.sku, qty, 'asked at the till');
+    set({ shortOf: undefined, message: { kind: 'info', text: `Asked the reserve for ${qty} × ${productLabel(product)}: they show here as soon as the organiser's server grants them.` } });
+  } catch (err) {
+    fail(err);
+  }
+}
+
 /** After a manager approved: add what was short, and let this cart go beyond rights. */
 export function allowOversell(manager: StaffMember): void {
   const short = get().shortOf;

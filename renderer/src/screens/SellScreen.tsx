@@ -1,6 +1,6 @@
 import { useCallback, useState } from 'react';
 import { formatMoney } from '../../../core/money.ts';
-import { allowOversell, openRefund, scan, signOut, usePos } from '../app/pos-store.ts';
+import { allowOversell, askForMore, openRefund, scan, signOut, usePos } from '../app/pos-store.ts';
 import { ManagerApproval } from './ManagerApproval.tsx';
 import { useScanner } from '../app/use-scanner.ts';
 import { CartPanel } from './CartPanel.tsx';
@@ -46,9 +46,16 @@ export function SellScreen() {
           </p>
         )}
         {shortOf && !approving && (
-          <button className="banner-action" onClick={() => setApproving(true)}>
-            Sell beyond stock (manager)
-          </button>
+          <div className="banner-actions">
+            {store.profile?.serverUrl && (
+              <button className="banner-action" onClick={() => void askForMore()}>
+                Ask the reserve for more
+              </button>
+            )}
+            <button className="banner-action" onClick={() => setApproving(true)}>
+              Sell beyond stock (manager)
+            </button>
+          </div>
         )}
         {shortOf && approving && (
           <ManagerApproval

@@ -4,7 +4,8 @@ import { buildCheckout, type CheckoutInput } from '../../../core/checkout.ts';
 import { ownerOfFor, type Brand, type EventConfig, type Location, type Till } from '../../../core/event.ts';
 import type { HybridClock } from '../../../core/hlc.ts';
 import { tillHolder, type HolderId, type OwnerOf } from '../../../core/holders.ts';
-import { formatReceiptNumber } from '../../../core/ids.ts';
+import { formatReceiptNumber, newId } from '../../../core/ids.ts';
+import { parseRightsRequest, type RightsRequest } from '../../../core/rights-request.ts';
 import type { LedgerEntry } from '../../../core/ledger.ts';
 import { systemClock, webCryptoRandom, type Clock, type RandomSource } from '../../../core/platform.ts';
 import { LedgerWriter } from '../../../core/rights.ts';
@@ -12,6 +13,7 @@ import type { Sale } from '../../../core/sale.ts';
 import type { Refund } from '../../../core/refund.ts';
 import type { StaffMember } from '../../../core/staff.ts';
 import { buildRefund, type RefundRequest } from '../../../core/refund-builder.ts';
+import { parseShiftEvent, type ShiftEvent } from '../../../core/shift.ts';
 import { BrandDoc, brandDocName, parseDocName, SetupDoc, setupDocName } from '../../../core/schema.ts';
 import { StockView } from '../../../core/stock-view.ts';
 import { PosDatabase, type StockRow, type TotalsRow, type UpdateRow } from './db.ts';
@@ -194,6 +196,32 @@ export class LocalStore {
     return this.db.sales.orderBy('wallTime').reverse().limit(limit).toArray();
   }
 
+  /** Wall time by this store's clock: what sales and shift events are stamped with. */
+  wallTime(): number {
+    return this.wall.now();
+  }
+
+  /** This till's shift records (core/shift.ts), oldest first. They stay on this till: see appendShiftEvent. */
+  async shiftEvents(): Promise<ShiftEvent[]> {
+    const tillId = this.profile?.tillId;
+    if (!tillId) return [];
+    const rows = await this.db.shiftEvents.where('tillId').equals(tillId).toArray();
+    return rows.map(parseShiftEvent).sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  /**
+   * What this till did with a wall time in [from, to], for a Z report: its sales (from the sales view), its
+   * refunds (from the brand documents), the sales those refunds name, and the override entries to pick from.
+   */
+  async tillActivity(from: number, to: number): Promise<{ sales: Sale[]; refunds: Refund[]; refundedSales: Sale[]; overrides: LedgerEntry[] }> {
+    const tillId = this.requireProfile().tillId;
+    const sales = (await this.db.sales.where('wallTime').between(from, to, true, true).toArray()).filter((s) => s.tillId === tillId);
+    const states = [...this.brands.values()];
+    const refunds = states.flatMap((s) => s.brand.refunds().items).filter((r) => r.tillId === tillId && r.wallTime >= from && r.wallTime <= to);
+    const refundedSales = (await this.db.sales.bulkGet([...new Set(refunds.map((r) => r.saleId))])).filter((s): s is Sale => s !== undefined);
+    return { sales, refunds, refundedSales, overrides: states.flatMap((s) => s.view.overrides()) };
+  }
+
   /** Updates made here that the server has not acknowledged yet. */
   async outbox(): Promise<UpdateRow[]> {
     return this.db.updates.where('synced').equals(0).toArray();
@@ -318,6 +346,37 @@ export class LocalStore {
   /** Refunds already made against a sale (from any till of the brand this till has synced). */
   refundsOf(sale: Sale): Refund[] {
     return this.brands.get(sale.brandId)?.brand.refunds().items.filter((r) => r.saleId === sale.id) ?? [];
+  }
+
+  /**
+   * Records a shift event (open with a float, cash in or out, close with the count) in one IndexedDB
+   * transaction together with the clock that made its id. `make` is handed this till's events so far and
+   * builds the next one from them (core/shift.ts refuses, say, a second open shift); it runs in the write
+   * queue, so no sale or other shift event lands between what it read and what is written. Shift records are
+   * local to this till for now, not in the synced documents: the organiser reconciles from the sales.
+   */
+  async appendShiftEvent(make: (events: readonly ShiftEvent[]) => ShiftEvent | Promise<ShiftEvent>): Promise<ShiftEvent> {
+    return this.serial(async () => {
+      const event = parseShiftEvent(await make(await this.shiftEvents()));
+      await this.db.transaction('rw', [this.db.shiftEvents, this.db.meta], async () => {
+        await this.db.shiftEvents.add(event);
+        await this.db.meta.put({ key: 'hlc', value: this.clock.lastIssued });
+      });
+      return event;
+    });
+  }
+
+  /**
+   * Asks the reserve for more rights (written now, sent when online). The server grants what the reserve
+   * holds with a transfer naming this request; the till sees its rights grow when that syncs back.
+   */
+  async requestRights(brandId: string, sku: string, qty: number, note?: string): Promise<RightsRequest> {
+    const holder = this.holder;
+    if (!holder) throw new Error('this till is not set up');
+    const id = newId('q', this.clock);
+    const request = parseRightsRequest({ id, at: id.slice(2), writer: this.identity.deviceId, holder, sku, qty, ...(note ? { note } : {}) });
+    await this.mutate([this.brandName(brandId)], () => this.brandState(brandId).brand.appendRequest(request, LOCAL_ORIGIN));
+    return request;
   }
 
   /** Applies an update received from the sync server or a peer, durably, with the views it changes. */
