@@ -58,4 +58,53 @@ export class TillPage {
   recentSales() {
     return this.page.getByRole('region', { name: 'Recent sales' });
   }
+
+  async payByCard(reference = '') {
+    await this.page.getByRole('button', { name: 'Pay' }).click();
+    await this.page.getByRole('button', { name: 'Card', exact: true }).click();
+    if (reference) await this.page.getByLabel('Card approval code').fill(reference);
+    await this.page.getByRole('button', { name: 'Complete sale' }).click();
+    await expect(this.cart().getByText('Sale complete')).toBeVisible();
+  }
+
+  // ---- close day: shift, cash movements, count, Z report ----
+
+  dayClose() {
+    return this.page.getByRole('region', { name: 'Close day' });
+  }
+
+  async openDayClose() {
+    await this.page.getByRole('button', { name: 'Close day', exact: true }).click();
+    await expect(this.dayClose()).toBeVisible();
+  }
+
+  async openShift(float: string) {
+    await this.openDayClose();
+    await this.dayClose().getByLabel('Opening float').fill(float);
+    await this.dayClose().getByRole('button', { name: 'Open shift' }).click();
+    await expect(this.dayClose().getByRole('region', { name: 'Shift' })).toBeVisible();
+  }
+
+  async moveCash(kind: 'Cash in' | 'Cash out', amount: string, reason: 'Change top-up' | 'Banking' | 'Petty cash') {
+    const form = this.dayClose().getByRole('form', { name: 'Cash in or out' });
+    await form.getByLabel('Amount').fill(amount);
+    await form.getByLabel('Reason').selectOption({ label: reason });
+    await form.getByRole('button', { name: kind, exact: true }).click();
+    await expect(form.getByRole('status')).toHaveText(`${kind} recorded`);
+  }
+
+  /** Types the counted cash and closes; resolves once the Z report or a manager's approval shows. */
+  async countAndClose(counted: string) {
+    await this.dayClose().getByLabel('Counted cash').fill(counted);
+    await this.dayClose().getByRole('button', { name: 'Close shift' }).click();
+    await expect(this.zReport().or(this.dayClose().getByRole('form', { name: 'Manager approval' }))).toBeVisible();
+  }
+
+  zReport() {
+    return this.page.getByRole('region', { name: 'Z report' });
+  }
+
+  backToTill() {
+    return this.dayClose().getByRole('button', { name: 'Back to till' }).click();
+  }
 }

@@ -3,6 +3,7 @@ import type { Product } from '../../../core/catalog.ts';
 import type { Sale } from '../../../core/sale.ts';
 import type { LedgerEntry } from '../../../core/ledger.ts';
 import type { SkuTotals } from '../../../core/stock-view.ts';
+import type { ShiftEvent } from '../../../core/shift.ts';
 
 /**
  * The till's IndexedDB. The Yjs documents are the source of truth (`updates` + `snapshots`); the other
@@ -64,6 +65,8 @@ export class PosDatabase extends Dexie {
   sales!: EntityTable<Sale, 'id'>;
   exceptions!: EntityTable<ExceptionRow, 'id'>;
   totals!: Table<TotalsRow, [string, string]>;
+  /** The till's shift records (core/shift.ts): local to this till, not in the synced documents. */
+  shiftEvents!: EntityTable<ShiftEvent, 'id'>;
 
   constructor(name: string, options?: ConstructorParameters<typeof Dexie>[1]) {
     super(name, options);
@@ -76,6 +79,10 @@ export class PosDatabase extends Dexie {
       sales: 'id, receiptNumber, checkoutId, wallTime',
       exceptions: 'id, brandId',
       totals: '[brandId+sku], brandId',
+    });
+    // Version 2 adds the shift records; the tables of version 1 are kept as they are.
+    this.version(2).stores({
+      shiftEvents: 'id, shiftId, tillId, wallTime',
     });
   }
 }
