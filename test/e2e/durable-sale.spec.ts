@@ -65,3 +65,27 @@ test('a serial-tracked phone asks for its serial before it joins the cart, and t
   await expect(till.cart()).toContainText('Sale complete');
   await expect(till.tile('Refurbished Phone 12')).toContainText('3 here');
 });
+
+test('stock alerts name what is low or out at this till, and update as it sells', async ({ server, launchTill }) => {
+  const till = new TillPage((await launchTill()).pages()[0]!);
+  await till.open(server.url);
+  await till.startStandAlone();
+  const alerts = till.page.getByRole('status', { name: 'Stock alerts' });
+  await expect(alerts).toBeHidden();
+  // Four phones of each model, low-stock threshold 1: sell three, one is left (low); sell it, it is out.
+  for (let i = 0; i < 4; i++) {
+    await till.tile('Refurbished Phone 11').click();
+    await till.page.getByLabel(/^Serial number of/).fill(`IMEI-${i}`);
+    await till.page.keyboard.press('Enter');
+    if (i === 2) {
+      await till.payCash('');
+      await expect(alerts).toContainText('Low here: Refurbished Phone 11 — 64 GB (1)');
+      await till.page.getByRole('button', { name: 'New sale' }).click();
+    }
+  }
+  await till.page.getByRole('button', { name: 'Pay' }).click();
+  await till.page.getByRole('button', { name: 'Card' }).click();
+  await till.page.getByRole('button', { name: 'Complete sale' }).click();
+  await expect(alerts).toContainText('Out here: Refurbished Phone 11 — 64 GB');
+  await till.page.screenshot({ path: 'test-results/screens/stock-alerts-1280.png' });
+});

@@ -12,7 +12,7 @@ export function Receipt({ model }: { model: ReceiptModel }) {
     if (barcode.current) JsBarcode(barcode.current, model.lookupCode, { format: 'CODE128', height: 48, width: 1.6, fontSize: 14, margin: 0 });
   }, [model.lookupCode]);
   return (
-    <article className="receipt" aria-label="Receipt">
+    <article className="paper-receipt" aria-label="Receipt">
       <header>
         <strong>{model.eventName}</strong>
         <div>

@@ -1,6 +1,8 @@
 import { useCallback, useState } from 'react';
 import { formatMoney } from '../../../core/money.ts';
 import { allowOversell, askForMore, openRefund, scan, signOut, usePos } from '../app/pos-store.ts';
+import { showDayClose, useDay } from '../app/day-store.ts';
+import { DayClose } from './DayClose.tsx';
 import { ManagerApproval } from './ManagerApproval.tsx';
 import { useScanner } from '../app/use-scanner.ts';
 import { CartPanel } from './CartPanel.tsx';
@@ -9,6 +11,7 @@ import { ProductGrid } from './ProductGrid.tsx';
 import { RefundPanel } from './RefundPanel.tsx';
 import { RecentSales } from './RecentSales.tsx';
 import { StatusBar } from './StatusBar.tsx';
+import { StockAlerts } from './StockAlerts.tsx';
 
 export function SellScreen() {
   const store = usePos((s) => s.store);
@@ -17,6 +20,7 @@ export function SellScreen() {
   const shortOf = usePos((s) => s.shortOf);
   const cashier = usePos((s) => s.cashier);
   const [approving, setApproving] = useState(false);
+  const closingDay = useDay((s) => s.showing);
   useScanner(useCallback((code: string) => scan(code), []));
   const config = store?.config();
   if (!store || !config) return null;
@@ -31,6 +35,9 @@ export function SellScreen() {
         <button className="ghost light" onClick={() => openRefund()}>
           Refund
         </button>
+        <button className="ghost light" onClick={() => void showDayClose()}>
+          Close day
+        </button>
         <DropBanner config={config} />
         <StatusBar />
         {cashier && (
@@ -39,7 +46,8 @@ export function SellScreen() {
           </button>
         )}
       </header>
-      <main className="catalog">
+      <main className="catalog" hidden={closingDay}>
+        <StockAlerts />
         {message && (
           <p role="alert" className={message.kind === 'error' ? 'error banner' : 'info banner'}>
             {message.text}
@@ -69,10 +77,11 @@ export function SellScreen() {
         )}
         <ProductGrid money={money} />
       </main>
-      <aside className="side">
+      <aside className="side" hidden={closingDay}>
         {refunding ? <RefundPanel money={money} /> : <CartPanel money={money} />}
         <RecentSales money={money} />
       </aside>
+      {closingDay && <DayClose money={money} />}
     </div>
   );
 }
