@@ -17,7 +17,6 @@ export async function docNames(db: PosDatabase): Promise<string[]> {
 /** Builds the document from its snapshot and the updates after it. */
 export async function loadDoc(db: PosDatabase, name: string, clientId: number): Promise<Y.Doc> {
   const doc = new Y.Doc();
-  doc.clientID = clientId;
   await db.transaction('r', db.snapshots, db.updates, async () => {
     const snap = await db.snapshots.get(name);
     if (snap) Y.applyUpdateV2(doc, snap.state, LOAD_ORIGIN);
@@ -28,6 +27,9 @@ export async function loadDoc(db: PosDatabase, name: string, clientId: number): 
     // One transaction, update by update: measured 2–4× faster than Y.mergeUpdates first (docs/benchmarks.md).
     if (after.length) doc.transact(() => after.forEach((r) => Y.applyUpdate(doc, r.update, LOAD_ORIGIN)), LOAD_ORIGIN);
   });
+  // Take the device's client id only now that its own earlier writes are loaded: applying them under that id
+  // would look like another client using it, and Yjs would switch to a random one.
+  doc.clientID = clientId;
   return doc;
 }
 

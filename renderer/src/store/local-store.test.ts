@@ -30,10 +30,13 @@ describe('local store', () => {
     const [sale] = await store.commitSale({ cart: { lines: [{ ...hoodie, qty: 2 }] }, payments: [{ method: 'cash', amount: 9660, tendered: 10000 }], cashierId: 'ana' });
     expect(sale!.receiptNumber).toBe('T1-00001');
     expect(sale!.lines[0]).toMatchObject({ unitPrice: 4830, tierId: 'first-15', gross: 9660 });
+    await store.compact();
     store.close();
 
     const again = await w.open();
     expect(again.profile?.tillId).toBe('till-1');
+    // One Yjs client id per device, kept across restarts together with the state it wrote.
+    for (const doc of again.docs().values()) expect(doc.clientID).toBe(again.identity.yClientId);
     expect(again.rights(hoodie.brandId, hoodie.sku)).toBe(OPENING - 2);
     expect(await again.salesByReceipt('t1-00001')).toHaveLength(1);
     expect(again.byBarcode(hoodieProduct.barcodes[0]!)?.sku).toBe('NT-HOODIE-M');
