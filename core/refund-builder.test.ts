@@ -30,6 +30,19 @@ function sold(lines: { sku: string; qty: number }[]) {
 }
 
 describe('refunds', () => {
+  it('gives money back the way it was paid, split in the sale’s proportions, unless a method is chosen', () => {
+    const { sale, refundCtx, now } = sold([{ sku: 'NT-SOCKS', qty: 2 }]);
+    const split = { ...sale, payments: [{ method: 'card' as const, amount: 1000 }, { method: 'cash' as const, amount: sale.total - 1000 }] };
+    const { refund } = buildRefund(split, [], { lines: [{ sku: 'NT-SOCKS', qty: 2, reason: 'changed-mind' }], cashierId: 'ana', approvedBy: 'mia', now }, refundCtx);
+    expect(refund.payments.reduce((a, p) => a + p.amount, 0)).toBe(sale.total);
+    expect(refund.payments).toEqual([
+      { method: 'card', amount: 1000 },
+      { method: 'cash', amount: sale.total - 1000 },
+    ]);
+    const chosen = buildRefund(split, [], { lines: [{ sku: 'NT-SOCKS', qty: 1, reason: 'changed-mind' }], method: 'cash', cashierId: 'ana', approvedBy: 'mia', now }, refundCtx);
+    expect(chosen.refund.payments).toEqual([{ method: 'cash', amount: chosen.refund.total }]);
+  });
+
   it('refunds a defective item within the pre-authorised limit without a manager, into quarantine', () => {
     const { sale, view, refundCtx, now } = sold([{ sku: 'NT-TEE-BLK-M', qty: 1 }]);
     const { refund, entries } = buildRefund(sale, [], { lines: [{ sku: 'NT-TEE-BLK-M', qty: 1, reason: 'defective' }], method: 'card', cashierId: 'ana', now: now + 3600_000 }, refundCtx);

@@ -36,7 +36,8 @@ export class ReturnWindowClosed extends PopupError {}
 
 export interface RefundRequest {
   lines: { sku: string; qty: number; reason: string; disposition?: 'restock' | 'quarantine'; serial?: string }[];
-  method: PaymentMethod;
+  /** How the money goes back; by default the way it was paid, split in the sale's proportions. */
+  method?: PaymentMethod;
   cashierId: string;
   /** A manager's id when one approved it. */
   approvedBy?: string;
@@ -128,11 +129,25 @@ export function buildRefund(sale: Sale, earlier: readonly Refund[], req: RefundR
     receiptNumber: sale.receiptNumber,
     cashierId: req.cashierId,
     lines,
-    payments: total > 0 ? [{ method: req.method, amount: total }] : [],
+    payments: total > 0 ? refundPayments(total, sale, req.method) : [],
     total,
     ...(req.approvedBy ? { approvedBy: req.approvedBy } : {}),
   };
   return { refund, entries: batch.entries };
+}
+
+/**
+ * Money back the way it came: a sale paid part by card and part in cash is refunded to each method in the
+ * proportion it paid (exact to the cent), unless the cashier chose one method.
+ */
+function refundPayments(total: number, sale: Sale, method: PaymentMethod | undefined): { method: PaymentMethod; amount: number }[] {
+  if (method) return [{ method, amount: total }];
+  const byMethod = new Map<PaymentMethod, number>();
+  for (const p of sale.payments) byMethod.set(p.method, (byMethod.get(p.method) ?? 0) + p.amount);
+  if (byMethod.size === 0) return [{ method: 'cash', amount: total }];
+  const methods = [...byMethod.keys()];
+  const parts = allocate(total, methods.map((m) => byMethod.get(m)!));
+  return methods.map((m, i) => ({ method: m, amount: parts[i]! })).filter((p) => p.amount > 0);
 }
 
 const lineKey = (sku: string, serial: string | undefined) => `${sku}\u0000${serial ?? ''}`;

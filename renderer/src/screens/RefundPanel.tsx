@@ -48,7 +48,7 @@ export function RefundPanel({ money }: { money: (n: number) => string }) {
           .filter((x) => x.p && x.p.qty > 0)
           .map(({ l, p }) => ({ sku: l.sku, qty: p!.qty, reason: p!.reason, ...(l.serial ? { serial: l.serial } : {}) }));
         if (lines.length) {
-          made.push(await store.commitRefund(sale.id, { lines, method: sale.payments[0]?.method ?? 'cash', cashierId: cashier?.id ?? 'till', ...(approvedBy ? { approvedBy } : {}) }));
+          made.push(await store.commitRefund(sale.id, { lines, cashierId: cashier?.id ?? 'till', ...(approvedBy ? { approvedBy } : {}) }));
         }
       }
       if (made.length === 0) setError('Choose at least one item to return');
