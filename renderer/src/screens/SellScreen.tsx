@@ -1,7 +1,7 @@
 import { useCallback, useState } from 'react';
 import { formatMoney } from '../../../core/money.ts';
 import { allowOversell, askForMore, openRefund, scan, signOut, usePos } from '../app/pos-store.ts';
-import { showDayClose, useDay } from '../app/day-store.ts';
+import { leaveDayClose, showDayClose, useDay } from '../app/day-store.ts';
 import { DayClose } from './DayClose.tsx';
 import { ManagerApproval } from './ManagerApproval.tsx';
 import { useScanner } from '../app/use-scanner.ts';
@@ -21,7 +21,12 @@ export function SellScreen() {
   const cashier = usePos((s) => s.cashier);
   const [approving, setApproving] = useState(false);
   const closingDay = useDay((s) => s.showing);
-  useScanner(useCallback((code: string) => scan(code), []));
+  // While the day-close screen is up, the scanner does not fill a cart nobody can see.
+  useScanner(
+    useCallback((code: string) => {
+      if (!useDay.getState().showing) scan(code);
+    }, []),
+  );
   const config = store?.config();
   if (!store || !config) return null;
   const money = (n: number) => formatMoney(n, config.currency, config.locale);
@@ -32,7 +37,13 @@ export function SellScreen() {
           <strong>{config.name}</strong>
           <span className="till">{store.profile?.tillId}</span>
         </div>
-        <button className="ghost light" onClick={() => openRefund()}>
+        <button
+          className="ghost light"
+          onClick={() => {
+            leaveDayClose();
+            openRefund();
+          }}
+        >
           Refund
         </button>
         <button className="ghost light" onClick={() => void showDayClose()}>
