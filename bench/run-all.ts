@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { browserBench, profileReport } from './browser.bench.ts';
 import { ledgerBench } from './ledger.bench.ts';
 import { machine } from './machine.ts';
-import { formatValue, meets, printReport, reportMarkdown, type BenchReport } from './report.ts';
+import { missedTarget, meets, printReport, reportMarkdown, type BenchReport } from './report.ts';
+import { syncServerBench } from './sync-server.bench.ts';
 
 /**
  * `npm run bench`: runs every benchmark, prints the figures, and writes them to docs/benchmarks.md with the
@@ -21,10 +22,11 @@ printReport(browser);
 const profile = profileReport(browser.profile);
 printReport(profile);
 
-const reports: BenchReport[] = [ledger, browser, profile];
-const missed = reports.flatMap((r) =>
-  r.figures.filter((f) => meets(f) === false).map((f) => `${f.name}: ${formatValue(f.value, f.unit, f.digits)} against a target of ≤ ${formatValue(f.target!, f.unit)}`),
-);
+const syncServer = await syncServerBench();
+printReport(syncServer);
+
+const reports: BenchReport[] = [ledger, browser, profile, syncServer];
+const missed = reports.flatMap((r) => r.figures.filter((f) => meets(f) === false).map(missedTarget));
 
 const doc = [
   '# Benchmarks',

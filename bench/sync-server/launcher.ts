@@ -1,0 +1,42 @@
+import { startSyncServer } from '../../sync-server/server.ts';
+import type { Limits } from '../../sync-server/limits.ts';
+
+/**
+ * The sync server as the benchmark runs it: `startSyncServer` (what sync-server/cli.ts runs) in its own
+ * process, bundled by esbuild so no TypeScript loader runs beside it. Options come as one JSON argument;
+ * it prints `READY <url>` once listening and closes cleanly (flushing to disk) on SIGTERM or SIGINT, so a
+ * `--cpu-prof` profile gets written.
+ */
+interface LaunchOptions {
+  dataDir: string;
+  adminToken: string;
+  port?: number;
+  limits?: Partial<Limits>;
+  /** DocHub tuning (compactEvery, idleUnloadMs), for experiments; the benchmark runs the defaults. */
+  hub?: { compactEvery?: number; idleUnloadMs?: number };
+}
+
+const opts = JSON.parse(process.argv[2] ?? '{}') as LaunchOptions;
+const server = await startSyncServer({
+  host: '127.0.0.1',
+  port: opts.port ?? 0,
+  dataDir: opts.dataDir,
+  adminToken: opts.adminToken,
+  ...(opts.limits ? { limits: opts.limits } : {}),
+  ...(opts.hub ? { hub: opts.hub } : {}),
+  log: (level, message, fields) => {
+    if (level !== 'info') console.error(`[${level}] ${message}`, fields ? JSON.stringify(fields) : '');
+  },
+});
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    void server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}
+console.log(`READY ${server.url}`);
