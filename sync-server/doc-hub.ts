@@ -57,6 +57,9 @@ class LoadedDoc {
   holds = 0;
   idleTimer: ReturnType<typeof setTimeout> | undefined;
   failed = false;
+  /** Bytes of the stored snapshot, and of the updates appended since: see `compact`. */
+  snapshotBytes = 0;
+  logBytes = 0;
 
   constructor(
     readonly name: string,
@@ -291,6 +294,8 @@ export class DocHub {
     // Update by update in one transaction: faster than merging them first (docs/benchmarks.md).
     if (stored.updates.length) doc.transact(() => stored.updates.forEach((u) => Y.applyUpdate(doc, u)));
     const loaded = new LoadedDoc(name, ref, doc);
+    loaded.snapshotBytes = stored.snapshot?.length ?? 0;
+    loaded.logBytes = stored.updates.reduce((a, u) => a + u.length, 0);
     if (ref.kind === 'brand') {
       const brand = new BrandDoc(doc);
       const view = new StockView();
@@ -327,6 +332,7 @@ export class DocHub {
   private persistThenRelay(loaded: LoadedDoc, update: Uint8Array, origin: unknown): void {
     const started = performance.now();
     const write = this.opts.storage.appendUpdate(loaded.name, update);
+    loaded.logBytes += update.length;
     loaded.durable = loaded.durable.then(
       () => write,
       () => write,
@@ -340,8 +346,10 @@ export class DocHub {
           p.send(msg);
           this.opts.metrics.updatesOut++;
         }
+        // Compact once there are enough updates AND they weigh as much as the snapshot: re-encoding a large
+        // document every 500 small updates made compaction quadratic (46 % of CPU under load, docs/benchmarks.md).
         const count = this.opts.storage.updateCount(loaded.name) ?? 0;
-        if (count >= (this.opts.compactEvery ?? 500)) void this.compact(loaded);
+        if (count >= (this.opts.compactEvery ?? 500) && loaded.logBytes >= loaded.snapshotBytes) void this.compact(loaded);
       },
       (err: unknown) => this.persistFailed(loaded, err),
     );
@@ -370,7 +378,10 @@ export class DocHub {
     if (this.compacting.has(loaded.name) || loaded.failed) return;
     this.compacting.add(loaded.name);
     try {
-      await this.opts.storage.compact(loaded.name, Y.encodeStateAsUpdateV2(loaded.doc));
+      const snapshot = Y.encodeStateAsUpdateV2(loaded.doc);
+      await this.opts.storage.compact(loaded.name, snapshot);
+      loaded.snapshotBytes = snapshot.length;
+      loaded.logBytes = 0;
     } catch (err) {
       this.log('warn', 'compaction failed; the updates stay as they are', { doc: loaded.name, err: String(err) });
     } finally {

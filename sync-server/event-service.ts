@@ -217,8 +217,12 @@ export class EventService {
     if (!locations.some((l) => l.id === input.locationId)) throw new ValidationError('locationId', `"${input.locationId}" is not a location of ${eventId}`);
     for (const b of input.brandIds) if (!brands.some((x) => x.id === b)) throw new ValidationError('brandIds', `"${b}" is not a brand of ${eventId}`);
     if (!input.name?.trim()) throw new ValidationError('name', 'a till needs a name');
-    const seq = ((await this.storage.getRecord<number>('till-seq', eventId)) ?? 0) + 1;
-    await this.storage.putRecord('till-seq', eventId, seq);
+    // One at a time: two codes made at once must not read the same counter and name the same till.
+    const seq = await this.serial(eventId, async () => {
+      const next = ((await this.storage.getRecord<number>('till-seq', eventId)) ?? 0) + 1;
+      await this.storage.putRecord('till-seq', eventId, next);
+      return next;
+    });
     const tillId = `till-${seq}`;
     const receiptPrefix = `T${seq}`;
     const { code, expiresAt } = await this.auth.createPairingCode({ eventId, tillId, name: input.name.trim(), locationId: input.locationId, brandIds: input.brandIds, receiptPrefix });
