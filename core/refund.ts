@@ -1,8 +1,8 @@
 import { ValidationError } from './errors.ts';
-import { isHolderId, type HolderId } from './holders.ts';
+import type { HolderId } from './holders.ts';
 import { SKU_PATTERN } from './catalog.ts';
 import type { Minor } from './money.ts';
-import { PAYMENT_METHODS, type PaymentMethod } from './sale.ts';
+import { parseTillRecordHeader, PAYMENT_METHODS, type PaymentMethod } from './sale.ts';
 import { asObject, int, oneOf, optStr, str } from './validate.ts';
 
 /**
@@ -43,10 +43,7 @@ export interface Refund {
 
 export function parseRefund(raw: unknown): Refund {
   const o = asObject(raw, 'refund');
-  const holder = o['holder'];
-  if (!isHolderId(holder)) throw new ValidationError('holder', `"${String(holder)}" is not a holder id`);
-  if (!Array.isArray(o['lines']) || o['lines'].length === 0) throw new ValidationError('lines', 'a refund has at least one line');
-  if (!Array.isArray(o['payments'])) throw new ValidationError('payments', 'must be a list');
+  const header = parseTillRecordHeader(o, 'refund');
   const lines = (o['lines'] as unknown[]).map((raw): RefundLine => {
     const l = asObject(raw, 'line');
     const line: RefundLine = {
@@ -67,14 +64,7 @@ export function parseRefund(raw: unknown): Refund {
     return { method: oneOf(p, 'method', PAYMENT_METHODS), amount: int(p, 'amount', { min: 1 }) };
   });
   const refund: Refund = {
-    id: str(o, 'id', { max: 80 }),
-    at: str(o, 'at', { max: 40 }),
-    wallTime: int(o, 'wallTime', { min: 0 }),
-    writer: str(o, 'writer', { max: 20 }),
-    eventId: str(o, 'eventId', { max: 48 }),
-    brandId: str(o, 'brandId', { max: 48 }),
-    tillId: str(o, 'tillId', { max: 48 }),
-    holder,
+    ...header,
     saleId: str(o, 'saleId', { max: 80 }),
     receiptNumber: str(o, 'receiptNumber', { max: 30 }),
     cashierId: str(o, 'cashierId', { max: 80 }),

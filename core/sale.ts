@@ -102,15 +102,29 @@ function parsePayment(raw: unknown): Payment {
   return p;
 }
 
-export function parseSale(raw: unknown): Sale {
-  const o = asObject(raw, 'sale');
+/** The fields every record a till writes (a sale, a refund) starts with: who, where, when. */
+export interface TillRecordHeader {
+  id: string;
+  at: string;
+  wallTime: number;
+  writer: string;
+  eventId: string;
+  brandId: string;
+  tillId: string;
+  holder: HolderId;
+}
+
+/**
+ * Reads the header of a till's record and checks it has lines and a list of payments; `what` names the
+ * record in errors ("a sale has at least one line").
+ */
+export function parseTillRecordHeader(o: Obj, what: 'sale' | 'refund'): TillRecordHeader {
   const holder = o['holder'];
   if (!isHolderId(holder)) throw new ValidationError('holder', `"${String(holder)}" is not a holder id`);
-  if (!Array.isArray(o['lines']) || o['lines'].length === 0) throw new ValidationError('lines', 'a sale has at least one line');
+  if (!Array.isArray(o['lines']) || o['lines'].length === 0) throw new ValidationError('lines', `a ${what} has at least one line`);
   if (!Array.isArray(o['payments'])) throw new ValidationError('payments', 'must be a list');
-  const sale: Sale = {
+  return {
     id: str(o, 'id', { max: 80 }),
-    receiptNumber: str(o, 'receiptNumber', { max: 30 }),
     at: str(o, 'at', { max: 40 }),
     wallTime: int(o, 'wallTime', { min: 0 }),
     writer: str(o, 'writer', { max: 20 }),
@@ -118,6 +132,14 @@ export function parseSale(raw: unknown): Sale {
     brandId: str(o, 'brandId', { max: 48 }),
     tillId: str(o, 'tillId', { max: 48 }),
     holder,
+  };
+}
+
+export function parseSale(raw: unknown): Sale {
+  const o = asObject(raw, 'sale');
+  const sale: Sale = {
+    ...parseTillRecordHeader(o, 'sale'),
+    receiptNumber: str(o, 'receiptNumber', { max: 30 }),
     checkoutId: str(o, 'checkoutId', { max: 80 }),
     cashierId: str(o, 'cashierId', { max: 80 }),
     lines: (o['lines'] as unknown[]).map(parseLine),
