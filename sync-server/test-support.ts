@@ -111,8 +111,8 @@ export interface ApiReply {
 }
 
 /** One JSON request to the server under test (always 127.0.0.1). */
-export async function api(baseUrl: string, method: string, path: string, opts: { token?: string; body?: unknown } = {}): Promise<ApiReply> {
-  const headers: Record<string, string> = {};
+export async function api(baseUrl: string, method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<ApiReply> {
+  const headers: Record<string, string> = { ...opts.headers };
   if (opts.token !== undefined) headers['authorization'] = `Bearer ${opts.token}`;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(`${baseUrl}${path}`, { method, headers, ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}) });

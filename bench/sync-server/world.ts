@@ -8,6 +8,7 @@ import { LedgerWriter } from '../../core/rights.ts';
 import type { Sale } from '../../core/sale.ts';
 import { BrandDoc, brandDocName } from '../../core/schema.ts';
 import { StockView } from '../../core/stock-view.ts';
+import { api, type ApiReply as Reply } from '../../sync-server/test-support.ts';
 import { SyncClient } from './client.ts';
 
 /**
@@ -48,26 +49,8 @@ export interface BenchWorld {
   storefrontToken: string;
 }
 
-export interface Reply {
-  status: number;
-  body: unknown;
-}
-
-/** One JSON request to a server under test (always 127.0.0.1). */
-export async function api(baseUrl: string, method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply> {
-  const headers: Record<string, string> = { ...opts.headers };
-  if (opts.token !== undefined) headers['authorization'] = `Bearer ${opts.token}`;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${baseUrl}${path}`, { method, headers, ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}) });
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text) as unknown;
-  } catch {
-    // not JSON: keep the text
-  }
-  return { status: res.status, body };
-}
+// The same JSON request helper as the server's tests (127.0.0.1 only).
+export { api, type ApiReply as Reply } from '../../sync-server/test-support.ts';
 
 async function ok(p: Promise<Reply>, what: string, status = 201): Promise<Reply> {
   const r = await p;
