@@ -4,6 +4,7 @@
  * every module in core/ is listed here; add new modules to it.
  */
 export * from './cart.ts';
+export * from './audit.ts';
 export * from './catalog-csv.ts';
 export * from './catalog.ts';
 export * from './checkout.ts';

@@ -13,7 +13,8 @@ import { LocalStore } from '../store/local-store.ts';
 import { setUpStandAloneDemo } from '../store/stand-alone.ts';
 import { pairWithServer } from '../sync/pairing.ts';
 import { TillSync, type SyncStatus } from '../sync/till-sync.ts';
-import { priceCart, type PricedCart } from './pricing-view.ts';
+import { priceCart, type PricedCart, type PricedLine } from './pricing-view.ts';
+import type { VoidRecord } from '../../../core/audit.ts';
 
 /**
  * The till's UI state (zustand). The LocalStore holds the data; this holds what is on screen: the cart,
@@ -65,6 +66,8 @@ export interface PosState {
   sync: SyncStatus | undefined;
   /** The side panel shows a return instead of the cart. */
   refunding: boolean;
+  /** The side panel shows the audit log. */
+  auditing: boolean;
   /** A receipt number scanned to start the return with. */
   refundReceipt: string | undefined;
   /** Who is signed in (PIN); undefined while the sign-in screen shows. */
@@ -92,6 +95,7 @@ export const usePos = create<PosState>(() => ({
   sync: undefined,
   refunding: false,
   refundReceipt: undefined,
+  auditing: false,
   cashier: undefined,
   override: undefined,
   shortOf: undefined,
@@ -278,14 +282,41 @@ export function changeQty(index: number, qty: number): void {
   const line = cart.lines[index];
   if (!store?.holder || !line) return;
   try {
+    const removed = qty === 0 ? pricedCart()?.lines[index] : undefined;
     set({ cart: setQty(cart, index, qty, store.rights(line.brandId, line.sku), { holder: store.holder, allowBeyondRights: Boolean(get().override) }), message: undefined });
+    if (removed) recordVoid('line removed', [removed]);
   } catch (err) {
     fail(err);
   }
 }
 
 export function clearCart(): void {
+  const voided = pricedCart()?.lines ?? [];
   set({ cart: emptyCart(), payment: undefined, message: undefined, override: undefined, shortOf: undefined });
+  if (voided.length) recordVoid('cart cleared', voided);
+}
+
+/** Voids go to the audit log; a failure to record one is shown, never hidden. */
+function recordVoid(reason: VoidRecord['reason'], lines: PricedLine[]): void {
+  const { store, cashier } = get();
+  if (!store) return;
+  store
+    .recordVoid({
+      cashierId: cashier?.id ?? 'till',
+      wallTime: Date.now(),
+      reason,
+      lines: lines.map((l) => ({ sku: l.sku, name: l.label, qty: l.qty })),
+      total: lines.reduce((a, l) => a + l.gross, 0),
+    })
+    .catch(fail);
+}
+
+export function openAudit(): void {
+  set({ auditing: true, refunding: false, payment: undefined, completed: undefined, message: undefined });
+}
+
+export function closeAudit(): void {
+  set({ auditing: false });
 }
 
 export function pricedCart(): PricedCart | undefined {
@@ -360,7 +391,7 @@ function isReceiptNumber(code: string): boolean {
 }
 
 export function openRefund(receipt?: string): void {
-  set({ refunding: true, refundReceipt: receipt, payment: undefined, completed: undefined, message: undefined });
+  set({ auditing: false, refunding: true, refundReceipt: receipt, payment: undefined, completed: undefined, message: undefined });
 }
 
 export function closeRefund(): void {

@@ -1,9 +1,10 @@
 import { useCallback, useState } from 'react';
 import { formatMoney } from '../../../core/money.ts';
-import { allowOversell, askForMore, openRefund, scan, signOut, usePos } from '../app/pos-store.ts';
+import { allowOversell, askForMore, openAudit, openRefund, scan, signOut, usePos } from '../app/pos-store.ts';
 import { leaveDayClose, showDayClose, useDay } from '../app/day-store.ts';
 import { DayClose } from './DayClose.tsx';
 import { ManagerApproval } from './ManagerApproval.tsx';
+import { AuditPanel } from './AuditPanel.tsx';
 import { useScanner } from '../app/use-scanner.ts';
 import { CartPanel } from './CartPanel.tsx';
 import { DropBanner } from './DropBanner.tsx';
@@ -17,6 +18,7 @@ export function SellScreen() {
   const store = usePos((s) => s.store);
   const message = usePos((s) => s.message);
   const refunding = usePos((s) => s.refunding);
+  const auditing = usePos((s) => s.auditing);
   const shortOf = usePos((s) => s.shortOf);
   const cashier = usePos((s) => s.cashier);
   const [approving, setApproving] = useState(false);
@@ -45,6 +47,15 @@ export function SellScreen() {
           }}
         >
           Refund
+        </button>
+        <button
+          className="ghost light"
+          onClick={() => {
+            leaveDayClose();
+            openAudit();
+          }}
+        >
+          Audit
         </button>
         <button className="ghost light" onClick={() => void showDayClose()}>
           Close day
@@ -89,7 +100,7 @@ export function SellScreen() {
         <ProductGrid money={money} />
       </main>
       <aside className="side" hidden={closingDay}>
-        {refunding ? <RefundPanel money={money} /> : <CartPanel money={money} />}
+        {auditing ? <AuditPanel money={money} /> : refunding ? <RefundPanel money={money} /> : <CartPanel money={money} />}
         <RecentSales money={money} />
       </aside>
       {closingDay && <DayClose money={money} />}

@@ -3,6 +3,7 @@ import type { Product } from '../../../core/catalog.ts';
 import type { Sale } from '../../../core/sale.ts';
 import type { LedgerEntry } from '../../../core/ledger.ts';
 import type { SkuTotals } from '../../../core/stock-view.ts';
+import type { VoidRecord } from '../../../core/audit.ts';
 import type { ShiftEvent } from '../../../core/shift.ts';
 
 /**
@@ -65,6 +66,7 @@ export class PosDatabase extends Dexie {
   sales!: EntityTable<Sale, 'id'>;
   exceptions!: EntityTable<ExceptionRow, 'id'>;
   totals!: Table<TotalsRow, [string, string]>;
+  voids!: EntityTable<VoidRecord, 'id'>;
   /** The till's shift records (core/shift.ts): local to this till, not in the synced documents. */
   shiftEvents!: EntityTable<ShiftEvent, 'id'>;
 
@@ -83,6 +85,10 @@ export class PosDatabase extends Dexie {
     // Version 2 adds the shift records; the tables of version 1 are kept as they are.
     this.version(2).stores({
       shiftEvents: 'id, shiftId, tillId, wallTime',
+    });
+    // Version 3 adds voided carts, for the audit log.
+    this.version(3).stores({
+      voids: 'id, tillId, wallTime',
     });
   }
 }

@@ -5,6 +5,7 @@ import { ownerOfFor, type Brand, type EventConfig, type Location, type Till } fr
 import type { HybridClock } from '../../../core/hlc.ts';
 import { tillHolder, type HolderId, type OwnerOf } from '../../../core/holders.ts';
 import { formatReceiptNumber, newId } from '../../../core/ids.ts';
+import { auditLog, type AuditItem, type VoidRecord } from '../../../core/audit.ts';
 import { parseRightsRequest, type RightsRequest } from '../../../core/rights-request.ts';
 import type { LedgerEntry } from '../../../core/ledger.ts';
 import { systemClock, webCryptoRandom, type Clock, type RandomSource } from '../../../core/platform.ts';
@@ -220,6 +221,30 @@ export class LocalStore {
     const refunds = states.flatMap((s) => s.brand.refunds().items).filter((r) => r.tillId === tillId && r.wallTime >= from && r.wallTime <= to);
     const refundedSales = (await this.db.sales.bulkGet([...new Set(refunds.map((r) => r.saleId))])).filter((s): s is Sale => s !== undefined);
     return { sales, refunds, refundedSales, overrides: states.flatMap((s) => s.view.overrides()) };
+  }
+
+  /** Records a cart (or a line) voided before payment, for the audit log. */
+  async recordVoid(v: Omit<VoidRecord, 'id' | 'tillId'>): Promise<VoidRecord> {
+    const record: VoidRecord = { ...v, id: newId('v', this.clock), tillId: this.requireProfile().tillId };
+    await this.db.transaction('rw', this.db.voids, this.db.meta, async () => {
+      await this.db.voids.add(record);
+      await this.db.meta.put({ key: 'hlc', value: this.clock.lastIssued });
+    });
+    return record;
+  }
+
+  /** This till's audit log, newest first (core/audit.ts). */
+  async audit(): Promise<AuditItem[]> {
+    const tillId = this.requireProfile().tillId;
+    const [voids, shiftEvents] = await Promise.all([this.db.voids.where('tillId').equals(tillId).toArray(), this.shiftEvents()]);
+    const states = [...this.brands.values()];
+    return auditLog(tillId, {
+      voids,
+      shiftEvents,
+      holder: tillHolder(tillId),
+      overrides: states.flatMap((s) => s.view.overrides()),
+      refunds: states.flatMap((s) => s.brand.refunds().items),
+    });
   }
 
   /** Updates made here that the server has not acknowledged yet. */

@@ -1,0 +1,57 @@
+import { parseHlc } from './hlc.ts';
+import type { LedgerEntry } from './ledger.ts';
+import type { Minor } from './money.ts';
+import type { Refund } from './refund.ts';
+import type { ShiftEvent } from './shift.ts';
+
+/**
+ * The till's audit log: what an organiser looks at when a booth's numbers do not add up — carts voided
+ * before payment, sales beyond stock a manager allowed, refunds (and who approved them), cash taken in or
+ * out of the drawer. Built from records kept elsewhere; only voids are recorded for this log alone.
+ */
+export interface VoidRecord {
+  id: string;
+  tillId: string;
+  cashierId: string;
+  wallTime: number;
+  /** What was in the cart (or the line removed) when it was voided. */
+  lines: { sku: string; name: string; qty: number }[];
+  total: Minor;
+  reason: 'cart cleared' | 'line removed';
+}
+
+export type AuditKind = 'void' | 'override' | 'refund' | 'cash-in' | 'cash-out';
+
+export interface AuditItem {
+  at: number;
+  kind: AuditKind;
+  who: string;
+  what: string;
+  amount?: Minor;
+}
+
+export function auditLog(
+  tillId: string,
+  sources: { voids: readonly VoidRecord[]; overrides: readonly LedgerEntry[]; refunds: readonly Refund[]; shiftEvents: readonly ShiftEvent[]; holder: string },
+): AuditItem[] {
+  const items: AuditItem[] = [];
+  for (const v of sources.voids) {
+    if (v.tillId !== tillId) continue;
+    items.push({ at: v.wallTime, kind: 'void', who: v.cashierId, what: `${v.reason}: ${v.lines.map((l) => `${l.qty} × ${l.name}`).join(', ')}`, amount: v.total });
+  }
+  for (const e of sources.overrides) {
+    if (e.from !== sources.holder || !e.override) continue;
+    items.push({ at: parseHlc(e.at).wall, kind: 'override', who: e.override.managerId, what: `${e.qty} × ${e.sku} sold, ${e.override.shortfall} beyond stock: ${e.override.reason}` });
+  }
+  for (const r of sources.refunds) {
+    if (r.tillId !== tillId) continue;
+    const reasons = [...new Set(r.lines.map((l) => l.reason))].join(', ');
+    const approved = r.approvedBy ? `, approved by ${r.approvedBy}` : ', pre-authorised';
+    items.push({ at: r.wallTime, kind: 'refund', who: r.cashierId, what: `receipt ${r.receiptNumber}: ${r.lines.reduce((a, l) => a + l.qty, 0)} item(s), ${reasons}${approved}`, amount: r.total });
+  }
+  for (const s of sources.shiftEvents) {
+    if (s.tillId !== tillId || (s.kind !== 'cash-in' && s.kind !== 'cash-out')) continue;
+    items.push({ at: s.wallTime, kind: s.kind, who: s.cashierId, what: s.reason, amount: s.amount });
+  }
+  return items.sort((a, b) => b.at - a.at);
+}
