@@ -2,6 +2,7 @@ import { parseHlc } from './hlc.ts';
 import type { LedgerEntry } from './ledger.ts';
 import type { Minor } from './money.ts';
 import type { Refund } from './refund.ts';
+import type { Sale } from './sale.ts';
 import type { ShiftEvent } from './shift.ts';
 
 /**
@@ -20,7 +21,7 @@ export interface VoidRecord {
   reason: 'cart cleared' | 'line removed';
 }
 
-export type AuditKind = 'void' | 'override' | 'refund' | 'cash-in' | 'cash-out';
+export type AuditKind = 'void' | 'override' | 'price' | 'refund' | 'cash-in' | 'cash-out';
 
 export interface AuditItem {
   at: number;
@@ -32,9 +33,10 @@ export interface AuditItem {
 
 export function auditLog(
   tillId: string,
-  sources: { voids: readonly VoidRecord[]; overrides: readonly LedgerEntry[]; refunds: readonly Refund[]; shiftEvents: readonly ShiftEvent[]; holder: string },
+  sources: { voids: readonly VoidRecord[]; overrides: readonly LedgerEntry[]; refunds: readonly Refund[]; shiftEvents: readonly ShiftEvent[]; sales?: readonly Sale[]; holder: string; money?: (minor: number) => string },
 ): AuditItem[] {
   const items: AuditItem[] = [];
+  const money = sources.money ?? String;
   for (const v of sources.voids) {
     if (v.tillId !== tillId) continue;
     items.push({ at: v.wallTime, kind: 'void', who: v.cashierId, what: `${v.reason}: ${v.lines.map((l) => `${l.qty} × ${l.name}`).join(', ')}`, amount: v.total });
@@ -42,6 +44,13 @@ export function auditLog(
   for (const e of sources.overrides) {
     if (e.from !== sources.holder || !e.override) continue;
     items.push({ at: parseHlc(e.at).wall, kind: 'override', who: e.override.managerId, what: `${e.qty} × ${e.sku} sold, ${e.override.shortfall} beyond stock: ${e.override.reason}` });
+  }
+  for (const sale of sources.sales ?? []) {
+    if (sale.tillId !== tillId) continue;
+    for (const l of sale.lines) {
+      if (!l.priceSetBy) continue;
+      items.push({ at: sale.wallTime, kind: 'price', who: l.priceSetBy, what: `${l.name} sold at ${money(l.unitPrice)} instead of ${money(l.listPrice)} (receipt ${sale.receiptNumber})` });
+    }
   }
   for (const r of sources.refunds) {
     if (r.tillId !== tillId) continue;

@@ -13,6 +13,8 @@ export interface CartItem {
   qty: number;
   /** Serial-tracked products: one line per unit, with its serial. */
   serial?: string;
+  /** A price a manager set for this line (never below the margin floor, never above list). */
+  manualPrice?: { price: number; managerId: string };
 }
 
 export interface Cart {
@@ -53,6 +55,12 @@ export function addToCart(
   const i = cart.lines.findIndex((l) => l.brandId === product.brandId && l.sku === product.sku && l.serial === undefined);
   if (i < 0) return { lines: [...cart.lines, { brandId: product.brandId, sku: product.sku, qty }] };
   return { lines: cart.lines.map((l, j) => (j === i ? { ...l, qty: l.qty + qty } : l)) };
+}
+
+/** Sets a manager's price on a line; the price itself is checked when the line is priced (core/pricing.ts). */
+export function setManualPrice(cart: Cart, index: number, price: number, managerId: string): Cart {
+  if (!cart.lines[index]) throw new ValidationError('line', `no line ${index}`);
+  return { lines: cart.lines.map((l, j) => (j === index ? { ...l, manualPrice: { price, managerId } } : l)) };
 }
 
 /** Sets a line's quantity (0 removes it); growing it is checked against the rights like an add. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addToCart, emptyCart, setQty } from './cart.ts';
 import { buildCheckout, splitPayments } from './checkout.ts';
+import { BelowMarginFloorError } from './pricing.ts';
 import { DEMO_PRODUCTS, demoConfig } from './demo-event.ts';
 import { ValidationError } from './errors.ts';
 import { HybridClock } from './hlc.ts';
@@ -74,6 +75,14 @@ describe('checkout', () => {
     expect(r.sales[0]!.lines[0]).toMatchObject({ unitPrice: 2320, tierId: 'first-hour', tax: 773, net: 3867 });
     expect(r.entries.get('north-thread')!.map((e) => [e.kind, e.sku, e.qty, e.from, e.ref])).toEqual([['sale', 'NT-TEE-BLK-M', 2, holder, r.sales[0]!.id]]);
     expect(changeDue(r.sales.flatMap((s) => s.payments))).toBe(840);
+  });
+
+  it('sells at a manager’s price, records who set it, and refuses one below the margin floor', () => {
+    const { ctx } = till(5);
+    const line = { brandId: 'north-thread', sku: 'NT-HOODIE-M', qty: 1 };
+    const r = buildCheckout({ cart: { lines: [{ ...line, manualPrice: { price: 4000, managerId: 'mia' } }] }, payments: [{ method: 'card', amount: 4000 }], cashierId: 'ana', now: START }, ctx);
+    expect(r.sales[0]!.lines[0]).toMatchObject({ unitPrice: 4000, listPrice: 6900, tierId: null, priceSetBy: 'mia', gross: 4000 });
+    expect(() => buildCheckout({ cart: { lines: [{ ...line, manualPrice: { price: 3000, managerId: 'mia' } }] }, payments: [{ method: 'card', amount: 3000 }], cashierId: 'ana', now: START }, ctx)).toThrow(BelowMarginFloorError);
   });
 
   it('refuses payments that do not add up to the total', () => {

@@ -88,6 +88,7 @@ export function buildCheckout(input: CheckoutInput, ctx: CheckoutContext): Check
         tax: t.tax,
         gross: t.gross,
         entryId: entry.id,
+        ...(p.item.manualPrice ? { priceSetBy: p.item.manualPrice.managerId } : {}),
         ...(p.item.serial ? { serial: p.item.serial } : {}),
       };
     });
@@ -131,7 +132,7 @@ export function priceItems(
   const rows = items.map((item) => {
     const p = product(item.brandId, item.sku);
     if (!p) throw new ValidationError('sku', `${item.sku} is not in ${item.brandId}'s catalog`);
-    return { item, product: p, price: unitPrice(p, { tier, taxMode: config.taxMode, rounding: config.rounding }) };
+    return { item, product: p, price: unitPrice(p, { tier, taxMode: config.taxMode, rounding: config.rounding, manualPrice: item.manualPrice?.price }) };
   });
   const totals = cartTotals(
     rows.map((r) => ({ sku: r.item.sku, qty: r.item.qty, unitPrice: r.price.price, listPrice: r.price.list, taxRateBp: r.product.taxRateBp })),

@@ -28,6 +28,8 @@ export interface SaleLine {
   serial?: string;
   /** The ledger entry that took the units from the holder's rights. */
   entryId: string;
+  /** The manager who set this line's price by hand (a price change, in the audit log). */
+  priceSetBy?: string;
 }
 
 export const PAYMENT_METHODS = ['cash', 'card', 'other'] as const;
@@ -88,6 +90,8 @@ function parseLine(raw: unknown): SaleLine {
   };
   const serial = optStr(o, 'serial', { max: 80 });
   if (serial !== undefined) line.serial = serial;
+  const priceSetBy = optStr(o, 'priceSetBy', { max: 80 });
+  if (priceSetBy !== undefined) line.priceSetBy = priceSetBy;
   if (line.net + line.tax !== line.gross) throw new ValidationError('line', `${line.sku}: net + tax ≠ gross`);
   return line;
 }

@@ -1,5 +1,6 @@
 import { create } from 'zustand';
-import { addToCart, emptyCart, inCart, setQty, type Cart } from '../../../core/cart.ts';
+import { addToCart, emptyCart, inCart, setManualPrice, setQty, type Cart } from '../../../core/cart.ts';
+import { BelowMarginFloorError, unitPrice } from '../../../core/pricing.ts';
 import { webCryptoPinHasher, webCryptoSha256 } from '../../../core/platform.ts';
 import { PinGate, type StaffMember } from '../../../core/staff.ts';
 import { productLabel } from '../../../core/catalog.ts';
@@ -66,6 +67,8 @@ export interface PosState {
   sync: SyncStatus | undefined;
   /** The side panel shows a return instead of the cart. */
   refunding: boolean;
+  /** The cart line whose price a manager is changing. */
+  priceFor: number | undefined;
   /** The side panel shows the audit log. */
   auditing: boolean;
   /** A receipt number scanned to start the return with. */
@@ -96,6 +99,7 @@ export const usePos = create<PosState>(() => ({
   refunding: false,
   refundReceipt: undefined,
   auditing: false,
+  priceFor: undefined,
   cashier: undefined,
   override: undefined,
   shortOf: undefined,
@@ -309,6 +313,31 @@ function recordVoid(reason: VoidRecord['reason'], lines: PricedLine[]): void {
       total: lines.reduce((a, l) => a + l.gross, 0),
     })
     .catch(fail);
+}
+
+/** Opens the price change for a cart line (a manager approves it). */
+export function editLinePrice(index: number | undefined): void {
+  set({ priceFor: index, message: undefined });
+}
+
+/**
+ * A manager's price for a line: checked against the product's margin floor and list price at once, so the
+ * cart never holds a price the sale would refuse.
+ */
+export function setLinePrice(index: number, price: number, manager: StaffMember): void {
+  const { store, cart } = get();
+  const line = cart.lines[index];
+  const config = store?.config();
+  const product = line && store?.product(line.brandId, line.sku);
+  if (!line || !config || !product) return;
+  try {
+    unitPrice(product, { tier: null, taxMode: config.taxMode, rounding: config.rounding, manualPrice: price });
+    set({ cart: setManualPrice(cart, index, price, manager.id), priceFor: undefined, message: undefined });
+  } catch (err) {
+    const money = (n: number) => formatMoney(n, config.currency, config.locale);
+    if (err instanceof BelowMarginFloorError) fail(new Error(`${productLabel(product)} can't be sold below ${money(err.floor)}: that is its margin floor`));
+    else fail(err);
+  }
 }
 
 export function openAudit(): void {

@@ -5,6 +5,7 @@ import { closeAudit, usePos } from '../app/pos-store.ts';
 const KIND_LABEL: Record<AuditItem['kind'], string> = {
   void: 'Void',
   override: 'Oversell',
+  price: 'Price change',
   refund: 'Refund',
   'cash-in': 'Cash in',
   'cash-out': 'Cash out',

@@ -1,6 +1,7 @@
 import { parseMoney } from '../../../core/money.ts';
 import { SerialPrompt } from './SerialPrompt.tsx';
-import { changeQty, clearCart, newSale, openPayment, pricedCart, usePos } from '../app/pos-store.ts';
+import { changeQty, clearCart, editLinePrice, newSale, openPayment, pricedCart, usePos } from '../app/pos-store.ts';
+import { PriceChange } from './PriceChange.tsx';
 import { PaymentForm } from './PaymentForm.tsx';
 import { Receipt } from './Receipt.tsx';
 import { receiptModel } from '../../../core/receipt.ts';
@@ -12,6 +13,7 @@ export function CartPanel({ money }: { money: (n: number) => string }) {
   const store = usePos((s) => s.store);
   const payment = usePos((s) => s.payment);
   const completed = usePos((s) => s.completed);
+  const priceFor = usePos((s) => s.priceFor);
   const config = store?.config();
   if (!config) return null;
 
@@ -64,7 +66,10 @@ export function CartPanel({ money }: { money: (n: number) => string }) {
                     +
                   </button>
                 </span>
-                <span className="amount">{money(l.gross)}</span>
+                <button className="amount price-button" aria-label={`Change price of ${l.label}`} disabled={Boolean(payment)} onClick={() => editLinePrice(priceFor === i ? undefined : i)}>
+                  {money(l.gross)}
+                </button>
+                {priceFor === i && <PriceChange index={i} label={l.label} unitPrice={l.unitPrice} money={money} currency={config.currency} />}
               </li>
             ))}
           </ul>

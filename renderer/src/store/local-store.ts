@@ -6,6 +6,7 @@ import type { HybridClock } from '../../../core/hlc.ts';
 import { tillHolder, type HolderId, type OwnerOf } from '../../../core/holders.ts';
 import { formatReceiptNumber, newId } from '../../../core/ids.ts';
 import { auditLog, type AuditItem, type VoidRecord } from '../../../core/audit.ts';
+import { formatMoney } from '../../../core/money.ts';
 import { parseRightsRequest, type RightsRequest } from '../../../core/rights-request.ts';
 import type { LedgerEntry } from '../../../core/ledger.ts';
 import { systemClock, webCryptoRandom, type Clock, type RandomSource } from '../../../core/platform.ts';
@@ -236,11 +237,18 @@ export class LocalStore {
   /** This till's audit log, newest first (core/audit.ts). */
   async audit(): Promise<AuditItem[]> {
     const tillId = this.requireProfile().tillId;
-    const [voids, shiftEvents] = await Promise.all([this.db.voids.where('tillId').equals(tillId).toArray(), this.shiftEvents()]);
+    const [voids, shiftEvents, sales] = await Promise.all([
+      this.db.voids.where('tillId').equals(tillId).toArray(),
+      this.shiftEvents(),
+      this.db.sales.filter((s) => s.tillId === tillId && s.lines.some((l) => l.priceSetBy !== undefined)).toArray(),
+    ]);
     const states = [...this.brands.values()];
+    const config = this.config();
     return auditLog(tillId, {
       voids,
       shiftEvents,
+      sales,
+      ...(config ? { money: (n: number) => formatMoney(n, config.currency, config.locale) } : {}),
       holder: tillHolder(tillId),
       overrides: states.flatMap((s) => s.view.overrides()),
       refunds: states.flatMap((s) => s.brand.refunds().items),
