@@ -168,10 +168,13 @@ export async function pair(serverUrl: string, code: string): Promise<void> {
 export async function startStandAlone(): Promise<void> {
   const store = get().store;
   if (!store) return;
+  // Cleared now, not after: the sign-in screen can already show while the demo's stock is still being
+  // written, and a message it shows then (a wrong PIN) must not be wiped when the set-up finishes.
+  set({ message: undefined });
   try {
     // The demo drop started a few minutes ago, so the first discount tier is live.
     await setUpStandAloneDemo(store, Date.now() - 5 * 60_000);
-    set({ phase: 'sell', message: undefined });
+    set({ phase: 'sell' });
   } catch (err) {
     fail(err);
   }
