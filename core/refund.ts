@@ -1,8 +1,7 @@
 import { ValidationError } from './errors.ts';
-import type { HolderId } from './holders.ts';
 import { SKU_PATTERN } from './catalog.ts';
 import type { Minor } from './money.ts';
-import { parseTillRecordHeader, PAYMENT_METHODS, type PaymentMethod } from './sale.ts';
+import { parseTillRecordHeader, PAYMENT_METHODS, type PaymentMethod, type TillRecordHeader } from './sale.ts';
 import { asObject, int, oneOf, optStr, str } from './validate.ts';
 
 /**
@@ -22,15 +21,7 @@ export interface RefundLine {
   entryId: string;
 }
 
-export interface Refund {
-  id: string;
-  at: string;
-  wallTime: number;
-  writer: string;
-  eventId: string;
-  brandId: string;
-  tillId: string;
-  holder: HolderId;
+export interface Refund extends TillRecordHeader {
   saleId: string;
   receiptNumber: string;
   cashierId: string;

@@ -45,9 +45,9 @@ export interface Payment {
   reference?: string;
 }
 
-export interface Sale {
+/** The fields every record a till writes (a sale, a refund) starts with: who, where, when. */
+export interface TillRecordHeader {
   id: string;
-  receiptNumber: string;
   /** Hybrid-clock time of the writer, and wall time (ms) for reports in the event's time zone. */
   at: string;
   wallTime: number;
@@ -56,6 +56,10 @@ export interface Sale {
   brandId: string;
   tillId: string;
   holder: HolderId;
+}
+
+export interface Sale extends TillRecordHeader {
+  receiptNumber: string;
   /** Same for the per-brand parts of one multi-brand checkout. */
   checkoutId: string;
   cashierId: string;
@@ -106,17 +110,6 @@ function parsePayment(raw: unknown): Payment {
   return p;
 }
 
-/** The fields every record a till writes (a sale, a refund) starts with: who, where, when. */
-export interface TillRecordHeader {
-  id: string;
-  at: string;
-  wallTime: number;
-  writer: string;
-  eventId: string;
-  brandId: string;
-  tillId: string;
-  holder: HolderId;
-}
 
 /**
  * Reads the header of a till's record and checks it has lines and a list of payments; `what` names the
