@@ -35,3 +35,4 @@ export * from './tender.ts';
 export * from './validate.ts';
 export * from './wire.ts';
 export * from './z-report.ts';
+export * from './zoned-time.ts';

@@ -1,3 +1,4 @@
+import { CONSOLE_CONNECTION_FACTOR, connectionCap } from './limits.ts';
 import * as encoding from 'lib0/encoding';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -514,5 +515,15 @@ describe('the WebSocket front door', () => {
     expect((await fetch(`${x.d.server.url}/healthz`)).status).toBe(200);
     await x.expectNothingStored();
     await x.expectOthersKeepWorking();
+  });
+});
+
+describe('connection limits by role', () => {
+  it('lets an organiser console hold more connections than a till or storefront token (one per document of a big event)', () => {
+    const limits = { connectionsPerToken: 32 };
+    expect(connectionCap({ role: 'storefront' }, limits)).toBe(32);
+    expect(connectionCap({ role: 'till' }, limits)).toBe(32);
+    expect(connectionCap({ role: 'organiser' }, limits)).toBe(32 * CONSOLE_CONNECTION_FACTOR);
+    expect(connectionCap({ role: 'admin' }, limits)).toBe(32 * CONSOLE_CONNECTION_FACTOR);
   });
 });

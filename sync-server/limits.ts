@@ -9,7 +9,11 @@ export interface Limits {
    * refused by `ws` before they are buffered.
    */
   maxMessageBytes: number;
-  /** Open connections per token (default 32): a till opens one per document; a runaway loop opens many. */
+  /**
+   * Open connections per token (default 32): a till opens one per document; a runaway loop opens many.
+   * Organiser and admin tokens may hold `CONSOLE_CONNECTION_FACTOR` times as many, since the organiser
+   * console opens every document of an event (setup, one per brand, one per till) at once.
+   */
   connectionsPerToken: number;
   /** Sustained messages per second per connection (default 200), with bursts up to twice that. */
   messagesPerSecond: number;
@@ -29,6 +33,12 @@ export const DEFAULT_LIMITS: Limits = {
   handshakeTimeoutMs: 10_000,
   maxBodyBytes: 4 * 1024 * 1024,
 };
+
+export const CONSOLE_CONNECTION_FACTOR = 8;
+
+export function connectionCap(claims: { role: string }, limits: Pick<Limits, 'connectionsPerToken'>): number {
+  return claims.role === 'organiser' || claims.role === 'admin' ? limits.connectionsPerToken * CONSOLE_CONNECTION_FACTOR : limits.connectionsPerToken;
+}
 
 /** A token bucket: `rate` tokens a second, holding at most `burst`. */
 export class TokenBucket {

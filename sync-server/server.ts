@@ -7,6 +7,7 @@ import { DocHub, type HubOptions } from './doc-hub.ts';
 import { EventService } from './event-service.ts';
 import { adminRoutes } from './http/admin-routes.ts';
 import { storefrontRoutes } from './http/storefront-routes.ts';
+import { sessionRoutes } from './http/session-routes.ts';
 import { summaryRoutes } from './http/summary-routes.ts';
 import { Router, send } from './http/router.ts';
 import { DEFAULT_LIMITS, type Limits } from './limits.ts';
@@ -73,6 +74,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   const storefront = new Storefront({ hub, events, storage, now, ...(opts.log ? { log: opts.log } : {}) });
   storefrontRoutes(router, { storefront, auth });
   summaryRoutes(router, { hub, events });
+  sessionRoutes(router);
   const app = opts.appDir ? staticFiles(opts.appDir) : undefined;
   const started = now();
 

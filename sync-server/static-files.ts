@@ -6,7 +6,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 /**
  * Serves the built till (renderer/dist) so any browser on the venue's network can run it. Paths are
  * resolved inside the root only (no `..` escapes); unknown paths get index.html, since the till is a
- * single-page app.
+ * single-page app, and `/console` gets the organiser console's page.
  */
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -43,7 +43,8 @@ export function staticFiles(rootDir: string) {
     }
     let info = await stat(file).catch(() => undefined);
     if (!info || info.isDirectory()) {
-      file = join(root, 'index.html');
+      // `/console` (and anything under it) is the organiser console's page; every other unknown path the till's.
+      file = join(root, path === '/console' || path.startsWith('/console/') ? 'console.html' : 'index.html');
       info = await stat(file).catch(() => undefined);
       if (!info) {
         res.writeHead(503, { 'content-type': 'text/plain' }).end('The till is not built: run `npm run build:renderer`.');

@@ -5,7 +5,7 @@ import { hashToken, type Auth, type Claims } from './auth.ts';
 import { CloseCode } from './close-codes.ts';
 import type { DocHub, Peer } from './doc-hub.ts';
 import type { Limits } from './limits.ts';
-import { TokenBucket } from './limits.ts';
+import { connectionCap, TokenBucket } from './limits.ts';
 import type { Metrics } from './metrics.ts';
 
 /**
@@ -62,8 +62,9 @@ export function attachWebSockets(server: Server, deps: { hub: DocHub; auth: Auth
     if (ws.readyState !== ws.OPEN) return;
     const key = hashToken(token!);
     const open = perToken.get(key) ?? 0;
-    if (open >= deps.limits.connectionsPerToken) {
-      ws.close(CloseCode.RateLimited, `at most ${deps.limits.connectionsPerToken} connections per token`);
+    const cap = connectionCap(claims, deps.limits);
+    if (open >= cap) {
+      ws.close(CloseCode.RateLimited, `at most ${cap} connections per token`);
       return;
     }
     perToken.set(key, open + 1);

@@ -1,0 +1,187 @@
+import * as Y from 'yjs';
+import { WebsocketProvider } from 'y-websocket';
+import type { Product } from '../../../core/catalog.ts';
+import type { LedgerEntry } from '../../../core/ledger.ts';
+import type { Refund } from '../../../core/refund.ts';
+import type { Sale } from '../../../core/sale.ts';
+import { BrandDoc, brandDocName, decodeEntry, decodeValue, setupDocName, SetupDoc } from '../../../core/schema.ts';
+import { parseProduct } from '../../../core/catalog.ts';
+import { parseRefund } from '../../../core/refund.ts';
+import { parseSale } from '../../../core/sale.ts';
+import { StockView } from '../../../core/stock-view.ts';
+import type { Brand, EventConfig, Location, Till } from '../../../core/event.ts';
+
+/**
+ * The organiser console's live copy of an event: the setup document and every brand document, each synced
+ * read-only over its own WebSocket (the stock y-websocket client; writes go through the HTTP API, where the
+ * server validates them). What the documents add is decoded once, as it arrives — never the whole map again —
+ * so a dashboard over 100k sales stays cheap to keep current; listeners hear about changes at most every
+ * `notifyMs`, which keeps "within a second of a sale anywhere" with room to spare.
+ */
+export interface BrandData {
+  brandId: string;
+  products: Map<string, Product>;
+  sales: Sale[];
+  refunds: Refund[];
+  entries: LedgerEntry[];
+  stock: StockView;
+  /** Values that did not decode: shown to the organiser, never silently dropped. */
+  invalid: string[];
+}
+
+export interface EventState {
+  config: EventConfig | undefined;
+  brands: Brand[];
+  locations: Location[];
+  tills: Till[];
+  byBrand: Map<string, BrandData>;
+  /** Documents connected and synced / total. */
+  synced: number;
+  total: number;
+  online: boolean;
+}
+
+export interface EventDocsOptions {
+  syncUrl: string;
+  token: string;
+  eventId: string;
+  notifyMs?: number;
+  WebSocket?: typeof WebSocket;
+}
+
+interface Link {
+  doc: Y.Doc;
+  provider: WebsocketProvider;
+  synced: boolean;
+}
+
+export class EventDocs {
+  private readonly links = new Map<string, Link>();
+  private readonly byBrand = new Map<string, BrandData>();
+  private readonly listeners = new Set<() => void>();
+  private readonly setup: SetupDoc;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+  private version = 0;
+  private cached: { version: number; state: EventState } | undefined;
+
+  constructor(private readonly opts: EventDocsOptions) {
+    const link = this.open(setupDocName(opts.eventId));
+    this.setup = new SetupDoc(link.doc);
+    // A brand added to the event (by this console or another) gets its document opened as it appears.
+    link.doc.getMap('brands').observe(() => this.openBrands());
+    link.doc.on('update', () => this.changed());
+  }
+
+  private open(name: string): Link {
+    const doc = new Y.Doc();
+    const params = { token: this.opts.token };
+    const provider = new WebsocketProvider(this.opts.syncUrl, name, doc, {
+      params,
+      disableBc: true,
+      ...(this.opts.WebSocket ? { WebSocketPolyfill: this.opts.WebSocket } : {}),
+    });
+    const link: Link = { doc, provider, synced: false };
+    provider.on('sync', (isSynced: boolean) => {
+      link.synced = isSynced;
+      this.changed();
+    });
+    provider.on('status', () => this.changed());
+    this.links.set(name, link);
+    return link;
+  }
+
+  private openBrands(): void {
+    for (const b of this.setup.brands().items) {
+      const name = brandDocName(this.opts.eventId, b.id);
+      if (this.links.has(name) || this.closed) continue;
+      const link = this.open(name);
+      this.byBrand.set(b.id, this.watchBrand(b.id, new BrandDoc(link.doc)));
+    }
+  }
+
+  /** Decodes what each transaction adds to a brand document, and only that. */
+  private watchBrand(brandId: string, brand: BrandDoc): BrandData {
+    const data: BrandData = { brandId, products: new Map(), sales: [], refunds: [], entries: [], stock: new StockView(), invalid: [] };
+    const keep = <T>(map: Y.Map<unknown>, onAdd: (key: string, raw: unknown) => T | undefined, into: T[] | undefined, replace?: (key: string, v: T) => void) => {
+      map.observe((ev) => {
+        for (const [key, change] of ev.changes.keys) {
+          if (change.action === 'delete') continue;
+          try {
+            const v = onAdd(key, map.get(key));
+            if (v === undefined) continue;
+            if (replace) replace(key, v);
+            else if (change.action === 'add') into?.push(v);
+          } catch (err) {
+            data.invalid.push(`${key}: ${err instanceof Error ? err.message : String(err)}`);
+          }
+        }
+        this.changed();
+      });
+    };
+    keep(brand.map('products'), (_k, raw) => parseProduct(decodeValue(raw)), undefined, (k, p) => data.products.set(k, p));
+    keep(brand.map('sales'), (_k, raw) => parseSale(decodeValue(raw)), data.sales);
+    keep(brand.map('refunds'), (_k, raw) => parseRefund(decodeValue(raw)), data.refunds);
+    keep(
+      brand.map('ledger'),
+      (k, raw) => {
+        const e = decodeEntry(k, raw);
+        if (data.stock.add(e)) return e;
+        return undefined;
+      },
+      data.entries,
+    );
+    return data;
+  }
+
+  private changed(): void {
+    this.version++;
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      for (const l of this.listeners) l();
+    }, this.opts.notifyMs ?? 150);
+  }
+
+  onChange(cb: () => void): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  /** A consistent snapshot for rendering; the same object until something changes. */
+  state(): EventState {
+    if (this.cached?.version === this.version) return this.cached.state;
+    const links = [...this.links.values()];
+    const state: EventState = {
+      config: this.safe(() => this.setup.config()),
+      brands: this.setup.brands().items.sort((a, b) => a.name.localeCompare(b.name)),
+      locations: this.setup.locations().items.sort((a, b) => a.name.localeCompare(b.name)),
+      tills: this.setup.tills().items.sort((a, b) => a.name.localeCompare(b.name)),
+      byBrand: this.byBrand,
+      synced: links.filter((l) => l.synced).length,
+      total: links.length,
+      online: links.every((l) => l.provider.wsconnected),
+    };
+    this.cached = { version: this.version, state };
+    return state;
+  }
+
+  private safe<T>(f: () => T): T | undefined {
+    try {
+      return f();
+    } catch {
+      return undefined;
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    for (const l of this.links.values()) {
+      l.provider.destroy();
+      l.doc.destroy();
+    }
+    this.links.clear();
+    this.listeners.clear();
+  }
+}
