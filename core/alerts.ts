@@ -1,5 +1,6 @@
 import type { VoidRecord } from './audit.ts';
 import type { Product } from './catalog.ts';
+import { parseHlc } from './hlc.ts';
 import type { EventConfig, Location, Till } from './event.ts';
 import type { LedgerEntry } from './ledger.ts';
 import type { Refund } from './refund.ts';
@@ -108,5 +109,190 @@ export interface AlertInput {
 
 /** Every alert due now, most severe first, then newest first. */
 export function evaluateAlerts(input: AlertInput, thresholds: Partial<AlertThresholds> = {}): Alert[] {
-  throw new Error(`evaluateAlerts: not built yet (${input.sales.length}, ${Object.keys(thresholds).length})`);
+  const t = { ...DEFAULT_ALERT_THRESHOLDS, ...thresholds };
+  const alerts = [...stockAlerts(input, t), ...refundRateAlerts(input, t), ...voidAlerts(input, t), ...priceAlerts(input), ...oversellAlerts(input), ...outsideHoursAlerts(input, t), ...rejectionAlerts(input)];
+  const unique = new Map(alerts.map((a) => [a.id, a]));
+  return [...unique.values()].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || b.at - a.at || (a.id < b.id ? -1 : 1));
+}
+
+const SEVERITY_RANK: Record<AlertSeverity, number> = { info: 0, warning: 1, critical: 2 };
+
+/**
+ * Per SKU per location (the holders there summed): out of stock (nothing sellable), below safety stock, or
+ * at/below the low-stock threshold — only the worst of the three. Every location the SKU has a balance at
+ * is looked at (the reserve only when asked). A SKU whose event-wide sellable stock is zero everywhere gets
+ * one `out-of-stock` alert for the event (location `*`) instead of one per location.
+ */
+function stockAlerts(input: AlertInput, t: AlertThresholds): Alert[] {
+  const out: Alert[] = [];
+  const products = new Map(input.products.map((p) => [`${p.brandId}/${p.sku}`, p]));
+  const locName = new Map(input.locations.map((l) => [l.id, l.name]));
+  const reserveIds = new Set(input.locations.filter((l) => l.kind === 'reserve').map((l) => l.id).concat('reserve'));
+  for (const brand of input.stock ?? []) {
+    const perSku = new Map<string, { locationId: string; sellable: number }[]>();
+    for (const [locationId, skus] of brand.byLocation) {
+      if (!t.includeReserve && reserveIds.has(locationId)) continue;
+      for (const [sku, b] of skus) perSku.set(sku, [...(perSku.get(sku) ?? []), { locationId, sellable: b.sellable }]);
+    }
+    for (const [sku, rows] of perSku) {
+      const p = products.get(`${brand.brandId}/${sku}`);
+      if (!p) continue;
+      const label = p.variant ? `${p.name} — ${p.variant}` : p.name;
+      const subject = (locationId: string): AlertSubject => ({ brandId: brand.brandId, sku, locationId });
+      if (rows.every((r) => r.sellable <= 0)) {
+        out.push({ id: `out-of-stock:${brand.brandId}/${sku}@*`, kind: 'out-of-stock', severity: 'critical', ongoing: true, subject: subject('*'), message: `${label} (${sku}) is sold out everywhere: no location has any left`, at: input.now });
+        continue;
+      }
+      for (const r of rows) {
+        const limits = input.thresholdFor?.(p, r.locationId) ?? p;
+        const where = locName.get(r.locationId) ?? r.locationId;
+        const id = (kind: AlertKind) => `${kind}:${brand.brandId}/${sku}@${r.locationId}`;
+        if (r.sellable <= 0) {
+          out.push({ id: id('out-of-stock'), kind: 'out-of-stock', severity: 'critical', ongoing: true, subject: subject(r.locationId), message: `${label} (${sku}) is out of stock at ${where}`, at: input.now });
+        } else if (r.sellable < limits.safetyStock) {
+          out.push({ id: id('below-safety-stock'), kind: 'below-safety-stock', severity: 'critical', ongoing: true, subject: subject(r.locationId), message: `${label} (${sku}) at ${where}: ${r.sellable} left, below the safety stock of ${limits.safetyStock}`, at: input.now });
+        } else if (r.sellable <= limits.lowStockThreshold) {
+          out.push({ id: id('low-stock'), kind: 'low-stock', severity: 'warning', ongoing: true, subject: subject(r.locationId), message: `${label} (${sku}) at ${where}: ${r.sellable} left (low-stock threshold ${limits.lowStockThreshold})`, at: input.now });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Refunds a cashier made ÷ sales (checkouts) they made, once they have made enough sales to judge. */
+function refundRateAlerts(input: AlertInput, t: AlertThresholds): Alert[] {
+  const sales = new Map<string, Set<string>>();
+  for (const s of input.sales) sales.set(s.cashierId, (sales.get(s.cashierId) ?? new Set()).add(s.checkoutId));
+  const refunds = new Map<string, Set<string>>();
+  for (const r of input.refunds) refunds.set(r.cashierId, (refunds.get(r.cashierId) ?? new Set()).add(r.id));
+  const out: Alert[] = [];
+  for (const [cashierId, ids] of refunds) {
+    const made = sales.get(cashierId)?.size ?? 0;
+    if (made < t.refundRateMinSales) continue;
+    const rateBp = Math.round((ids.size * 10_000) / made);
+    if (rateBp <= t.refundRateBp) continue;
+    out.push({
+      id: `refund-rate:${cashierId}`,
+      kind: 'refund-rate',
+      severity: 'warning',
+      ongoing: true,
+      subject: { cashierId },
+      message: `cashier ${cashierId} refunded ${ids.size} time(s) for ${made} sale(s) (${(rateBp / 100).toFixed(1)} %, above ${(t.refundRateBp / 100).toFixed(1)} %)`,
+      at: input.now,
+    });
+  }
+  return out;
+}
+
+/**
+ * `voidCount` voids by one cashier within `voidWindowMs` make a burst; one alert per burst, named after its
+ * first void (so it stays the same as later voids arrive), and the next burst starts after its last void.
+ */
+function voidAlerts(input: AlertInput, t: AlertThresholds): Alert[] {
+  const byCashier = new Map<string, VoidRecord[]>();
+  for (const v of input.voids ?? []) byCashier.set(v.cashierId, [...(byCashier.get(v.cashierId) ?? []), v]);
+  const out: Alert[] = [];
+  for (const [cashierId, list] of byCashier) {
+    const voids = [...new Map(list.map((v) => [v.id, v])).values()].sort((a, b) => a.wallTime - b.wallTime || (a.id < b.id ? -1 : 1));
+    let i = 0;
+    while (i < voids.length) {
+      let j = i;
+      while (j + 1 < voids.length && voids[j + 1]!.wallTime - voids[i]!.wallTime <= t.voidWindowMs) j++;
+      const count = j - i + 1;
+      if (count >= t.voidCount) {
+        const first = voids[i]!;
+        const tills = [...new Set(voids.slice(i, j + 1).map((v) => v.tillId))];
+        out.push({
+          id: `repeated-voids:${cashierId}:${first.id}`,
+          kind: 'repeated-voids',
+          severity: 'warning',
+          ongoing: false,
+          subject: { cashierId, tillId: tills.join(','), ref: first.id },
+          message: `cashier ${cashierId} voided ${count} carts or lines within ${Math.round(t.voidWindowMs / 60_000)} minutes on ${tills.join(', ')}`,
+          at: voids[j]!.wallTime,
+        });
+        i = j + 1;
+      } else {
+        i++;
+      }
+    }
+  }
+  return out;
+}
+
+function priceAlerts(input: AlertInput): Alert[] {
+  const out: Alert[] = [];
+  for (const s of input.sales) {
+    s.lines.forEach((l, idx) => {
+      if (!l.priceSetBy) return;
+      out.push({
+        id: `price-override:${s.id}:${idx}`,
+        kind: 'price-override',
+        severity: l.unitPrice < l.listPrice ? 'warning' : 'info',
+        ongoing: false,
+        subject: { brandId: s.brandId, sku: l.sku, tillId: s.tillId, cashierId: s.cashierId, ref: s.id },
+        message: `${l.name} sold at ${l.unitPrice} instead of ${l.listPrice} (minor units) on receipt ${s.receiptNumber}, price set by ${l.priceSetBy}`,
+        at: s.wallTime,
+      });
+    });
+  }
+  return out;
+}
+
+function oversellAlerts(input: AlertInput): Alert[] {
+  const tillByHolder = new Map(input.tills.map((t) => [`till:${t.id}`, t.id]));
+  const saleTime = new Map(input.sales.map((s) => [s.id, s.wallTime]));
+  return (input.overrides ?? [])
+    .filter((e) => e.override)
+    .map((e) => ({
+      id: `oversell:${e.id}`,
+      kind: 'oversell' as const,
+      severity: 'warning' as const,
+      ongoing: false,
+      subject: { sku: e.sku, ...(e.from && tillByHolder.has(e.from) ? { tillId: tillByHolder.get(e.from)! } : {}), cashierId: e.override!.managerId, deviceId: e.writer, ref: e.ref ?? e.id },
+      message: `${e.qty} × ${e.sku} sold with ${e.override!.shortfall} beyond stock, allowed by ${e.override!.managerId}: ${e.override!.reason}`,
+      at: (e.ref !== undefined ? saleTime.get(e.ref) : undefined) ?? wallOfHlc(e.at),
+    }));
+}
+
+/** The wall-clock part of an entry's hybrid-clock timestamp (entries are parsed, so it is well formed). */
+function wallOfHlc(at: string): number {
+  try {
+    return parseHlc(at).wall;
+  } catch {
+    return 0;
+  }
+}
+
+function outsideHoursAlerts(input: AlertInput, t: AlertThresholds): Alert[] {
+  const { startsAt, endsAt } = input.config.drop;
+  const out: Alert[] = [];
+  for (const s of input.sales) {
+    const before = s.wallTime < startsAt - t.outsideHoursGraceMs;
+    const after = s.wallTime >= endsAt + t.outsideHoursGraceMs;
+    if (!before && !after) continue;
+    out.push({
+      id: `outside-hours:${s.id}`,
+      kind: 'outside-hours',
+      severity: 'warning',
+      ongoing: false,
+      subject: { brandId: s.brandId, tillId: s.tillId, cashierId: s.cashierId, ref: s.id },
+      message: `receipt ${s.receiptNumber} on ${s.tillId} was sold ${before ? 'before the drop opened' : 'after the drop closed'}`,
+      at: s.wallTime,
+    });
+  }
+  return out;
+}
+
+function rejectionAlerts(input: AlertInput): Alert[] {
+  return (input.rejections ?? []).map((r) => ({
+    id: `rejected-write:${r.doc}:${r.at}:${r.deviceId ?? r.role ?? 'unknown'}`,
+    kind: 'rejected-write' as const,
+    severity: 'critical' as const,
+    ongoing: false,
+    subject: { ref: r.doc, ...(r.deviceId ? { deviceId: r.deviceId } : {}), ...(r.tillId ? { tillId: r.tillId } : {}) },
+    message: `the server refused a write to ${r.doc}${r.tillId ? ` from ${r.tillId}` : ''}: ${r.reason}`,
+    at: r.at,
+  }));
 }
