@@ -1,9 +1,12 @@
+import { ID_PATTERN } from './catalog.ts';
+import { ValidationError } from './errors.ts';
 import { parseHlc } from './hlc.ts';
 import type { LedgerEntry } from './ledger.ts';
 import type { Minor } from './money.ts';
 import type { Refund } from './refund.ts';
 import type { Sale } from './sale.ts';
 import type { ShiftEvent } from './shift.ts';
+import { asObject, int, oneOf, str } from './validate.ts';
 
 /**
  * The till's audit log: what an organiser looks at when a booth's numbers do not add up — carts voided
@@ -19,6 +22,27 @@ export interface VoidRecord {
   lines: { sku: string; name: string; qty: number }[];
   total: Minor;
   reason: 'cart cleared' | 'line removed';
+}
+
+export const VOID_REASONS = ['cart cleared', 'line removed'] as const;
+
+/** Reads a void record back (from the till's document or an old local row), checking every field. */
+export function parseVoidRecord(raw: unknown): VoidRecord {
+  const o = asObject(raw, 'void');
+  const rawLines = o['lines'];
+  if (!Array.isArray(rawLines) || rawLines.length > 500) throw new ValidationError('lines', 'must be a list of at most 500 lines');
+  return {
+    id: str(o, 'id', { max: 80, pattern: /^v_[0-9a-z]{15}-[0-9A-Za-z]+$/ }),
+    tillId: str(o, 'tillId', { max: 48, pattern: ID_PATTERN }),
+    cashierId: str(o, 'cashierId', { max: 80 }),
+    wallTime: int(o, 'wallTime', { min: 0 }),
+    lines: rawLines.map((l: unknown) => {
+      const line = asObject(l, 'lines[]');
+      return { sku: str(line, 'sku', { max: 64 }), name: str(line, 'name', { max: 200 }), qty: int(line, 'qty', { min: 1 }) };
+    }),
+    total: int(o, 'total', { min: 0 }),
+    reason: oneOf(o, 'reason', VOID_REASONS),
+  };
 }
 
 export type AuditKind = 'void' | 'override' | 'price' | 'refund' | 'cash-in' | 'cash-out';

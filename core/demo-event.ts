@@ -26,7 +26,13 @@ export function demoConfig(startsAt: number): EventConfig {
         { id: 'all-day', label: '−10 % all day', percentOffBp: 1000, untilMinute: null },
       ],
     },
-    policies: { returnsDays: 14, defectRefundLimit: 5000, returnsText: 'Returns within 14 days with this receipt.' },
+    policies: {
+      returnsDays: 14,
+      defectRefundLimit: 5000,
+      returnsText: 'Returns within 14 days with this receipt.',
+      warrantyText: 'Refurbished phones carry a 12-month warranty: bring the receipt or give the serial number.',
+      pickupText: 'Online orders can be collected at the Central micro-hub, 12 Rue de la Paix, during the drop.',
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 import { ValidationError } from './errors.ts';
 import { ONLINE, RESERVE, SERVER_WRITER, tillHolder, type HolderId, type OwnerOf } from './holders.ts';
 import { isDeviceId } from './ids.ts';
-import { ID_PATTERN } from './catalog.ts';
+import { ID_PATTERN, SKU_PATTERN } from './catalog.ts';
 import type { RoundingMode } from './money.ts';
 import { validateDrop, type Drop } from './pricing.ts';
 import { asObject, int, oneOf, optStr, str, strArray, type Obj } from './validate.ts';
@@ -20,6 +20,11 @@ export interface EventConfig {
   rounding: RoundingMode;
   drop: Drop;
   policies: Policies;
+  /**
+   * The drop's web page (the storefront), where creator links (`/r/<code>`) send people. Optional: an event
+   * made before it existed, or one with no online drop, has none.
+   */
+  dropUrl?: string;
 }
 
 export interface Policies {
@@ -27,6 +32,10 @@ export interface Policies {
   /** Defective items up to this amount (minor units) are refunded without a manager. */
   defectRefundLimit: number;
   returnsText: string;
+  /** Printed on receipts and published to the storefront; '' when the event has none (older events). */
+  warrantyText: string;
+  /** How local pick-up works (where, when, what to bring), for the storefront; '' when not set. */
+  pickupText: string;
 }
 
 export interface Brand {
@@ -75,6 +84,14 @@ export function parseEventConfig(raw: unknown): EventConfig {
   const drop = asObject(o['drop'], 'drop') as unknown as Drop;
   validateDrop(drop);
   const pol = asObject(o['policies'], 'policies');
+  const text = (k: string) => {
+    const v = pol[k];
+    if (v === undefined) return '';
+    if (typeof v !== 'string' || v.length > 2000) throw new ValidationError(k, 'must be a text of at most 2000 characters');
+    return v;
+  };
+  const dropUrl = optStr(o, 'dropUrl', { max: 500 });
+  if (dropUrl !== undefined && !isWebUrl(dropUrl)) throw new ValidationError('dropUrl', `"${dropUrl}" is not an http(s) address`);
   return {
     id: str(o, 'id', { max: 48, pattern: ID_PATTERN }),
     name: str(o, 'name', { max: 120 }),
@@ -87,9 +104,112 @@ export function parseEventConfig(raw: unknown): EventConfig {
     policies: {
       returnsDays: int(pol, 'returnsDays', { min: 0, max: 365 }),
       defectRefundLimit: int(pol, 'defectRefundLimit', { min: 0 }),
-      returnsText: typeof pol['returnsText'] === 'string' ? pol['returnsText'] : '',
+      returnsText: text('returnsText'),
+      warrantyText: text('warrantyText'),
+      pickupText: text('pickupText'),
     },
+    ...(dropUrl !== undefined ? { dropUrl } : {}),
   };
+}
+
+/** An absolute http(s) address with a host and no spaces: what a browser can be redirected to. */
+export function isWebUrl(s: string): boolean {
+  return /^https?:\/\/[^\s/?#]+([/?#][^\s]*)?$/i.test(s);
+}
+
+/**
+ * The policies a storefront may publish: returns, warranty and pick-up. The pre-authorised defect refund
+ * limit stays out: it is a till control (refunds up to it need no manager), and publishing it would tell
+ * anyone how much can be refunded without a second person looking.
+ */
+export interface PublicPolicies {
+  eventId: string;
+  eventName: string;
+  returnsDays: number;
+  returnsText: string;
+  warrantyText: string;
+  pickupText: string;
+  dropUrl: string | null;
+}
+
+export function publicPolicies(config: EventConfig): PublicPolicies {
+  return {
+    eventId: config.id,
+    eventName: config.name,
+    returnsDays: config.policies.returnsDays,
+    returnsText: returnsPolicyText(config),
+    warrantyText: config.policies.warrantyText,
+    pickupText: config.policies.pickupText,
+    dropUrl: config.dropUrl ?? null,
+  };
+}
+
+/** The returns policy in words: the organiser's text, or one made from the returns window. */
+export function returnsPolicyText(config: EventConfig): string {
+  return config.policies.returnsText || `Returns within ${config.policies.returnsDays} days with this receipt.`;
+}
+
+/**
+ * A creator (an influencer, a partner shop) and the code people give at the till or arrive with through the
+ * creator's link (`/r/<code>`). The sale records the code as its `source`, so conversion per creator is
+ * orders ÷ clicks. Codes are unique per event ignoring case: the setup document keys them by `creatorKey`.
+ */
+export interface Creator {
+  code: string;
+  name: string;
+  /** The creator's own page; when set, their link goes there instead of the drop's page. */
+  url?: string;
+}
+
+/** Letters, digits, `_` and `-`, 2–32 characters, starting with a letter or digit: easy to say and type. */
+export const CREATOR_CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$/;
+
+export const creatorKey = (code: string): string => code.trim().toLowerCase();
+
+export function parseCreator(raw: unknown): Creator {
+  const o = asObject(raw, 'creator');
+  const code = str(o, 'code', { max: 32 });
+  if (!CREATOR_CODE_PATTERN.test(code)) throw new ValidationError('code', `"${code}" must be 2–32 letters, digits, _ or -, starting with a letter or digit`);
+  const creator: Creator = { code, name: str(o, 'name', { max: 120 }) };
+  const url = optStr(o, 'url', { max: 500 });
+  if (url !== undefined) {
+    if (!isWebUrl(url)) throw new ValidationError('url', `"${url}" is not an http(s) address`);
+    creator.url = url;
+  }
+  return creator;
+}
+
+/**
+ * Per-location stock thresholds for one SKU, overriding the product's own `lowStockThreshold` and
+ * `safetyStock` at that location (a booth sells faster than a hub holds). Keyed `<locationId>/<sku>`.
+ */
+export interface StockThreshold {
+  locationId: string;
+  sku: string;
+  lowStockThreshold: number;
+  safetyStock: number;
+}
+
+export const thresholdKey = (locationId: string, sku: string): string => `${locationId}/${sku}`;
+
+export function parseThreshold(raw: unknown): StockThreshold {
+  const o = asObject(raw, 'threshold');
+  return {
+    locationId: str(o, 'locationId', { max: 48, pattern: ID_PATTERN }),
+    sku: str(o, 'sku', { max: 64, pattern: SKU_PATTERN }),
+    lowStockThreshold: int(o, 'lowStockThreshold', { min: 0, max: 1_000_000 }),
+    safetyStock: int(o, 'safetyStock', { min: 0, max: 1_000_000 }),
+  };
+}
+
+/** A product's thresholds at a location: the location's override when there is one, else the product's. */
+export function thresholdsAt(
+  product: { sku: string; lowStockThreshold: number; safetyStock: number },
+  locationId: string | undefined,
+  overrides: ReadonlyMap<string, StockThreshold>,
+): { lowStockThreshold: number; safetyStock: number } {
+  const o = locationId === undefined ? undefined : overrides.get(thresholdKey(locationId, product.sku));
+  return o ? { lowStockThreshold: o.lowStockThreshold, safetyStock: o.safetyStock } : { lowStockThreshold: product.lowStockThreshold, safetyStock: product.safetyStock };
 }
 
 export function parseBrand(raw: unknown): Brand {

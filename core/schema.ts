@@ -3,7 +3,24 @@ import { PopupError, ValidationError } from './errors.ts';
 import { parseProduct, type Product } from './catalog.ts';
 import { parseEntry, type LedgerEntry } from './ledger.ts';
 import { parseSale, type Sale } from './sale.ts';
-import { parseBrand, parseEventConfig, parseLocation, parseTill, type Brand, type EventConfig, type Location, type Till } from './event.ts';
+import {
+  creatorKey,
+  parseBrand,
+  parseCreator,
+  parseEventConfig,
+  parseLocation,
+  parseThreshold,
+  parseTill,
+  thresholdKey,
+  type Brand,
+  type Creator,
+  type EventConfig,
+  type Location,
+  type StockThreshold,
+  type Till,
+} from './event.ts';
+import { parseVoidRecord, type VoidRecord } from './audit.ts';
+import { parseShiftEvent, type ShiftEvent } from './shift.ts';
 import { parseRightsRequest, type RightsRequest } from './rights-request.ts';
 import { parseRefund, type Refund } from './refund.ts';
 import { parseStaffMember, type StaffMember } from './staff.ts';
@@ -12,6 +29,7 @@ import { parseStaffMember, type StaffMember } from './staff.ts';
  * The Yjs documents of an event (see docs/sync-protocol.md):
  *   event/<eventId>/setup              the event's settings, brands, locations and tills (organiser writes)
  *   event/<eventId>/brand/<brandId>    one brand's catalog, ledger, sales, refunds and rights requests
+ *   event/<eventId>/till/<tillId>      one till's shift events and voids (only that till's device writes)
  * Every value is a JSON string under a string key in a top-level Y.Map. Ledger entries, sales, refunds and
  * rights requests are append-only: a key is written once and never changed or deleted.
  * A Y.Map keyed by id (not a Y.Array) keeps appends O(1) however long the ledger grows. Values are JSON
@@ -23,22 +41,32 @@ export const SCHEMA_VERSION = 1;
 
 export class AppendOnlyError extends PopupError {}
 
-const NAME = /^event\/([a-z0-9][a-z0-9-]{0,47})\/(setup|brand\/([a-z0-9][a-z0-9-]{0,47}))$/;
+const NAME = /^event\/([a-z0-9][a-z0-9-]{0,47})\/(setup|(brand|till)\/([a-z0-9][a-z0-9-]{0,47}))$/;
 
-export type DocRef = { eventId: string; kind: 'setup' } | { eventId: string; kind: 'brand'; brandId: string };
+export type DocRef =
+  | { eventId: string; kind: 'setup' }
+  | { eventId: string; kind: 'brand'; brandId: string }
+  | { eventId: string; kind: 'till'; tillId: string };
 
 export const setupDocName = (eventId: string): string => `event/${eventId}/setup`;
 export const brandDocName = (eventId: string, brandId: string): string => `event/${eventId}/brand/${brandId}`;
+export const tillDocName = (eventId: string, tillId: string): string => `event/${eventId}/till/${tillId}`;
 
 export function parseDocName(name: string): DocRef {
   const m = NAME.exec(name);
-  if (!m) throw new ValidationError('docName', `"${name}" is not event/<id>/setup or event/<id>/brand/<id>`);
-  return m[3] ? { eventId: m[1]!, kind: 'brand', brandId: m[3] } : { eventId: m[1]!, kind: 'setup' };
+  if (!m) throw new ValidationError('docName', `"${name}" is not event/<id>/setup, event/<id>/brand/<id> or event/<id>/till/<id>`);
+  if (m[3] === 'brand') return { eventId: m[1]!, kind: 'brand', brandId: m[4]! };
+  if (m[3] === 'till') return { eventId: m[1]!, kind: 'till', tillId: m[4]! };
+  return { eventId: m[1]!, kind: 'setup' };
 }
 
 /** The append-only maps of a brand document. */
 export const APPEND_ONLY_MAPS = ['ledger', 'sales', 'refunds', 'requests'] as const;
 export type AppendOnlyMap = (typeof APPEND_ONLY_MAPS)[number];
+
+/** The append-only maps of a till document: shift events (core/shift.ts) and voids (core/audit.ts). */
+export const TILL_MAPS = ['shifts', 'voids'] as const;
+export type TillMap = (typeof TILL_MAPS)[number];
 
 export interface Decoded<T> {
   items: T[];
@@ -215,7 +243,7 @@ export class BrandDoc {
 
 /** What applying something to a brand document changed in its append-only maps. */
 export interface AppendOnlyReport {
-  added: { map: AppendOnlyMap; key: string; value: unknown }[];
+  added: { map: AppendOnlyMap | TillMap; key: string; value: unknown }[];
   /** Keys that were changed or deleted: forbidden in an append-only map. */
   violations: string[];
 }
@@ -225,9 +253,9 @@ export interface AppendOnlyReport {
  * append-only maps and what it changed or deleted there. The server uses it to refuse an update before the
  * real document sees it; replicas use it to report a peer that broke the rules.
  */
-export function watchAppendOnly(doc: Y.Doc, apply: () => void): AppendOnlyReport {
+export function watchAppendOnly(doc: Y.Doc, apply: () => void, maps: readonly (AppendOnlyMap | TillMap)[] = APPEND_ONLY_MAPS): AppendOnlyReport {
   const report: AppendOnlyReport = { added: [], violations: [] };
-  const unobserve = APPEND_ONLY_MAPS.map((name) => {
+  const unobserve = maps.map((name) => {
     const map = doc.getMap(name);
     const handler = (ev: Y.YMapEvent<unknown>) => {
       for (const [key, change] of ev.changes.keys) {
@@ -250,14 +278,42 @@ export function watchAppendOnly(doc: Y.Doc, apply: () => void): AppendOnlyReport
 export class SetupDoc {
   constructor(readonly doc: Y.Doc) {}
 
-  write(setup: { config?: EventConfig; brands?: Brand[]; locations?: Location[]; tills?: Till[]; staff?: StaffMember[] }, origin: unknown = null): void {
+  write(
+    setup: { config?: EventConfig; brands?: Brand[]; locations?: Location[]; tills?: Till[]; staff?: StaffMember[]; creators?: Creator[]; thresholds?: StockThreshold[] },
+    origin: unknown = null,
+  ): void {
     this.doc.transact(() => {
       if (setup.config) this.doc.getMap('event').set('config', encodeValue(parseEventConfig(setup.config)));
       for (const b of setup.brands ?? []) this.doc.getMap('brands').set(b.id, encodeValue(parseBrand(b)));
       for (const l of setup.locations ?? []) this.doc.getMap('locations').set(l.id, encodeValue(parseLocation(l)));
       for (const t of setup.tills ?? []) this.doc.getMap('tills').set(t.id, encodeValue(parseTill(t)));
       for (const m of setup.staff ?? []) this.doc.getMap('staff').set(m.id, encodeValue(parseStaffMember(m)));
+      for (const c of setup.creators ?? []) this.doc.getMap('creators').set(creatorKey(c.code), encodeValue(parseCreator(c)));
+      for (const t of setup.thresholds ?? []) this.doc.getMap('thresholds').set(thresholdKey(t.locationId, t.sku), encodeValue(parseThreshold(t)));
     }, origin);
+  }
+
+  /** Removes a location's threshold override for a SKU (the product's own thresholds apply again). */
+  removeThreshold(locationId: string, sku: string, origin: unknown = null): boolean {
+    const map = this.doc.getMap('thresholds');
+    const key = thresholdKey(locationId, sku);
+    if (!map.has(key)) return false;
+    this.doc.transact(() => map.delete(key), origin);
+    return true;
+  }
+
+  creators(): Decoded<Creator> {
+    return decodeMap(this.doc.getMap('creators'), json(parseCreator), (c) => creatorKey(c.code));
+  }
+
+  /** A creator by code, ignoring case. */
+  creator(code: string): Creator | undefined {
+    const key = creatorKey(code);
+    return decodeOne(this.doc.getMap('creators').get(key), key, json(parseCreator));
+  }
+
+  thresholds(): Decoded<StockThreshold> {
+    return decodeMap(this.doc.getMap('thresholds'), json(parseThreshold), (t) => thresholdKey(t.locationId, t.sku));
   }
 
   config(): EventConfig | undefined {
@@ -279,5 +335,44 @@ export class SetupDoc {
 
   tills(): Decoded<Till> {
     return decodeMap(this.doc.getMap('tills'), json(parseTill), (t) => t.id);
+  }
+}
+
+/**
+ * Typed access to a till's document: its shift events and voids, append-only, written by the till's own
+ * device alone (the server checks: sync-server/update-guard.ts) and read by the organiser to reconcile
+ * Z reports and spot repeated voids.
+ */
+export class TillDoc {
+  constructor(readonly doc: Y.Doc) {}
+
+  map(name: TillMap): Y.Map<unknown> {
+    return this.doc.getMap(name);
+  }
+
+  has(name: TillMap, id: string): boolean {
+    return this.map(name).has(id);
+  }
+
+  appendShiftEvent(event: ShiftEvent, origin: unknown = null): void {
+    this.appendTo('shifts', event.id, parseShiftEvent(event), origin);
+  }
+
+  appendVoid(record: VoidRecord, origin: unknown = null): void {
+    this.appendTo('voids', record.id, parseVoidRecord(record), origin);
+  }
+
+  shiftEvents(): Decoded<ShiftEvent> {
+    return decodeMap(this.map('shifts'), json(parseShiftEvent), (e) => e.id);
+  }
+
+  voids(): Decoded<VoidRecord> {
+    return decodeMap(this.map('voids'), json(parseVoidRecord), (v) => v.id);
+  }
+
+  private appendTo(name: TillMap, key: string, value: object, origin: unknown): void {
+    const map = this.map(name);
+    if (map.has(key)) throw new AppendOnlyError(`${name} already holds ${key}: records are never overwritten`);
+    this.doc.transact(() => map.set(key, encodeValue(value)), origin);
   }
 }

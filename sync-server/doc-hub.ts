@@ -312,7 +312,7 @@ export class DocHub {
       requests.observe((ev) => announce([...ev.changes.keys].filter(([, c]) => c.action === 'add').map(([k]) => k)));
       // Ones that arrived while the server was down or the document unloaded are looked at once on load.
       queueMicrotask(() => announce(requests.keys()));
-    } else {
+    } else if (ref.kind === 'setup') {
       const setup = new SetupDoc(doc);
       const refresh = () => this.owners.set(ref.eventId, ownerOfFor(setup.tills().items));
       refresh();

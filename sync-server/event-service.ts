@@ -1,7 +1,7 @@
 import { importCatalogCsv, type CsvRowError } from '../core/catalog-csv.ts';
 import { duplicateBarcodes, parseProduct, type Product } from '../core/catalog.ts';
 import { ValidationError } from '../core/errors.ts';
-import { parseBrand, parseEventConfig, parseLocation, type Brand, type EventConfig, type Location, type Till } from '../core/event.ts';
+import { parseBrand, parseEventConfig, parseLocation, type Brand, type Creator, type EventConfig, type Location, type StockThreshold, type Till } from '../core/event.ts';
 import { HybridClock } from '../core/hlc.ts';
 import { holderKind, RESERVE, SERVER_WRITER, type HolderId } from '../core/holders.ts';
 import { requestStatuses } from '../core/rights-request.ts';
@@ -39,6 +39,28 @@ export interface PairedTill {
   deviceId: string;
 }
 
+/** An event's set-up as the setup document holds it. */
+export interface EventSetup {
+  config: EventConfig | undefined;
+  brands: Brand[];
+  locations: Location[];
+  tills: Till[];
+  creators: Creator[];
+  thresholds: StockThreshold[];
+}
+
+/** A till created by the organiser that no device has paired as yet (kept on the server, not synced). */
+export interface PlannedTill {
+  id: string;
+  name: string;
+  locationId: string;
+  brandIds: string[];
+  receiptPrefix: string;
+  createdAt: number;
+}
+
+const TILL_PLANS = 'till-plans';
+
 export class EventService {
   private clock: HybridClock | undefined;
   private readonly queues = new Map<string, Promise<unknown>>();
@@ -50,11 +72,29 @@ export class EventService {
     private readonly wall: Clock = { now: () => Date.now() },
   ) {}
 
-  async setup(eventId: string): Promise<{ config: EventConfig | undefined; brands: Brand[]; locations: Location[]; tills: Till[] }> {
+  async setup(eventId: string): Promise<EventSetup> {
     return this.hub.read(setupDocName(eventId), (doc) => {
       const s = new SetupDoc(doc);
-      return { config: s.config(), brands: s.brands().items, locations: s.locations().items, tills: s.tills().items };
+      return {
+        config: s.config(),
+        brands: s.brands().items,
+        locations: s.locations().items,
+        tills: s.tills().items,
+        creators: s.creators().items,
+        thresholds: s.thresholds().items,
+      };
     });
+  }
+
+  /** Tills created for the event that no device has paired as yet (oldest first). */
+  async plannedTills(eventId: string): Promise<PlannedTill[]> {
+    const { tills } = await this.setup(eventId);
+    const paired = new Set(tills.map((t) => t.id));
+    const rows = await this.storage.listRecords<PlannedTill>(TILL_PLANS);
+    return rows
+      .filter(([k, p]) => k.startsWith(`${eventId}!`) && !paired.has(p.id))
+      .map(([, p]) => p)
+      .sort((a, b) => a.createdAt - b.createdAt);
   }
 
   async requireEvent(eventId: string): Promise<EventConfig> {
@@ -212,21 +252,52 @@ export class EventService {
 
   /** A pairing code for a new till; the till id and its receipt prefix are fixed now, unique in the event. */
   async createPairingCode(eventId: string, input: { name: string; locationId: string; brandIds: string[] }): Promise<{ code: string; expiresAt: number; tillId: string; receiptPrefix: string }> {
-    const { locations, brands } = await this.setup(eventId);
+    const till = await this.createTill(eventId, input);
+    const { code, expiresAt } = await this.pairingCodeFor(eventId, till.id);
+    return { code, expiresAt, tillId: till.id, receiptPrefix: till.receiptPrefix };
+  }
+
+  /**
+   * Creates a till record before any device pairs as it: its id (`till-<n>`), name, location, brands and
+   * receipt prefix (given, or `T<n>`), unique in the event. It joins the setup document's `tills` when a
+   * device redeems a pairing code for it (the record there names that device).
+   */
+  async createTill(eventId: string, input: { name: string; locationId: string; brandIds: string[]; receiptPrefix?: string }): Promise<PlannedTill> {
     await this.requireEvent(eventId);
+    const { locations, brands } = await this.setup(eventId);
+    if (typeof input.name !== 'string' || !input.name.trim()) throw new ValidationError('name', 'a till needs a name');
+    if (input.name.trim().length > 80) throw new ValidationError('name', 'must be at most 80 characters');
     if (!locations.some((l) => l.id === input.locationId)) throw new ValidationError('locationId', `"${input.locationId}" is not a location of ${eventId}`);
+    if (input.brandIds.length === 0) throw new ValidationError('brandIds', 'a till sells at least one brand');
     for (const b of input.brandIds) if (!brands.some((x) => x.id === b)) throw new ValidationError('brandIds', `"${b}" is not a brand of ${eventId}`);
-    if (!input.name?.trim()) throw new ValidationError('name', 'a till needs a name');
-    // One at a time: two codes made at once must not read the same counter and name the same till.
-    const seq = await this.serial(eventId, async () => {
-      const next = ((await this.storage.getRecord<number>('till-seq', eventId)) ?? 0) + 1;
-      await this.storage.putRecord('till-seq', eventId, next);
-      return next;
+    if (input.receiptPrefix !== undefined && !/^[0-9A-Z]{1,12}$/.test(input.receiptPrefix)) throw new ValidationError('receiptPrefix', 'must be 1–12 capital letters or digits');
+    // One at a time: two tills made at once must not read the same counter and take the same id or prefix.
+    return this.serial(eventId, async () => {
+      const { tills } = await this.setup(eventId);
+      const planned = await this.plannedTills(eventId);
+      const ids = new Set([...tills, ...planned].map((t) => t.id));
+      const prefixes = new Map([...tills, ...planned].map((t) => [t.receiptPrefix, t.id]));
+      if (input.receiptPrefix !== undefined && prefixes.has(input.receiptPrefix)) {
+        throw new ValidationError('receiptPrefix', `"${input.receiptPrefix}" is already used by ${prefixes.get(input.receiptPrefix)}`);
+      }
+      let seq = (await this.storage.getRecord<number>('till-seq', eventId)) ?? 0;
+      do seq++;
+      while (ids.has(`till-${seq}`) || (input.receiptPrefix === undefined && prefixes.has(`T${seq}`)));
+      await this.storage.putRecord('till-seq', eventId, seq);
+      const till: PlannedTill = { id: `till-${seq}`, name: input.name.trim(), locationId: input.locationId, brandIds: [...input.brandIds], receiptPrefix: input.receiptPrefix ?? `T${seq}`, createdAt: this.wall.now() };
+      await this.storage.putRecord(TILL_PLANS, `${eventId}!${till.id}`, till);
+      return till;
     });
-    const tillId = `till-${seq}`;
-    const receiptPrefix = `T${seq}`;
-    const { code, expiresAt } = await this.auth.createPairingCode({ eventId, tillId, name: input.name.trim(), locationId: input.locationId, brandIds: input.brandIds, receiptPrefix });
-    return { code, expiresAt, tillId, receiptPrefix };
+  }
+
+  /** A fresh single-use pairing code for a till created but not yet paired. */
+  async pairingCodeFor(eventId: string, tillId: string): Promise<{ code: string; expiresAt: number; tillId: string; receiptPrefix: string }> {
+    const { tills } = await this.setup(eventId);
+    if (tills.some((t) => t.id === tillId)) throw new HttpError(409, `${tillId} is paired already: create a new till for another device`);
+    const till = await this.storage.getRecord<PlannedTill>(TILL_PLANS, `${eventId}!${tillId}`);
+    if (!till) throw new HttpError(404, `there is no till "${tillId}" in ${eventId}`);
+    const { code, expiresAt } = await this.auth.createPairingCode({ eventId, tillId, name: till.name, locationId: till.locationId, brandIds: till.brandIds, receiptPrefix: till.receiptPrefix });
+    return { code, expiresAt, tillId, receiptPrefix: till.receiptPrefix };
   }
 
   /** A till exchanges its pairing code: it joins the event's tills and gets its own token. */

@@ -5,18 +5,20 @@ import type { Claims } from './auth.ts';
  * Who may open which document, and whether they may change it. Enforced here, on the server: the UI
  * hides what a role cannot do, but only this decides.
  *
- * | role       | setup doc of its event | brand docs of its event                   |
- * |------------|------------------------|-------------------------------------------|
- * | admin      | write                  | write                                     |
- * | organiser  | write                  | read (stock moves go through the HTTP API) |
- * | till       | read                   | write its own brands, none of the others  |
- * | storefront | read                   | read (orders go through the HTTP API)     |
+ * | role       | setup doc of its event | brand docs of its event                   | till docs of its event          |
+ * |------------|------------------------|-------------------------------------------|---------------------------------|
+ * | admin      | write                  | write                                     | read                            |
+ * | organiser  | write                  | read (stock moves go through the HTTP API) | read                            |
+ * | till       | read                   | write its own brands, none of the others  | write its own, none of the others |
+ * | storefront | read                   | read (orders go through the HTTP API)     | none (cash and voids are private) |
  *
  * A write is still checked entry by entry (update-guard.ts): a till may only append what it wrote itself.
+ * A till document is written by its till's device alone, so not even the admin writes it.
  */
 export type Access = 'none' | 'read' | 'write';
 
 export function docAccess(claims: Claims, ref: DocRef): Access {
+  if (ref.kind === 'till') return tillDocAccess(claims, ref);
   if (claims.role === 'admin') return 'write';
   if (claims.eventId !== ref.eventId) return 'none';
   switch (claims.role) {
@@ -27,5 +29,18 @@ export function docAccess(claims: Claims, ref: DocRef): Access {
       return claims.brandIds?.includes(ref.brandId) ? 'write' : 'none';
     case 'storefront':
       return 'read';
+  }
+}
+
+function tillDocAccess(claims: Claims, ref: { eventId: string; tillId: string }): Access {
+  if (claims.role === 'admin') return 'read';
+  if (claims.eventId !== ref.eventId) return 'none';
+  switch (claims.role) {
+    case 'organiser':
+      return 'read';
+    case 'till':
+      return claims.tillId === ref.tillId ? 'write' : 'none';
+    case 'storefront':
+      return 'none';
   }
 }

@@ -17,6 +17,10 @@ import { LevelStorage } from './storage/level-storage.ts';
 import type { ServerStorage } from './storage/server-storage.ts';
 import { Storefront } from './storefront/storefront.ts';
 import { attachWebSockets } from './ws-transport.ts';
+import { ClickCounter } from './creators/click-counter.ts';
+import { redirectRoutes, type RedirectLimits } from './creators/redirect-routes.ts';
+import { setupRoutes } from './http/setup-routes.ts';
+import { SetupService } from './setup-service.ts';
 
 /**
  * The sync server: one HTTP server carrying the y-websocket sync (`/sync/<doc>`), the JSON API (`/api/…`),
@@ -36,6 +40,8 @@ export interface SyncServerOptions {
   hub?: Partial<Pick<HubOptions, 'idleUnloadMs' | 'compactEvery'>>;
   log?: HubOptions['log'];
   now?: () => number;
+  /** Creator links (`/r/<code>`): per-address rate limit, and how often click counts are written (default 1 s). */
+  redirects?: Partial<RedirectLimits> & { clickFlushMs?: number };
 }
 
 export interface SyncServer {
@@ -48,6 +54,10 @@ export interface SyncServer {
   events: EventService;
   /** The online drop: stock, reservations, orders, the stock stream. */
   storefront: Storefront;
+  /** Editing an event's set-up (settings, brands, locations, creators, thresholds). */
+  setup: SetupService;
+  /** Clicks on creator links, batched to storage. */
+  clicks: ClickCounter;
   auth: Auth;
   storage: ServerStorage;
   metrics: Metrics;
@@ -75,6 +85,10 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   storefrontRoutes(router, { storefront, auth });
   summaryRoutes(router, { hub, events });
   sessionRoutes(router);
+  const setup = new SetupService(hub, events, storage);
+  const clicks = new ClickCounter(storage, { ...(opts.redirects?.clickFlushMs !== undefined ? { flushMs: opts.redirects.clickFlushMs } : {}), ...(opts.log ? { log: opts.log } : {}) });
+  setupRoutes(router, { events, setup, clicks });
+  redirectRoutes(router, { events, setup, clicks, ...(opts.redirects ? { limits: opts.redirects } : {}) });
   const app = opts.appDir ? staticFiles(opts.appDir) : undefined;
   const started = now();
 
@@ -108,12 +122,15 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
     hub,
     events,
     storefront,
+    setup,
+    clicks,
     auth,
     storage,
     metrics,
     close: () =>
       (closing ??= (async () => {
         storefront.close();
+        await clicks.close();
         await hub.close();
         ws.close();
         server.closeAllConnections();

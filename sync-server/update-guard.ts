@@ -5,8 +5,10 @@ import { parseRefund } from '../core/refund.ts';
 import { parseRightsRequest } from '../core/rights-request.ts';
 import { checkEntries } from '../core/rights.ts';
 import { parseSale } from '../core/sale.ts';
-import { APPEND_ONLY_MAPS, decodeEntry, decodeValue, type DocRef } from '../core/schema.ts';
-import { parseBrand, parseEventConfig, parseLocation, parseTill } from '../core/event.ts';
+import { APPEND_ONLY_MAPS, decodeEntry, decodeValue, TILL_MAPS, type DocRef } from '../core/schema.ts';
+import { parseBrand, parseEventConfig, parseLocation, parseThreshold, parseTill, thresholdKey } from '../core/event.ts';
+import { parseVoidRecord } from '../core/audit.ts';
+import { parseShiftEvent } from '../core/shift.ts';
 import { parseProduct } from '../core/catalog.ts';
 import { parseStaffMember } from '../core/staff.ts';
 import type { BalanceReader } from '../core/stock-view.ts';
@@ -18,7 +20,8 @@ import type { Claims } from './auth.ts';
  * applied: every struct the server does not have yet must be a plain value set under a new key of a known
  * top-level map, and each value must pass its schema. In a brand document the append-only maps may only
  * grow (no overwrite, no delete, nothing nested), ledger entries must be written by the sender's device and
- * keep every holder's rights at or above zero unless a manager override is recorded.
+ * keep every holder's rights at or above zero unless a manager override is recorded. A till document is
+ * append-only too, and only its own till's device adds to it (records naming that till, made by that device).
  */
 export type GuardResult = { ok: true; entries: LedgerEntry[] } | { ok: false; reason: string };
 
@@ -31,12 +34,14 @@ export interface GuardContext {
   ownerOf?: OwnerOf;
 }
 
-const SETUP_MAPS: Record<string, ((v: unknown) => unknown) | undefined> = {
-  event: parseEventConfig,
-  brands: parseBrand,
-  locations: parseLocation,
-  tills: parseTill,
-  staff: parseStaffMember,
+/** Each setup map's parser, and the key a value must be stored under (when the map keys by content). */
+const SETUP_MAPS: Record<string, { parse: (v: unknown) => unknown; key?: (v: never) => string } | undefined> = {
+  event: { parse: parseEventConfig },
+  brands: { parse: parseBrand },
+  locations: { parse: parseLocation },
+  tills: { parse: parseTill },
+  staff: { parse: parseStaffMember },
+  thresholds: { parse: parseThreshold, key: (t: { locationId: string; sku: string }) => thresholdKey(t.locationId, t.sku) },
 };
 
 const deny = (reason: string): GuardResult => ({ ok: false, reason });
@@ -48,10 +53,10 @@ export function guardUpdate(update: Uint8Array, ctx: GuardContext): GuardResult 
   } catch {
     return deny('the update could not be decoded');
   }
-  const brand = ctx.ref.kind === 'brand';
-  // Setup maps are last-writer-wins (an organiser edits them); brand documents only grow. A client's sync
-  // step 2 carries its whole delete set, so deletions the server has made already are no change.
-  if (brand && deletesAnythingNew(ctx.doc, decoded.ds)) return deny('the update deletes or overwrites content of a brand document');
+  // Setup maps are last-writer-wins (an organiser edits them); brand and till documents only grow. A client's
+  // sync step 2 carries its whole delete set, so deletions the server has made already are no change.
+  const appendOnly = ctx.ref.kind !== 'setup';
+  if (appendOnly && deletesAnythingNew(ctx.doc, decoded.ds)) return deny(`the update deletes or overwrites content of a ${ctx.ref.kind} document`);
 
   const entries: LedgerEntry[] = [];
   const seenKeys = new Set<string>();
@@ -62,14 +67,14 @@ export function guardUpdate(update: Uint8Array, ctx: GuardContext): GuardResult 
     if (struct.id.clock < known) return deny('the update overlaps content the server already has');
     // Yjs holds back a struct that does not follow on from what it has ("pending") and integrates it when the
     // gap is filled, long after this check: its entries would never have been judged against that state.
-    if (brand && struct.id.clock > (nextClock.get(struct.id.client) ?? known)) return deny('the update skips content the server does not have');
+    if (appendOnly && struct.id.clock > (nextClock.get(struct.id.client) ?? known)) return deny('the update skips content the server does not have');
     nextClock.set(struct.id.client, struct.id.clock + struct.length);
     if (!(struct instanceof Y.Item)) {
       // GC and Skip structs stand for deleted or missing content: an honest writer of new values sends none.
-      if (brand) return deny('the update carries deleted or skipped content');
+      if (appendOnly) return deny('the update carries deleted or skipped content');
       continue;
     }
-    if (struct.content instanceof Y.ContentDeleted && !brand) continue;
+    if (struct.content instanceof Y.ContentDeleted && !appendOnly) continue;
     const mapName = typeof struct.parent === 'string' ? struct.parent : undefined;
     const key = struct.parentSub;
     if (!mapName || key === null) {
@@ -82,10 +87,11 @@ export function guardUpdate(update: Uint8Array, ctx: GuardContext): GuardResult 
     if (seenKeys.has(`${mapName}\u0000${key}`)) return deny(`the update writes ${mapName}/${key} twice`);
     seenKeys.add(`${mapName}\u0000${key}`);
     const raw = struct.content.arr[0];
-    const problem = brand ? checkBrandValue(ctx, mapName, key, raw, entries) : checkSetupValue(mapName, decodeValue(raw));
+    const problem =
+      ctx.ref.kind === 'brand' ? checkBrandValue(ctx, mapName, key, raw, entries) : ctx.ref.kind === 'till' ? checkTillValue(ctx, ctx.ref.tillId, mapName, key, raw) : checkSetupValue(mapName, key, decodeValue(raw));
     if (problem) return deny(problem);
   }
-  if (brand && entries.length) {
+  if (entries.length) {
     if (!ctx.view || !ctx.ownerOf) return deny('the event has no set-up on this server yet');
     try {
       checkEntries(ctx.view, entries, ctx.ownerOf);
@@ -117,13 +123,36 @@ export function deletesAnythingNew(doc: Y.Doc, ds: ReturnType<typeof Y.decodeUpd
   return false;
 }
 
-function checkSetupValue(mapName: string, value: unknown): string | undefined {
-  const parse = SETUP_MAPS[mapName];
-  if (!parse) return `the setup document has no map "${mapName}"`;
+function checkSetupValue(mapName: string, key: string, value: unknown): string | undefined {
+  // Creator codes must be unique across the server (`/r/<code>` names no event), which only the HTTP API checks.
+  if (mapName === 'creators') return 'creators are set through the HTTP API (PUT /api/events/<id>/creators/<code>), which keeps codes unique';
+  const map = SETUP_MAPS[mapName];
+  if (!map) return `the setup document has no map "${mapName}"`;
   try {
-    parse(value);
+    const parsed = map.parse(value);
+    if (map.key && map.key(parsed as never) !== key) return `${mapName}/${key} holds ${map.key(parsed as never)}`;
   } catch (err) {
     return `${mapName}: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  return undefined;
+}
+
+/**
+ * A value added to a till document: a shift event or a void, under its own id, naming this document's till,
+ * made (its id ends in the device id) by the device this connection paired as, and only by that till's token.
+ */
+function checkTillValue(ctx: GuardContext, tillId: string, mapName: string, key: string, raw: unknown): string | undefined {
+  if (!(TILL_MAPS as readonly string[]).includes(mapName)) return `a till document has no map "${mapName}"`;
+  const { claims } = ctx;
+  if (claims.role !== 'till' || claims.tillId !== tillId || !claims.deviceId) return `only till ${tillId}'s own device writes its document`;
+  if (ctx.doc.getMap(mapName).has(key)) return `${mapName}/${key} already exists: records are never overwritten`;
+  try {
+    const record = mapName === 'shifts' ? parseShiftEvent(decodeValue(raw)) : parseVoidRecord(decodeValue(raw));
+    if (record.id !== key) return `${mapName}/${key} holds ${record.id}`;
+    if (record.tillId !== tillId) return `${mapName}/${key} names till ${record.tillId}, not ${tillId}`;
+    if (!record.id.endsWith(`-${claims.deviceId}`)) return `${mapName}/${key} was not made by this device (${claims.deviceId})`;
+  } catch (err) {
+    return `${mapName}/${key}: ${err instanceof Error ? err.message : String(err)}`;
   }
   return undefined;
 }

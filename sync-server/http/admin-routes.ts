@@ -24,7 +24,8 @@ export function adminRoutes(router: Router, deps: { events: EventService; auth: 
     requireRole(ctx, ['organiser', 'till', 'storefront'], ctx.params['eventId']);
     const setup = await events.setup(ctx.params['eventId']!);
     if (!setup.config) throw new HttpError(404, `there is no event "${ctx.params['eventId']}"`);
-    return { status: 200, body: setup };
+    // Tills created but not yet paired, so a console can show their pairing state.
+    return { status: 200, body: { ...setup, plannedTills: await events.plannedTills(ctx.params['eventId']!) } };
   });
 
   router.on('POST', '/api/events/:eventId/catalog', async (ctx) => {

@@ -1,11 +1,12 @@
+import type { Table } from 'dexie';
 import * as Y from 'yjs';
 import type { Product } from '../../../core/catalog.ts';
 import { buildCheckout, type CheckoutInput } from '../../../core/checkout.ts';
-import { ownerOfFor, type Brand, type EventConfig, type Location, type Till } from '../../../core/event.ts';
+import { ownerOfFor, thresholdKey, thresholdsAt, type Brand, type Creator, type EventConfig, type Location, type StockThreshold, type Till } from '../../../core/event.ts';
 import type { HybridClock } from '../../../core/hlc.ts';
 import { tillHolder, type HolderId, type OwnerOf } from '../../../core/holders.ts';
 import { formatReceiptNumber, newId } from '../../../core/ids.ts';
-import { auditLog, type AuditItem, type VoidRecord } from '../../../core/audit.ts';
+import { auditLog, parseVoidRecord, type AuditItem, type VoidRecord } from '../../../core/audit.ts';
 import { formatMoney } from '../../../core/money.ts';
 import { parseRightsRequest, type RightsRequest } from '../../../core/rights-request.ts';
 import type { LedgerEntry } from '../../../core/ledger.ts';
@@ -16,7 +17,7 @@ import type { Refund } from '../../../core/refund.ts';
 import type { StaffMember } from '../../../core/staff.ts';
 import { buildRefund, type RefundRequest } from '../../../core/refund-builder.ts';
 import { parseShiftEvent, type ShiftEvent } from '../../../core/shift.ts';
-import { BrandDoc, brandDocName, parseDocName, SetupDoc, setupDocName } from '../../../core/schema.ts';
+import { BrandDoc, brandDocName, parseDocName, SetupDoc, setupDocName, TillDoc, tillDocName } from '../../../core/schema.ts';
 import { StockView } from '../../../core/stock-view.ts';
 import { PosDatabase, type StockRow, type TotalsRow, type UpdateRow } from './db.ts';
 import { compactDoc, docNames, loadDoc, LOAD_ORIGIN } from './doc-persistence.ts';
@@ -65,6 +66,9 @@ interface BrandState {
 export class LocalStore {
   private brands = new Map<string, BrandState>();
   private setup: SetupDoc | undefined;
+  /** This till's own document: its shift events and voids, synced for the organiser (core/schema.ts). */
+  private till: TillDoc | undefined;
+  private thresholdCache: Map<string, StockThreshold> | undefined;
   private products = new Map<string, Product>();
   private barcodes = new Map<string, string>();
   private views: ViewWriter;
@@ -94,6 +98,7 @@ export class LocalStore {
     const profile = (await db.meta.get('profile'))?.value as TillProfile | undefined;
     const store = new LocalStore(db, identity, clock, wall, profile);
     await store.loadAll();
+    await store.backfillTillDoc();
     return store;
   }
 
@@ -144,6 +149,21 @@ export class LocalStore {
     return this.setup?.locations().items ?? [];
   }
 
+  /** The event's creators, whose codes the cashier may enter as a sale's source. */
+  creators(): Creator[] {
+    return this.setup?.creators().items ?? [];
+  }
+
+  /**
+   * A product's low-stock threshold and safety stock at this till's location: the organiser's per-location
+   * override from the setup document when there is one, else the product's own.
+   */
+  thresholds(p: Product): { lowStockThreshold: number; safetyStock: number } {
+    this.thresholdCache ??= new Map((this.setup?.thresholds().items ?? []).map((t) => [thresholdKey(t.locationId, t.sku), t]));
+    const locationId = this.tills().find((t) => t.id === this.profile?.tillId)?.locationId;
+    return thresholdsAt(p, locationId, this.thresholdCache);
+  }
+
   product(brandId: string, sku: string): Product | undefined {
     return this.products.get(key(brandId, sku));
   }
@@ -187,6 +207,7 @@ export class LocalStore {
     const out = new Map<string, Y.Doc>();
     if (this.setup && this.profile) out.set(setupDocName(this.profile.eventId), this.setup.doc);
     for (const [brandId, s] of this.brands) if (this.profile) out.set(brandDocName(this.profile.eventId, brandId), s.brand.doc);
+    if (this.till && this.profile) out.set(tillDocName(this.profile.eventId, this.profile.tillId), this.till.doc);
     return out;
   }
 
@@ -224,14 +245,16 @@ export class LocalStore {
     return { sales, refunds, refundedSales, overrides: states.flatMap((s) => s.view.overrides()) };
   }
 
-  /** Records a cart (or a line) voided before payment, for the audit log. */
+  /**
+   * Records a cart (or a line) voided before payment, for the audit log: the local row and the till
+   * document's copy (synced for the organiser) in one IndexedDB transaction.
+   */
   async recordVoid(v: Omit<VoidRecord, 'id' | 'tillId'>): Promise<VoidRecord> {
-    const record: VoidRecord = { ...v, id: newId('v', this.clock), tillId: this.requireProfile().tillId };
-    await this.db.transaction('rw', this.db.voids, this.db.meta, async () => {
-      await this.db.voids.add(record);
-      await this.db.meta.put({ key: 'hlc', value: this.clock.lastIssued });
+    return this.serial(async () => {
+      const record = parseVoidRecord({ ...v, id: newId('v', this.clock), tillId: this.requireProfile().tillId });
+      await this.write([this.tillName()], () => this.tillDoc().appendVoid(record, LOCAL_ORIGIN), { rows: () => this.db.voids.add(record) });
+      return record;
     });
-    return record;
   }
 
   /** This till's audit log, newest first (core/audit.ts). */
@@ -291,6 +314,7 @@ export class LocalStore {
       this.profile = profile;
       await this.loadAll();
     });
+    await this.backfillTillDoc();
   }
 
   /**
@@ -385,17 +409,50 @@ export class LocalStore {
    * Records a shift event (open with a float, cash in or out, close with the count) in one IndexedDB
    * transaction together with the clock that made its id. `make` is handed this till's events so far and
    * builds the next one from them (core/shift.ts refuses, say, a second open shift); it runs in the write
-   * queue, so no sale or other shift event lands between what it read and what is written. Shift records are
-   * local to this till for now, not in the synced documents: the organiser reconciles from the sales.
+   * queue, so no sale or other shift event lands between what it read and what is written. The event also goes
+   * into this till's document, in the same transaction, so the organiser can reconcile the Z reports.
    */
   async appendShiftEvent(make: (events: readonly ShiftEvent[]) => ShiftEvent | Promise<ShiftEvent>): Promise<ShiftEvent> {
     return this.serial(async () => {
       const event = parseShiftEvent(await make(await this.shiftEvents()));
-      await this.db.transaction('rw', [this.db.shiftEvents, this.db.meta], async () => {
-        await this.db.shiftEvents.add(event);
-        await this.db.meta.put({ key: 'hlc', value: this.clock.lastIssued });
-      });
+      await this.write([this.tillName()], () => this.tillDoc().appendShiftEvent(event, LOCAL_ORIGIN), { rows: () => this.db.shiftEvents.add(event) });
       return event;
+    });
+  }
+
+  /**
+   * Copies this till's shift events and voids that are only in IndexedDB into its document: a till that
+   * recorded them before the till document existed sends them to the organiser too. Runs on open and when
+   * the profile changes; a record already there is left alone, so running it again adds nothing.
+   */
+  private async backfillTillDoc(): Promise<number> {
+    const tillId = this.profile?.tillId;
+    if (!tillId) return 0;
+    return this.serial(async () => {
+      const doc = this.till;
+      const shifts = (await this.db.shiftEvents.where('tillId').equals(tillId).toArray()).filter((e) => !doc?.has('shifts', e.id));
+      const voids = (await this.db.voids.where('tillId').equals(tillId).toArray()).filter((v) => !doc?.has('voids', v.id));
+      if (shifts.length === 0 && voids.length === 0) return 0;
+      // A row that no longer parses (it would be refused by the server) stays local, as it was before.
+      const valid = <T,>(parse: (v: unknown) => T, rows: readonly unknown[]): T[] =>
+        rows.flatMap((r) => {
+          try {
+            return [parse(r)];
+          } catch {
+            return [];
+          }
+        });
+      const goodShifts = valid(parseShiftEvent, shifts);
+      const goodVoids = valid(parseVoidRecord, voids);
+      if (goodShifts.length === 0 && goodVoids.length === 0) return 0;
+      await this.write([this.tillName()], () => {
+        const till = this.tillDoc();
+        till.doc.transact(() => {
+          for (const e of goodShifts) till.appendShiftEvent(e, LOCAL_ORIGIN);
+          for (const v of goodVoids) till.appendVoid(v, LOCAL_ORIGIN);
+        }, LOCAL_ORIGIN);
+      }, {});
+      return goodShifts.length + goodVoids.length;
     });
   }
 
@@ -444,7 +501,7 @@ export class LocalStore {
    * The one way anything changes: run `change` against the in-memory documents, capture the Yjs updates it
    * produced and the views it touched, and persist all of it in one transaction. On failure, reload.
    */
-  private async write(names: string[], change: () => void, meta: { receiptSeq?: number }, origin = LOCAL_ORIGIN): Promise<void> {
+  private async write(names: string[], change: () => void, meta: { receiptSeq?: number; rows?: () => Promise<unknown> }, origin = LOCAL_ORIGIN): Promise<void> {
     const docs = names.map((n) => [n, this.docFor(n)] as const);
     const captured: UpdateRow[] = [];
     const handlers = docs.map(([name, doc]) => {
@@ -466,7 +523,11 @@ export class LocalStore {
         this.views.discard();
         return;
       }
-      await this.db.transaction('rw', [this.db.updates, this.db.meta, this.db.products, this.db.stock, this.db.sales, this.db.exceptions, this.db.totals], async () => {
+      const tables: Table[] = [this.db.updates, this.db.meta, this.db.products, this.db.stock, this.db.sales, this.db.exceptions, this.db.totals];
+      // Local records kept beside their document copy (shift events, voids) join the same transaction.
+      if (meta.rows) tables.push(this.db.shiftEvents, this.db.voids);
+      await this.db.transaction('rw', tables, async () => {
+        await meta.rows?.();
         await this.db.updates.bulkAdd(captured);
         await this.views.flush();
         await this.db.meta.put({ key: 'hlc', value: this.clock.lastIssued });
@@ -490,6 +551,8 @@ export class LocalStore {
   private async loadAll(): Promise<void> {
     this.brands = new Map();
     this.setup = undefined;
+    this.till = undefined;
+    this.thresholdCache = undefined;
     this.products = new Map();
     this.barcodes = new Map();
     this.views = new ViewWriter(this.db);
@@ -503,7 +566,9 @@ export class LocalStore {
       if (ref.eventId !== eventId) continue;
       const doc = await loadDoc(this.db, name, this.identity.yClientId);
       if (ref.kind === 'setup') this.attachSetup(doc);
-      else this.attachBrand(ref.brandId, doc, await this.savedViews(ref.brandId));
+      else if (ref.kind === 'till') {
+        if (ref.tillId === this.profile.tillId) this.till = new TillDoc(doc);
+      } else this.attachBrand(ref.brandId, doc, await this.savedViews(ref.brandId));
     }
     for (const p of await this.db.products.where('eventId').equals(eventId).toArray()) this.indexProduct(p);
   }
@@ -523,6 +588,9 @@ export class LocalStore {
     });
     doc.getMap('event').observe(() => {
       this.configCache = undefined;
+    });
+    doc.getMap('thresholds').observe(() => {
+      this.thresholdCache = undefined;
     });
   }
 
@@ -598,7 +666,24 @@ export class LocalStore {
   private docFor(name: string): Y.Doc {
     const ref = parseDocName(name);
     if (ref.eventId !== this.requireProfile().eventId) throw new Error(`${name} is not a document of this till's event`);
-    return ref.kind === 'setup' ? this.setupDoc().doc : this.brandState(ref.brandId).brand.doc;
+    if (ref.kind === 'setup') return this.setupDoc().doc;
+    if (ref.kind === 'brand') return this.brandState(ref.brandId).brand.doc;
+    if (ref.tillId !== this.requireProfile().tillId) throw new Error(`${name} is another till's document`);
+    return this.tillDoc().doc;
+  }
+
+  private tillDoc(): TillDoc {
+    if (!this.till) {
+      const doc = new Y.Doc();
+      doc.clientID = this.identity.yClientId;
+      this.till = new TillDoc(doc);
+    }
+    return this.till;
+  }
+
+  private tillName(): string {
+    const p = this.requireProfile();
+    return tillDocName(p.eventId, p.tillId);
   }
 
   private brandName(brandId: string): string {

@@ -1,10 +1,11 @@
 import * as Y from 'yjs';
-import { brandDocName, setupDocName } from '../../../core/schema.ts';
+import { brandDocName, setupDocName, tillDocName } from '../../../core/schema.ts';
 import { decodeMessage, syncStep1, syncStep2, syncUpdate } from '../../../core/wire.ts';
 import type { LocalStore } from '../store/local-store.ts';
 
 /**
- * Keeps the till's documents in sync with the server, one WebSocket per document, speaking the y-websocket
+ * Keeps the till's documents (the event's setup, its brands', and its own till document) in sync with the
+ * server, one WebSocket per document, speaking the y-websocket
  * protocol with durable acknowledgements (`ack=1`).
  *
  * The till never waits for it: sales are committed to IndexedDB first, and only committed updates are sent.
@@ -52,6 +53,9 @@ export class TillSync {
 
   start(): void {
     const names = [setupDocName(this.opts.eventId), ...this.opts.brandIds.map((b) => brandDocName(this.opts.eventId, b))];
+    // The till's own document (its shift events and voids), when the store knows which till it is.
+    const tillId = this.store.profile?.eventId === this.opts.eventId ? this.store.profile.tillId : undefined;
+    if (tillId) names.push(tillDocName(this.opts.eventId, tillId));
     for (const name of names) {
       const c = new Connection(name, this.store, this.opts, (patch) => this.update(patch));
       this.conns.set(name, c);

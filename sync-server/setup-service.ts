@@ -1,0 +1,184 @@
+import { ValidationError } from '../core/errors.ts';
+import {
+  creatorKey,
+  parseBrand,
+  parseCreator,
+  parseEventConfig,
+  parseLocation,
+  parseThreshold,
+  type Brand,
+  type Creator,
+  type EventConfig,
+  type Location,
+  type StockThreshold,
+} from '../core/event.ts';
+import { asObject } from '../core/validate.ts';
+import { brandDocName, BrandDoc, parseDocName, SetupDoc, setupDocName } from '../core/schema.ts';
+import type { DocHub } from './doc-hub.ts';
+import type { EventService } from './event-service.ts';
+import { HttpError } from './http/router.ts';
+import type { ServerStorage } from './storage/server-storage.ts';
+
+/**
+ * Editing an event's set-up after it was created: its settings, brands, locations, creators and
+ * per-location stock thresholds. Every change is validated in full (errors name the field) and written to
+ * the setup document by the server, so tills and consoles receive it through sync. Creation of events stays
+ * the admin's (EventService.createEvent).
+ */
+export interface EventSummary {
+  id: string;
+  name: string;
+  currency: string;
+  timeZone: string;
+  startsAt: number;
+  endsAt: number;
+}
+
+/** Fields of the event's settings that may change once it exists; the id and currency never do. */
+const EDITABLE = ['name', 'timeZone', 'locale', 'taxMode', 'rounding', 'drop', 'policies', 'dropUrl'] as const;
+
+/** Which event holds a creator code: `/r/<code>` names no event, so codes are unique on the server. */
+const CODE_INDEX = 'creator-codes';
+
+export class SetupService {
+  constructor(
+    private readonly hub: DocHub,
+    private readonly events: EventService,
+    private readonly storage: ServerStorage,
+  ) {}
+
+  /** Every event on this server (its setup document names it), by start time. */
+  async listEvents(): Promise<EventSummary[]> {
+    const ids = new Set<string>();
+    for (const name of await this.storage.docNames()) {
+      try {
+        const ref = parseDocName(name);
+        if (ref.kind === 'setup') ids.add(ref.eventId);
+      } catch {
+        // Not a document name of ours (none is stored, but a listing must not fail on one).
+      }
+    }
+    const out: EventSummary[] = [];
+    for (const id of ids) {
+      const { config } = await this.events.setup(id);
+      if (config) out.push({ id, name: config.name, currency: config.currency, timeZone: config.timeZone, startsAt: config.drop.startsAt, endsAt: config.drop.endsAt });
+    }
+    return out.sort((a, b) => a.startsAt - b.startsAt || a.id.localeCompare(b.id));
+  }
+
+  /**
+   * Changes the event's settings: the fields given replace the current ones (`policies` and `drop` as a
+   * whole object each, `dropUrl: null` removes it). The id and currency are fixed: every amount already
+   * recorded is in that currency.
+   */
+  async updateConfig(eventId: string, patch: unknown): Promise<EventConfig> {
+    const body = asObject(patch, 'body');
+    for (const k of Object.keys(body)) {
+      if (k === 'id' || k === 'currency') {
+        if (body[k] === undefined) continue;
+        const current = await this.events.requireEvent(eventId);
+        if (body[k] !== current[k]) throw new ValidationError(k, `cannot change once the event exists (it is "${current[k]}")`);
+      } else if (!(EDITABLE as readonly string[]).includes(k)) throw new ValidationError(k, `is not a setting of an event (editable: ${EDITABLE.join(', ')})`);
+    }
+    return this.events.serial(eventId, async () => {
+      const current = await this.events.requireEvent(eventId);
+      const next: Record<string, unknown> = { ...current };
+      for (const k of EDITABLE) if (k in body) next[k] = body[k];
+      if (next['dropUrl'] === null) delete next['dropUrl'];
+      // Policies given in part keep the fields not given (a console form may send only what it shows).
+      if (body['policies'] !== undefined) next['policies'] = { ...current.policies, ...asObject(body['policies'], 'policies') };
+      const config = parseEventConfig(next);
+      await this.hub.change(setupDocName(eventId), (doc) => new SetupDoc(doc).write({ config }));
+      return config;
+    });
+  }
+
+  /** Adds a brand or changes one (name, commission, booth fee); the id is the path's. */
+  async putBrand(eventId: string, brandId: string, raw: unknown): Promise<Brand> {
+    await this.events.requireEvent(eventId);
+    const brand = parseBrand({ ...asObject(raw, 'body'), id: brandId });
+    await this.hub.change(setupDocName(eventId), (doc) => new SetupDoc(doc).write({ brands: [brand] }));
+    return brand;
+  }
+
+  /** Adds a location or changes one (kind, name, address, coordinates); the id is the path's. */
+  async putLocation(eventId: string, locationId: string, raw: unknown): Promise<Location> {
+    await this.events.requireEvent(eventId);
+    const location = parseLocation({ ...asObject(raw, 'body'), id: locationId });
+    await this.hub.change(setupDocName(eventId), (doc) => new SetupDoc(doc).write({ locations: [location] }));
+    return location;
+  }
+
+  /**
+   * Adds a creator or changes one. The code is the path's, in the case given (that is how receipts and
+   * the console show it); it must not be taken by another event on this server, in any case.
+   */
+  async putCreator(eventId: string, code: string, raw: unknown): Promise<Creator> {
+    await this.events.requireEvent(eventId);
+    const creator = parseCreator({ ...asObject(raw, 'body'), code });
+    const key = creatorKey(code);
+    return this.events.serial(eventId, async () => {
+      const owner = await this.storage.getRecord<{ eventId: string }>(CODE_INDEX, key);
+      if (owner && owner.eventId !== eventId) throw new HttpError(409, `the creator code "${code}" is used by another event on this server`, { field: 'code' });
+      await this.storage.putRecord(CODE_INDEX, key, { eventId });
+      await this.hub.change(setupDocName(eventId), (doc) => new SetupDoc(doc).write({ creators: [creator] }));
+      return creator;
+    });
+  }
+
+  /** Removes a creator: their link stops working; sales that name their code keep it. */
+  async removeCreator(eventId: string, code: string): Promise<void> {
+    await this.events.requireEvent(eventId);
+    const key = creatorKey(code);
+    await this.events.serial(eventId, async () => {
+      const removed = await this.hub.change(setupDocName(eventId), (doc) => {
+        const map = doc.getMap('creators');
+        if (!map.has(key)) return false;
+        map.delete(key);
+        return true;
+      });
+      if (!removed) throw new HttpError(404, `${eventId} has no creator "${code}"`);
+      const owner = await this.storage.getRecord<{ eventId: string }>(CODE_INDEX, key);
+      if (owner?.eventId === eventId) await this.storage.deleteRecord(CODE_INDEX, key);
+    });
+  }
+
+  /** The event whose creator holds this code (any case), if any. */
+  async eventOfCode(code: string): Promise<string | undefined> {
+    return (await this.storage.getRecord<{ eventId: string }>(CODE_INDEX, creatorKey(code)))?.eventId;
+  }
+
+  /**
+   * Sets per-location thresholds for SKUs (each overrides the product's own low-stock threshold and safety
+   * stock at that location). All are checked first: an unknown location or SKU refuses the whole list.
+   */
+  async putThresholds(eventId: string, raw: unknown): Promise<StockThreshold[]> {
+    await this.events.requireEvent(eventId);
+    if (!Array.isArray(raw) || raw.length === 0) throw new ValidationError('thresholds', 'send {"thresholds": [{"locationId", "sku", "lowStockThreshold", "safetyStock"}]}');
+    if (raw.length > 5000) throw new ValidationError('thresholds', 'at most 5000 at once');
+    const { locations, brands } = await this.events.setup(eventId);
+    const skus = new Set<string>();
+    for (const b of brands) for (const p of await this.hub.read(brandDocName(eventId, b.id), (doc) => new BrandDoc(doc).products().items)) skus.add(p.sku);
+    const thresholds = raw.map((t: unknown, i) => {
+      let parsed: StockThreshold;
+      try {
+        parsed = parseThreshold(t);
+      } catch (err) {
+        if (err instanceof ValidationError) throw new ValidationError(`thresholds[${i}].${err.field}`, err.message.slice(err.field.length + 2));
+        throw err;
+      }
+      if (!locations.some((l) => l.id === parsed.locationId)) throw new ValidationError(`thresholds[${i}].locationId`, `"${parsed.locationId}" is not a location of ${eventId}`);
+      if (!skus.has(parsed.sku)) throw new ValidationError(`thresholds[${i}].sku`, `"${parsed.sku}" is not in the event's catalog`);
+      return parsed;
+    });
+    await this.hub.change(setupDocName(eventId), (doc) => new SetupDoc(doc).write({ thresholds }));
+    return thresholds;
+  }
+
+  /** Removes a location's override for a SKU; the product's own thresholds apply there again. */
+  async removeThreshold(eventId: string, locationId: string, sku: string): Promise<void> {
+    await this.events.requireEvent(eventId);
+    const removed = await this.hub.change(setupDocName(eventId), (doc) => new SetupDoc(doc).removeThreshold(locationId, sku));
+    if (!removed) throw new HttpError(404, `${locationId} has no threshold override for ${sku}`);
+  }
+}
