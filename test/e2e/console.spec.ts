@@ -21,6 +21,9 @@ test('the organiser opens the demo event, reads stock by holder and moves stock 
   await page.screenshot({ path: 'test-results/screens/console-stock-1280.png', fullPage: true });
   await page.setViewportSize({ width: 1024, height: 768 });
   await page.screenshot({ path: 'test-results/screens/console-stock-1024.png' });
-  await c.tab('Set-up').click();
-  await page.screenshot({ path: 'test-results/screens/console-setup-1280.png', fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  for (const [tab, file] of [['Set-up', 'setup'], ['Dashboard', 'dashboard'], ['Alerts', 'alerts'], ['Settlement', 'settlement']] as const) {
+    await c.tab(tab).click();
+    await page.screenshot({ path: `test-results/screens/console-${file}-1280.png`, fullPage: true });
+  }
 });

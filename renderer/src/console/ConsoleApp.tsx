@@ -4,6 +4,9 @@ import { EventPicker } from './screens/EventPicker.tsx';
 import { FlashMessage } from './screens/FlashMessage.tsx';
 import { SetupTab } from './screens/SetupTab.tsx';
 import { StockTab } from './screens/StockTab.tsx';
+import { DashboardTab } from './screens/DashboardTab.tsx';
+import { AlertsTab } from './screens/AlertsTab.tsx';
+import { SettlementTab } from './screens/SettlementTab.tsx';
 
 const LABELS: Record<Tab, string> = {
   dashboard: 'Dashboard',
@@ -66,6 +69,12 @@ function TabBody({ tab }: { tab: Tab }) {
       return <SetupTab />;
     case 'stock':
       return <StockTab />;
+    case 'dashboard':
+      return <DashboardTab />;
+    case 'alerts':
+      return <AlertsTab />;
+    case 'settlement':
+      return <SettlementTab />;
     default:
       return <p className="muted">Loading…</p>;
   }

@@ -4,12 +4,14 @@ import type { Product } from '../../../core/catalog.ts';
 import type { LedgerEntry } from '../../../core/ledger.ts';
 import type { Refund } from '../../../core/refund.ts';
 import type { Sale } from '../../../core/sale.ts';
-import { BrandDoc, brandDocName, decodeEntry, decodeValue, setupDocName, SetupDoc } from '../../../core/schema.ts';
+import { BrandDoc, brandDocName, decodeEntry, decodeValue, setupDocName, SetupDoc, TillDoc, tillDocName } from '../../../core/schema.ts';
+import { parseShiftEvent, type ShiftEvent } from '../../../core/shift.ts';
+import { parseVoidRecord, type VoidRecord } from '../../../core/audit.ts';
 import { parseProduct } from '../../../core/catalog.ts';
 import { parseRefund } from '../../../core/refund.ts';
 import { parseSale } from '../../../core/sale.ts';
 import { StockView } from '../../../core/stock-view.ts';
-import type { Brand, EventConfig, Location, Till } from '../../../core/event.ts';
+import type { Brand, Creator, EventConfig, Location, StockThreshold, Till } from '../../../core/event.ts';
 
 /**
  * The organiser console's live copy of an event: the setup document and every brand document, each synced
@@ -29,12 +31,22 @@ export interface BrandData {
   invalid: string[];
 }
 
+/** What a till records for itself (core/schema.ts TillDoc): its shifts' cash events and voided carts. */
+export interface TillData {
+  tillId: string;
+  shiftEvents: ShiftEvent[];
+  voids: VoidRecord[];
+}
+
 export interface EventState {
   config: EventConfig | undefined;
   brands: Brand[];
   locations: Location[];
   tills: Till[];
+  creators: Creator[];
+  thresholds: StockThreshold[];
   byBrand: Map<string, BrandData>;
+  byTill: Map<string, TillData>;
   /** Documents connected and synced / total. */
   synced: number;
   total: number;
@@ -58,6 +70,7 @@ interface Link {
 export class EventDocs {
   private readonly links = new Map<string, Link>();
   private readonly byBrand = new Map<string, BrandData>();
+  private readonly byTill = new Map<string, TillData>();
   private readonly listeners = new Set<() => void>();
   private readonly setup: SetupDoc;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -70,6 +83,8 @@ export class EventDocs {
     this.setup = new SetupDoc(link.doc);
     // A brand added to the event (by this console or another) gets its document opened as it appears.
     link.doc.getMap('brands').observe(() => this.openBrands());
+    // Likewise each paired till's own document (shifts and voids), for Z reports and void alerts.
+    link.doc.getMap('tills').observe(() => this.openTills());
     link.doc.on('update', () => this.changed());
   }
 
@@ -97,6 +112,30 @@ export class EventDocs {
       if (this.links.has(name) || this.closed) continue;
       const link = this.open(name);
       this.byBrand.set(b.id, this.watchBrand(b.id, new BrandDoc(link.doc)));
+    }
+  }
+
+  private openTills(): void {
+    for (const t of this.setup.tills().items) {
+      const name = tillDocName(this.opts.eventId, t.id);
+      if (this.links.has(name) || this.closed) continue;
+      const till = new TillDoc(this.open(name).doc);
+      const data: TillData = { tillId: t.id, shiftEvents: [], voids: [] };
+      this.byTill.set(t.id, data);
+      const follow = <T>(map: Y.Map<unknown>, parse: (v: unknown) => T, into: T[]) =>
+        map.observe((ev) => {
+          for (const [key, change] of ev.changes.keys) {
+            if (change.action !== 'add') continue;
+            try {
+              into.push(parse(decodeValue(map.get(key))));
+            } catch {
+              // The server refuses malformed till records; an old one is skipped, not fatal.
+            }
+          }
+          this.changed();
+        });
+      follow(till.map('shifts'), parseShiftEvent, data.shiftEvents);
+      follow(till.map('voids'), parseVoidRecord, data.voids);
     }
   }
 
@@ -157,7 +196,10 @@ export class EventDocs {
       brands: this.setup.brands().items.sort((a, b) => a.name.localeCompare(b.name)),
       locations: this.setup.locations().items.sort((a, b) => a.name.localeCompare(b.name)),
       tills: this.setup.tills().items.sort((a, b) => a.name.localeCompare(b.name)),
+      creators: this.setup.creators().items.sort((a, b) => a.code.localeCompare(b.code)),
+      thresholds: this.setup.thresholds().items,
       byBrand: this.byBrand,
+      byTill: this.byTill,
       synced: links.filter((l) => l.synced).length,
       total: links.length,
       online: links.every((l) => l.provider.wsconnected),

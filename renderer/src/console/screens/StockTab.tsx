@@ -2,6 +2,7 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { RESERVE } from '../../../../core/holders.ts';
 import { act, ev, useConsole, useEventState } from '../console-store.ts';
 import { stockColumns, stockRows } from '../stock-table.ts';
+import { Rebalance } from './Rebalance.tsx';
 
 /** Stock choreography: what every holder has, receiving deliveries and moving stock rights between holders. */
 export function StockTab() {
@@ -13,6 +14,7 @@ export function StockTab() {
   return (
     <div className="stock">
       <StockMoves />
+      <Rebalance />
       <section className="card" aria-label="Stock by holder">
         <h2>Stock by holder</h2>
         <label className="search">
