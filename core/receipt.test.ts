@@ -45,4 +45,25 @@ describe('receipt', () => {
     expect(r.payments).toEqual([{ label: 'Cash', amount: '€102.90' }]);
     expect(r.change).toBe('€17.10');
   });
+
+  it('prints the returns policy and, when the event has one, the warranty', () => {
+    const clock = new HybridClock(DEVICE, { now: () => START });
+    const sale = {
+      id: `s_${clock.tick()}`,
+      lines: [],
+      payments: [],
+      discount: 0,
+      total: 0,
+      receiptNumber: 'T1-00001',
+      wallTime: START,
+      tillId: 't1',
+      brandId: 'north-thread',
+    } as unknown as Parameters<typeof receiptModel>[0][number];
+    const config = demoConfig(START);
+    expect(receiptModel([sale], config, DEMO_BRANDS).policy).toBe(`Returns within 14 days with this receipt.\n${config.policies.warrantyText}`);
+    const noWarranty = { ...config, policies: { ...config.policies, returnsText: '', warrantyText: '' } };
+    expect(receiptModel([sale], noWarranty, DEMO_BRANDS).policy).toBe('Returns within 14 days with this receipt.');
+    const both = { ...config, policies: { ...config.policies, returnsText: 'No returns on sale items.', warrantyText: '2-year warranty on phones.' } };
+    expect(receiptModel([sale], both, DEMO_BRANDS).policy.split('\n')).toEqual(['No returns on sale items.', '2-year warranty on phones.']);
+  });
 });

@@ -1,4 +1,4 @@
-import type { Brand, EventConfig } from './event.ts';
+import { returnsPolicyText, type Brand, type EventConfig } from './event.ts';
 import { formatMoney } from './money.ts';
 import type { Sale } from './sale.ts';
 
@@ -29,6 +29,7 @@ export interface ReceiptModel {
   total: string;
   payments: { label: string; amount: string }[];
   change: string | undefined;
+  /** The returns policy, then the warranty (when the event has one), one per line. */
   policy: string;
   /** What the barcode encodes: the receipt number finds the sale for a return. */
   lookupCode: string;
@@ -73,7 +74,7 @@ export function receiptModel(sales: readonly Sale[], config: EventConfig, brands
     total: money(sales.reduce((a, s) => a + s.total, 0)),
     payments: [...byMethod].map(([method, amount]) => ({ label: method === 'cash' ? 'Cash' : method === 'card' ? 'Card' : 'Other', amount: money(amount) })),
     change: change > 0 ? money(change) : undefined,
-    policy: config.policies.returnsText || `Returns within ${config.policies.returnsDays} days with this receipt.`,
+    policy: [returnsPolicyText(config), config.policies.warrantyText].filter((t) => t.trim() !== '').join('\n'),
     lookupCode: first.receiptNumber,
   };
 }

@@ -3,7 +3,8 @@ import * as Y from 'yjs';
 import { HybridClock } from './hlc.ts';
 import { SERVER_WRITER } from './holders.ts';
 import { LedgerWriter } from './rights.ts';
-import { AppendOnlyError, BrandDoc, brandDocName, parseDocName, setupDocName, watchAppendOnly } from './schema.ts';
+import { AppendOnlyError, BrandDoc, brandDocName, parseDocName, SetupDoc, setupDocName, TillDoc, tillDocName, TILL_MAPS, watchAppendOnly } from './schema.ts';
+import { openShift } from './shift.ts';
 import { StockView } from './stock-view.ts';
 
 function entries(n: number) {
@@ -17,7 +18,36 @@ describe('Yjs document schema', () => {
   it('names documents per event and brand and refuses other names', () => {
     expect(parseDocName(brandDocName('summer-drop', 'acme'))).toEqual({ eventId: 'summer-drop', kind: 'brand', brandId: 'acme' });
     expect(parseDocName(setupDocName('summer-drop'))).toEqual({ eventId: 'summer-drop', kind: 'setup' });
+    expect(parseDocName(tillDocName('summer-drop', 'till-3'))).toEqual({ eventId: 'summer-drop', kind: 'till', tillId: 'till-3' });
     expect(() => parseDocName('event/../etc')).toThrow(/not event/);
+    expect(() => parseDocName('event/summer-drop/till/')).toThrow(/not event/);
+  });
+
+  it('keeps a till’s shift events and voids append-only, and watchAppendOnly reports an overwrite there', () => {
+    const clock = new HybridClock('T1DEV0000001', { now: () => 1_000 });
+    const till = new TillDoc(new Y.Doc());
+    const open = openShift([], { tillId: 'till-1', cashierId: 'ana', now: 1_000, float: 5000 }, clock);
+    const v = { id: `v_${clock.tick()}`, tillId: 'till-1', cashierId: 'ana', wallTime: 1_000, lines: [{ sku: 'NT-CAP', name: 'Cap', qty: 1 }], total: 2500, reason: 'cart cleared' as const };
+    till.appendShiftEvent(open);
+    till.appendVoid(v);
+    expect(till.shiftEvents().items).toEqual([open]);
+    expect(till.voids().items).toEqual([v]);
+    expect(() => till.appendVoid(v)).toThrow(AppendOnlyError);
+    expect(() => till.appendVoid({ ...v, id: `v_${clock.tick()}`, total: -1 })).toThrow(/total/);
+    const report = watchAppendOnly(till.doc, () => till.doc.getMap('voids').set(v.id, '{}'), TILL_MAPS);
+    expect(report.violations).toEqual([`voids/${v.id} overwritten`]);
+  });
+
+  it('keys creators by their code ignoring case, so two spellings are one creator', () => {
+    const setup = new SetupDoc(new Y.Doc());
+    setup.write({ creators: [{ code: 'LenaK', name: 'Lena' }] });
+    setup.write({ creators: [{ code: 'lenak', name: 'Lena K.' }] });
+    expect(setup.creators().items).toEqual([{ code: 'lenak', name: 'Lena K.' }]);
+    expect(setup.creator('LENAK')?.name).toBe('Lena K.');
+    setup.write({ thresholds: [{ locationId: 'booth-a', sku: 'NT-CAP', lowStockThreshold: 5, safetyStock: 2 }] });
+    expect(setup.thresholds().items).toHaveLength(1);
+    expect(setup.removeThreshold('booth-a', 'NT-CAP')).toBe(true);
+    expect(setup.thresholds().items).toEqual([]);
   });
 
   it('appends ledger entries and refuses to overwrite an existing one', () => {

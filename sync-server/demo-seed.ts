@@ -1,12 +1,14 @@
 import { DEMO_BRANDS, DEMO_EVENT_ID, DEMO_LOCATIONS, DEMO_PRODUCTS, DEMO_STAFF, demoConfig } from '../core/demo-event.ts';
 import type { Product } from '../core/catalog.ts';
+import type { Creator } from '../core/event.ts';
 import { hubHolder, ONLINE, RESERVE, tillHolder } from '../core/holders.ts';
 import type { StockLine } from './event-service.ts';
 import type { SyncServer } from './server.ts';
 
 /**
  * Seeds the demo mall on a server: three brands, their catalog, stock received into the reserve and split
- * between a micro-hub, two booths and the online channel, and pairing codes for the two booth tills.
+ * between a micro-hub, two booths and the online channel, creators with their codes, and pairing codes for the
+ * two booth tills.
  * Run again on the same data, it leaves the event as it is and only issues fresh pairing codes.
  */
 export interface DemoTill {
@@ -14,6 +16,13 @@ export interface DemoTill {
   code: string;
   tillId: string;
 }
+
+/** Creators of the demo drop: codes a cashier can pick at the till, and `/r/<code>` links once a drop page is set. */
+export const DEMO_CREATORS: Creator[] = [
+  { code: 'LENA10', name: 'Lena Knits (creator)' },
+  { code: 'TECHTOM', name: 'Tech Tom reviews' },
+  { code: 'CERAMICLUB', name: 'Ceramic Club newsletter' },
+];
 
 const BOOTHS = [
   { name: 'Booth A till', locationId: 'booth-a', brandIds: ['north-thread', 'mellow-ceramics'] },
@@ -29,6 +38,8 @@ export async function seedDemo(server: SyncServer, startsAt: number): Promise<{ 
     await events.createEvent({ config: demoConfig(startsAt), brands: DEMO_BRANDS, locations: DEMO_LOCATIONS });
     await events.putProducts(DEMO_EVENT_ID, DEMO_PRODUCTS);
     await events.putStaff(DEMO_EVENT_ID, DEMO_STAFF);
+    // Creators and their codes (the demo's warranty and pick-up texts are in its config, core/demo-event.ts).
+    for (const c of DEMO_CREATORS) await server.setup.putCreator(DEMO_EVENT_ID, c.code, c);
     await events.receive(DEMO_EVENT_ID, RESERVE, stock((p) => (p.serialTracked ? 12 : 60)), 'demo delivery');
     await events.transfer(DEMO_EVENT_ID, RESERVE, hubHolder('hub-central'), stock((p) => (p.serialTracked ? 2 : 10)));
     await events.transfer(DEMO_EVENT_ID, RESERVE, ONLINE, stock((p) => (p.serialTracked ? 2 : 10)));

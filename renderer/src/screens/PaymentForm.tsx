@@ -8,7 +8,10 @@ import { cancelPayment, completeSale, editPayment, usePos } from '../app/pos-sto
  */
 export function PaymentForm({ total, money, parse, currency }: { total: number; money: (n: number) => string; parse: (text: string) => number; currency: string }) {
   const payment = usePos((s) => s.payment);
+  const store = usePos((s) => s.store);
   if (!payment) return null;
+  // The event's creator codes, offered as the cashier types; any other code is still accepted as typed.
+  const creators = store?.creators() ?? [];
   const left = remaining(total, payment.taken);
   const partial = payment.split && payment.amount.trim() !== '';
   const due = partial ? safe(() => parse(payment.amount)) ?? left : left;
@@ -88,8 +91,15 @@ export function PaymentForm({ total, money, parse, currency }: { total: number; 
         </label>
         <label>
           Creator code
-          <input value={payment.source} onChange={(e) => editPayment({ source: e.target.value })} autoComplete="off" />
+          <input value={payment.source} onChange={(e) => editPayment({ source: e.target.value })} autoComplete="off" list="creator-codes" />
         </label>
+        <datalist id="creator-codes">
+          {creators.map((c) => (
+            <option key={c.code} value={c.code}>
+              {c.name}
+            </option>
+          ))}
+        </datalist>
       </details>
       <div className="actions">
         <button type="button" className="ghost" onClick={cancelPayment}>

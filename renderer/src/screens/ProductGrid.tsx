@@ -43,7 +43,7 @@ export function ProductGrid({ money }: { money: (n: number) => string }) {
           const here = store.rights(p.brandId, p.sku);
           const booth = store.boothStock(p.brandId, p.sku);
           return (
-            <button key={`${p.brandId}/${p.sku}`} className={`tile ${p.hero ? 'hero' : ''} ${here <= 0 ? 'out' : here <= p.lowStockThreshold ? 'low' : ''}`} onClick={() => addProduct(p.brandId, p.sku)}>
+            <button key={`${p.brandId}/${p.sku}`} className={`tile ${p.hero ? 'hero' : ''} ${here <= 0 ? 'out' : here <= store.thresholds(p).lowStockThreshold ? 'low' : ''}`} onClick={() => addProduct(p.brandId, p.sku)}>
               <span className="name">{productLabel(p)}</span>
               <span className="price">
                 {price.discount > 0 && <s>{money(price.list)}</s>} {money(price.price)}

@@ -4,7 +4,8 @@ import { usePos } from '../app/pos-store.ts';
 
 /**
  * Low-stock and out-of-stock alerts for this till, always in view: a product at or below its low-stock
- * threshold here, or gone, is named before a customer asks for it.
+ * threshold here (the organiser's override for this till's location, else the product's own), or gone, is
+ * named before a customer asks for it.
  */
 const SHOWN = 4;
 
@@ -17,7 +18,7 @@ export function StockAlerts() {
     for (const p of store?.allProducts() ?? []) {
       const here = store!.rights(p.brandId, p.sku);
       if (here <= 0) out.push(productLabel(p));
-      else if (here <= p.lowStockThreshold) low.push(`${productLabel(p)} (${here})`);
+      else if (here <= store!.thresholds(p).lowStockThreshold) low.push(`${productLabel(p)} (${here})`);
     }
     return { low: low.sort(), out: out.sort() };
     // `version` changes whenever the store's data does.
