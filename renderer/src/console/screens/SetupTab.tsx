@@ -1,6 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { act, ev, useConsole, useEventState } from '../console-store.ts';
 import { BrandsSetup, LocationsSetup } from './SetupPlaces.tsx';
+import { DropSetup, PoliciesSetup } from './SetupEvent.tsx';
+import { CreatorsSetup } from './SetupCreators.tsx';
 
 /**
  * Setting up the mall: brands, locations, the catalog, tills and their pairing codes, staff PINs and
@@ -10,11 +12,14 @@ import { BrandsSetup, LocationsSetup } from './SetupPlaces.tsx';
 export function SetupTab() {
   return (
     <div className="setup">
+      <DropSetup />
       <BrandsSetup />
       <LocationsSetup />
       <CatalogImport />
       <TillsSetup />
       <StaffSetup />
+      <CreatorsSetup />
+      <PoliciesSetup />
       <TokensSetup />
     </div>
   );

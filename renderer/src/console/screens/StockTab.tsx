@@ -3,6 +3,7 @@ import { RESERVE } from '../../../../core/holders.ts';
 import { act, ev, useConsole, useEventState } from '../console-store.ts';
 import { stockColumns, stockRows } from '../stock-table.ts';
 import { Rebalance } from './Rebalance.tsx';
+import { ThresholdsSetup } from './ThresholdsSetup.tsx';
 
 /** Stock choreography: what every holder has, receiving deliveries and moving stock rights between holders. */
 export function StockTab() {
@@ -57,6 +58,7 @@ export function StockTab() {
           <span className="level-low">low</span> at or under the low-stock threshold · <span className="level-safety">safety</span> at or under the safety stock · q = quarantined returns
         </p>
       </section>
+      <ThresholdsSetup />
     </div>
   );
 }
