@@ -7,6 +7,8 @@ import { StockTab } from './screens/StockTab.tsx';
 import { DashboardTab } from './screens/DashboardTab.tsx';
 import { AlertsTab } from './screens/AlertsTab.tsx';
 import { SettlementTab } from './screens/SettlementTab.tsx';
+import { OrdersTab } from './screens/OrdersTab.tsx';
+import { AnalyticsTab } from './screens/AnalyticsTab.tsx';
 
 const LABELS: Record<Tab, string> = {
   dashboard: 'Dashboard',
@@ -75,7 +77,9 @@ function TabBody({ tab }: { tab: Tab }) {
       return <AlertsTab />;
     case 'settlement':
       return <SettlementTab />;
-    default:
-      return <p className="muted">Loading…</p>;
+    case 'orders':
+      return <OrdersTab />;
+    case 'analytics':
+      return <AnalyticsTab />;
   }
 }
