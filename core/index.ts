@@ -25,6 +25,7 @@ export * from './refund-builder.ts';
 export * from './refund.ts';
 export * from './rights-request.ts';
 export * from './rights.ts';
+export * from './routing.ts';
 export * from './sale.ts';
 export * from './schema.ts';
 export * from './shift.ts';

@@ -6,6 +6,7 @@ import { adminToken } from './admin-token.ts';
 import { DocHub, type HubOptions } from './doc-hub.ts';
 import { EventService } from './event-service.ts';
 import { adminRoutes } from './http/admin-routes.ts';
+import { StorefrontOrigins } from './http/cors.ts';
 import { storefrontRoutes } from './http/storefront-routes.ts';
 import { summaryRoutes } from './http/summary-routes.ts';
 import { Router, send } from './http/router.ts';
@@ -71,7 +72,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   const router = new Router(auth, limits.maxBodyBytes);
   adminRoutes(router, { events, auth, storage, now });
   const storefront = new Storefront({ hub, events, storage, now, ...(opts.log ? { log: opts.log } : {}) });
-  storefrontRoutes(router, { storefront, auth });
+  storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(storage) });
   summaryRoutes(router, { hub, events });
   const app = opts.appDir ? staticFiles(opts.appDir) : undefined;
   const started = now();
