@@ -6,6 +6,7 @@ import { adminToken } from './admin-token.ts';
 import { DocHub, type HubOptions } from './doc-hub.ts';
 import { EventService } from './event-service.ts';
 import { adminRoutes } from './http/admin-routes.ts';
+import { exampleStorefront } from './http/examples.ts';
 import { StorefrontOrigins } from './http/cors.ts';
 import { storefrontRoutes } from './http/storefront-routes.ts';
 import { summaryRoutes } from './http/summary-routes.ts';
@@ -30,6 +31,8 @@ export interface SyncServerOptions {
   dataDir: string;
   /** The built till to serve at `/` (renderer/dist). */
   appDir?: string;
+  /** The example storefront's folder (examples/storefront), served at /examples/storefront/; none by default. */
+  exampleStorefrontDir?: string;
   /** Default: POPUP_ADMIN_TOKEN, else a token kept in `<dataDir>/admin-token`. */
   adminToken?: string;
   limits?: Partial<Limits>;
@@ -75,6 +78,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(storage) });
   summaryRoutes(router, { hub, events });
   const app = opts.appDir ? staticFiles(opts.appDir) : undefined;
+  const example = opts.exampleStorefrontDir ? exampleStorefront(opts.exampleStorefrontDir) : undefined;
   const started = now();
 
   const server = createServer((req, res) => {
@@ -83,6 +87,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
     if (path === '/metrics') return send(res, { status: 200, text: metrics.render(), headers: { 'content-type': 'text/plain; version=0.0.4' } });
     void (async () => {
       if (await router.handle(req, res)) return;
+      if (example && (await example(req, res))) return;
       if (app && (await app(req, res))) return;
       send(res, { status: 404, body: { type: 'NotFound', message: `nothing at ${path}` } });
     })().catch((err: unknown) => send(res, { status: 500, body: { type: 'InternalError', message: String(err) } }));
