@@ -29,6 +29,7 @@ export * from './refund.ts';
 export * from './retention.ts';
 export * from './rights-request.ts';
 export * from './rights.ts';
+export * from './routing.ts';
 export * from './sale.ts';
 export * from './schema.ts';
 export * from './settlement.ts';

@@ -38,6 +38,7 @@ const server = await startSyncServer({
   port,
   dataDir: values.data,
   appDir: fileURLToPath(new URL('../renderer/dist', import.meta.url)),
+  exampleStorefrontDir: fileURLToPath(new URL('../examples/storefront', import.meta.url)),
   ...(maxMessageBytes ? { limits: { maxMessageBytes } } : {}),
   log: (level, message, fields) => console[level === 'info' ? 'log' : level](`[${level}] ${message}`, fields ? JSON.stringify(fields) : ''),
 });
@@ -49,6 +50,7 @@ if (values.demo) {
   console.log(demo.created ? 'Demo mall created.' : 'Demo mall already present; fresh pairing codes:');
   for (const t of demo.tills) console.log(`  ${t.name}: pairing code ${t.code}`);
   console.log(`  Storefront token: ${demo.storefrontToken}`);
+  console.log(`  Example storefront: ${server.url}/examples/storefront/?token=${encodeURIComponent(demo.storefrontToken)}`);
   console.log(`  Organiser token:  ${demo.organiserToken}`);
 }
 if (values.desktop) console.log(desktopNote(server.url));

@@ -1,6 +1,6 @@
 import { DEMO_BRANDS, DEMO_EVENT_ID, DEMO_LOCATIONS, DEMO_PRODUCTS, DEMO_STAFF, demoConfig } from '../core/demo-event.ts';
 import type { Product } from '../core/catalog.ts';
-import type { Creator } from '../core/event.ts';
+import type { Creator, Location } from '../core/event.ts';
 import { hubHolder, ONLINE, RESERVE, tillHolder } from '../core/holders.ts';
 import type { StockLine } from './event-service.ts';
 import type { SyncServer } from './server.ts';
@@ -8,7 +8,9 @@ import type { SyncServer } from './server.ts';
 /**
  * Seeds the demo mall on a server: three brands, their catalog, stock received into the reserve and split
  * between a micro-hub, two booths and the online channel, creators with their codes, and pairing codes for the
- * two booth tills.
+ * two booth tills. For the online drop's routing (core/routing.ts) a second micro-hub in Montreuil holds a
+ * few North Thread items (received there directly) and two partner pick-up points take collections; a till
+ * at that hub fulfils.
  * Run again on the same data, it leaves the event as it is and only issues fresh pairing codes.
  */
 export interface DemoTill {
@@ -29,13 +31,22 @@ const BOOTHS = [
   { name: 'Booth B till', locationId: 'booth-b', brandIds: ['second-life'] },
 ];
 
+/** Where online orders go besides the central micro-hub and the online allocation (coordinates: Paris area). */
+const ONLINE_DROP_LOCATIONS: Location[] = [
+  { id: 'hub-east', kind: 'hub', name: 'East micro-hub', address: '5 Rue de Paris, 93100 Montreuil', lat: 48.861, lon: 2.443 },
+  { id: 'pickup-batignolles', kind: 'pickup', name: 'Batignolles café (pick-up)', address: '20 Rue des Batignolles, 75017 Paris', lat: 48.8839, lon: 2.3216 },
+  { id: 'pickup-canal', kind: 'pickup', name: 'Canal bookshop (pick-up)', address: '55 Quai de Valmy, 75010 Paris', lat: 48.872, lon: 2.365 },
+];
+/** A till at the east hub: it sells nothing of its own and fulfils the online orders routed there. */
+const HUB_TILL = { name: 'East hub till', locationId: 'hub-east', brandIds: ['north-thread', 'second-life', 'mellow-ceramics'] };
+
 export async function seedDemo(server: SyncServer, startsAt: number): Promise<{ created: boolean; tills: DemoTill[]; storefrontToken: string; organiserToken: string }> {
   const { events } = server;
   const existing = await events.setup(DEMO_EVENT_ID);
   const created = !existing.config;
   const tills: DemoTill[] = [];
   if (created) {
-    await events.createEvent({ config: demoConfig(startsAt), brands: DEMO_BRANDS, locations: DEMO_LOCATIONS });
+    await events.createEvent({ config: demoConfig(startsAt), brands: DEMO_BRANDS, locations: [...DEMO_LOCATIONS, ...ONLINE_DROP_LOCATIONS] });
     await events.putProducts(DEMO_EVENT_ID, DEMO_PRODUCTS);
     await events.putStaff(DEMO_EVENT_ID, DEMO_STAFF);
     // Creators and their codes (the demo's warranty and pick-up texts are in its config, core/demo-event.ts).
@@ -43,6 +54,8 @@ export async function seedDemo(server: SyncServer, startsAt: number): Promise<{ 
     await events.receive(DEMO_EVENT_ID, RESERVE, stock((p) => (p.serialTracked ? 12 : 60)), 'demo delivery');
     await events.transfer(DEMO_EVENT_ID, RESERVE, hubHolder('hub-central'), stock((p) => (p.serialTracked ? 2 : 10)));
     await events.transfer(DEMO_EVENT_ID, RESERVE, ONLINE, stock((p) => (p.serialTracked ? 2 : 10)));
+    const eastSkus = DEMO_PRODUCTS.filter((p) => p.sku.startsWith('NT-HOODIE') || p.sku.startsWith('NT-TEE'));
+    await events.receive(DEMO_EVENT_ID, hubHolder('hub-east'), eastSkus.map((p) => ({ brandId: p.brandId, sku: p.sku, qty: 4 })), 'maker drop-off at the east hub');
   }
   for (const booth of BOOTHS) {
     const { code, tillId } = await events.createPairingCode(DEMO_EVENT_ID, booth);
@@ -52,6 +65,8 @@ export async function seedDemo(server: SyncServer, startsAt: number): Promise<{ 
     }
     tills.push({ name: booth.name, code, tillId });
   }
+  const hubTill = await events.createPairingCode(DEMO_EVENT_ID, HUB_TILL);
+  tills.push({ name: HUB_TILL.name, code: hubTill.code, tillId: hubTill.tillId });
   const storefrontToken = await server.auth.issue({ role: 'storefront', eventId: DEMO_EVENT_ID, label: 'demo storefront', createdAt: Date.now() });
   const organiserToken = await server.auth.issue({ role: 'organiser', eventId: DEMO_EVENT_ID, label: 'demo organiser', createdAt: Date.now() });
   return { created, tills, storefrontToken, organiserToken };

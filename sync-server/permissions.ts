@@ -44,3 +44,15 @@ function tillDocAccess(claims: Claims, ref: { eventId: string; tillId: string })
       return 'none';
   }
 }
+
+/**
+ * Who may see and advance the online orders routed to a location: the event's organiser, and a till paired
+ * at that location (hub staff fulfil from their till). A till of another location, a storefront, or another
+ * event's token may not.
+ */
+export function mayFulfilAt(claims: Claims, eventId: string, locationId: string): boolean {
+  if (claims.role === 'admin') return true;
+  if (claims.eventId !== eventId) return false;
+  if (claims.role === 'organiser') return true;
+  return claims.role === 'till' && claims.locationId === locationId;
+}

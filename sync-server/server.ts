@@ -6,6 +6,8 @@ import { adminToken } from './admin-token.ts';
 import { DocHub, type HubOptions } from './doc-hub.ts';
 import { EventService } from './event-service.ts';
 import { adminRoutes } from './http/admin-routes.ts';
+import { exampleStorefront } from './http/examples.ts';
+import { StorefrontOrigins } from './http/cors.ts';
 import { storefrontRoutes } from './http/storefront-routes.ts';
 import { sessionRoutes } from './http/session-routes.ts';
 import { summaryRoutes } from './http/summary-routes.ts';
@@ -34,6 +36,8 @@ export interface SyncServerOptions {
   dataDir: string;
   /** The built till to serve at `/` (renderer/dist). */
   appDir?: string;
+  /** The example storefront's folder (examples/storefront), served at /examples/storefront/; none by default. */
+  exampleStorefrontDir?: string;
   /** Default: POPUP_ADMIN_TOKEN, else a token kept in `<dataDir>/admin-token`. */
   adminToken?: string;
   limits?: Partial<Limits>;
@@ -82,7 +86,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   const router = new Router(auth, limits.maxBodyBytes);
   adminRoutes(router, { events, auth, storage, now });
   const storefront = new Storefront({ hub, events, storage, now, ...(opts.log ? { log: opts.log } : {}) });
-  storefrontRoutes(router, { storefront, auth });
+  storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(storage) });
   summaryRoutes(router, { hub, events });
   sessionRoutes(router);
   const setup = new SetupService(hub, events, storage);
@@ -90,6 +94,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   setupRoutes(router, { events, setup, clicks });
   redirectRoutes(router, { events, setup, clicks, ...(opts.redirects ? { limits: opts.redirects } : {}) });
   const app = opts.appDir ? staticFiles(opts.appDir) : undefined;
+  const example = opts.exampleStorefrontDir ? exampleStorefront(opts.exampleStorefrontDir) : undefined;
   const started = now();
 
   const server = createServer((req, res) => {
@@ -98,6 +103,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
     if (path === '/metrics') return send(res, { status: 200, text: metrics.render(), headers: { 'content-type': 'text/plain; version=0.0.4' } });
     void (async () => {
       if (await router.handle(req, res)) return;
+      if (example && (await example(req, res))) return;
       if (app && (await app(req, res))) return;
       send(res, { status: 404, body: { type: 'NotFound', message: `nothing at ${path}` } });
     })().catch((err: unknown) => send(res, { status: 500, body: { type: 'InternalError', message: String(err) } }));

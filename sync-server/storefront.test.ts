@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_EVENT_ID, DEMO_PRODUCTS, demoConfig } from '../core/demo-event.ts';
-import { ONLINE, RESERVE } from '../core/holders.ts';
+import { hubHolder, ONLINE, RESERVE, tillHolder } from '../core/holders.ts';
 import { BrandDoc, brandDocName } from '../core/schema.ts';
 import type { Sale } from '../core/sale.ts';
 import type { StockItem, StockSnapshot } from './storefront/stock.ts';
@@ -58,12 +58,15 @@ function order(d: Demo, key: string, body: unknown) {
 
 const nt = (sku: string, qty: number) => ({ brandId: 'north-thread', sku, qty });
 
+/** Online sales are the till `online`'s, whichever holder (online allocation or hub) the units came from. */
 async function onlineSales(d: Demo, brandId = 'north-thread'): Promise<Sale[]> {
-  return d.server.hub.read(brandDocName(EVENT, brandId), (doc) => new BrandDoc(doc).sales().items.filter((s) => s.holder === ONLINE));
+  return d.server.hub.read(brandDocName(EVENT, brandId), (doc) => new BrandDoc(doc).sales().items.filter((s) => s.tillId === 'online'));
 }
 
 describe('storefront stock', () => {
-  it('lists every SKU with its price at the current tier and the online stock', async () => {
+  // The demo's online stock: the online allocation (10 of each, 2 phones), the central hub (the same) and the
+  // east hub (4 of each hoodie and tee), so most SKUs offer 20, hoodies and tees 24, at most 10 per order.
+  it('lists every SKU with its price at the current tier and the stock of every fulfilment source', async () => {
     const d = await start();
     const res = await call(d, `${base}/stock`, { token: d.demo.storefrontToken });
     expect(res.status).toBe(200);
@@ -83,9 +86,10 @@ describe('storefront stock', () => {
       price: 4830, // 30 % off in the first 15 minutes
       tierId: 'first-15',
       currency: 'EUR',
-      available: 10,
+      available: 24,
+      maxPerOrder: 10,
     });
-    expect(item(s, 'SL-PHONE-11').available).toBe(2);
+    expect(item(s, 'SL-PHONE-11')).toMatchObject({ available: 4, maxPerOrder: 2 });
     // An organiser may read it too.
     expect((await call(d, `${base}/stock`, { token: d.demo.organiserToken })).status).toBe(200);
     expect((await call(d, `${base}/stock`)).status).toBe(401);
@@ -124,24 +128,30 @@ describe('reservations', () => {
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({ id: expect.stringMatching(/^rsv_/), lines: [nt('NT-TEE-BLK-M', 3)] });
     expect(r.body.expiresAt).toBeGreaterThan(Date.now() + 590_000);
-    expect(await available(d, 'NT-TEE-BLK-M')).toBe(7);
+    // With no destination it is pinned to the online allocation (7 left there; 10 + 4 at the hubs).
+    expect(item(await stock(d), 'NT-TEE-BLK-M')).toMatchObject({ available: 21, maxPerOrder: 10 });
 
     const short = await call(d, `${base}/reservations`, {
       method: 'POST',
       token,
-      body: { lines: [nt('NT-TEE-BLK-M', 8), { brandId: 'second-life', sku: 'SL-PHONE-11', qty: 3 }, nt('NT-CAP', 1)] },
+      body: { lines: [nt('NT-TEE-BLK-M', 22), { brandId: 'second-life', sku: 'SL-PHONE-11', qty: 5 }, nt('NT-CAP', 1)] },
     });
     expect(short.status).toBe(409);
     expect(short.body.type).toBe('InsufficientStock');
     expect(short.body.lines).toEqual([
-      { brandId: 'north-thread', sku: 'NT-TEE-BLK-M', requested: 8, available: 7 },
-      { brandId: 'second-life', sku: 'SL-PHONE-11', requested: 3, available: 2 },
+      { brandId: 'north-thread', sku: 'NT-TEE-BLK-M', requested: 22, available: 21, byLocation: { online: 7, 'hub-central': 10, 'hub-east': 4 } },
+      { brandId: 'second-life', sku: 'SL-PHONE-11', requested: 5, available: 4, byLocation: { online: 2, 'hub-central': 2 } },
     ]);
+    // Units that exist, but not all in one place: refused too, saying where they are.
+    const split = await call(d, `${base}/reservations`, { method: 'POST', token, body: { lines: [{ brandId: 'second-life', sku: 'SL-PHONE-11', qty: 3 }] } });
+    expect(split.status).toBe(409);
+    expect(split.body).toMatchObject({ type: 'NoSingleLocation', lines: [{ sku: 'SL-PHONE-11', requested: 3, available: 4, byLocation: { online: 2, 'hub-central': 2 } }] });
+    expect(split.body.message).toMatch(/^no single location has stock for the whole order/);
     // A refused reservation holds nothing.
-    expect(await available(d, 'NT-CAP')).toBe(10);
+    expect(await available(d, 'NT-CAP')).toBe(20);
 
     expect((await call(d, `${base}/reservations/${r.body.id}`, { method: 'DELETE', token })).status).toBe(204);
-    expect(await available(d, 'NT-TEE-BLK-M')).toBe(10);
+    expect(await available(d, 'NT-TEE-BLK-M')).toBe(24);
     expect((await call(d, `${base}/reservations/${r.body.id}`, { method: 'DELETE', token })).status).toBe(404);
   });
 
@@ -164,9 +174,9 @@ describe('reservations', () => {
     expect(r.status).toBe(201);
     expect(r.body.expiresAt).toBe(now + 60_000);
     await d.restart();
-    expect(await available(d, 'NT-SOCKS')).toBe(6);
+    expect(await available(d, 'NT-SOCKS')).toBe(16);
     now += 61_000;
-    expect(await available(d, 'NT-SOCKS')).toBe(10);
+    expect(await available(d, 'NT-SOCKS')).toBe(20);
     expect((await call(d, `${base}/reservations/${r.body.id}`, { token })).body).toMatchObject({ active: false });
     await d.server.storefront.sweep();
     expect((await call(d, `${base}/reservations/${r.body.id}`, { token })).status).toBe(404);
@@ -175,7 +185,7 @@ describe('reservations', () => {
 });
 
 describe('orders', () => {
-  it('are written as sales of the online holder, priced like the till, and consume their reservation', async () => {
+  it('are written as sales of the source they are routed to, priced like the till, and consume their reservation', async () => {
     const d = await start();
     const s = await stock(d);
     const hoodie = item(s, 'NT-HOODIE-M');
@@ -190,24 +200,26 @@ describe('orders', () => {
       fulfilment: { type: 'pickup', locationId: 'hub-central' },
     });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ orderId: expect.stringMatching(/^o_/), status: 'placed', receiptNumber: 'WEB-00001', total, currency: 'EUR' });
+    // Collected at the central hub, which holds every unit of it: routed there (distance 0), although the
+    // reservation (made without a destination) had locked the online allocation's units.
+    expect(res.body).toMatchObject({ orderId: expect.stringMatching(/^o_/), status: 'placed', receiptNumber: 'WEB-00001', total, currency: 'EUR', routedTo: 'hub-central', distanceKm: 0 });
     expect(res.body.sales).toHaveLength(2);
     expect(res.headers.get('location')).toBe(`${base}/orders/${res.body.orderId}`);
 
     // The reservation is consumed, the stock down by what was sold.
     expect((await call(d, `${base}/reservations/${r.body.id}`, { token: d.demo.storefrontToken })).status).toBe(404);
     const after = await stock(d);
-    expect(item(after, 'NT-HOODIE-M').available).toBe(8);
-    expect(item(after, 'MC-MUG-BLUE').available).toBe(9);
+    expect(item(after, 'NT-HOODIE-M')).toMatchObject({ available: 22, maxPerOrder: 10 });
+    expect(item(after, 'MC-MUG-BLUE').available).toBe(19);
 
-    // An organiser's replica sees the sales, by the online holder, written by the server.
+    // An organiser's replica sees the sales, by the hub's holder and the online till, written by the server.
     const p = d.provider(brandDocName(EVENT, 'north-thread'), d.demo.organiserToken);
     await synced(p);
     const sale = new BrandDoc(p.doc).sales().items.find((x) => x.id === res.body.sales[0] || x.id === res.body.sales[1])!;
-    expect(sale).toMatchObject({ holder: 'online', tillId: 'online', writer: 'SERVER000000', receiptNumber: 'WEB-00001', source: 'creator-amy', total: hoodie.price * 2 });
+    expect(sale).toMatchObject({ holder: 'hub:hub-central', tillId: 'online', writer: 'SERVER000000', receiptNumber: 'WEB-00001', source: 'creator-amy', total: hoodie.price * 2 });
     expect(sale.lines[0]).toMatchObject({ sku: 'NT-HOODIE-M', qty: 2, unitPrice: hoodie.price, listPrice: 6900, tierId: 'first-15' });
     const entries = new BrandDoc(p.doc).ledger().items.filter((e) => e.ref === sale.id);
-    expect(entries).toEqual([expect.objectContaining({ kind: 'sale', from: 'online', sku: 'NT-HOODIE-M', qty: 2, writer: 'SERVER000000' })]);
+    expect(entries).toEqual([expect.objectContaining({ kind: 'sale', from: 'hub:hub-central', sku: 'NT-HOODIE-M', qty: 2, writer: 'SERVER000000' })]);
 
     const got = await call(d, `${base}/orders/${res.body.orderId}`, { token: d.demo.storefrontToken });
     expect(got.status).toBe(200);
@@ -217,6 +229,7 @@ describe('orders', () => {
       receiptNumber: 'WEB-00001',
       total,
       fulfilment: { type: 'pickup', locationId: 'hub-central' },
+      routedTo: 'hub-central',
       lines: [
         { brandId: 'north-thread', sku: 'NT-HOODIE-M', qty: 2, unitPrice: hoodie.price, gross: hoodie.price * 2 },
         { brandId: 'mellow-ceramics', sku: 'MC-MUG-BLUE', qty: 1, unitPrice: mug.price },
@@ -227,15 +240,15 @@ describe('orders', () => {
     expect(next.body.receiptNumber).toBe('WEB-00002');
   });
 
-  it('accept exactly 50 of 500 concurrent orders for the last 50 units', async () => {
+  it('accept exactly 50 of 500 concurrent orders for the last 50 units, spread over two sources', async () => {
     const d = await start();
     // An organiser watches the brand: its replica must see exactly the 50 sales. (Its connection also keeps the
     // document loaded: see the report on reloading a document while its unload is compacting it.)
     const watcher = d.provider(brandDocName(EVENT, 'north-thread'), d.demo.organiserToken);
     await synced(watcher);
-    // Online holds 10 NT-SOCKS after seeding; bring it to 50.
-    await d.server.events.receive(EVENT, RESERVE, [nt('NT-SOCKS', 40)]);
-    await d.server.events.transfer(EVENT, RESERVE, ONLINE, [nt('NT-SOCKS', 40)]);
+    // The online allocation and the central hub hold 10 NT-SOCKS each after seeding; bring online to 40.
+    await d.server.events.receive(EVENT, RESERVE, [nt('NT-SOCKS', 30)]);
+    await d.server.events.transfer(EVENT, RESERVE, ONLINE, [nt('NT-SOCKS', 30)]);
     const price = item(await stock(d), 'NT-SOCKS').price;
     expect(await available(d, 'NT-SOCKS')).toBe(50);
 
@@ -246,23 +259,26 @@ describe('orders', () => {
     expect(statuses.filter((s) => s === 201)).toHaveLength(50);
     expect(statuses.filter((s) => s === 409)).toHaveLength(450);
     const refused = results.find((r) => r.status === 409)!;
-    expect(refused.body.lines).toEqual([{ brandId: 'north-thread', sku: 'NT-SOCKS', requested: 1, available: 0 }]);
+    expect(refused.body.lines).toEqual([{ brandId: 'north-thread', sku: 'NT-SOCKS', requested: 1, available: 0, byLocation: {} }]);
     expect(new Set(results.filter((r) => r.status === 201).map((r) => r.body.receiptNumber)).size).toBe(50);
 
-    const { sold, rights, negative } = await d.server.hub.read(brandDocName(EVENT, 'north-thread'), (doc, view) => ({
-      sold: new BrandDoc(doc)
+    const soldFrom = (doc: Parameters<Parameters<typeof d.server.hub.read>[1]>[0], holder: string) =>
+      new BrandDoc(doc)
         .ledger()
-        .items.filter((e) => e.kind === 'sale' && e.from === ONLINE && e.sku === 'NT-SOCKS')
-        .reduce((a, e) => a + e.qty, 0),
-      rights: view!.rights(ONLINE, 'NT-SOCKS'),
+        .items.filter((e) => e.kind === 'sale' && e.from === holder && e.sku === 'NT-SOCKS')
+        .reduce((a, e) => a + e.qty, 0);
+    const { sold, rights, negative } = await d.server.hub.read(brandDocName(EVENT, 'north-thread'), (doc, view) => ({
+      // With no destination the online allocation goes first, then the hub.
+      sold: [soldFrom(doc, ONLINE), soldFrom(doc, hubHolder('hub-central'))],
+      rights: [view!.rights(ONLINE, 'NT-SOCKS'), view!.rights(hubHolder('hub-central'), 'NT-SOCKS')],
       negative: view!.negativeBalances(),
     }));
-    expect(sold).toBe(50);
-    expect(rights).toBe(0);
+    expect(sold).toEqual([40, 10]);
+    expect(rights).toEqual([0, 0]);
     expect(negative).toEqual([]);
     expect(await onlineSales(d)).toHaveLength(50);
     expect(await available(d, 'NT-SOCKS')).toBe(0);
-    await until(() => new BrandDoc(watcher.doc).sales().items.filter((x) => x.holder === ONLINE).length === 50, 'the organiser to see the 50 sales');
+    await until(() => new BrandDoc(watcher.doc).sales().items.filter((x) => x.tillId === 'online').length === 50, 'the organiser to see the 50 sales');
   }, 60_000);
 
   it('replay the first response for a retried Idempotency-Key, also when the retries are concurrent', async () => {
@@ -282,14 +298,14 @@ describe('orders', () => {
 
     const sales = await onlineSales(d);
     expect(sales.map((s) => s.receiptNumber).sort()).toEqual(['WEB-00001', 'WEB-00002']);
-    expect(await available(d, 'NT-CAP')).toBe(6);
+    expect(await available(d, 'NT-CAP')).toBe(16);
 
     const reused = await order(d, 'key-a', { ...body, lines: [nt('NT-CAP', 1)], payment: { method: 'card', amount: price } });
     expect(reused.status).toBe(422);
     expect(reused.body.type).toBe('IdempotencyKeyReused');
 
     // A refusal is the key's answer too.
-    const tooMany = { lines: [nt('NT-CAP', 7)], payment: { method: 'card', amount: price * 7 } };
+    const tooMany = { lines: [nt('NT-CAP', 17)], payment: { method: 'card', amount: price * 17 } };
     expect((await order(d, 'key-c', tooMany)).status).toBe(409);
     expect((await order(d, 'key-c', tooMany)).status).toBe(409);
   });
@@ -333,8 +349,9 @@ describe('orders', () => {
     failNextBrandWrite(d);
     const body = { lines: [phone], payment: { method: 'card', amount: price * 2 } };
     expect((await order(d, 'lost', body)).status).toBe(500);
-    // Meanwhile the organiser moves the online phones to the reserve.
+    // Meanwhile the organiser moves the online and the hub's phones to the reserve.
     await d.server.events.transfer(EVENT, ONLINE, RESERVE, [phone]);
+    await d.server.events.transfer(EVENT, hubHolder('hub-central'), RESERVE, [phone]);
     const retry = await order(d, 'lost', body);
     expect(retry.status).toBe(409);
     expect(await onlineSales(d, 'second-life')).toEqual([]);
@@ -456,20 +473,23 @@ describe('stock stream', () => {
     expect(s.res.headers.get('content-type')).toContain('text/event-stream');
     await until(() => s.events.length > 0, 'the snapshot');
     expect(s.events[0]!.event).toBe('snapshot');
-    expect(item(s.events[0]!.data as StockSnapshot, 'NT-CAP').available).toBe(10);
+    expect(item(s.events[0]!.data as StockSnapshot, 'NT-CAP').available).toBe(20);
 
     const price = item(await stock(d), 'NT-CAP').price;
     expect((await order(d, 'sse-1', { lines: [nt('NT-CAP', 3)], payment: { method: 'card', amount: price * 3 } })).status).toBe(201);
     await until(() => s.events.some((e) => e.event === 'stock'), 'a stock event after the order');
     const update = s.events.find((e) => e.event === 'stock')!.data as { items: StockItem[] };
-    expect(update.items).toEqual([expect.objectContaining({ brandId: 'north-thread', sku: 'NT-CAP', available: 7 })]);
+    expect(update.items).toEqual([expect.objectContaining({ brandId: 'north-thread', sku: 'NT-CAP', available: 17 })]);
 
     await call(d, `${base}/reservations`, { method: 'POST', token: d.demo.storefrontToken, body: { lines: [{ brandId: 'second-life', sku: 'SL-CABLE', qty: 4 }] } });
-    await until(() => s.events.some((e) => e.event === 'stock' && e.data.items.some((i: StockItem) => i.sku === 'SL-CABLE' && i.available === 6)), 'a stock event after the reservation');
+    await until(() => s.events.some((e) => e.event === 'stock' && e.data.items.some((i: StockItem) => i.sku === 'SL-CABLE' && i.available === 16)), 'a stock event after the reservation');
 
-    // Stock moved between other holders does not touch the online offer: no event.
-    const before = s.events.length;
+    // Stock moved into a hub is on offer at once…
     await d.server.events.transfer(EVENT, RESERVE, 'hub:hub-central', [nt('NT-CAP', 1)]);
+    await until(() => s.events.some((e) => e.event === 'stock' && e.data.items.some((i: StockItem) => i.sku === 'NT-CAP' && i.available === 18)), 'a stock event after a transfer to a hub');
+    // …stock moved between holders the storefront never sells from (the reserve, a booth's till) is not: no event.
+    const before = s.events.length;
+    await d.server.events.transfer(EVENT, RESERVE, tillHolder(d.demo.tills[0]!.tillId), [nt('NT-CAP', 1)]);
     await new Promise((r) => setTimeout(r, 150));
     expect(s.events.length).toBe(before);
     s.close();

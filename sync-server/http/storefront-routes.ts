@@ -1,19 +1,28 @@
 import type { IncomingMessage } from 'node:http';
 import { ValidationError } from '../../core/errors.ts';
+import { FULFILMENT_KINDS } from '../../core/routing.ts';
 import { hashToken, type Auth } from '../auth.ts';
+import { mayFulfilAt } from '../permissions.ts';
 import { isIdempotencyKey } from '../storefront/input.ts';
-import { ORDER_STATUSES, publicOrder, type OrderStatus } from '../storefront/orders.ts';
+import { ORDER_PATHS, ORDER_STATUSES, publicOrder, type OrderRecord, type OrderStatus } from '../storefront/orders.ts';
 import type { Storefront } from '../storefront/storefront.ts';
 import { etagOf, ifNoneMatch } from '../storefront/stock.ts';
-import { requireRole, type Router } from './router.ts';
+import type { EventService } from '../event-service.ts';
+import { corsHeaders, parseOriginsBody, preflight, type StorefrontOrigins } from './cors.ts';
+import { errorReply, HttpError, requireRole, type Handler, type Reply, type RequestContext, type Router } from './router.ts';
 
 /**
  * The storefront API (the online drop): stock with ETags, a live stock stream (Server-Sent Events),
- * reservations, idempotent orders, order status. See docs/api.md.
+ * pick-up points, reservations, idempotent routed orders, order status — these answer CORS for the
+ * event's allowed origins (cors.ts). Beside them, same-origin only: the organiser's origin list, and the
+ * fulfilment side (the orders routed to a location, advancing their status) for the organiser and the
+ * tills at that location. See docs/api.md.
  */
 export interface StorefrontRouteOptions {
   storefront: Storefront;
   auth: Auth;
+  events: EventService;
+  origins: StorefrontOrigins;
   /** Open stock streams per token (default 10). */
   maxStreamsPerToken?: number;
   /** Comment line sent on an idle stream so proxies keep it open (default 15 s). */
@@ -29,8 +38,35 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const openStreams = new Map<string, number>();
   const READERS = ['storefront', 'organiser'] as const;
+  const corsMethods = new Map<string, string[]>();
 
-  router.on('GET', '/api/events/:eventId/stock', async (ctx) => {
+  /**
+   * A storefront route: answers CORS for the event's allowed origins, errors included (a browser script
+   * can only read an error body it is allowed to see). `cors` is for handlers that write their own head.
+   */
+  const storefrontRoute = (method: string, path: string, handler: (ctx: RequestContext, cors: Record<string, string>) => ReturnType<Handler>) => {
+    const first = !corsMethods.has(path);
+    corsMethods.set(path, [...(corsMethods.get(path) ?? []), method]);
+    router.on(method, path, async (ctx) => {
+      const cors = corsHeaders(ctx.req.headers.origin, await opts.origins.get(ctx.params['eventId']!));
+      let reply: Reply | 'handled';
+      try {
+        reply = await handler(ctx, cors);
+      } catch (err) {
+        reply = errorReply(err);
+      }
+      return reply === 'handled' ? reply : { ...reply, headers: { ...reply.headers, ...cors } };
+    });
+    if (first) {
+      router.on('OPTIONS', path, async (ctx) => {
+        const h = ctx.req.headers;
+        const answer = preflight(h.origin, await opts.origins.get(ctx.params['eventId']!), corsMethods.get(path) ?? [], header(h['access-control-request-method']), header(h['access-control-request-headers']));
+        return { status: answer.status, headers: answer.headers, ...(answer.body ? { body: answer.body } : {}) };
+      });
+    }
+  };
+
+  storefrontRoute('GET', '/api/events/:eventId/stock', async (ctx) => {
     const eventId = ctx.params['eventId']!;
     requireRole(ctx, READERS, eventId);
     const body = await storefront.stock(eventId);
@@ -40,7 +76,7 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
     return { status: 200, body, headers };
   });
 
-  router.on('GET', '/api/events/:eventId/stock/stream', async (ctx) => {
+  storefrontRoute('GET', '/api/events/:eventId/stock/stream', async (ctx, cors) => {
     const eventId = ctx.params['eventId']!;
     // EventSource cannot set headers: the token may come as ?token=.
     const token = bearerToken(ctx.req) ?? ctx.query.get('token') ?? undefined;
@@ -107,6 +143,7 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
       // Tells nginx-style proxies not to buffer the stream.
       'x-accel-buffering': 'no',
       connection: 'keep-alive',
+      ...cors,
     });
     write('retry: 3000\n\n');
     event('snapshot', watching.snapshot);
@@ -115,26 +152,37 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
     return 'handled';
   });
 
-  router.on('POST', '/api/events/:eventId/reservations', async (ctx) => {
+  storefrontRoute('GET', '/api/events/:eventId/pickup-points', async (ctx) => {
+    const eventId = ctx.params['eventId']!;
+    requireRole(ctx, READERS, eventId);
+    const { config, locations } = await opts.events.setup(eventId);
+    if (!config) throw new HttpError(404, `there is no event "${eventId}"`);
+    const points = locations
+      .filter((l) => FULFILMENT_KINDS.includes(l.kind))
+      .map((l) => ({ id: l.id, kind: l.kind, name: l.name, ...(l.address !== undefined ? { address: l.address } : {}), ...(l.lat !== undefined && l.lon !== undefined ? { lat: l.lat, lon: l.lon } : {}) }));
+    return { status: 200, body: { eventId, pickupPoints: points } };
+  });
+
+  storefrontRoute('POST', '/api/events/:eventId/reservations', async (ctx) => {
     const eventId = ctx.params['eventId']!;
     requireRole(ctx, ['storefront'], eventId);
     return storefront.reserve(eventId, await ctx.json());
   });
 
-  router.on('GET', '/api/events/:eventId/reservations/:id', async (ctx) => {
+  storefrontRoute('GET', '/api/events/:eventId/reservations/:id', async (ctx) => {
     const eventId = ctx.params['eventId']!;
     requireRole(ctx, READERS, eventId);
     return { status: 200, body: await storefront.reservation(eventId, ctx.params['id']!) };
   });
 
-  router.on('DELETE', '/api/events/:eventId/reservations/:id', async (ctx) => {
+  storefrontRoute('DELETE', '/api/events/:eventId/reservations/:id', async (ctx) => {
     const eventId = ctx.params['eventId']!;
     requireRole(ctx, READERS, eventId);
     await storefront.release(eventId, ctx.params['id']!);
     return { status: 204 };
   });
 
-  router.on('POST', '/api/events/:eventId/orders', async (ctx) => {
+  storefrontRoute('POST', '/api/events/:eventId/orders', async (ctx) => {
     const eventId = ctx.params['eventId']!;
     requireRole(ctx, ['storefront'], eventId);
     const raw = ctx.req.headers['idempotency-key'];
@@ -145,22 +193,65 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
     return storefront.orders.place(eventId, key, await ctx.json());
   });
 
-  router.on('GET', '/api/events/:eventId/orders/:orderId', async (ctx) => {
+  storefrontRoute('GET', '/api/events/:eventId/orders/:orderId', async (ctx) => {
     const eventId = ctx.params['eventId']!;
     requireRole(ctx, READERS, eventId);
     return { status: 200, body: publicOrder(await storefront.orders.get(eventId, ctx.params['orderId']!)) };
   });
 
+  // ---- fulfilment: same-origin, for the organiser and the tills at the order's location --------------
+
   router.on('POST', '/api/events/:eventId/orders/:orderId/status', async (ctx) => {
     const eventId = ctx.params['eventId']!;
-    requireRole(ctx, ['organiser'], eventId);
+    const claims = requireRole(ctx, ['organiser', 'till'], eventId);
     const body = (await ctx.json()) as { status?: unknown } | null;
     const status = body?.status;
     if (typeof status !== 'string' || !(ORDER_STATUSES as readonly string[]).includes(status)) {
       throw new ValidationError('status', `must be one of ${ORDER_STATUSES.join(', ')}`);
     }
-    return { status: 200, body: publicOrder(await storefront.orders.setStatus(eventId, ctx.params['orderId']!, status as OrderStatus)) };
+    const order = await storefront.orders.setStatus(eventId, ctx.params['orderId']!, status as OrderStatus, (o) => {
+      if (!mayFulfilAt(claims, eventId, o.routedTo ?? '')) {
+        throw new HttpError(403, `order ${o.orderId} is fulfilled by ${o.routedTo ?? 'no location'}; this till is at ${claims.locationId ?? 'no location'}`);
+      }
+    });
+    return { status: 200, body: fulfilmentOrder(order) };
   });
+
+  router.on('GET', '/api/events/:eventId/locations/:locationId/orders', async (ctx) => {
+    const eventId = ctx.params['eventId']!;
+    const locationId = ctx.params['locationId']!;
+    const claims = requireRole(ctx, ['organiser', 'till'], eventId);
+    if (!mayFulfilAt(claims, eventId, locationId)) throw new HttpError(403, `this till is at ${claims.locationId ?? 'no location'}; it may list only the orders routed there`);
+    const state = ctx.query.get('state') ?? 'open';
+    if (state !== 'open' && state !== 'all') throw new ValidationError('state', 'must be "open" (not yet collected or delivered; the default) or "all"');
+    const orders = await storefront.orders.routedTo(eventId, locationId, { open: state === 'open' });
+    return { status: 200, body: { eventId, locationId, orders: orders.map(fulfilmentOrder) } };
+  });
+
+  router.on('GET', '/api/events/:eventId/storefront/origins', async (ctx) => {
+    const eventId = ctx.params['eventId']!;
+    requireRole(ctx, ['organiser'], eventId);
+    return { status: 200, body: { origins: await opts.origins.get(eventId) } };
+  });
+
+  router.on('PUT', '/api/events/:eventId/storefront/origins', async (ctx) => {
+    const eventId = ctx.params['eventId']!;
+    requireRole(ctx, ['organiser'], eventId);
+    const origins = parseOriginsBody(await ctx.json());
+    if (!(await opts.events.setup(eventId)).config) throw new HttpError(404, `there is no event "${eventId}"`);
+    await opts.origins.set(eventId, origins);
+    return { status: 200, body: { origins } };
+  });
+}
+
+/** An order as the fulfilling location sees it: the public order, plus the statuses it may go to next. */
+function fulfilmentOrder(o: OrderRecord): Record<string, unknown> {
+  const path: readonly OrderStatus[] = o.fulfilment ? ORDER_PATHS[o.fulfilment.type] : ORDER_STATUSES;
+  return { ...publicOrder(o), next: path.slice(path.indexOf(o.status) + 1) };
+}
+
+function header(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
 }
 
 function bearerToken(req: IncomingMessage): string | undefined {

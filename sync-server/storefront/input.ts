@@ -55,19 +55,50 @@ export function unitsBySku(lines: readonly StockLine[]): Map<string, { brandId: 
 export interface ReservationInput {
   lines: StockLine[];
   ttlSeconds: number;
+  /** Where the order will go, when the cart already knows: the reservation is pinned near it. */
+  fulfilment?: Fulfilment;
 }
 
 export function parseReservationInput(body: unknown): ReservationInput {
   const o = asObject(body, 'body');
   const ttl = o['ttlSeconds'] === undefined ? DEFAULT_TTL_SECONDS : int(o, 'ttlSeconds', { min: 1, max: MAX_TTL_SECONDS });
-  return { lines: parseLines(o['lines']), ttlSeconds: ttl };
+  const out: ReservationInput = { lines: parseLines(o['lines']), ttlSeconds: ttl };
+  if (o['fulfilment'] !== undefined) out.fulfilment = parseFulfilment(o['fulfilment']);
+  return out;
 }
 
 export type FulfilmentType = 'ship' | 'pickup';
 
+/**
+ * How the customer gets the order: `pickup` at `locationId` (a pick-up point or micro-hub of the event), or
+ * `ship` to `destination` (the customer's coordinates, used for routing only). Both are optional: without
+ * them the order is routed with no destination (core/routing.ts).
+ */
 export interface Fulfilment {
   type: FulfilmentType;
   locationId?: string;
+  destination?: { lat: number; lon: number };
+}
+
+export function parseFulfilment(v: unknown): Fulfilment {
+  const f = asObject(v, 'fulfilment');
+  const fulfilment: Fulfilment = { type: oneOf(f, 'type', ['ship', 'pickup'] as const) };
+  const locationId = optStr(f, 'locationId', { max: 48, pattern: ID_PATTERN });
+  if (locationId !== undefined) {
+    if (fulfilment.type === 'ship') throw new ValidationError('fulfilment.locationId', 'a shipped order has no pick-up point; send "destination": {"lat", "lon"} instead');
+    fulfilment.locationId = locationId;
+  }
+  if (f['destination'] !== undefined) {
+    if (fulfilment.type === 'pickup') throw new ValidationError('fulfilment.destination', "a pick-up's destination is its pick-up point: send \"locationId\" only");
+    const d = asObject(f['destination'], 'fulfilment.destination');
+    const coord = (k: 'lat' | 'lon', limit: number): number => {
+      const c = d[k];
+      if (typeof c !== 'number' || !Number.isFinite(c) || Math.abs(c) > limit) throw new ValidationError(`fulfilment.destination.${k}`, `must be a number within ±${limit}`);
+      return c;
+    };
+    fulfilment.destination = { lat: coord('lat', 90), lon: coord('lon', 180) };
+  }
+  return fulfilment;
 }
 
 export interface CustomerInput {
@@ -100,13 +131,7 @@ export function parseOrderInput(body: unknown): OrderInput {
   if (o['customer'] !== undefined) out.customer = parseCustomer(o['customer']);
   const source = optStr(o, 'source', { max: 80, pattern: /^[\w.~-]{1,80}$/ });
   if (source !== undefined) out.source = source;
-  if (o['fulfilment'] !== undefined) {
-    const f = asObject(o['fulfilment'], 'fulfilment');
-    const fulfilment: Fulfilment = { type: oneOf(f, 'type', ['ship', 'pickup'] as const) };
-    const locationId = optStr(f, 'locationId', { max: 48, pattern: ID_PATTERN });
-    if (locationId !== undefined) fulfilment.locationId = locationId;
-    out.fulfilment = fulfilment;
-  }
+  if (o['fulfilment'] !== undefined) out.fulfilment = parseFulfilment(o['fulfilment']);
   return out;
 }
 

@@ -2,7 +2,7 @@ import type { CartItem } from '../../core/cart.ts';
 import { productLabel, type Product } from '../../core/catalog.ts';
 import { buildCheckout, priceItems } from '../../core/checkout.ts';
 import { ValidationError } from '../../core/errors.ts';
-import { ONLINE, SERVER_WRITER } from '../../core/holders.ts';
+import { SERVER_WRITER } from '../../core/holders.ts';
 import { formatReceiptNumber, newId } from '../../core/ids.ts';
 import type { LedgerEntry } from '../../core/ledger.ts';
 import { checkEntries, LedgerWriter } from '../../core/rights.ts';
@@ -13,16 +13,20 @@ import type { DocHub } from '../doc-hub.ts';
 import type { EventService } from '../event-service.ts';
 import { errorReply, HttpError, type Reply } from '../http/router.ts';
 import type { ServerStorage } from '../storage/server-storage.ts';
-import { fingerprint, parseOrderInput, storedCustomer, unitsBySku, type Fulfilment, type OrderInput, type StoredCustomer } from './input.ts';
+import { fingerprint, parseOrderInput, storedCustomer, type Fulfilment, type OrderInput, type StoredCustomer } from './input.ts';
 import type { ReservationStore } from './reservations.ts';
+import { destinationOf, routeLines, routeRefusalReply } from './route.ts';
 
 /**
- * Online orders. The server is the online holder's only writer, so an order is checked and written here,
- * inside the event's serial section (`EventService.serial`): two requests can never both take the last unit.
+ * Online orders. The server is the only writer of the holders that fulfil them (the online allocation, hubs and
+ * pick-up points), so an order is routed, checked and written here, inside the event's serial section
+ * (`EventService.serial`): two requests can never both take the last unit.
  *
  * Exactly once, even across a crash:
- *  1. the order is priced (core `priceItems`, the till's path), the payment checked, the stock checked;
- *  2. the sales and entries are planned (core `buildCheckout`, holder `online`, till `online`);
+ *  1. the order is priced (core `priceItems`, the till's path), the payment checked, and it is routed
+ *     (core/routing.ts): the nearest source to its destination that holds all its units, counting the
+ *     reservations pinned to each source (its own reservation's units count for it);
+ *  2. the sales and entries are planned (core `buildCheckout`, the routed holder, till `online`);
  *  3. a journal holding the planned sales, the order record and the Idempotency-Key's response is made
  *     durable in one write; then the order record, the key's response and the receipt counter are stored —
  *     all BEFORE any sale is written;
@@ -32,14 +36,21 @@ import type { ReservationStore } from './reservations.ts';
  * others written if the rights still allow; an order none of whose sales got written is forgotten (order and
  * key deleted), since its client never heard back.
  */
-export const ORDER_STATUSES = ['placed', 'allocated', 'ready', 'shipped', 'collected', 'delivered'] as const;
+export const ORDER_STATUSES = ['placed', 'allocated', 'picked', 'ready', 'shipped', 'collected', 'delivered'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-/** Order statuses move forward along the fulfilment's path only (skipping a step is allowed). */
-const PATHS: Record<Fulfilment['type'], readonly OrderStatus[]> = {
-  pickup: ['placed', 'allocated', 'ready', 'collected'],
-  ship: ['placed', 'allocated', 'shipped', 'delivered'],
+/**
+ * Order statuses move forward along the fulfilment's path only (skipping a step is allowed). `placed`: routed
+ * and paid; `allocated`: the location has accepted it and set the units aside; `picked`: packed.
+ */
+export const ORDER_PATHS: Record<Fulfilment['type'], readonly OrderStatus[]> = {
+  pickup: ['placed', 'allocated', 'picked', 'ready', 'collected'],
+  ship: ['placed', 'allocated', 'picked', 'shipped', 'delivered'],
 };
+const PATHS = ORDER_PATHS;
+
+/** Statuses after which nothing is left to do. */
+export const FINAL_STATUSES: readonly OrderStatus[] = ['collected', 'delivered'];
 
 /** 409: the order's status may not go there (only forward along its fulfilment's path). */
 export class InvalidStatusTransition extends HttpError {
@@ -91,6 +102,9 @@ export interface OrderRecord {
   currency: string;
   createdAt: number;
   fulfilment: Fulfilment | null;
+  /** The location whose stock the order takes (core/routing.ts), and its distance to the destination. */
+  routedTo?: string;
+  distanceKm?: number | null;
   payment: OrderInput['payment'];
   sales: string[];
   source?: string;
@@ -123,6 +137,8 @@ const ORDERS = 'orders';
 const JOURNAL = 'order-journal';
 const IDEMPOTENCY = 'idempotency';
 const RECEIPTS = 'web-receipt-seq';
+/** Orders listed per fulfilling location at most (newest first). */
+export const MAX_LISTED_ORDERS = 200;
 const key = (eventId: string, id: string) => `${eventId}!${id}`;
 
 export interface OrderDeskDeps {
@@ -141,6 +157,8 @@ export class OrderDesk {
   private pending: Promise<Map<string, Set<string>>> | undefined;
   /** Idempotency records written but maybe not yet durable: visible to the next request at once. */
   private readonly inflight = new Map<string, IdempotencyRecord>();
+  /** Order ids per `eventId!locationId` they are routed to, built from storage on first use. */
+  private routed: Promise<Map<string, Set<string>>> | undefined;
 
   constructor(private readonly d: OrderDeskDeps) {}
 
@@ -191,10 +209,26 @@ export class OrderDesk {
     return order;
   }
 
-  /** Moves an order forward (placed → allocated → ready/shipped → collected/delivered); 409 otherwise. */
-  async setStatus(eventId: string, orderId: string, status: OrderStatus): Promise<OrderRecord> {
+  /** The orders routed to a location, newest first (at most MAX_LISTED_ORDERS); `open` leaves out finished ones. */
+  async routedTo(eventId: string, locationId: string, opts: { open?: boolean } = {}): Promise<OrderRecord[]> {
+    const ids = (await this.routedIndex()).get(key(eventId, locationId)) ?? new Set<string>();
+    const out: OrderRecord[] = [];
+    for (const id of ids) {
+      const o = await this.d.storage.getRecord<OrderRecord>(ORDERS, key(eventId, id));
+      if (o && !(opts.open && FINAL_STATUSES.includes(o.status))) out.push(o);
+    }
+    out.sort((a, b) => b.createdAt - a.createdAt || (a.orderId < b.orderId ? 1 : -1));
+    return out.slice(0, MAX_LISTED_ORDERS);
+  }
+
+  /**
+   * Moves an order forward (placed → allocated → picked → ready/shipped → collected/delivered); 409 otherwise.
+   * `may` decides, on the stored order, whether the caller may (a till: only orders routed to its location).
+   */
+  async setStatus(eventId: string, orderId: string, status: OrderStatus, may: (order: OrderRecord) => void = () => undefined): Promise<OrderRecord> {
     return this.d.events.serial(eventId, async () => {
       const order = await this.get(eventId, orderId);
+      may(order);
       if (!canAdvance(order.status, status, order.fulfilment?.type)) {
         throw new InvalidStatusTransition(`order ${orderId} is ${order.status}; it cannot go to ${status}${order.fulfilment ? ` (fulfilment: ${order.fulfilment.type})` : ''}`);
       }
@@ -214,10 +248,7 @@ export class OrderDesk {
     input.lines.forEach((l, i) => {
       if (!brandIds.has(l.brandId)) throw new ValidationError(`lines[${i}].brandId`, `"${l.brandId}" is not a brand of ${eventId}`);
     });
-    const locationId = input.fulfilment?.locationId;
-    if (locationId !== undefined && !locations.some((l) => l.id === locationId)) {
-      throw new ValidationError('fulfilment.locationId', `"${locationId}" is not a location of ${eventId}`);
-    }
+    const destination = destinationOf(input.fulfilment, locations, eventId);
 
     // The catalog entries and the live stock view of each brand in the order.
     const docs = new Map<string, { products: Map<string, Product>; view: StockView }>();
@@ -251,17 +282,17 @@ export class OrderDesk {
       };
     }
 
-    // Stock: the online rights less what other live reservations hold. A valid reservation of this order
-    // counts for it (it is left out of the held units); an unknown or expired one is ignored.
+    // Routing: each source's rights less what other live reservations pinned to it hold. A valid reservation
+    // of this order counts for it (it is left out of the held units), so its source can always take the
+    // reserved units; a nearer source that holds the whole order is still preferred. An unknown or expired
+    // reservation is ignored.
     const reservation = input.reservationId !== undefined ? this.d.reservations.get(eventId, input.reservationId) : undefined;
     const usable = reservation && this.d.reservations.isActive(reservation) ? reservation : undefined;
-    const held = this.d.reservations.held(eventId, usable?.id);
-    const short: { brandId: string; sku: string; requested: number; available: number }[] = [];
-    for (const [k, want] of unitsBySku(input.lines)) {
-      const available = Math.max(0, docs.get(want.brandId)!.view.rights(ONLINE, want.sku) - (held.get(k) ?? 0));
-      if (want.qty > available) short.push({ brandId: want.brandId, sku: want.sku, requested: want.qty, available });
-    }
-    if (short.length) return insufficientStock(short);
+    const views = new Map([...docs].map(([brandId, d]) => [brandId, d.view] as const));
+    const route = routeLines(input.lines, locations, views, this.d.reservations.heldAt(eventId, usable?.id), destination);
+    if (!route.ok) return routeRefusalReply(route.reason, route.lines);
+    const source = route.source;
+    const distanceKm = source.distanceKm === null ? null : Math.round(source.distanceKm * 1000) / 1000;
 
     const clock = await this.d.events.serverClock();
     const seq = await this.nextReceiptSeq(eventId);
@@ -272,7 +303,7 @@ export class OrderDesk {
         config,
         deviceId: SERVER_WRITER,
         tillId: ONLINE_TILL,
-        holder: ONLINE,
+        holder: source.holder,
         receiptNumber,
         clock,
         product,
@@ -280,7 +311,7 @@ export class OrderDesk {
       },
     );
     const orderId = newId('o', clock);
-    const body = { orderId, status: 'placed', receiptNumber, total, currency: config.currency, sales: checkout.sales.map((s) => s.id) };
+    const body = { orderId, status: 'placed', receiptNumber, total, currency: config.currency, sales: checkout.sales.map((s) => s.id), routedTo: source.locationId, distanceKm };
     const order: OrderRecord = {
       orderId,
       eventId,
@@ -304,7 +335,10 @@ export class OrderDesk {
       discount: priced.totals.discount,
       currency: config.currency,
       createdAt: now,
-      fulfilment: input.fulfilment ?? null,
+      // The shipping destination only steers routing: the customer's coordinates are not kept.
+      fulfilment: input.fulfilment ? { type: input.fulfilment.type, ...(input.fulfilment.locationId !== undefined ? { locationId: input.fulfilment.locationId } : {}) } : null,
+      routedTo: source.locationId,
+      distanceKm,
       payment: input.payment,
       sales: body.sales,
       ...(input.source !== undefined ? { source: input.source } : {}),
@@ -349,6 +383,11 @@ export class OrderDesk {
       this.d.storage.putRecord(RECEIPTS, j.eventId, Math.max(stored, j.receiptSeq)),
       this.d.events.saveServerClock(),
     ]);
+    if (j.order.routedTo !== undefined) {
+      const index = await this.routedIndex();
+      const k = key(j.eventId, j.order.routedTo);
+      index.set(k, (index.get(k) ?? new Set()).add(j.orderId));
+    }
   }
 
   /**
@@ -384,6 +423,7 @@ export class OrderDesk {
     if (written === 0) {
       this.d.log('warn', 'an online order none of whose sales were written is forgotten', { eventId: j.eventId, orderId: j.orderId, problems });
       await Promise.all([this.d.storage.deleteRecord(ORDERS, k), this.d.storage.deleteRecord(IDEMPOTENCY, key(j.eventId, j.idempotencyKey))]);
+      if (j.order.routedTo !== undefined) (await this.routedIndex()).get(key(j.eventId, j.order.routedTo))?.delete(j.orderId);
     } else {
       if (problems.length) {
         this.d.log('error', 'an online order is only partly written', { eventId: j.eventId, orderId: j.orderId, problems });
@@ -425,22 +465,23 @@ export class OrderDesk {
     })());
   }
 
+  private routedIndex(): Promise<Map<string, Set<string>>> {
+    return (this.routed ??= (async () => {
+      const out = new Map<string, Set<string>>();
+      for (const [, o] of await this.d.storage.listRecords<OrderRecord>(ORDERS)) {
+        if (o.routedTo === undefined) continue;
+        const k = key(o.eventId, o.routedTo);
+        out.set(k, (out.get(k) ?? new Set()).add(o.orderId));
+      }
+      return out;
+    })());
+  }
+
   private async nextReceiptSeq(eventId: string): Promise<number> {
     const last = this.receiptSeq.get(eventId) ?? (await this.d.storage.getRecord<number>(RECEIPTS, eventId)) ?? 0;
     this.receiptSeq.set(eventId, last + 1);
     return last + 1;
   }
-}
-
-export function insufficientStock(lines: { brandId: string; sku: string; requested: number; available: number }[]): Reply {
-  return {
-    status: 409,
-    body: {
-      type: 'InsufficientStock',
-      message: `not enough stock online for ${lines.map((l) => `${l.brandId}/${l.sku} (${l.requested} wanted, ${l.available} available)`).join(', ')}`,
-      lines,
-    },
-  };
 }
 
 /** What GET /orders/:orderId shows (customer hashes, payment reference and internals stay on the server). */
@@ -456,6 +497,8 @@ export function publicOrder(o: OrderRecord): Record<string, unknown> {
     currency: o.currency,
     createdAt: o.createdAt,
     fulfilment: o.fulfilment,
+    routedTo: o.routedTo ?? null,
+    distanceKm: o.distanceKm ?? null,
     history: o.history,
     ...(o.source !== undefined ? { source: o.source } : {}),
   };

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ONLINE, type HolderId } from '../../core/holders.ts';
 import type { StockLine } from '../event-service.ts';
 import type { ServerStorage } from '../storage/server-storage.ts';
 import { skuKey } from './input.ts';
@@ -6,7 +7,9 @@ import { skuKey } from './input.ts';
 /**
  * Reservations: instant stock locks for online carts. A reservation does not move rights (nothing is written
  * to the ledger); it only lowers what the storefront offers to everyone else until it is released, consumed
- * by an order, or expires. Expiry needs no action: a reservation whose `expiresAt` has passed simply stops
+ * by an order, or expires. It is pinned to the fulfilment source (core/routing.ts) that held all its units
+ * when it was made, and counts against that holder only: so the order that consumes it can always be
+ * routed (at worst to that holder), and no two reservations count on the same unit. Expiry needs no action: a reservation whose `expiresAt` has passed simply stops
  * counting (checked on every read), and a sweep deletes the record later.
  *
  * Records live in the `reservations` namespace under `<eventId>!<id>` and are also held in memory; every
@@ -16,6 +19,8 @@ export interface Reservation {
   id: string;
   eventId: string;
   lines: StockLine[];
+  /** The holder whose units it locks; absent on reservations made before routing (they locked `online`). */
+  holder?: HolderId;
   createdAt: number;
   expiresAt: number;
 }
@@ -52,13 +57,16 @@ export class ReservationStore {
     return r.expiresAt > this.now();
   }
 
-  /** Units held by the event's unexpired reservations, per `brandId/sku`, leaving out `exceptId`. */
-  held(eventId: string, exceptId?: string): Map<string, number> {
-    const out = new Map<string, number>();
+  /** Units held by unexpired reservations per holder, then per `brandId/sku`, leaving out `exceptId`. */
+  heldAt(eventId: string, exceptId?: string): Map<HolderId, Map<string, number>> {
+    const out = new Map<HolderId, Map<string, number>>();
     const now = this.now();
     for (const r of this.byEvent.get(eventId)?.values() ?? []) {
       if (r.id === exceptId || r.expiresAt <= now) continue;
-      for (const l of r.lines) out.set(skuKey(l.brandId, l.sku), (out.get(skuKey(l.brandId, l.sku)) ?? 0) + l.qty);
+      const holder = r.holder ?? ONLINE;
+      const m = out.get(holder) ?? new Map<string, number>();
+      out.set(holder, m);
+      for (const l of r.lines) m.set(skuKey(l.brandId, l.sku), (m.get(skuKey(l.brandId, l.sku)) ?? 0) + l.qty);
     }
     return out;
   }

@@ -2,15 +2,19 @@ import { createHash } from 'node:crypto';
 import type * as Y from 'yjs';
 import type { Product } from '../../core/catalog.ts';
 import type { EventConfig } from '../../core/event.ts';
-import { ONLINE } from '../../core/holders.ts';
+import type { HolderId } from '../../core/holders.ts';
 import { dropPhase, unitPrice } from '../../core/pricing.ts';
+import { maxFromOneSource, totalFromSources, type FulfilmentSource } from '../../core/routing.ts';
 import { BrandDoc } from '../../core/schema.ts';
 import type { StockView } from '../../core/stock-view.ts';
 import { skuKey } from './input.ts';
 
 /**
  * What the online drop can sell: per SKU, the catalog facts a shop page shows, the price at the tier in
- * force, and `available` = the online holder's rights less the units held by unexpired reservations.
+ * force, and the units of the fulfilment sources (core/routing.ts: the online allocation, hubs and pick-up
+ * points), each source's rights less what unexpired reservations pinned to it hold:
+ *   available    over all sources — what the drop can still sell;
+ *   maxPerOrder  from the best single source — the most one order (which goes whole to one place) can buy.
  */
 export interface StockItem {
   brandId: string;
@@ -24,6 +28,7 @@ export interface StockItem {
   tierId: string | null;
   currency: string;
   available: number;
+  maxPerOrder: number;
 }
 
 export interface StockSnapshot {
@@ -35,23 +40,27 @@ export interface StockSnapshot {
   items: StockItem[];
 }
 
-/** One brand's catalog and the online holder's rights in it. */
+/** One brand's catalog and every holder's rights in it. */
 export interface BrandStock {
   brandId: string;
   products: Product[];
-  online(sku: string): number;
+  rights(holder: HolderId, sku: string): number;
 }
 
-/** Reads a brand document's catalog and online rights (the view is the hub's, kept up to date entry by entry). */
+/** Reads a brand document's catalog and rights (the view is the hub's, kept up to date entry by entry). */
 export function brandStock(brandId: string, doc: Y.Doc, view: StockView | undefined): BrandStock {
-  return { brandId, products: new BrandDoc(doc).products().items, online: (sku) => view?.rights(ONLINE, sku) ?? 0 };
+  return { brandId, products: new BrandDoc(doc).products().items, rights: (holder, sku) => view?.rights(holder, sku) ?? 0 };
 }
 
-export function computeStock(config: EventConfig, brands: readonly BrandStock[], reserved: (key: string) => number, now: number): StockSnapshot {
+/** Units a source can give: its rights less what reservations pinned to it hold (`reserved(holder, key)`). */
+export type Reserved = (holder: HolderId, key: string) => number;
+
+export function computeStock(config: EventConfig, brands: readonly BrandStock[], sources: readonly FulfilmentSource[], reserved: Reserved, now: number): StockSnapshot {
   const phase = dropPhase(config.drop, now);
   const tier = phase.phase === 'live' ? phase.tier : null;
   const items: StockItem[] = [];
   for (const b of brands) {
+    const give = (holder: HolderId, _brandId: string, sku: string) => b.rights(holder, sku) - reserved(holder, skuKey(b.brandId, sku));
     for (const p of b.products) {
       const price = unitPrice(p, { tier, taxMode: config.taxMode, rounding: config.rounding });
       items.push({
@@ -65,7 +74,8 @@ export function computeStock(config: EventConfig, brands: readonly BrandStock[],
         price: price.price,
         tierId: price.tierId,
         currency: config.currency,
-        available: Math.max(0, b.online(p.sku) - reserved(skuKey(b.brandId, p.sku))),
+        available: totalFromSources(sources, give, b.brandId, p.sku),
+        maxPerOrder: maxFromOneSource(sources, give, b.brandId, p.sku),
       });
     }
   }

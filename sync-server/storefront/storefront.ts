@@ -1,20 +1,22 @@
 import { ValidationError } from '../../core/errors.ts';
-import { ONLINE } from '../../core/holders.ts';
+import { fulfilmentSources } from '../../core/routing.ts';
 import { BrandDoc, brandDocName } from '../../core/schema.ts';
+import type { StockView } from '../../core/stock-view.ts';
 import type { DocHub } from '../doc-hub.ts';
 import type { EventService } from '../event-service.ts';
 import { HttpError, type Reply } from '../http/router.ts';
 import type { ServerStorage } from '../storage/server-storage.ts';
-import { parseReservationInput, unitsBySku } from './input.ts';
-import { insufficientStock, OrderDesk } from './orders.ts';
+import { parseReservationInput } from './input.ts';
+import { OrderDesk } from './orders.ts';
 import { ReservationStore, type Reservation } from './reservations.ts';
+import { destinationOf, reservedFrom, routeLines, routeRefusalReply } from './route.ts';
 import { brandStock, computeStock, type StockSnapshot } from './stock.ts';
 import { StockWatcher, type StockListener } from './watcher.ts';
 
 /**
  * The online drop, as the server runs it for a storefront talking HTTP/JSON: the stock on offer,
- * reservations (instant locks for carts), orders written as sales of the `online` holder, and the live
- * stock stream. Every reservation and order change of an event runs inside `EventService.serial`, the same
+ * reservations (instant locks for carts, pinned to a fulfilment source), orders routed to the nearest source
+ * holding all their units and written as its sales (core/routing.ts), and the live stock stream. Every reservation and order change of an event runs inside `EventService.serial`, the same
  * queue as the server's other writes, so no two of them can spend the same unit. See docs/api.md.
  */
 export interface StorefrontDeps {
@@ -56,29 +58,32 @@ export class Storefront {
       const w = await watched.ready.catch(() => undefined);
       if (w && !w.closed) return w.compute();
     }
-    const { config, brands } = await this.d.events.setup(eventId);
+    const { config, brands, locations } = await this.d.events.setup(eventId);
     if (!config) throw new HttpError(404, `there is no event "${eventId}"`);
-    const sources = [];
-    for (const b of brands) sources.push(await this.d.hub.read(brandDocName(eventId, b.id), (doc, view) => brandStock(b.id, doc, view)));
-    const held = this.reservations.held(eventId);
-    return computeStock(config, sources, (k) => held.get(k) ?? 0, this.d.now());
+    const stocks = [];
+    for (const b of brands) stocks.push(await this.d.hub.read(brandDocName(eventId, b.id), (doc, view) => brandStock(b.id, doc, view)));
+    return computeStock(config, stocks, fulfilmentSources(locations), reservedFrom(this.reservations.heldAt(eventId)), this.d.now());
   }
 
-  /** Locks units for a cart: 201 with the reservation, or 409 naming every line that is short. */
+  /**
+   * Locks units for a cart at the source an order for it would be routed to now (towards the fulfilment's
+   * destination when given): 201 with the reservation, or 409 naming every line that is short or, when no
+   * single place holds the cart, where its units are.
+   */
   async reserve(eventId: string, raw: unknown): Promise<Reply> {
     const input = parseReservationInput(raw);
     return this.d.events.serial(eventId, async (): Promise<Reply> => {
       await this.reservations.ready();
       await this.orders.recover(eventId);
       const now = this.d.now();
-      const { config, brands } = await this.d.events.setup(eventId);
+      const { config, brands, locations } = await this.d.events.setup(eventId);
       if (!config) throw new HttpError(404, `there is no event "${eventId}"`);
       const known = new Set(brands.map((b) => b.id));
       input.lines.forEach((l, i) => {
         if (!known.has(l.brandId)) throw new ValidationError(`lines[${i}].brandId`, `"${l.brandId}" is not a brand of ${eventId}`);
       });
-      const wanted = unitsBySku(input.lines);
-      const rights = new Map<string, number>();
+      const destination = destinationOf(input.fulfilment, locations, eventId);
+      const views = new Map<string, StockView>();
       for (const brandId of new Set(input.lines.map((l) => l.brandId))) {
         await this.d.hub.read(brandDocName(eventId, brandId), (doc, view) => {
           const products = new BrandDoc(doc).map('products');
@@ -86,15 +91,12 @@ export class Storefront {
             if (l.brandId !== brandId) return;
             if (!products.has(l.sku)) throw new ValidationError(`lines[${i}].sku`, `${l.sku} is not in ${brandId}'s catalog`);
           });
-          for (const [k, w] of wanted) if (w.brandId === brandId) rights.set(k, view?.rights(ONLINE, w.sku) ?? 0);
+          if (view) views.set(brandId, view);
         });
       }
-      const held = this.reservations.held(eventId);
-      const short = [...wanted]
-        .map(([k, w]) => ({ brandId: w.brandId, sku: w.sku, requested: w.qty, available: Math.max(0, (rights.get(k) ?? 0) - (held.get(k) ?? 0)) }))
-        .filter((l) => l.requested > l.available);
-      if (short.length) return insufficientStock(short);
-      const r: Reservation = { id: this.reservations.newId(), eventId, lines: input.lines, createdAt: now, expiresAt: now + input.ttlSeconds * 1000 };
+      const route = routeLines(input.lines, locations, views, this.reservations.heldAt(eventId), destination);
+      if (!route.ok) return routeRefusalReply(route.reason, route.lines);
+      const r: Reservation = { id: this.reservations.newId(), eventId, lines: input.lines, holder: route.source.holder, createdAt: now, expiresAt: now + input.ttlSeconds * 1000 };
       await this.reservations.put(r);
       this.changed(eventId);
       return { status: 201, body: publicReservation(r) };

@@ -1,20 +1,23 @@
 import type * as Y from 'yjs';
-import { ONLINE } from '../../core/holders.ts';
+import { holderKind, type HolderId } from '../../core/holders.ts';
 import { dropPhase } from '../../core/pricing.ts';
+import { fulfilmentSources } from '../../core/routing.ts';
 import { BrandDoc, brandDocName, SetupDoc, setupDocName } from '../../core/schema.ts';
 import type { StockView } from '../../core/stock-view.ts';
 import type { DocHub, Peer } from '../doc-hub.ts';
 import { HttpError } from '../http/router.ts';
 import { skuKey } from './input.ts';
 import type { ReservationStore } from './reservations.ts';
+import { reservedFrom } from './route.ts';
 import { brandStock, computeStock, type StockItem, type StockSnapshot } from './stock.ts';
 
 /**
  * Watches one event's online stock for the live streams: it joins the event's setup and brand documents
  * through the hub as an internal read-only peer (so they stay loaded while a stream is open, and every
  * change reaches the server's own copy), observes the ledger and the catalog, and tells its listeners which
- * SKUs changed. It recomputes on a ledger entry that moves `online` stock, a catalog change, a reservation
- * change, a reservation's expiry and a discount tier boundary; a till selling its own stock is ignored.
+ * SKUs changed. It recomputes on a ledger entry that moves stock of a server-written holder (the online
+ * allocation, a hub), a catalog or location change, a reservation change, a reservation's expiry and a
+ * discount tier boundary; a till selling its own stock is ignored.
  * Changes are coalesced (25 ms) and only items whose JSON differs from the last emitted are sent.
  */
 export interface StockListener {
@@ -74,9 +77,11 @@ export class StockWatcher {
       void this.brandSync.then(() => this.poke());
     };
     setup.getMap('event').observe(onConfig);
+    setup.getMap('locations').observe(onConfig);
     setup.getMap('brands').observe(onBrands);
     this.offSetup = () => {
       setup.getMap('event').unobserve(onConfig);
+      setup.getMap('locations').unobserve(onConfig);
       setup.getMap('brands').unobserve(onBrands);
     };
     this.brandSync = this.syncBrands();
@@ -88,11 +93,11 @@ export class StockWatcher {
 
   /** The whole stock, now (the documents are loaded: no I/O). */
   compute(): StockSnapshot {
-    const config = this.setup ? new SetupDoc(this.setup).config() : undefined;
-    if (!config) throw new HttpError(404, `there is no event "${this.eventId}"`);
-    const held = this.deps.reservations.held(this.eventId);
+    const setup = this.setup ? new SetupDoc(this.setup) : undefined;
+    const config = setup?.config();
+    if (!setup || !config) throw new HttpError(404, `there is no event "${this.eventId}"`);
     const brands = [...this.brands].map(([brandId, b]) => brandStock(brandId, b.doc, b.view));
-    return computeStock(config, brands, (k) => held.get(k) ?? 0, this.deps.now());
+    return computeStock(config, brands, fulfilmentSources(setup.locations().items), reservedFrom(this.deps.reservations.heldAt(this.eventId)), this.deps.now());
   }
 
   subscribe(listener: StockListener): () => void {
@@ -178,7 +183,7 @@ export class StockWatcher {
       const { doc, view } = await this.deps.hub.read(name, (d, v) => ({ doc: d, view: v }));
       if (this.closed) return;
       const offLedger = new BrandDoc(doc).onLedger((added) => {
-        if (added.some((e) => e.from === ONLINE || e.to === ONLINE)) this.poke();
+        if (added.some((e) => serverHeld(e.from) || serverHeld(e.to))) this.poke();
       });
       const products = doc.getMap('products');
       const onProducts = () => this.poke();
@@ -207,4 +212,11 @@ export class StockWatcher {
     }
     this.joined.add(name);
   }
+}
+
+/** Holders whose stock the storefront may offer (core/routing.ts): the online allocation and the hubs. */
+function serverHeld(h: HolderId | undefined): boolean {
+  if (h === undefined) return false;
+  const kind = holderKind(h);
+  return kind === 'online' || kind === 'hub';
 }

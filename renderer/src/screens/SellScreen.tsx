@@ -8,6 +8,7 @@ import { AuditPanel } from './AuditPanel.tsx';
 import { useScanner } from '../app/use-scanner.ts';
 import { CartPanel } from './CartPanel.tsx';
 import { DropBanner } from './DropBanner.tsx';
+import { OnlineOrdersButton } from './OrdersPanel.tsx';
 import { ProductGrid } from './ProductGrid.tsx';
 import { RefundPanel } from './RefundPanel.tsx';
 import { RecentSales } from './RecentSales.tsx';
@@ -60,6 +61,7 @@ export function SellScreen() {
         <button className="ghost light" onClick={() => void showDayClose()}>
           Close day
         </button>
+        <OnlineOrdersButton />
         <DropBanner config={config} />
         <StatusBar />
         {cashier && (
