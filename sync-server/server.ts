@@ -5,7 +5,9 @@ import { Auth } from './auth.ts';
 import { adminToken } from './admin-token.ts';
 import { DocHub, type HubOptions } from './doc-hub.ts';
 import { EventService } from './event-service.ts';
+import { AlertCenter, type AlertCenterOptions } from './analytics/alert-center.ts';
 import { adminRoutes } from './http/admin-routes.ts';
+import { analyticsRoutes } from './http/analytics-routes.ts';
 import { storefrontRoutes } from './http/storefront-routes.ts';
 import { summaryRoutes } from './http/summary-routes.ts';
 import { Router, send } from './http/router.ts';
@@ -35,6 +37,8 @@ export interface SyncServerOptions {
   hub?: Partial<Pick<HubOptions, 'idleUnloadMs' | 'compactEvery'>>;
   log?: HubOptions['log'];
   now?: () => number;
+  /** The alert watcher's timing and webhook retries (tests shorten them); see analytics/alert-center.ts. */
+  alerts?: Pick<AlertCenterOptions, 'debounceMs' | 'rejectionPollMs' | 'thresholds' | 'webhook'>;
 }
 
 export interface SyncServer {
@@ -47,6 +51,8 @@ export interface SyncServer {
   events: EventService;
   /** The online drop: stock, reservations, orders, the stock stream. */
   storefront: Storefront;
+  /** Stock and fraud alerts per event, their stream and webhook. */
+  alerts: AlertCenter;
   auth: Auth;
   storage: ServerStorage;
   metrics: Metrics;
@@ -73,6 +79,8 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   const storefront = new Storefront({ hub, events, storage, now, ...(opts.log ? { log: opts.log } : {}) });
   storefrontRoutes(router, { storefront, auth });
   summaryRoutes(router, { hub, events });
+  const alerts = new AlertCenter({ hub, storage, now, ...(opts.log ? { log: opts.log } : {}), ...opts.alerts });
+  analyticsRoutes(router, { hub, events, storage, now, alerts, auth });
   const app = opts.appDir ? staticFiles(opts.appDir) : undefined;
   const started = now();
 
@@ -95,6 +103,8 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
     server.once('error', reject);
     server.listen(opts.port ?? 8787, opts.host ?? '127.0.0.1', () => resolve());
   });
+  // Events with a webhook are watched from the start, and deliveries a restart interrupted are resumed.
+  await alerts.start();
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   let closing: Promise<void> | undefined;
@@ -106,12 +116,14 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
     hub,
     events,
     storefront,
+    alerts,
     auth,
     storage,
     metrics,
     close: () =>
       (closing ??= (async () => {
         storefront.close();
+        await alerts.close();
         await hub.close();
         ws.close();
         server.closeAllConnections();
