@@ -44,7 +44,7 @@ async function emptyOnline(d: Demo, sku: string): Promise<string> {
   return `out-of-stock:north-thread/${sku}@online`;
 }
 
-const deliveriesOf = (got: { headers: IncomingHttpHeaders }[], id: string) => got.filter((g) => g.headers[DELIVERY_HEADER] === `${E}/${id}`);
+const deliveriesOf = <T extends { headers: IncomingHttpHeaders }>(got: T[], id: string): T[] => got.filter((g) => g.headers[DELIVERY_HEADER] === `${E}/${id}`);
 
 describe('alert watcher and webhook', () => {
   it('POSTs a new alert once, signed, retrying after a failure; lists it; and does not resend it after a restart', async () => {
@@ -110,5 +110,31 @@ describe('alert watcher and webhook', () => {
     w = d;
     expect((await fetch(`${d.server.url}/api/events/${E}/alerts/stream`)).status).toBe(401);
     expect((await fetch(`${d.server.url}/api/events/${E}/alerts/stream?token=${d.demo.storefrontToken}`)).status).toBe(403);
+  });
+});
+
+describe('post-drop analytics endpoint', () => {
+  it('computes the drop\'s buyers across the events on this server that share its brands', async () => {
+    const d = await demoWorld(opts);
+    w = d;
+    const token = d.demo.organiserToken;
+    const qty = (sku: string) => ({ brandId: 'north-thread', sku, qty: 1 });
+    const order = async (key: string, sku: string, email: string) => {
+      const priced = await api(d.server.url, 'GET', `/api/events/${E}/stock`, { token: d.demo.storefrontToken });
+      const item = (priced.body as { items: { sku: string; price: number }[] }).items.find((i) => i.sku === sku)!;
+      const res = await api(d.server.url, 'POST', `/api/events/${E}/orders`, {
+        token: d.demo.storefrontToken,
+        headers: { 'idempotency-key': key },
+        body: { lines: [qty(sku)], payment: { method: 'card', amount: item.price, reference: 'psp-1' }, customer: { email, consent: true }, source: 'maya' },
+      });
+      expect(res.status).toBe(201);
+    };
+    await order('order-key-000001', 'NT-CAP', 'new@example.com');
+    await order('order-key-000002', 'NT-TOTE', 'second@example.com');
+    const res = await api(d.server.url, 'GET', `/api/events/${E}/analytics`, { token });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ eventId: E, buyers: 2, newBuyers: 2, returningBuyers: 0, clicksKnown: false, conversion: [{ source: 'maya', orders: 2, clicks: 0, conversionBp: null }] });
+    expect((res.body as { brandIds: string[] }).brandIds).toContain('north-thread');
+    expect((await api(d.server.url, 'GET', `/api/events/nope/analytics`, { token })).status).toBe(403);
   });
 });

@@ -1,4 +1,5 @@
 import { retentionReport, type EventSpan, type RetentionReport } from '../../core/retention.ts';
+import type { StoredCustomer } from '../../core/customer.ts';
 import type { Refund } from '../../core/refund.ts';
 import type { Sale } from '../../core/sale.ts';
 import { BrandDoc, brandDocName, parseDocName } from '../../core/schema.ts';
@@ -6,6 +7,7 @@ import type { DocHub } from '../doc-hub.ts';
 import type { EventService } from '../event-service.ts';
 import { HttpError } from '../http/router.ts';
 import type { ServerStorage } from '../storage/server-storage.ts';
+import type { OrderRecord } from '../storefront/orders.ts';
 
 /**
  * Post-drop analytics over every event this server stores that shares a brand with the drop (brands are
@@ -58,8 +60,21 @@ export async function loadAnalytics(deps: AnalyticsDeps, eventId: string): Promi
       });
     }
   }
+  // Online orders keep their customer on the order record (storefront/orders.ts), not on its sales: join it.
+  const customerOfSale = new Map<string, StoredCustomer>();
+  for (const [k, o] of await deps.storage.listRecords<Pick<OrderRecord, 'eventId' | 'sales' | 'customer'>>('orders')) {
+    const c = o.customer;
+    if (!c?.consent || !eventIds.has(k.slice(0, k.indexOf('!')))) continue;
+    if (!c.emailSha256 && !c.phoneSha256) continue;
+    const stored: StoredCustomer = { consent: true, ...(c.emailSha256 ? { emailSha256: c.emailSha256 } : {}), ...(c.phoneSha256 ? { phoneSha256: c.phoneSha256 } : {}) };
+    for (const id of o.sales) customerOfSale.set(id, stored);
+  }
+  const withCustomers = sales.map((s) => {
+    const c = s.customer ?? customerOfSale.get(s.id);
+    return c && !s.customer ? { ...s, customer: c } : s;
+  });
   spans.sort((a, b) => a.startsAt - b.startsAt);
   const clicks = deps.clicks ? await deps.clicks(eventId) : undefined;
-  const report = retentionReport({ eventId, events: spans, sales, refunds, brandIds, ...(clicks ? { clicks } : {}), now: deps.now() });
+  const report = retentionReport({ eventId, events: spans, sales: withCustomers, refunds, brandIds, ...(clicks ? { clicks } : {}), now: deps.now() });
   return { ...report, brandIds, events: spans, clicksKnown: clicks !== undefined };
 }

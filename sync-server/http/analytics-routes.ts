@@ -28,13 +28,13 @@ export function analyticsRoutes(router: Router, deps: AnalyticsDeps & { alerts: 
     requireRole({ ...ctx, claims }, organiser, eventId);
     const { res } = ctx;
     let done = false;
-    let heartbeat: ReturnType<typeof setInterval> | undefined;
-    let stop: (() => void) | undefined;
+    // Set once the stream runs; read by `finish`, which may run first (the client left, the server closed).
+    const running: { heartbeat?: ReturnType<typeof setInterval>; stop?: () => void } = {};
     const finish = () => {
       if (done) return;
       done = true;
-      clearInterval(heartbeat);
-      stop?.();
+      clearInterval(running.heartbeat);
+      running.stop?.();
       if (!res.writableEnded) res.end();
     };
     res.on('close', finish);
@@ -46,7 +46,7 @@ export function analyticsRoutes(router: Router, deps: AnalyticsDeps & { alerts: 
     const sub = await deps.alerts.subscribe(eventId, (alerts) => {
       for (const a of alerts) write(`event: alert\nid: ${a.id}\ndata: ${JSON.stringify(a)}\n\n`);
     });
-    stop = sub.stop;
+    running.stop = sub.stop;
     if (done || res.destroyed) {
       finish();
       return 'handled';
@@ -54,8 +54,8 @@ export function analyticsRoutes(router: Router, deps: AnalyticsDeps & { alerts: 
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'x-accel-buffering': 'no', connection: 'keep-alive' });
     write('retry: 3000\n\n');
     write(`event: snapshot\ndata: ${JSON.stringify({ alerts: sub.alerts.map((a) => ({ ...a.alert, raisedAt: a.raisedAt })) })}\n\n`);
-    heartbeat = setInterval(() => write(': heartbeat\n\n'), deps.heartbeatMs ?? 15_000);
-    heartbeat.unref?.();
+    running.heartbeat = setInterval(() => write(': heartbeat\n\n'), deps.heartbeatMs ?? 15_000);
+    running.heartbeat.unref?.();
     return 'handled';
   });
 
