@@ -34,7 +34,7 @@ function sale(cashierId: string, wallTime: number, opts: Partial<Sale> = {}, pri
 }
 const refundOf = (s: Sale, id: string): Refund => ({ ...s, id, saleId: s.id, lines: [], payments: [], total: 0 }) as unknown as Refund;
 
-function stock(entries: [string, string, number][]): AlertInput['stock'] {
+function stock(entries: [string, string, number][]): NonNullable<AlertInput['stock']> {
   const clock = new HybridClock('SERVER000000', { now: () => START });
   const view = new StockView();
   for (const [holder, sku, qty] of entries) view.add({ id: newId('e', clock), at: '', writer: 'SERVER000000', kind: 'receive', sku, qty, to: holder });
@@ -61,7 +61,7 @@ describe('stock alerts', () => {
   it('raises one event-wide out-of-stock alert when no location has any stock of a SKU', () => {
     const view = stock([[tillHolder('t1'), 'NT-CAP', 1]]);
     // The one cap is sold: every location is at zero.
-    const sold = view![0]!.byLocation.get('booth-a')!.get('NT-CAP')!;
+    const sold = view[0]!.byLocation.get('booth-a')!.get('NT-CAP')!;
     sold.sellable = 0;
     const alerts = evaluateAlerts(base({ stock: view }));
     expect(alerts.map((a) => a.id)).toEqual(['out-of-stock:north-thread/NT-CAP@*']);

@@ -120,8 +120,8 @@ const SEVERITY_RANK: Record<AlertSeverity, number> = { info: 0, warning: 1, crit
 /**
  * Per SKU per location (the holders there summed): out of stock (nothing sellable), below safety stock, or
  * at/below the low-stock threshold — only the worst of the three. Every location the SKU has a balance at
- * is looked at (the reserve only when asked). A SKU whose event-wide sellable stock is zero everywhere gets
- * one `out-of-stock` alert for the event (location `*`) instead of one per location.
+ * is looked at (the reserve only when asked). A SKU with no sellable stock at any location, the reserve
+ * included, gets one `out-of-stock` alert for the event (location `*`) instead of one per location.
  */
 function stockAlerts(input: AlertInput, t: AlertThresholds): Alert[] {
   const out: Alert[] = [];
@@ -131,7 +131,6 @@ function stockAlerts(input: AlertInput, t: AlertThresholds): Alert[] {
   for (const brand of input.stock ?? []) {
     const perSku = new Map<string, { locationId: string; sellable: number }[]>();
     for (const [locationId, skus] of brand.byLocation) {
-      if (!t.includeReserve && reserveIds.has(locationId)) continue;
       for (const [sku, b] of skus) perSku.set(sku, [...(perSku.get(sku) ?? []), { locationId, sellable: b.sellable }]);
     }
     for (const [sku, rows] of perSku) {
@@ -144,6 +143,8 @@ function stockAlerts(input: AlertInput, t: AlertThresholds): Alert[] {
         continue;
       }
       for (const r of rows) {
+        // The reserve counts for "sold out everywhere" above, but its own level only when asked.
+        if (!t.includeReserve && reserveIds.has(r.locationId)) continue;
         const limits = input.thresholdFor?.(p, r.locationId) ?? p;
         const where = locName.get(r.locationId) ?? r.locationId;
         const id = (kind: AlertKind) => `${kind}:${brand.brandId}/${sku}@${r.locationId}`;

@@ -1,4 +1,5 @@
-import type { Minor } from './money.ts';
+import { ValidationError } from './errors.ts';
+import { divRound, type Minor } from './money.ts';
 import type { Refund } from './refund.ts';
 import type { Sale } from './sale.ts';
 
@@ -79,6 +80,126 @@ export interface RetentionReport {
   conversion: ConversionRow[];
 }
 
+const DAY_MS = 86_400_000;
+const WINDOWS = [30, 60, 90] as const;
+
 export function retentionReport(input: RetentionInput): RetentionReport {
-  throw new Error(`retentionReport: not built yet (${input.eventId})`);
+  if (!input.events.some((e) => e.eventId === input.eventId)) throw new ValidationError('eventId', `"${input.eventId}" is not among the events given`);
+  const brands = input.brandIds ? new Set(input.brandIds) : undefined;
+  const sales = unique(input.sales).filter((s) => !brands || brands.has(s.brandId));
+  const refunds = unique(input.refunds).filter((r) => !brands || brands.has(r.brandId));
+  const identity = identities(sales);
+
+  // Each buyer's purchases (one per checkout and event), and spend net of refunds.
+  const purchases = new Map<string, { eventId: string; at: number }[]>();
+  const spend = new Map<string, number>();
+  const buyerOfSale = new Map<string, string>();
+  let anonymousSales = 0;
+  for (const s of sales) {
+    const who = s.customer ? identity(s.customer.emailSha256 ?? s.customer.phoneSha256!) : undefined;
+    if (!who) {
+      if (s.eventId === input.eventId) anonymousSales++;
+      continue;
+    }
+    buyerOfSale.set(s.id, who);
+    const list = purchases.get(who) ?? [];
+    list.push({ eventId: s.eventId, at: s.wallTime });
+    purchases.set(who, list);
+    spend.set(who, (spend.get(who) ?? 0) + s.total);
+  }
+  for (const r of refunds) {
+    const who = buyerOfSale.get(r.saleId);
+    if (who) spend.set(who, (spend.get(who) ?? 0) - r.total);
+  }
+
+  const newBuyers: { who: string; first: number }[] = [];
+  let returning = 0;
+  for (const [who, list] of purchases) {
+    const here = list.filter((p) => p.eventId === input.eventId);
+    if (here.length === 0) continue;
+    const first = Math.min(...here.map((p) => p.at));
+    if (list.some((p) => p.eventId !== input.eventId && p.at < first)) returning++;
+    else newBuyers.push({ who, first });
+  }
+
+  const cohort: CohortWindow[] = WINDOWS.map((days) => {
+    const eligible = newBuyers.filter((b) => input.now >= b.first + days * DAY_MS);
+    const retained = eligible.filter((b) => purchases.get(b.who)!.some((p) => p.eventId !== input.eventId && p.at > b.first && p.at <= b.first + days * DAY_MS)).length;
+    return { days, eligible: eligible.length, retained, rateBp: eligible.length ? divRound(retained * 10_000, eligible.length, 'half-up') : null };
+  });
+
+  const fresh = new Set(newBuyers.map((b) => b.who));
+  const group = (filter: (who: string) => boolean): LtvGroup => {
+    let buyers = 0;
+    let total = 0;
+    for (const [who, amount] of spend) {
+      if (!filter(who)) continue;
+      buyers++;
+      total += amount;
+    }
+    return { buyers, spend: total, perBuyer: buyers ? divRound(total, buyers, 'half-up') : 0 };
+  };
+  const ltvNew = group((w) => fresh.has(w));
+  const ltvOther = group((w) => !fresh.has(w));
+  const upliftBp = ltvNew.buyers && ltvOther.buyers && ltvOther.perBuyer > 0 ? divRound((ltvNew.perBuyer - ltvOther.perBuyer) * 10_000, ltvOther.perBuyer, 'half-up') : null;
+
+  // Conversion: the drop's checkouts per source (every sale, consented or not) ÷ clicks.
+  const orders = new Map<string, Set<string>>();
+  for (const s of sales) {
+    if (s.eventId !== input.eventId || s.source === undefined) continue;
+    orders.set(s.source, (orders.get(s.source) ?? new Set()).add(s.checkoutId));
+  }
+  const sources = [...new Set([...Object.keys(input.clicks ?? {}), ...orders.keys()])].sort();
+  const conversion = sources.map((source) => {
+    const clicks = input.clicks?.[source] ?? 0;
+    const n = orders.get(source)?.size ?? 0;
+    return { source, clicks, orders: n, conversionBp: clicks > 0 ? divRound(n * 10_000, clicks, 'half-up') : null };
+  });
+
+  return {
+    eventId: input.eventId,
+    buyers: newBuyers.length + returning,
+    newBuyers: newBuyers.length,
+    returningBuyers: returning,
+    anonymousSales,
+    cohort,
+    ltv: { newBuyers: ltvNew, otherBuyers: ltvOther, upliftBp },
+    conversion,
+  };
+}
+
+/**
+ * Union-find over the hashes: a sale carrying both an e-mail and a phone hash makes them one buyer. Returns
+ * the buyer key (the root hash) of any hash.
+ */
+function identities(sales: readonly Sale[]): (hash: string) => string {
+  const parent = new Map<string, string>();
+  const find = (h: string): string => {
+    let root = h;
+    while (parent.has(root) && parent.get(root) !== root) root = parent.get(root)!;
+    // Path compression: later look-ups are one step.
+    let x = h;
+    while (x !== root) {
+      const next = parent.get(x)!;
+      parent.set(x, root);
+      x = next;
+    }
+    return root;
+  };
+  for (const s of sales) {
+    const c = s.customer;
+    if (!c) continue;
+    for (const h of [c.emailSha256, c.phoneSha256]) if (h !== undefined && !parent.has(h)) parent.set(h, h);
+    if (c.emailSha256 !== undefined && c.phoneSha256 !== undefined) {
+      const a = find(c.emailSha256);
+      const b = find(c.phoneSha256);
+      if (a !== b) parent.set(a < b ? b : a, a < b ? a : b);
+    }
+  }
+  return find;
+}
+
+function unique<T extends { id: string }>(items: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return items.filter((i) => !seen.has(i.id) && Boolean(seen.add(i.id)));
 }

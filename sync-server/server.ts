@@ -5,9 +5,11 @@ import { Auth } from './auth.ts';
 import { adminToken } from './admin-token.ts';
 import { DocHub, type HubOptions } from './doc-hub.ts';
 import { EventService } from './event-service.ts';
+import { AlertCenter, type AlertCenterOptions } from './analytics/alert-center.ts';
 import { adminRoutes } from './http/admin-routes.ts';
 import { exampleStorefront } from './http/examples.ts';
 import { StorefrontOrigins } from './http/cors.ts';
+import { analyticsRoutes } from './http/analytics-routes.ts';
 import { storefrontRoutes } from './http/storefront-routes.ts';
 import { sessionRoutes } from './http/session-routes.ts';
 import { summaryRoutes } from './http/summary-routes.ts';
@@ -46,6 +48,8 @@ export interface SyncServerOptions {
   now?: () => number;
   /** Creator links (`/r/<code>`): per-address rate limit, and how often click counts are written (default 1 s). */
   redirects?: Partial<RedirectLimits> & { clickFlushMs?: number };
+  /** The alert watcher's timing and webhook retries (tests shorten them); see analytics/alert-center.ts. */
+  alerts?: Pick<AlertCenterOptions, 'debounceMs' | 'rejectionPollMs' | 'thresholds' | 'webhook'>;
 }
 
 export interface SyncServer {
@@ -62,6 +66,8 @@ export interface SyncServer {
   setup: SetupService;
   /** Clicks on creator links, batched to storage. */
   clicks: ClickCounter;
+  /** Stock and fraud alerts per event, their stream and webhook. */
+  alerts: AlertCenter;
   auth: Auth;
   storage: ServerStorage;
   metrics: Metrics;
@@ -93,6 +99,8 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   const clicks = new ClickCounter(storage, { ...(opts.redirects?.clickFlushMs !== undefined ? { flushMs: opts.redirects.clickFlushMs } : {}), ...(opts.log ? { log: opts.log } : {}) });
   setupRoutes(router, { events, setup, clicks });
   redirectRoutes(router, { events, setup, clicks, ...(opts.redirects ? { limits: opts.redirects } : {}) });
+  const alerts = new AlertCenter({ hub, storage, now, ...(opts.log ? { log: opts.log } : {}), ...opts.alerts });
+  analyticsRoutes(router, { hub, events, storage, now, alerts, auth });
   const app = opts.appDir ? staticFiles(opts.appDir) : undefined;
   const example = opts.exampleStorefrontDir ? exampleStorefront(opts.exampleStorefrontDir) : undefined;
   const started = now();
@@ -117,6 +125,8 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
     server.once('error', reject);
     server.listen(opts.port ?? 8787, opts.host ?? '127.0.0.1', () => resolve());
   });
+  // Events with a webhook are watched from the start, and deliveries a restart interrupted are resumed.
+  await alerts.start();
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   let closing: Promise<void> | undefined;
@@ -130,6 +140,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
     storefront,
     setup,
     clicks,
+    alerts,
     auth,
     storage,
     metrics,
@@ -137,6 +148,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
       (closing ??= (async () => {
         storefront.close();
         await clicks.close();
+        await alerts.close();
         await hub.close();
         ws.close();
         server.closeAllConnections();

@@ -1,0 +1,257 @@
+import type * as Y from 'yjs';
+import { evaluateAlerts, type Alert, type AlertThresholds, type RejectedWrite } from '../../core/alerts.ts';
+import type { VoidRecord } from '../../core/audit.ts';
+import { locationOfFor } from '../../core/event.ts';
+import type { Refund } from '../../core/refund.ts';
+import type { Sale } from '../../core/sale.ts';
+import { BrandDoc, brandDocName, decodeValue, SetupDoc, setupDocName } from '../../core/schema.ts';
+import { parseRefund } from '../../core/refund.ts';
+import { parseSale } from '../../core/sale.ts';
+import type { StockView } from '../../core/stock-view.ts';
+import type { DocHub, Peer } from '../doc-hub.ts';
+import { HttpError } from '../http/router.ts';
+import type { ServerStorage } from '../storage/server-storage.ts';
+import { WebhookSender, type WebhookOptions } from './webhook.ts';
+
+/**
+ * The server's alert watcher (docs/organiser.md, "Alerts"). Per event it joins the setup and brand documents
+ * as an internal read-only peer (so they stay loaded and every change reaches the server's copy), and on a
+ * change — debounced, at most one evaluation per `debounceMs` — runs core `evaluateAlerts` over them.
+ *
+ * Bounded CPU: sales and refunds are decoded once each (a cache per brand keyed by record id; only new keys
+ * are parsed), the stock comes from the hub's incrementally maintained StockView, and evaluation itself is
+ * linear in the records. Rejected writes are read from the hub's `rejections` records every `rejectionPollMs`
+ * (a rejected write changes no document, so no document change announces it).
+ *
+ * Raised alerts are kept in storage (`alerts` records, `<eventId>!<alertId>`), so a restart neither forgets
+ * nor resends them. A condition alert (`ongoing`) that is no longer reported is deleted, so it is raised
+ * again if the situation returns. Each newly raised alert goes to the event's SSE listeners and, when a
+ * webhook is configured, to the webhook (webhook.ts).
+ */
+export interface AlertCenterOptions {
+  hub: DocHub;
+  storage: ServerStorage;
+  now: () => number;
+  log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  /** Quiet time after a change before evaluating (default 250 ms). */
+  debounceMs?: number;
+  /** How often rejected writes are looked for (default 5 s). */
+  rejectionPollMs?: number;
+  thresholds?: Partial<AlertThresholds>;
+  /** The tills' voids (core/audit.ts), once the per-till documents sync them; none until then. */
+  voids?: (eventId: string) => Promise<readonly VoidRecord[]>;
+  webhook?: Partial<WebhookOptions>;
+}
+
+export interface StoredAlert {
+  eventId: string;
+  alert: Alert;
+  raisedAt: number;
+}
+
+export type AlertListener = (alerts: Alert[]) => void;
+
+const ALERTS = 'alerts';
+const key = (eventId: string, id: string) => `${eventId}!${id}`;
+let nextPeerId = -1_000_000;
+
+class EventWatch {
+  readonly listeners = new Set<AlertListener>();
+  readonly raised = new Map<string, StoredAlert>();
+  private readonly peer: Peer;
+  private readonly joined = new Set<string>();
+  private readonly brandOff = new Map<string, () => void>();
+  private readonly cache = new Map<string, { sales: Map<string, Sale>; refunds: Map<string, Refund> }>();
+  private setup: Y.Doc | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private poller: ReturnType<typeof setInterval> | undefined;
+  private running: Promise<void> = Promise.resolve();
+  private dirty = false;
+  closed = false;
+
+  constructor(
+    readonly eventId: string,
+    private readonly c: AlertCenter,
+  ) {
+    this.peer = {
+      id: nextPeerId--,
+      claims: { role: 'organiser', eventId, label: 'alert watcher', createdAt: 0 },
+      wantsAck: false,
+      send: () => undefined,
+      close: () => this.stop(),
+    };
+  }
+
+  async start(): Promise<void> {
+    for (const [k, v] of await this.c.opts.storage.listRecords<StoredAlert>(ALERTS)) if (k.startsWith(`${this.eventId}!`)) this.raised.set(v.alert.id, v);
+    const name = setupDocName(this.eventId);
+    if (!(await this.c.opts.hub.join(this.peer, name))) throw new HttpError(503, 'the server is shutting down');
+    this.joined.add(name);
+    this.setup = await this.c.opts.hub.read(name, (d) => d);
+    if (!new SetupDoc(this.setup).config()) {
+      this.stop();
+      throw new HttpError(404, `there is no event "${this.eventId}"`);
+    }
+    this.setup.on('update', this.poke);
+    await this.syncBrands();
+    this.poller = setInterval(this.poke, this.c.opts.rejectionPollMs ?? 5000);
+    this.poller.unref?.();
+    await this.evaluate();
+  }
+
+  readonly poke = (): void => {
+    if (this.closed || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.running = this.running.then(() => this.evaluate()).catch((err: unknown) => this.c.log('error', 'alert evaluation failed', { eventId: this.eventId, err: String(err) }));
+    }, this.c.opts.debounceMs ?? 250);
+    this.timer.unref?.();
+  };
+
+  /** Evaluates now (after any evaluation under way) and resolves when the raised set is up to date. */
+  refresh(): Promise<void> {
+    this.running = this.running.then(() => this.evaluate());
+    return this.running;
+  }
+
+  stop(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.timer);
+    clearInterval(this.poller);
+    this.setup?.off('update', this.poke);
+    for (const off of this.brandOff.values()) off();
+    for (const name of this.joined) this.c.opts.hub.leave(this.peer, name);
+  }
+
+  private async syncBrands(): Promise<void> {
+    if (!this.setup) return;
+    for (const b of new SetupDoc(this.setup).brands().items) {
+      const name = brandDocName(this.eventId, b.id);
+      if (this.joined.has(name) || this.closed) continue;
+      if (!(await this.c.opts.hub.join(this.peer, name))) return;
+      this.joined.add(name);
+      const doc = await this.c.opts.hub.read(name, (d) => d);
+      doc.on('update', this.poke);
+      this.brandOff.set(name, () => doc.off('update', this.poke));
+    }
+  }
+
+  private async evaluate(): Promise<void> {
+    if (this.closed || !this.setup) return;
+    await this.syncBrands();
+    const setup = new SetupDoc(this.setup);
+    const config = setup.config();
+    if (!config) return;
+    const tills = setup.tills().items;
+    const locationOf = locationOfFor(tills);
+    const sales: Sale[] = [];
+    const refunds: Refund[] = [];
+    const products = [];
+    const stock = [];
+    const overrides = [];
+    for (const b of setup.brands().items) {
+      const { doc, view } = await this.c.opts.hub.read(brandDocName(this.eventId, b.id), (d, v) => ({ doc: d, view: v as StockView | undefined }));
+      const brand = new BrandDoc(doc);
+      const cache = this.cache.get(b.id) ?? { sales: new Map(), refunds: new Map() };
+      this.cache.set(b.id, cache);
+      decodeNew(brand.map('sales'), cache.sales, parseSale);
+      decodeNew(brand.map('refunds'), cache.refunds, parseRefund);
+      sales.push(...cache.sales.values());
+      refunds.push(...cache.refunds.values());
+      products.push(...brand.products().items);
+      if (view) {
+        stock.push({ brandId: b.id, byLocation: view.byLocation(locationOf) });
+        overrides.push(...view.overrides());
+      }
+    }
+    const rejections = (await this.c.opts.storage.listRecords<RejectedWrite>('rejections')).filter(([k]) => k.startsWith(`${this.eventId}!`)).map(([, v]) => v);
+    const voids = (await this.c.opts.voids?.(this.eventId)) ?? [];
+    const now = this.c.opts.now();
+    const alerts = evaluateAlerts({ config, tills, locations: setup.locations().items, products, sales, refunds, voids, overrides, stock, rejections, now }, this.c.opts.thresholds);
+    await this.apply(alerts, now);
+  }
+
+  private async apply(alerts: Alert[], now: number): Promise<void> {
+    const current = new Set(alerts.map((a) => a.id));
+    const fresh = alerts.filter((a) => !this.raised.has(a.id));
+    for (const a of fresh) {
+      const stored: StoredAlert = { eventId: this.eventId, alert: a, raisedAt: now };
+      await this.c.opts.storage.putRecord(ALERTS, key(this.eventId, a.id), stored);
+      this.raised.set(a.id, stored);
+    }
+    // A condition that no longer holds is forgotten, so it is raised again if it returns.
+    for (const [id, s] of this.raised) {
+      if (s.alert.ongoing && !current.has(id)) {
+        await this.c.opts.storage.deleteRecord(ALERTS, key(this.eventId, id));
+        this.raised.delete(id);
+      }
+    }
+    if (fresh.length === 0) return;
+    for (const l of this.listeners) l(fresh);
+    for (const a of fresh) await this.c.webhooks.enqueue(this.eventId, a);
+  }
+}
+
+/** Decodes the values of a map not decoded yet; a value that fails to parse is skipped (the summary counts those). */
+function decodeNew<T>(map: Y.Map<unknown>, into: Map<string, T>, parse: (raw: unknown) => T): void {
+  if (map.size === into.size) return;
+  for (const [k, v] of map) {
+    if (into.has(k)) continue;
+    try {
+      into.set(k, parse(decodeValue(v)));
+    } catch {
+      // Invalid stored records are reported by the summary's `invalidSales`; they raise no alert here.
+    }
+  }
+}
+
+export class AlertCenter {
+  readonly webhooks: WebhookSender;
+  private readonly watches = new Map<string, Promise<EventWatch>>();
+  readonly log: NonNullable<AlertCenterOptions['log']>;
+
+  constructor(readonly opts: AlertCenterOptions) {
+    this.log = opts.log ?? (() => undefined);
+    this.webhooks = new WebhookSender({ storage: opts.storage, now: opts.now, log: this.log, ...opts.webhook });
+  }
+
+  /** Starts watching the events that have a webhook, and resumes deliveries a restart interrupted. */
+  async start(): Promise<void> {
+    for (const eventId of await this.webhooks.configuredEvents()) {
+      await this.watch(eventId).catch((err: unknown) => this.log('warn', 'could not watch an event for alerts', { eventId, err: String(err) }));
+    }
+    await this.webhooks.resume();
+  }
+
+  /** The event's watcher, started on first use; it runs until the server stops. */
+  watch(eventId: string): Promise<EventWatch> {
+    let w = this.watches.get(eventId);
+    if (!w) {
+      const watch = new EventWatch(eventId, this);
+      w = watch.start().then(() => watch);
+      w.catch(() => this.watches.delete(eventId));
+      this.watches.set(eventId, w);
+    }
+    return w;
+  }
+
+  /** The alerts raised and still standing, newest first, after evaluating the documents as they are now. */
+  async current(eventId: string): Promise<StoredAlert[]> {
+    const w = await this.watch(eventId);
+    await w.refresh();
+    return [...w.raised.values()].sort((a, b) => b.raisedAt - a.raisedAt || b.alert.at - a.alert.at);
+  }
+
+  async subscribe(eventId: string, listener: AlertListener): Promise<{ alerts: StoredAlert[]; stop: () => void }> {
+    const w = await this.watch(eventId);
+    w.listeners.add(listener);
+    return { alerts: [...w.raised.values()], stop: () => w.listeners.delete(listener) };
+  }
+
+  async close(): Promise<void> {
+    this.webhooks.close();
+    for (const w of this.watches.values()) (await w.catch(() => undefined))?.stop();
+    this.watches.clear();
+  }
+}

@@ -1,0 +1,80 @@
+import { retentionReport, type EventSpan, type RetentionReport } from '../../core/retention.ts';
+import type { StoredCustomer } from '../../core/customer.ts';
+import type { Refund } from '../../core/refund.ts';
+import type { Sale } from '../../core/sale.ts';
+import { BrandDoc, brandDocName, parseDocName } from '../../core/schema.ts';
+import type { DocHub } from '../doc-hub.ts';
+import type { EventService } from '../event-service.ts';
+import { HttpError } from '../http/router.ts';
+import type { ServerStorage } from '../storage/server-storage.ts';
+import type { OrderRecord } from '../storefront/orders.ts';
+
+/**
+ * Post-drop analytics over every event this server stores that shares a brand with the drop (brands are
+ * the same brand across events when their ids are equal): the drop's new and returning buyers, cohort
+ * retention, LTV uplift and conversion by source (core/retention.ts).
+ */
+export interface AnalyticsDeps {
+  hub: DocHub;
+  events: EventService;
+  storage: ServerStorage;
+  now: () => number;
+  /** Clicks per creator code of an event's redirect links (the creators module); none known without it. */
+  clicks?: (eventId: string) => Promise<Record<string, number>>;
+}
+
+export interface AnalyticsReport extends RetentionReport {
+  brandIds: string[];
+  /** The events the figures were computed across (the drop included), oldest first. */
+  events: EventSpan[];
+  clicksKnown: boolean;
+}
+
+export async function loadAnalytics(deps: AnalyticsDeps, eventId: string): Promise<AnalyticsReport> {
+  const drop = await deps.events.setup(eventId);
+  if (!drop.config) throw new HttpError(404, `there is no event "${eventId}"`);
+  const brandIds = drop.brands.map((b) => b.id);
+  const eventIds = new Set<string>();
+  for (const name of await deps.storage.docNames()) {
+    try {
+      const ref = parseDocName(name);
+      if (ref.kind === 'brand' && brandIds.includes(ref.brandId)) eventIds.add(ref.eventId);
+    } catch {
+      // Not an event document (or a name from an older layout): not part of any event.
+    }
+  }
+  eventIds.add(eventId);
+  const spans: EventSpan[] = [];
+  const sales: Sale[] = [];
+  const refunds: Refund[] = [];
+  for (const id of eventIds) {
+    const setup = id === eventId ? drop : await deps.events.setup(id);
+    if (!setup.config) continue;
+    spans.push({ eventId: id, startsAt: setup.config.drop.startsAt, endsAt: setup.config.drop.endsAt });
+    for (const b of setup.brands) {
+      if (!brandIds.includes(b.id)) continue;
+      await deps.hub.read(brandDocName(id, b.id), (doc) => {
+        const brand = new BrandDoc(doc);
+        sales.push(...brand.sales().items);
+        refunds.push(...brand.refunds().items);
+      });
+    }
+  }
+  // Online orders keep their customer on the order record (storefront/orders.ts), not on its sales: join it.
+  const customerOfSale = new Map<string, StoredCustomer>();
+  for (const [k, o] of await deps.storage.listRecords<Pick<OrderRecord, 'eventId' | 'sales' | 'customer'>>('orders')) {
+    const c = o.customer;
+    if (!c?.consent || !eventIds.has(k.slice(0, k.indexOf('!')))) continue;
+    if (!c.emailSha256 && !c.phoneSha256) continue;
+    const stored: StoredCustomer = { consent: true, ...(c.emailSha256 ? { emailSha256: c.emailSha256 } : {}), ...(c.phoneSha256 ? { phoneSha256: c.phoneSha256 } : {}) };
+    for (const id of o.sales) customerOfSale.set(id, stored);
+  }
+  const withCustomers = sales.map((s) => {
+    const c = s.customer ?? customerOfSale.get(s.id);
+    return c && !s.customer ? { ...s, customer: c } : s;
+  });
+  spans.sort((a, b) => a.startsAt - b.startsAt);
+  const clicks = deps.clicks ? await deps.clicks(eventId) : undefined;
+  const report = retentionReport({ eventId, events: spans, sales: withCustomers, refunds, brandIds, ...(clicks ? { clicks } : {}), now: deps.now() });
+  return { ...report, brandIds, events: spans, clicksKnown: clicks !== undefined };
+}
