@@ -69,10 +69,11 @@ describe('event set-up API', () => {
 
   it('creates tills with unique receipt prefixes, issues their pairing codes, and shows them planned until paired', async () => {
     const { url, organiser } = await setupWorld();
+    // The demo pairs tills 1–3 (two booths and the east hub): the next is till-4.
     const created = await api(url, 'POST', `/api/events/${E}/tills`, { token: organiser, body: { name: 'Hub till', locationId: 'hub-central', brandIds: ['second-life'], receiptPrefix: 'T4' } });
     expect(created.status).toBe(201);
     const till = (created.body as { till: { id: string; receiptPrefix: string } }).till;
-    expect(till).toMatchObject({ id: 'till-3', receiptPrefix: 'T4' });
+    expect(till).toMatchObject({ id: 'till-4', receiptPrefix: 'T4' });
     expect(failure(await api(url, 'POST', `/api/events/${E}/tills`, { token: organiser, body: { name: 'Dup', locationId: 'booth-a', brandIds: ['second-life'], receiptPrefix: 'T4' } }))).toEqual({ status: 422, field: 'receiptPrefix' });
     expect(failure(await api(url, 'POST', `/api/events/${E}/tills`, { token: organiser, body: { name: 'Lost', locationId: 'nowhere', brandIds: ['second-life'] } }))).toEqual({ status: 422, field: 'locationId' });
     expect(failure(await api(url, 'POST', `/api/events/${E}/tills`, { token: organiser, body: { name: 'None', locationId: 'booth-a', brandIds: [] } }))).toEqual({ status: 422, field: 'brandIds' });
@@ -81,13 +82,13 @@ describe('event set-up API', () => {
     expect(auto.body).toMatchObject({ tillId: 'till-5', receiptPrefix: 'T5' });
 
     const planned = async () => ((await api(url, 'GET', `/api/events/${E}`, { token: organiser })).body as { plannedTills: { id: string }[] }).plannedTills.map((t) => t.id);
-    expect(await planned()).toContain('till-3');
-    const code = await api(url, 'POST', `/api/events/${E}/tills/till-3/pairing-code`, { token: organiser });
+    expect(await planned()).toContain('till-4');
+    const code = await api(url, 'POST', `/api/events/${E}/tills/till-4/pairing-code`, { token: organiser });
     expect(code.status).toBe(201);
     const paired = await pairTill(url, (code.body as { code: string }).code);
-    expect(paired).toMatchObject({ tillId: 'till-3', receiptPrefix: 'T4', locationId: 'hub-central', brandIds: ['second-life'] });
-    expect(await planned()).not.toContain('till-3');
-    expect((await api(url, 'POST', `/api/events/${E}/tills/till-3/pairing-code`, { token: organiser })).status).toBe(409);
+    expect(paired).toMatchObject({ tillId: 'till-4', receiptPrefix: 'T4', locationId: 'hub-central', brandIds: ['second-life'] });
+    expect(await planned()).not.toContain('till-4');
+    expect((await api(url, 'POST', `/api/events/${E}/tills/till-4/pairing-code`, { token: organiser })).status).toBe(409);
     expect((await api(url, 'POST', `/api/events/${E}/tills/till-99/pairing-code`, { token: organiser })).status).toBe(404);
   });
 
