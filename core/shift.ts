@@ -10,9 +10,10 @@ import { asObject, int, oneOf, optStr, str, type Obj } from './validate.ts';
  * on the till (id from the device's hybrid clock, the cashier, the wall time) and written in one IndexedDB
  * transaction; the shift itself is derived from its events.
  *
- * Shift records are kept LOCAL to the till for now: they are not in the Yjs documents and are not synced.
- * The organiser's reconciliation will come later, from the sales and refunds in the brand documents (which
- * every till syncs); the drawer's float and cash movements only matter to the till that holds the drawer.
+ * Shift records are kept in the till's IndexedDB and, in the same transaction, in the till's own Yjs
+ * document (`event/<id>/till/<tillId>`, core/schema.ts TillDoc), which only that till writes and the
+ * organiser reads: the organiser reconciles each till's Z report (float, cash movements, count) with the
+ * sales and refunds in the brand documents.
  */
 export const CASH_REASONS = [
   { id: 'change-top-up', label: 'Change top-up' },

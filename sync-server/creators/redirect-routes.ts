@@ -37,7 +37,8 @@ export function redirectRoutes(router: Router, deps: { events: EventService; set
   const plain = (status: number, text: string, headers: Record<string, string> = {}) => ({ status, text, headers });
 
   router.on('GET', '/r/:code', async (ctx) => {
-    // The socket's address, not X-Forwarded-For, which any client can write (docs/operations.md on proxies).
+    // The socket's address, not X-Forwarded-For, which any client can write: behind a reverse proxy all
+    // clients share the proxy's address, so raise the limit there (docs/api.md, "Creators and their links").
     if (!allow(ctx.req.socket.remoteAddress ?? 'unknown')) return plain(429, 'Too many clicks from this address: try again in a few seconds.', { 'retry-after': '5' });
     const code = ctx.params['code']!;
     const notFound = plain(404, `There is no creator link "${code.slice(0, 40)}".`);

@@ -67,7 +67,7 @@ export class PosDatabase extends Dexie {
   exceptions!: EntityTable<ExceptionRow, 'id'>;
   totals!: Table<TotalsRow, [string, string]>;
   voids!: EntityTable<VoidRecord, 'id'>;
-  /** The till's shift records (core/shift.ts): local to this till, not in the synced documents. */
+  /** The till's shift records (core/shift.ts); each is also in the till's own synced document (TillDoc). */
   shiftEvents!: EntityTable<ShiftEvent, 'id'>;
 
   constructor(name: string, options?: ConstructorParameters<typeof Dexie>[1]) {

@@ -68,7 +68,8 @@ export class LocalStore {
   private setup: SetupDoc | undefined;
   /** This till's own document: its shift events and voids, synced for the organiser (core/schema.ts). */
   private till: TillDoc | undefined;
-  private thresholdCache: Map<string, StockThreshold> | undefined;
+  /** The setup's threshold overrides and this till's location, read once per change (alerts ask per product). */
+  private thresholdCache: { overrides: Map<string, StockThreshold>; locationId: string | undefined } | undefined;
   private products = new Map<string, Product>();
   private barcodes = new Map<string, string>();
   private views: ViewWriter;
@@ -159,9 +160,11 @@ export class LocalStore {
    * override from the setup document when there is one, else the product's own.
    */
   thresholds(p: Product): { lowStockThreshold: number; safetyStock: number } {
-    this.thresholdCache ??= new Map((this.setup?.thresholds().items ?? []).map((t) => [thresholdKey(t.locationId, t.sku), t]));
-    const locationId = this.tills().find((t) => t.id === this.profile?.tillId)?.locationId;
-    return thresholdsAt(p, locationId, this.thresholdCache);
+    this.thresholdCache ??= {
+      overrides: new Map((this.setup?.thresholds().items ?? []).map((t) => [thresholdKey(t.locationId, t.sku), t])),
+      locationId: this.tills().find((t) => t.id === this.profile?.tillId)?.locationId,
+    };
+    return thresholdsAt(p, this.thresholdCache.locationId, this.thresholdCache.overrides);
   }
 
   product(brandId: string, sku: string): Product | undefined {
@@ -585,6 +588,7 @@ export class LocalStore {
     // Holder ownership comes from the setup's tills: recompute it when they change.
     doc.getMap('tills').observe(() => {
       this.owners = undefined;
+      this.thresholdCache = undefined;
     });
     doc.getMap('event').observe(() => {
       this.configCache = undefined;
