@@ -69,7 +69,8 @@ async function startCli(dataDir: string): Promise<Cli> {
   const url = /sync server on (http:\/\/127\.0\.0\.1:\d+)\//.exec(lines.join('\n'))?.[1];
   const organiserToken = /Organiser token:\s+(\S+)/.exec(lines.join('\n'))?.[1];
   const pairingCodes = lines.flatMap((l) => /pairing code (\S+)/.exec(l)?.[1] ?? []);
-  if (!url || !organiserToken || pairingCodes.length < 2) throw new Error(`unexpected CLI output:\n${lines.join('\n')}`);
+  // Two booth tills and the east hub's till (demo-seed.ts).
+  if (!url || !organiserToken || pairingCodes.length !== 3) throw new Error(`unexpected CLI output:\n${lines.join('\n')}`);
   return { child, exited, url, pairingCodes, organiserToken };
 }
 

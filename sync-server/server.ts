@@ -1,3 +1,4 @@
+import { creatorKey } from '../core/event.ts';
 import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -100,7 +101,12 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   setupRoutes(router, { events, setup, clicks });
   redirectRoutes(router, { events, setup, clicks, ...(opts.redirects ? { limits: opts.redirects } : {}) });
   const alerts = new AlertCenter({ hub, storage, now, ...(opts.log ? { log: opts.log } : {}), ...opts.alerts });
-  analyticsRoutes(router, { hub, events, storage, now, alerts, auth });
+  // Clicks are counted under the lower-cased code; analytics matches sales by the code as the event spells it.
+  const creatorClicks = async (eventId: string) => {
+    const counts = await clicks.counts(eventId);
+    return Object.fromEntries((await events.setup(eventId)).creators.map((c) => [c.code, counts.get(creatorKey(c.code)) ?? 0]));
+  };
+  analyticsRoutes(router, { hub, events, storage, now, alerts, auth, clicks: creatorClicks });
   const app = opts.appDir ? staticFiles(opts.appDir) : undefined;
   const example = opts.exampleStorefrontDir ? exampleStorefront(opts.exampleStorefrontDir) : undefined;
   const started = now();

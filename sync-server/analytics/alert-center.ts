@@ -1,10 +1,10 @@
 import type * as Y from 'yjs';
 import { evaluateAlerts, type Alert, type AlertThresholds, type RejectedWrite } from '../../core/alerts.ts';
 import type { VoidRecord } from '../../core/audit.ts';
-import { locationOfFor } from '../../core/event.ts';
+import { locationOfFor, thresholdKey } from '../../core/event.ts';
 import type { Refund } from '../../core/refund.ts';
 import type { Sale } from '../../core/sale.ts';
-import { BrandDoc, brandDocName, decodeValue, SetupDoc, setupDocName } from '../../core/schema.ts';
+import { BrandDoc, brandDocName, decodeValue, SetupDoc, setupDocName, TillDoc, tillDocName } from '../../core/schema.ts';
 import { parseRefund } from '../../core/refund.ts';
 import { parseSale } from '../../core/sale.ts';
 import type { StockView } from '../../core/stock-view.ts';
@@ -38,7 +38,7 @@ export interface AlertCenterOptions {
   /** How often rejected writes are looked for (default 5 s). */
   rejectionPollMs?: number;
   thresholds?: Partial<AlertThresholds>;
-  /** The tills' voids (core/audit.ts), once the per-till documents sync them; none until then. */
+  /** Extra voids to consider beside those in the tills' documents (tests). */
   voids?: (eventId: string) => Promise<readonly VoidRecord[]>;
   webhook?: Partial<WebhookOptions>;
 }
@@ -124,10 +124,12 @@ class EventWatch {
     for (const name of this.joined) this.c.opts.hub.leave(this.peer, name);
   }
 
+  /** Joins every brand document and every paired till's document (its voids) of the event, once each. */
   private async syncBrands(): Promise<void> {
     if (!this.setup) return;
-    for (const b of new SetupDoc(this.setup).brands().items) {
-      const name = brandDocName(this.eventId, b.id);
+    const setup = new SetupDoc(this.setup);
+    const names = [...setup.brands().items.map((b) => brandDocName(this.eventId, b.id)), ...setup.tills().items.map((t) => tillDocName(this.eventId, t.id))];
+    for (const name of names) {
       if (this.joined.has(name) || this.closed) continue;
       if (!(await this.c.opts.hub.join(this.peer, name))) return;
       this.joined.add(name);
@@ -166,9 +168,14 @@ class EventWatch {
       }
     }
     const rejections = (await this.c.opts.storage.listRecords<RejectedWrite>('rejections')).filter(([k]) => k.startsWith(`${this.eventId}!`)).map(([, v]) => v);
-    const voids = (await this.c.opts.voids?.(this.eventId)) ?? [];
+    const voids = [...((await this.c.opts.voids?.(this.eventId)) ?? [])];
+    for (const t of tills) voids.push(...(await this.c.opts.hub.read(tillDocName(this.eventId, t.id), (d) => new TillDoc(d).voids().items)));
+    const thresholds = new Map(setup.thresholds().items.map((t) => [thresholdKey(t.locationId, t.sku), t]));
     const now = this.c.opts.now();
-    const alerts = evaluateAlerts({ config, tills, locations: setup.locations().items, products, sales, refunds, voids, overrides, stock, rejections, now }, this.c.opts.thresholds);
+    const alerts = evaluateAlerts(
+      { config, tills, locations: setup.locations().items, products, sales, refunds, voids, overrides, stock, rejections, now, thresholdFor: (p, loc) => thresholds.get(thresholdKey(loc, p.sku)) },
+      this.c.opts.thresholds,
+    );
     await this.apply(alerts, now);
   }
 

@@ -392,7 +392,10 @@ export async function completeSale(parse: (s: string) => number, tenderedNow?: n
       return;
     }
     const customer = await storedCustomer({ email: payment.email, phone: payment.phone, consent: payment.consent }, webCryptoSha256);
-    const source = payment.source.trim();
+    // A creator's code typed in another case is still that creator: store it as the event spells it, so the
+    // dashboard and the analytics match it to the link's clicks.
+    const typed = payment.source.trim();
+    const source = store.creators().find((c) => c.code.toLowerCase() === typed.toLowerCase())?.code ?? typed;
     const sales = await store.commitSale({
       cart,
       payments: taken,
