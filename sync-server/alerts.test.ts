@@ -125,15 +125,20 @@ describe('post-drop analytics endpoint', () => {
       const res = await api(d.server.url, 'POST', `/api/events/${E}/orders`, {
         token: d.demo.storefrontToken,
         headers: { 'idempotency-key': key },
-        body: { lines: [qty(sku)], payment: { method: 'card', amount: item.price, reference: 'psp-1' }, customer: { email, consent: true }, source: 'maya' },
+        body: { lines: [qty(sku)], payment: { method: 'card', amount: item.price, reference: 'psp-1' }, customer: { email, consent: true }, source: 'LENA10' },
       });
       expect(res.status).toBe(201);
     };
+    // Two people follow Lena's link (it lands on the drop's page, crediting her); both buy with her code.
+    for (let i = 0; i < 2; i++) expect((await fetch(`${d.server.url}/r/lena10`, { redirect: 'manual' })).status).toBe(302);
     await order('order-key-000001', 'NT-CAP', 'new@example.com');
     await order('order-key-000002', 'NT-TOTE', 'second@example.com');
     const res = await api(d.server.url, 'GET', `/api/events/${E}/analytics`, { token });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ eventId: E, buyers: 2, newBuyers: 2, returningBuyers: 0, clicksKnown: false, conversion: [{ source: 'maya', orders: 2, clicks: 0, conversionBp: null }] });
+    expect(res.body).toMatchObject({ eventId: E, buyers: 2, newBuyers: 2, returningBuyers: 0, clicksKnown: true });
+    const conversion = (res.body as { conversion: { source: string }[] }).conversion;
+    expect(conversion.find((r) => r.source === 'LENA10')).toEqual({ source: 'LENA10', orders: 2, clicks: 2, conversionBp: 10_000 });
+    expect(conversion.find((r) => r.source === 'TECHTOM')).toEqual({ source: 'TECHTOM', orders: 0, clicks: 0, conversionBp: null });
     expect((res.body as { brandIds: string[] }).brandIds).toContain('north-thread');
     expect((await api(d.server.url, 'GET', `/api/events/nope/analytics`, { token })).status).toBe(403);
   });
