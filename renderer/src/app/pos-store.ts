@@ -51,6 +51,8 @@ export interface Completed {
 
 export interface PosState {
   phase: Phase;
+  /** The stand-alone demo's event and stock are being written: the set-up screen shows its progress. */
+  settingUp: boolean;
   store: LocalStore | undefined;
   /** Bumped whenever the store's data changes, so views re-read it. */
   version: number;
@@ -84,6 +86,7 @@ export interface PosState {
 
 export const usePos = create<PosState>(() => ({
   phase: 'loading',
+  settingUp: false,
   store: undefined,
   version: 0,
   cart: emptyCart(),
@@ -135,7 +138,8 @@ async function refresh(): Promise<void> {
   if (!store) return;
   const [recent, outbox] = await Promise.all([store.recentSales(8), store.outbox()]);
   // A paired till's event arrives by sync: show the sell screen once its set-up is here.
-  const phase = get().phase === 'setup' && store.profile && store.config() ? 'sell' : get().phase;
+  // Not while the stand-alone demo is being written: its config lands before its products and stock.
+  const phase = get().phase === 'setup' && !get().settingUp && store.profile && store.config() ? 'sell' : get().phase;
   set((s) => ({ recent, outbox: outbox.length, version: s.version + 1, phase }));
 }
 
@@ -168,14 +172,16 @@ export async function pair(serverUrl: string, code: string): Promise<void> {
 export async function startStandAlone(): Promise<void> {
   const store = get().store;
   if (!store) return;
-  // Cleared now, not after: the sign-in screen can already show while the demo's stock is still being
-  // written, and a message it shows then (a wrong PIN) must not be wiped when the set-up finishes.
-  set({ message: undefined });
+  if (get().settingUp) return;
+  // The set-up screen stays (showing progress) until the demo's products and stock are all written: a sell
+  // screen shown earlier would offer an empty or half-stocked catalog.
+  set({ message: undefined, settingUp: true });
   try {
     // The demo drop started a few minutes ago, so the first discount tier is live.
     await setUpStandAloneDemo(store, Date.now() - 5 * 60_000);
-    set({ phase: 'sell' });
+    set({ phase: 'sell', settingUp: false });
   } catch (err) {
+    set({ settingUp: false });
     fail(err);
   }
 }
