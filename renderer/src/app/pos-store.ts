@@ -10,7 +10,7 @@ import { remaining, takePayment } from '../../../core/tender.ts';
 import { storedCustomer } from '../../../core/customer.ts';
 import { formatMoney } from '../../../core/money.ts';
 import { parseReceiptNumber } from '../../../core/ids.ts';
-import { LocalStore } from '../store/local-store.ts';
+import { LocalStore, type LocalStoreOptions } from '../store/local-store.ts';
 import { setUpStandAloneDemo } from '../store/stand-alone.ts';
 import { pairWithServer } from '../sync/pairing.ts';
 import { TillSync, type SyncStatus } from '../sync/till-sync.ts';
@@ -116,21 +116,41 @@ function fail(err: unknown): void {
   set({ message: { kind: 'error', text: toTagged(err).message } });
 }
 
-/** Opens the till's database and shows set-up or the sell screen. */
-export async function startPos(dbName = 'popup-pos'): Promise<void> {
+let stopping: (() => void) | undefined;
+
+/**
+ * Opens the till's database and shows set-up or the sell screen. `opts` default to the browser's IndexedDB
+ * and a database named "popup-pos"; component tests pass fake-indexeddb.
+ */
+export async function startPos(opts: Partial<LocalStoreOptions> = {}): Promise<void> {
   try {
-    const store = await LocalStore.open({ dbName });
+    const store = await LocalStore.open({ dbName: 'popup-pos', ...opts });
     const persisted = await LocalStore.requestPersistence().catch(() => false);
-    store.onChange(() => void refresh());
+    // One PIN gate per opened till: its count of wrong PINs and its lock belong to this till.
+    pins = new PinGate(webCryptoPinHasher, () => Date.now());
+    const unsubscribe = store.onChange(() => void refresh());
     const sessionId = await store.session();
     const cashier = store.staff().find((m) => m.id === sessionId);
     set({ store, persisted, cashier, phase: store.profile && store.config() ? 'sell' : 'setup' });
     startSync(store);
     await refresh();
-    setInterval(() => set({ now: Date.now() }), 1000);
+    const ticking = setInterval(() => set({ now: Date.now() }), 1000);
+    stopping = () => {
+      clearInterval(ticking);
+      unsubscribe();
+      sync?.stop();
+      sync = undefined;
+      store.close();
+    };
   } catch (err) {
     set({ phase: 'error', message: { kind: 'error', text: toTagged(err).message } });
   }
+}
+
+/** Stops what startPos started (the clock tick, sync) and closes the database: for tests and tear-down. */
+export function stopPos(): void {
+  stopping?.();
+  stopping = undefined;
 }
 
 async function refresh(): Promise<void> {
@@ -186,7 +206,7 @@ export async function startStandAlone(): Promise<void> {
   }
 }
 
-const pins = new PinGate(webCryptoPinHasher, () => Date.now());
+let pins = new PinGate(webCryptoPinHasher, () => Date.now());
 
 /** Whether this till needs a PIN: an event with staff defined does. */
 export function needsSignIn(): boolean {
