@@ -3,8 +3,9 @@ import { addToCart, emptyCart, inCart, setManualPrice, setQty, type Cart } from 
 import { BelowMarginFloorError, unitPrice } from '../../../core/pricing.ts';
 import { webCryptoPinHasher, webCryptoSha256 } from '../../../core/platform.ts';
 import { PinGate, type StaffMember } from '../../../core/staff.ts';
-import { productLabel } from '../../../core/catalog.ts';
-import { toTagged } from '../../../core/errors.ts';
+import { productLabel, type Product } from '../../../core/catalog.ts';
+import type { EventConfig } from '../../../core/event.ts';
+import { toTagged, ValidationError } from '../../../core/errors.ts';
 import { changeDue, type Payment, type PaymentMethod, type Sale } from '../../../core/sale.ts';
 import { remaining, takePayment } from '../../../core/tender.ts';
 import { storedCustomer } from '../../../core/customer.ts';
@@ -365,8 +366,14 @@ export function setLinePrice(index: number, price: number, manager: StaffMember)
   } catch (err) {
     const money = (n: number) => formatMoney(n, config.currency, config.locale);
     if (err instanceof BelowMarginFloorError) fail(new Error(`${productLabel(product)} can't be sold below ${money(err.floor)}: that is its margin floor`));
+    // core's check names the field and minor units (for developers): say it in the cashier's words.
+    else if (err instanceof ValidationError && err.field === 'manualPrice') fail(new Error(`${productLabel(product)} can't be sold above its list price of ${money(listPrice(product, config))}`));
     else fail(err);
   }
+}
+
+function listPrice(product: Product, config: EventConfig): number {
+  return unitPrice(product, { tier: null, taxMode: config.taxMode, rounding: config.rounding }).list;
 }
 
 export function openAudit(): void {
