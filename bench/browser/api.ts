@@ -1,3 +1,6 @@
+/** Scan to cart: a new sale after this many lines, as a queue of customers would; carts stay the size real ones are. */
+export const LINES_PER_CART = 5;
+
 /** What the benchmark page puts on `window`, shared with bench/browser.bench.ts which calls it. */
 export interface SeedResult {
   products: number;
@@ -36,6 +39,15 @@ export interface StartProfile {
   snapshotBytes: number;
 }
 
+/** Scan to cart on the rendered till, per scan in ms from the first keystroke. */
+export interface ScanResult {
+  /** Until the line is in the cart's DOM and laid out. */
+  toDom: number[];
+  /** Until the next animation frame after that (the line on screen at the display's 60 Hz). */
+  toFrame: number[];
+  products: number;
+}
+
 export interface BenchApi {
   /** Commits `count` one-unit sales one by one on a fresh stand-alone demo till; each one's time in ms. */
   saleCommit(count: number): Promise<number[]>;
@@ -48,6 +60,8 @@ export interface BenchWindow {
   bench: BenchApi;
   /** Set when the page was opened with ?start=<db>: the till start it ran. */
   benchStart?: Promise<StartResult>;
+  /** Set when the page was opened with ?scan=<db>&n=<scans>: the till rendered and scanned into. */
+  benchScan?: Promise<ScanResult>;
   /** Set when the page was opened with ?profile=<db>. */
   benchProfile?: Promise<StartProfile>;
 }

@@ -5,6 +5,7 @@ import type { BenchWindow } from './api.ts';
 import { saleCommit } from './sale-commit.ts';
 import { compactTill, seedTill } from './till-seed.ts';
 import { profileStart, startTill } from './till-start.ts';
+import { scanToCart } from './scan-to-cart.tsx';
 
 /**
  * The benchmark page. Functions Playwright calls live on `window.bench`; a till start runs on its own as the
@@ -17,3 +18,5 @@ const startDb = params.get('start');
 if (startDb) w.benchStart = startTill(startDb, moduleStart);
 const profileDb = params.get('profile');
 if (profileDb) w.benchProfile = profileStart(profileDb);
+const scanDb = params.get('scan');
+if (scanDb) w.benchScan = scanToCart(scanDb, Number(params.get('n') ?? 200));

@@ -6,13 +6,14 @@ import { TillPage } from './till-page.ts';
 test('closing the day counts the drawer against float, cash sales and refunds, and reports the cash 2.00 short', async ({ server, launchTill }) => {
   const till = new TillPage((await launchTill()).pages()[0]!);
   await till.open(server.url);
-  await till.startStandAlone();
+  await till.startStandAlone('1234', null);
 
-  // No shift yet: the day close offers to open one with its float.
+  // No shift yet: the till asks for the opening float before it sells, and offers nothing to close.
+  await expect(till.shiftGate()).toContainText('No shift is open');
+  await expect(till.page.getByRole('search')).toHaveCount(0);
   await till.openDayClose();
   await expect(till.dayClose()).toContainText('No shift is open');
   await expect(till.dayClose().getByRole('button', { name: 'Close shift' })).toHaveCount(0);
-  await till.page.screenshot({ path: 'test-results/screens/day-close-no-shift-1280.png' });
   await till.dayClose().getByLabel('Opening float').fill('100.00');
   await till.dayClose().getByRole('button', { name: 'Open shift' }).click();
   await expect(till.dayClose().getByRole('region', { name: 'Shift' })).toContainText('€100.00');
@@ -95,8 +96,8 @@ test('closing the day counts the drawer against float, cash sales and refunds, a
 test('a count off by more than 5.00 closes only with a manager’s PIN, and the shift survives a reload', async ({ server, launchTill }) => {
   const till = new TillPage((await launchTill()).pages()[0]!);
   await till.open(server.url);
-  await till.startStandAlone();
-  await till.openShift('100.00');
+  await till.startStandAlone('1234', '100.00');
+  await till.openDayClose();
   await till.moveCash('Cash in', '20.00', 'Change top-up');
   await till.moveCash('Cash out', '50.00', 'Banking');
   await till.page.screenshot({ path: 'test-results/screens/shift-open-1280.png' });

@@ -1,5 +1,8 @@
 import { expect, type Page } from '@playwright/test';
 
+/** The opening float the page model counts into the drawer when the till asks for one. */
+export const DEFAULT_FLOAT = '100.00';
+
 /** Page model of the till: what a cashier does, by accessible name. */
 export class TillPage {
   constructor(readonly page: Page) {}
@@ -8,18 +11,33 @@ export class TillPage {
     await this.page.goto(url);
   }
 
-  async pair(serverUrl: string, code: string, pin = '1234') {
+  async pair(serverUrl: string, code: string, pin = '1234', float: string | null = DEFAULT_FLOAT) {
     await this.page.getByLabel('Server address').fill(serverUrl);
     await this.page.getByLabel('Pairing code').fill(code);
     await this.page.getByRole('button', { name: 'Pair', exact: true }).click();
-    await this.signIn(pin);
+    await this.signIn(pin, float);
   }
 
-  /** Types the PIN on the keyboard, as a cashier with a keyboard till would. */
-  async signIn(pin: string) {
+  /**
+   * Types the PIN on the keyboard, as a cashier with a keyboard till would. Selling needs an open shift: when
+   * the till asks for one, it is opened with `float` (null: leave the till asking).
+   */
+  async signIn(pin: string, float: string | null = DEFAULT_FLOAT) {
     await expect(this.page.getByRole('heading', { name: 'Sign in' })).toBeVisible({ timeout: 15_000 });
     await this.page.getByLabel('PIN', { exact: true }).fill(pin);
     await this.page.keyboard.press('Enter');
+    await expect(this.page.getByRole('search').or(this.shiftGate())).toBeVisible();
+    if (float !== null && (await this.shiftGate().isVisible())) await this.openShiftToSell(float);
+  }
+
+  /** The sell screen's request for an opening float, shown while no shift is open. */
+  shiftGate() {
+    return this.page.getByRole('region', { name: 'Start of shift' });
+  }
+
+  async openShiftToSell(float: string) {
+    await this.shiftGate().getByLabel('Opening float').fill(float);
+    await this.shiftGate().getByRole('button', { name: 'Open shift' }).click();
     await expect(this.page.getByRole('search')).toBeVisible();
   }
 
@@ -27,9 +45,9 @@ export class TillPage {
     return this.page.getByRole('status', { name: 'Sync status' });
   }
 
-  async startStandAlone(pin = '1234') {
+  async startStandAlone(pin = '1234', float: string | null = DEFAULT_FLOAT) {
     await this.page.getByRole('button', { name: 'Start stand-alone with the demo event' }).click();
-    await this.signIn(pin);
+    await this.signIn(pin, float);
   }
 
   tile(name: string) {
@@ -76,13 +94,6 @@ export class TillPage {
   async openDayClose() {
     await this.page.getByRole('button', { name: 'Close day', exact: true }).click();
     await expect(this.dayClose()).toBeVisible();
-  }
-
-  async openShift(float: string) {
-    await this.openDayClose();
-    await this.dayClose().getByLabel('Opening float').fill(float);
-    await this.dayClose().getByRole('button', { name: 'Open shift' }).click();
-    await expect(this.dayClose().getByRole('region', { name: 'Shift' })).toBeVisible();
   }
 
   async moveCash(kind: 'Cash in' | 'Cash out', amount: string, reason: 'Change top-up' | 'Banking' | 'Petty cash') {

@@ -17,6 +17,8 @@ export interface DayState {
   loading: boolean;
   busy: boolean;
   shift: Shift | undefined;
+  /** The shift has been read from disk at least once: until then the till cannot say whether one is open. */
+  known: boolean;
   lastClosed: Shift | undefined;
   /** The Z report of the shift just closed (or of the last one, when asked for). */
   report: ZReport | undefined;
@@ -32,6 +34,7 @@ export const useDay = create<DayState>(() => ({
   loading: false,
   busy: false,
   shift: undefined,
+  known: false,
   lastClosed: undefined,
   report: undefined,
   approval: undefined,
@@ -60,7 +63,19 @@ function amount(text: string, what: string, currency: string): Minor {
 async function reload(): Promise<void> {
   const { store } = context();
   const { open, lastClosed } = await shiftState(store);
-  set({ shift: open, lastClosed });
+  set({ shift: open, lastClosed, known: true });
+}
+
+/**
+ * Reads whether this till has an open shift. Selling needs one: a sale outside every shift would be in no
+ * Z report, so the sell screen asks for the opening float first.
+ */
+export async function loadShift(): Promise<void> {
+  try {
+    await reload();
+  } catch (err) {
+    set({ error: toTagged(err).message });
+  }
 }
 
 async function step(run: () => Promise<void>): Promise<void> {

@@ -3,14 +3,15 @@ import { addToCart, emptyCart, inCart, setManualPrice, setQty, type Cart } from 
 import { BelowMarginFloorError, unitPrice } from '../../../core/pricing.ts';
 import { webCryptoPinHasher, webCryptoSha256 } from '../../../core/platform.ts';
 import { PinGate, type StaffMember } from '../../../core/staff.ts';
-import { productLabel } from '../../../core/catalog.ts';
-import { toTagged } from '../../../core/errors.ts';
+import { productLabel, type Product } from '../../../core/catalog.ts';
+import type { EventConfig } from '../../../core/event.ts';
+import { toTagged, ValidationError } from '../../../core/errors.ts';
 import { changeDue, type Payment, type PaymentMethod, type Sale } from '../../../core/sale.ts';
 import { remaining, takePayment } from '../../../core/tender.ts';
 import { storedCustomer } from '../../../core/customer.ts';
 import { formatMoney } from '../../../core/money.ts';
 import { parseReceiptNumber } from '../../../core/ids.ts';
-import { LocalStore } from '../store/local-store.ts';
+import { LocalStore, type LocalStoreOptions } from '../store/local-store.ts';
 import { setUpStandAloneDemo } from '../store/stand-alone.ts';
 import { pairWithServer } from '../sync/pairing.ts';
 import { TillSync, type SyncStatus } from '../sync/till-sync.ts';
@@ -51,6 +52,8 @@ export interface Completed {
 
 export interface PosState {
   phase: Phase;
+  /** The stand-alone demo's event and stock are being written: the set-up screen shows its progress. */
+  settingUp: boolean;
   store: LocalStore | undefined;
   /** Bumped whenever the store's data changes, so views re-read it. */
   version: number;
@@ -84,6 +87,7 @@ export interface PosState {
 
 export const usePos = create<PosState>(() => ({
   phase: 'loading',
+  settingUp: false,
   store: undefined,
   version: 0,
   cart: emptyCart(),
@@ -113,21 +117,41 @@ function fail(err: unknown): void {
   set({ message: { kind: 'error', text: toTagged(err).message } });
 }
 
-/** Opens the till's database and shows set-up or the sell screen. */
-export async function startPos(dbName = 'popup-pos'): Promise<void> {
+let stopping: (() => void) | undefined;
+
+/**
+ * Opens the till's database and shows set-up or the sell screen. `opts` default to the browser's IndexedDB
+ * and a database named "popup-pos"; component tests pass fake-indexeddb.
+ */
+export async function startPos(opts: Partial<LocalStoreOptions> = {}): Promise<void> {
   try {
-    const store = await LocalStore.open({ dbName });
+    const store = await LocalStore.open({ dbName: 'popup-pos', ...opts });
     const persisted = await LocalStore.requestPersistence().catch(() => false);
-    store.onChange(() => void refresh());
+    // One PIN gate per opened till: its count of wrong PINs and its lock belong to this till.
+    pins = new PinGate(webCryptoPinHasher, () => Date.now());
+    const unsubscribe = store.onChange(() => void refresh());
     const sessionId = await store.session();
     const cashier = store.staff().find((m) => m.id === sessionId);
     set({ store, persisted, cashier, phase: store.profile && store.config() ? 'sell' : 'setup' });
     startSync(store);
     await refresh();
-    setInterval(() => set({ now: Date.now() }), 1000);
+    const ticking = setInterval(() => set({ now: Date.now() }), 1000);
+    stopping = () => {
+      clearInterval(ticking);
+      unsubscribe();
+      sync?.stop();
+      sync = undefined;
+      store.close();
+    };
   } catch (err) {
     set({ phase: 'error', message: { kind: 'error', text: toTagged(err).message } });
   }
+}
+
+/** Stops what startPos started (the clock tick, sync) and closes the database: for tests and tear-down. */
+export function stopPos(): void {
+  stopping?.();
+  stopping = undefined;
 }
 
 async function refresh(): Promise<void> {
@@ -135,7 +159,8 @@ async function refresh(): Promise<void> {
   if (!store) return;
   const [recent, outbox] = await Promise.all([store.recentSales(8), store.outbox()]);
   // A paired till's event arrives by sync: show the sell screen once its set-up is here.
-  const phase = get().phase === 'setup' && store.profile && store.config() ? 'sell' : get().phase;
+  // Not while the stand-alone demo is being written: its config lands before its products and stock.
+  const phase = get().phase === 'setup' && !get().settingUp && store.profile && store.config() ? 'sell' : get().phase;
   set((s) => ({ recent, outbox: outbox.length, version: s.version + 1, phase }));
 }
 
@@ -168,19 +193,21 @@ export async function pair(serverUrl: string, code: string): Promise<void> {
 export async function startStandAlone(): Promise<void> {
   const store = get().store;
   if (!store) return;
-  // Cleared now, not after: the sign-in screen can already show while the demo's stock is still being
-  // written, and a message it shows then (a wrong PIN) must not be wiped when the set-up finishes.
-  set({ message: undefined });
+  if (get().settingUp) return;
+  // The set-up screen stays (showing progress) until the demo's products and stock are all written: a sell
+  // screen shown earlier would offer an empty or half-stocked catalog.
+  set({ message: undefined, settingUp: true });
   try {
     // The demo drop started a few minutes ago, so the first discount tier is live.
     await setUpStandAloneDemo(store, Date.now() - 5 * 60_000);
-    set({ phase: 'sell' });
+    set({ phase: 'sell', settingUp: false });
   } catch (err) {
+    set({ settingUp: false });
     fail(err);
   }
 }
 
-const pins = new PinGate(webCryptoPinHasher, () => Date.now());
+let pins = new PinGate(webCryptoPinHasher, () => Date.now());
 
 /** Whether this till needs a PIN: an event with staff defined does. */
 export function needsSignIn(): boolean {
@@ -339,8 +366,14 @@ export function setLinePrice(index: number, price: number, manager: StaffMember)
   } catch (err) {
     const money = (n: number) => formatMoney(n, config.currency, config.locale);
     if (err instanceof BelowMarginFloorError) fail(new Error(`${productLabel(product)} can't be sold below ${money(err.floor)}: that is its margin floor`));
+    // core's check names the field and minor units (for developers): say it in the cashier's words.
+    else if (err instanceof ValidationError && err.field === 'manualPrice') fail(new Error(`${productLabel(product)} can't be sold above its list price of ${money(listPrice(product, config))}`));
     else fail(err);
   }
+}
+
+function listPrice(product: Product, config: EventConfig): number {
+  return unitPrice(product, { tier: null, taxMode: config.taxMode, rounding: config.rounding }).list;
 }
 
 export function openAudit(): void {

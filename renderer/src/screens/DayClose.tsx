@@ -1,9 +1,10 @@
 import { useState } from 'react';
 import { CASH_REASONS, type CashReason } from '../../../core/shift.ts';
 import { zonedDateTime, zonedTime } from '../../../core/z-report.ts';
-import { approveClose, cancelApproval, countAndClose, leaveDayClose, recordCash, showLastReport, startShift, useDay } from '../app/day-store.ts';
+import { approveClose, cancelApproval, countAndClose, leaveDayClose, recordCash, useDay } from '../app/day-store.ts';
 import { usePos } from '../app/pos-store.ts';
 import { ManagerApproval } from './ManagerApproval.tsx';
+import { OpenShiftForm } from './OpenShiftForm.tsx';
 import { ZReportView } from './ZReportView.tsx';
 
 /**
@@ -13,8 +14,7 @@ import { ZReportView } from './ZReportView.tsx';
  */
 export function DayClose({ money }: { money: (n: number) => string }) {
   const store = usePos((s) => s.store);
-  const { loading, busy, shift, lastClosed, report, approval, error, notice } = useDay();
-  const [float, setFloat] = useState('');
+  const { loading, busy, shift, report, approval, error, notice } = useDay();
   const [cash, setCash] = useState('');
   const [reason, setReason] = useState<CashReason>('change-top-up');
   const [counted, setCounted] = useState('');
@@ -40,31 +40,7 @@ export function DayClose({ money }: { money: (n: number) => string }) {
       ) : report ? (
         <ZReportView report={report} config={config} money={money} nameOf={nameOf} />
       ) : !shift ? (
-        <form
-          className="card shift-open"
-          aria-label="Open shift"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void startShift(float).then(() => setFloat(''));
-          }}
-        >
-          <h2>No shift is open</h2>
-          <p className="muted">Count the cash you put in the drawer to start, then open the shift.</p>
-          <label>
-            Opening float
-            <input inputMode="decimal" autoComplete="off" autoFocus value={float} placeholder={money(0)} onChange={(e) => setFloat(e.target.value)} />
-          </label>
-          <div className="actions">
-            {lastClosed && (
-              <button type="button" className="ghost" onClick={() => void showLastReport()}>
-                Last Z report
-              </button>
-            )}
-            <button type="submit" className="primary big" disabled={busy}>
-              Open shift
-            </button>
-          </div>
-        </form>
+        <OpenShiftForm money={money} intro="Count the cash you put in the drawer to start, then open the shift." />
       ) : (
         <div className="shift-grid">
           <section className="card" aria-label="Shift">

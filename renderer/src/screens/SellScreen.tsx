@@ -1,7 +1,8 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { formatMoney } from '../../../core/money.ts';
 import { allowOversell, askForMore, openAudit, openRefund, scan, signOut, usePos } from '../app/pos-store.ts';
-import { leaveDayClose, showDayClose, useDay } from '../app/day-store.ts';
+import { leaveDayClose, loadShift, showDayClose, useDay } from '../app/day-store.ts';
+import { OpenShiftForm } from './OpenShiftForm.tsx';
 import { DayClose } from './DayClose.tsx';
 import { ManagerApproval } from './ManagerApproval.tsx';
 import { AuditPanel } from './AuditPanel.tsx';
@@ -24,10 +25,17 @@ export function SellScreen() {
   const cashier = usePos((s) => s.cashier);
   const [approving, setApproving] = useState(false);
   const closingDay = useDay((s) => s.showing);
-  // While the day-close screen is up, the scanner does not fill a cart nobody can see.
+  const shiftKnown = useDay((s) => s.known);
+  const shiftOpen = useDay((s) => Boolean(s.shift));
+  const dayError = useDay((s) => s.error);
+  useEffect(() => {
+    if (store) void loadShift();
+  }, [store]);
+  // While the day-close screen is up, or no shift is open, the scanner does not fill a cart nobody can see.
   useScanner(
     useCallback((code: string) => {
-      if (!useDay.getState().showing) scan(code);
+      const day = useDay.getState();
+      if (!day.showing && day.shift) scan(code);
     }, []),
   );
   const config = store?.config();
@@ -70,7 +78,23 @@ export function SellScreen() {
           </button>
         )}
       </header>
-      <main className="catalog" hidden={closingDay}>
+      {!closingDay && !shiftKnown && (
+        <main className="catalog" aria-busy="true">
+          <p className="muted">Reading the shift…</p>
+        </main>
+      )}
+      {/* Selling needs an open shift: a sale outside every shift would be in no Z report. */}
+      {!closingDay && shiftKnown && !shiftOpen && (
+        <section className="dayclose shift-gate" aria-label="Start of shift">
+          {dayError && (
+            <p role="alert" className="error banner">
+              {dayError.charAt(0).toUpperCase() + dayError.slice(1)}
+            </p>
+          )}
+          <OpenShiftForm money={money} intro="Selling needs an open shift, so that every sale is in a Z report. Count the cash you put in the drawer, then open the shift." />
+        </section>
+      )}
+      <main className="catalog" hidden={closingDay || !shiftOpen}>
         <StockAlerts />
         {message && (
           <p role="alert" className={message.kind === 'error' ? 'error banner' : 'info banner'}>
@@ -101,7 +125,7 @@ export function SellScreen() {
         )}
         <ProductGrid money={money} />
       </main>
-      <aside className="side" hidden={closingDay}>
+      <aside className="side" hidden={closingDay || !shiftOpen}>
         {auditing ? <AuditPanel money={money} /> : refunding ? <RefundPanel money={money} /> : <CartPanel money={money} />}
         <RecentSales money={money} />
       </aside>

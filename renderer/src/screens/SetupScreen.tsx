@@ -5,13 +5,18 @@ import { pair, startStandAlone, usePos } from '../app/pos-store.ts';
 export function SetupScreen() {
   const message = usePos((s) => s.message);
   const store = usePos((s) => s.store);
+  const settingUp = usePos((s) => s.settingUp);
   const [server, setServer] = useState(() => (location.protocol.startsWith('http') ? location.origin : ''));
   const [code, setCode] = useState('');
   const paired = Boolean(store?.profile?.serverUrl);
   return (
     <main className="centered setup">
       <h1>Popup POS</h1>
-      {paired ? (
+      {settingUp ? (
+        <p role="status" aria-busy="true" className="progress">
+          Setting up the demo event: writing its products and stock…
+        </p>
+      ) : paired ? (
         <p aria-live="polite">Paired as {store?.profile?.tillId}. Downloading the event…</p>
       ) : (
         <>
