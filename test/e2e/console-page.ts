@@ -1,4 +1,4 @@
-import type { Locator, Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 
 /** Page model of the organiser console (renderer/src/console), by accessible names only. */
 export class ConsolePage {
@@ -40,5 +40,97 @@ export class ConsolePage {
     await form.getByRole('combobox', { name: 'Product', exact: true }).selectOption({ label: product });
     await form.getByRole('spinbutton', { name: 'Units', exact: true }).fill(String(qty));
     await form.getByRole('button', { name: 'Transfer' }).click();
+  }
+
+  async receive(at: string, product: string, qty: number): Promise<void> {
+    const form = this.section('Move stock');
+    await form.getByRole('combobox', { name: 'Action', exact: true }).selectOption('receive');
+    await form.getByRole('combobox', { name: 'Received at', exact: true }).selectOption({ label: at });
+    await form.getByRole('combobox', { name: 'Product', exact: true }).selectOption({ label: product });
+    await form.getByRole('spinbutton', { name: 'Units', exact: true }).fill(String(qty));
+    await form.getByRole('button', { name: 'Receive' }).click();
+    await this.expectOk(/^Received/);
+  }
+
+  /** The last action's message: an error fails the test with the server's own words. */
+  async expectOk(text: RegExp): Promise<void> {
+    const alert = this.page.getByRole('alert');
+    const ok = this.page.locator('.banner.info').filter({ hasText: text });
+    await expect(ok.or(alert)).toBeVisible();
+    if (await alert.isVisible()) throw new Error(`the console said: ${await alert.textContent()}`);
+  }
+
+  /** A dashboard total's figure, e.g. kpi('Orders'). */
+  kpi(label: string): Locator {
+    return this.section('Totals').getByRole('group', { name: label }).locator('.value');
+  }
+
+  async createEvent(f: { id: string; name: string; timeZone: string; currency: string; startsAt: string; endsAt: string }): Promise<void> {
+    const form = this.section('Create an event');
+    await form.getByRole('textbox', { name: 'Event id' }).fill(f.id);
+    await form.getByRole('textbox', { name: 'Name' }).fill(f.name);
+    await form.getByRole('textbox', { name: 'Time zone' }).fill(f.timeZone);
+    await form.getByRole('textbox', { name: 'Currency' }).fill(f.currency);
+    await form.getByLabel('Drop starts (event time)').fill(f.startsAt);
+    await form.getByLabel('Drop ends (event time)').fill(f.endsAt);
+    await form.getByRole('button', { name: 'Create event' }).click();
+    await expect(this.page.getByRole('heading', { level: 1, name: f.name })).toBeVisible();
+  }
+
+  async saveBrand(id: string, name: string, commissionPercent: string, boothFee: string): Promise<void> {
+    const form = this.section('Brands');
+    await form.getByRole('textbox', { name: 'Brand id' }).fill(id);
+    await form.getByRole('textbox', { name: 'Brand name' }).fill(name);
+    await form.getByRole('spinbutton', { name: 'Commission %' }).fill(commissionPercent);
+    await form.getByRole('spinbutton', { name: 'Booth fee' }).fill(boothFee);
+    await form.getByRole('button', { name: 'Save brand' }).click();
+    await expect(form.getByRole('row', { name: new RegExp(`^${name} ${id}`) })).toBeVisible();
+  }
+
+  async saveLocation(l: { id: string; kind: string; name: string; lat?: number; lon?: number }): Promise<void> {
+    const form = this.section('Locations');
+    await form.getByRole('textbox', { name: 'Location id' }).fill(l.id);
+    await form.getByRole('combobox', { name: 'Kind' }).selectOption(l.kind);
+    await form.getByRole('textbox', { name: 'Location name' }).fill(l.name);
+    if (l.lat !== undefined) await form.getByRole('spinbutton', { name: 'Latitude' }).fill(String(l.lat));
+    if (l.lon !== undefined) await form.getByRole('spinbutton', { name: 'Longitude' }).fill(String(l.lon));
+    await form.getByRole('button', { name: 'Save location' }).click();
+    await expect(form.getByRole('row', { name: new RegExp(`^${l.name} ${l.id}`) })).toBeVisible();
+  }
+
+  async importCatalog(csv: string): Promise<void> {
+    const form = this.section('Catalog');
+    await form.getByRole('textbox', { name: 'Or paste the CSV' }).fill(csv);
+    await form.getByRole('button', { name: /^Import catalog/ }).click();
+    await this.expectOk(/^Imported/);
+  }
+
+  async saveStaff(id: string, name: string, role: 'cashier' | 'manager', pin: string): Promise<void> {
+    const form = this.section('Staff');
+    await form.getByRole('textbox', { name: 'Staff id' }).fill(id);
+    await form.getByRole('textbox', { name: 'Name' }).fill(name);
+    await form.getByRole('combobox', { name: 'Role' }).selectOption(role);
+    await form.getByLabel('PIN (4–8 digits)').fill(pin);
+    await form.getByRole('button', { name: 'Save staff member' }).click();
+    await this.expectOk(/can sign in/);
+  }
+
+  /** Makes a pairing code for a new till and returns it. */
+  async pairingCode(name: string, location: string, brands: string[]): Promise<string> {
+    const form = this.section('Tills');
+    await form.getByRole('textbox', { name: 'Till name' }).fill(name);
+    await form.getByRole('combobox', { name: 'Location' }).selectOption({ label: location });
+    for (const b of brands) await form.getByRole('checkbox', { name: b }).check();
+    await form.getByRole('button', { name: 'Make pairing code' }).click();
+    const item = form.getByRole('list', { name: 'Pairing codes' }).getByRole('listitem').filter({ hasText: `${name}:` });
+    return (await item.locator('.pairing-code').textContent())!.trim();
+  }
+
+  async issueStorefrontToken(label: string): Promise<string> {
+    const form = this.section('Tokens');
+    await form.getByRole('textbox', { name: 'Label' }).fill(label);
+    await form.getByRole('button', { name: 'Issue token' }).click();
+    const line = form.getByText(new RegExp(`storefront token for ${label}`));
+    return (await line.locator('code').textContent())!.trim();
   }
 }

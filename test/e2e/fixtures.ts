@@ -24,6 +24,7 @@ export const test = base.extend<{ workDir: string; server: SyncServer; launchTil
       dataDir: join(workDir, 'server-data'),
       adminToken: 'e2e-admin-token-0123456789',
       appDir: fileURLToPath(new URL('../../renderer/dist', import.meta.url)),
+      exampleStorefrontDir: fileURLToPath(new URL('../../examples/storefront', import.meta.url)),
     });
     await use(server);
     await server.close();

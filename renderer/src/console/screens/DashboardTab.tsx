@@ -34,7 +34,7 @@ export function DashboardTab() {
         <Kpi label="Discounts given" value={money(d.totals.discount)} />
       </section>
       <div className="charts">
-        <ChartCard title="Revenue by hour" label={`Revenue by hour (${state.config.timeZone})`} config={barConfig(d.byHour.map((r) => r.key.slice(11) + ':00'), d.byHour.map((r) => major(r.revenue)), 'Revenue', 'line')} />
+        <ChartCard title="Revenue by hour" label={`Revenue by hour (${state.config.timeZone})`} config={barConfig(d.byHour.map((r) => r.key.slice(11) + ':00'), d.byHour.map((r) => major(r.revenue)), 'Revenue')} />
         <ChartCard title="Revenue by brand" label="Revenue by brand" config={barConfig(d.byBrand.map((r) => r.label), d.byBrand.map((r) => major(r.revenue)), 'Revenue')} />
         <ChartCard title="Online and in person" label="Revenue online and in person" config={doughnut(d.byChannel, major)} />
         <ChartCard title="Discount tier uptake" label="Units by discount tier" config={barConfig(d.byTier.map((r) => r.label), d.byTier.map((r) => r.units), 'Units')} />
@@ -53,8 +53,8 @@ export function DashboardTab() {
 
 function Kpi({ label, value }: { label: string; value: string }) {
   return (
-    <div className="kpi">
-      <div className="label">{label}</div>
+    <div className="kpi" role="group" aria-label={label}>
+      <div className="label" aria-hidden="true">{label}</div>
       <div className="value">{value}</div>
     </div>
   );

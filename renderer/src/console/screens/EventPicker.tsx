@@ -78,6 +78,7 @@ function CreateEvent() {
     taxMode: 'inclusive',
     startsAt: epochToZonedLocal(now + 86_400_000, browserZone),
     endsAt: epochToZonedLocal(now + 86_400_000 + 8 * 3_600_000, browserZone),
+    discount: '0',
     returnsDays: '14',
     defectRefundLimit: '50',
     returnsText: 'Unworn items with their receipt can be returned within 14 days.',
@@ -96,7 +97,8 @@ function CreateEvent() {
         locale: f.locale.trim(),
         taxMode: f.taxMode,
         rounding: 'half-up',
-        drop: { startsAt, endsAt, tiers: [] },
+        // One tier for the whole drop to start with; timed tiers (−30 % the first 15 minutes…) are set in Set-up.
+        drop: { startsAt, endsAt, tiers: [{ id: 'drop', label: Number(f.discount) > 0 ? `−${f.discount} % drop price` : 'Drop price', percentOffBp: Math.round(Number(f.discount) * 100), untilMinute: null }] },
         policies: { returnsDays: Number(f.returnsDays), defectRefundLimit: parseMoney(f.defectRefundLimit, f.currency.trim().toUpperCase()), returnsText: f.returnsText },
       };
       return api.post<{ event: { id: string } }>('/api/events', { config });
@@ -141,6 +143,10 @@ function CreateEvent() {
         <label>
           Drop ends (event time)
           <input type="datetime-local" {...field('endsAt')} required />
+        </label>
+        <label>
+          Discount during the drop (%)
+          <input type="number" min={0} max={100} step="0.5" {...field('discount')} required />
         </label>
         <label>
           Returns window (days)
