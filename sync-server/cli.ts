@@ -52,6 +52,7 @@ if (values.demo) {
   console.log(`  Storefront token: ${demo.storefrontToken}`);
   console.log(`  Example storefront: ${server.url}/examples/storefront/?token=${encodeURIComponent(demo.storefrontToken)}`);
   console.log(`  Organiser token:  ${demo.organiserToken}`);
+  console.log(`  Organiser console: ${server.url}/console (sign in with the organiser token)`);
 }
 if (values.desktop) console.log(desktopNote(server.url));
 else if (values.demo) console.log(`Open ${server.url}/ in a browser to run a till (pair it with a code above, or start it stand-alone).`);

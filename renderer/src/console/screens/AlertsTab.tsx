@@ -3,6 +3,7 @@ import type { Alert, RejectedWrite } from '../../../../core/alerts.ts';
 import { zonedDateTime } from '../../../../core/z-report.ts';
 import { ev, useConsole, useEventState } from '../console-store.ts';
 import { liveAlerts } from '../derive.ts';
+import { AlertWebhook } from './AlertWebhook.tsx';
 
 const KIND_LABEL: Record<Alert['kind'], string> = {
   'out-of-stock': 'Out of stock',
@@ -51,47 +52,50 @@ export function AlertsTab() {
   const counts = new Map<string, number>();
   for (const a of alerts) counts.set(a.kind, (counts.get(a.kind) ?? 0) + 1);
   return (
-    <section className="card" aria-label="Alerts">
-      <div className="card-head">
-        <h2>
-          Alerts <span className="muted">({alerts.length})</span>
-        </h2>
-        <label>
-          <span className="sr-only">Show</span>
-          <select value={kind} onChange={(e) => setKind(e.target.value as typeof kind)} aria-label="Show alerts of kind">
-            <option value="all">All kinds</option>
-            {[...counts].map(([k, n]) => (
-              <option key={k} value={k}>
-                {KIND_LABEL[k as Alert['kind']]} ({n})
-              </option>
-            ))}
-          </select>
-        </label>
-      </div>
-      {shown.length === 0 ? (
-        <p className="muted">Nothing needs attention.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>Severity</th>
-              <th>Kind</th>
-              <th>What</th>
-              <th>When ({tz})</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.slice(0, 500).map((a) => (
-              <tr key={a.id}>
-                <td className={`sev-${a.severity}`}>{a.severity}</td>
-                <td>{KIND_LABEL[a.kind]}</td>
-                <td>{a.message}</td>
-                <td>{zonedDateTime(a.at, tz)}</td>
+    <div className="alerts-tab">
+      <section className="card" aria-label="Alerts">
+        <div className="card-head">
+          <h2>
+            Alerts <span className="muted">({alerts.length})</span>
+          </h2>
+          <label>
+            <span className="sr-only">Show</span>
+            <select value={kind} onChange={(e) => setKind(e.target.value as typeof kind)} aria-label="Show alerts of kind">
+              <option value="all">All kinds</option>
+              {[...counts].map(([k, n]) => (
+                <option key={k} value={k}>
+                  {KIND_LABEL[k as Alert['kind']]} ({n})
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+        {shown.length === 0 ? (
+          <p className="muted">Nothing needs attention.</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th>Severity</th>
+                <th>Kind</th>
+                <th>What</th>
+                <th>When ({tz})</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </section>
+            </thead>
+            <tbody>
+              {shown.slice(0, 500).map((a) => (
+                <tr key={a.id}>
+                  <td className={`sev-${a.severity}`}>{a.severity}</td>
+                  <td>{KIND_LABEL[a.kind]}</td>
+                  <td>{a.message}</td>
+                  <td>{zonedDateTime(a.at, tz)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <AlertWebhook />
+    </div>
   );
 }
