@@ -168,7 +168,8 @@ describe('public policies', () => {
       returnsText: 'Returns within 14 days with this receipt.',
       warrantyText: expect.stringContaining('12-month warranty'),
       pickupText: expect.stringContaining('Central micro-hub'),
-      dropUrl: null,
+      // The demo's drop page: the example storefront this server serves (demo-seed.ts).
+      dropUrl: expect.stringMatching(new RegExp(`^${url}/examples/storefront/\\?event=${E}&token=pp_`)),
     });
     expect(body).not.toHaveProperty('defectRefundLimit');
     const etag = res.headers.get('etag')!;

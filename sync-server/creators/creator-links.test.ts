@@ -46,6 +46,8 @@ describe('creator links', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(await unknown.text()).toBe('There is no creator link "nobody".');
+    // The demo's drop page is the example storefront; an organiser may remove it (no online drop).
+    expect((await api(w.server.url, 'PATCH', `/api/events/${DEMO_EVENT_ID}`, { token: w.demo.organiserToken, body: { dropUrl: null } })).status).toBe(200);
     const noPage = await click(w.server.url, 'LENA10');
     expect(noPage.status).toBe(404);
     expect(await noPage.text()).toBe('The drop of "LENA10" has no web page yet.');

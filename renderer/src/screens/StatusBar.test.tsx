@@ -16,9 +16,11 @@ describe('status bar', () => {
     expect(status().textContent).toMatch(/^Offline · stand-alone· \d+ waiting to sync/);
     const before = (await store.outbox()).length;
     expect(status().textContent).toContain(`· ${before} waiting to sync`);
+    // A void goes to the till's own document and a rights request to the brand's: both wait to sync.
     await act(() => store.recordVoid({ cashierId: 'ana', wallTime: Date.now(), reason: 'cart cleared', lines: [], total: 0 }).then(() => undefined));
-    await act(() => store.requestRights('north-thread', 'NT-CAP', 5).then(() => undefined));
     await screen.findByText(`· ${before + 1} waiting to sync`);
+    await act(() => store.requestRights('north-thread', 'NT-CAP', 5).then(() => undefined));
+    await screen.findByText(`· ${before + 2} waiting to sync`);
   });
 
   it('says Online with when it last synced for a paired till, Offline while it reconnects, and shows a refusal', async () => {
