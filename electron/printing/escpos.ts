@@ -24,8 +24,21 @@ export const EPSON_CODEPAGES: Record<string, number> = {
   cp858: 19,
 };
 
-/** Drawer kick: ESC p 0 t1 t2, a pulse on connector pin 2 of 50 ms on, 500 ms off (the encoder's units are 2 ms). */
-export const DRAWER_PULSE = { device: 0, on: 25, off: 250 } as const;
+/**
+ * Drawer kick: ESC p 0 t1 t2, a pulse on connector pin 2 of 50 ms on, 500 ms off. The encoder takes
+ * milliseconds and sends them in the command's 2 ms units (ESC p 0 25 250, the usual drawer kick).
+ */
+export const DRAWER_PULSE = { device: 0, on: 50, off: 500 } as const;
+
+/**
+ * Typography the printer's codepages lack, as the nearest plain character: Intl's money formats use
+ * no-break and narrow no-break spaces (fr-FR: "1 234,50 €") and core writes the minus sign U+2212.
+ * Anything else outside every codepage still prints as "?".
+ */
+const PLAIN: Record<string, string> = { '\u2212': '-', '\u2013': '-', '\u2014': '-', '\u00a0': ' ', '\u202f': ' ', '\u2009': ' ', '\u2018': "'", '\u2019': "'", '\u201c': '"', '\u201d': '"', '\u2026': '...' };
+export function plainText(s: string): string {
+  return s.replace(/[\u2212\u2013\u2014\u00a0\u202f\u2009\u2018\u2019\u201c\u201d\u2026]/g, (c) => PLAIN[c] ?? c);
+}
 /** Lines fed before the cut, so the last printed line clears the cutter. */
 const FEED_BEFORE_CUT = 4;
 
@@ -44,7 +57,7 @@ function writeLines(e: ReceiptPrinterEncoder, lines: readonly PrintLine[]): void
     e.align(l.align ?? 'left');
     if (l.bold) e.bold(true);
     if (l.large) e.size(2, 2);
-    e.line(l.text);
+    e.line(plainText(l.text));
     if (l.large) e.size(1, 1);
     if (l.bold) e.bold(false);
   }
@@ -71,7 +84,7 @@ export function encodeReceipt(model: ReceiptModel, opts: EscPosOptions): Uint8Ar
 export function encodeZReport(text: string, opts: EscPosOptions): Uint8Array {
   const e = encoder(opts.paperWidth);
   if (opts.paperWidth === 58) e.font('B');
-  for (const line of text.replace(/\n$/, '').split('\n')) e.line(line);
+  for (const line of text.replace(/\n$/, '').split('\n')) e.line(plainText(line));
   if (opts.paperWidth === 58) e.font('A');
   e.cut('partial');
   if (opts.openDrawer) e.pulse(DRAWER_PULSE.device, DRAWER_PULSE.on, DRAWER_PULSE.off);
