@@ -76,11 +76,12 @@ export class HubController {
     child.onExit((code) => {
       if (this.child !== child) return;
       this.child = undefined;
-      this.problem = code === 0 || code === null ? undefined : `the hub process stopped unexpectedly (exit code ${code})`;
-      if (this.problem) this.opts.log('error', this.problem);
+      // We let go of the child before stopping it on purpose, so an exit seen here was not asked for.
+      this.problem = `the LAN hub stopped unexpectedly (${code === null ? 'killed' : `exit code ${code}`}): start it again`;
+      this.opts.log('error', this.problem);
       for (const [id, p] of this.pending) {
         clearTimeout(p.timer);
-        p.reject(new HubProcessError(this.problem ?? 'the hub process stopped'));
+        p.reject(new HubProcessError(this.problem));
         this.pending.delete(id);
       }
     });
