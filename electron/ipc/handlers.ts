@@ -46,7 +46,7 @@ export interface HandlerDeps {
 
 export function createHandlers(d: HandlerDeps) {
   return {
-    printReceipt: handler(parsePrintReceipt, ({ receipt, openDrawer }) => d.printer.printReceipt(receipt, openDrawer)),
+    printReceipt: handler(parsePrintReceipt, ({ receipt, openDrawer }) => d.printer.printReceipt(receipt, openDrawer === true)),
     printZReport: handler(parsePrintZReport, ({ text }) => d.printer.printZReport(text)),
     openDrawer: handler(parseOpenDrawer, async ({ reason }): Promise<DrawerOutcome> => {
       const s = d.settings.get();

@@ -81,10 +81,11 @@ export function parseReceiptModel(v: unknown, field = 'receipt'): ReceiptModel {
   };
 }
 
-export function parsePrintReceipt(v: unknown): { receipt: ReceiptModel; openDrawer: boolean } {
+/** `openDrawer` (default false) kicks the drawer in the same job, after the cut. */
+export function parsePrintReceipt(v: unknown): { receipt: ReceiptModel; openDrawer?: boolean } {
   const o = object(v, 'input', ['receipt', 'openDrawer']);
   if (o['openDrawer'] !== undefined && typeof o['openDrawer'] !== 'boolean') throw new ValidationError('openDrawer', 'must be true or false');
-  return { receipt: parseReceiptModel(o['receipt']), openDrawer: o['openDrawer'] === true };
+  return { receipt: parseReceiptModel(o['receipt']), ...(o['openDrawer'] === true ? { openDrawer: true } : {}) };
 }
 
 /** core/z-report.ts `zReportText`: lines of at most Z_TEXT_WIDTH characters. */
