@@ -32,10 +32,17 @@ const common: BuildOptions = {
   define: { 'process.env.WS_NO_BUFFER_UTIL': '"1"', 'process.env.WS_NO_UTF_8_VALIDATE': '"1"' },
 };
 
-await rm(outdir, { recursive: true, force: true });
-await Promise.all([
-  build({ ...common, entryPoints: { main: 'electron/main.ts' }, outdir, outExtension: { '.js': '.cjs' } }),
-  build({ ...common, entryPoints: { preload: 'electron/preload.ts' }, outdir, outExtension: { '.js': '.cjs' } }),
-  build({ ...common, entryPoints: { hub: 'electron/hub/hub-main.ts' }, outdir, outExtension: { '.js': '.cjs' } }),
-]);
-console.log('Bundled dist-electron/main.cjs, preload.cjs and hub.cjs');
+export async function bundleElectron(): Promise<string> {
+  await rm(outdir, { recursive: true, force: true });
+  await Promise.all([
+    build({ ...common, entryPoints: { main: 'electron/main.ts' }, outdir, outExtension: { '.js': '.cjs' } }),
+    build({ ...common, entryPoints: { preload: 'electron/preload.ts' }, outdir, outExtension: { '.js': '.cjs' } }),
+    build({ ...common, entryPoints: { hub: 'electron/hub/hub-main.ts' }, outdir, outExtension: { '.js': '.cjs' } }),
+  ]);
+  return `${outdir}/main.cjs`;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await bundleElectron();
+  console.log('Bundled dist-electron/main.cjs, preload.cjs and hub.cjs');
+}

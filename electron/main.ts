@@ -25,8 +25,11 @@ import { loadWindowState, saveWindowState, trackWindowState } from './window/win
  */
 const log = (message: string, fields: Record<string, unknown> = {}) => console.log(`[popup] ${message}`, JSON.stringify(fields));
 
-// Before `ready`: the till's origin must be privileged (standard, secure) from the first request.
+// Before `ready`: the till's origin must be privileged (standard, secure) from the first request, and the
+// user-data folder chosen (the single-instance lock lives in it).
 protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
+const launch = parseLaunchOptions(process.argv, process.env);
+if (launch.userDataDir) app.setPath('userData', launch.userDataDir);
 
 let win: BrowserWindow | undefined;
 const focus = () => {
@@ -42,7 +45,6 @@ if (claimSingleInstance(app, focus)) {
 }
 
 async function start(): Promise<void> {
-  const launch = parseLaunchOptions(process.argv, process.env);
   const userData = app.getPath('userData');
   const identity = await loadDeviceIdentity(userData);
   const rendererDist = join(__dirname, '..', 'renderer', 'dist');

@@ -65,7 +65,7 @@ export function DesktopTools() {
         )}
       </section>
       {settingsOpen && (
-        <div className="shift-grid">
+        <div className="shift-grid" style={{ gridTemplateColumns: 'repeat(2, minmax(0, 1fr))' }}>
           <PrinterSettingsPanel />
           <HubPanel />
         </div>

@@ -80,7 +80,7 @@ export function HubPanel() {
         <>
           <div style={{ display: 'flex', gap: '1rem', alignItems: 'center' }}>
             <QrCode text={status.url ?? ''} label={`Hub address ${status.url ?? ''}`} size={132} />
-            <div>
+            <div style={{ minWidth: 0, overflowWrap: 'anywhere' }}>
               <div className="muted">Hub address</div>
               <strong style={{ fontSize: '1.3rem' }}>{status.url}</strong>
               {status.urls.length > 1 && <div className="muted">Also: {status.urls.slice(1).join(', ')}</div>}
@@ -146,9 +146,9 @@ export function HubPanel() {
             </form>
           )}
           {code && (
-            <div aria-label="Pairing code" style={{ display: 'flex', gap: '1rem', alignItems: 'center' }}>
+            <div role="group" aria-label="New pairing code" style={{ display: 'flex', gap: '1rem', alignItems: 'center' }}>
               <QrCode text={code.code} label={`Pairing code ${code.code}`} size={132} />
-              <div>
+              <div style={{ minWidth: 0 }}>
                 <div className="muted">Pairing code for {code.tillId}</div>
                 <strong style={{ fontSize: '2rem', letterSpacing: '0.1em' }}>{code.code}</strong>
                 <div className="muted">On the other till: server {code.url}, then this code. It works once, until {new Date(code.expiresAt).toLocaleString()}.</div>

@@ -55,14 +55,14 @@ export function PrinterSettingsPanel() {
         </select>
       </label>
       {settings.kind === 'network' && (
-        <div style={{ display: 'grid', gridTemplateColumns: '2fr 1fr', gap: '0.6rem' }}>
+        <div style={{ display: 'grid', gridTemplateColumns: 'minmax(0, 2fr) minmax(0, 1fr)', gap: '0.6rem' }}>
           <label>
             Address
-            <input value={settings.host} placeholder="192.168.1.50" autoComplete="off" onChange={(e) => edit({ host: e.target.value })} />
+            <input value={settings.host} placeholder="192.168.1.50" autoComplete="off" style={{ minWidth: 0 }} onChange={(e) => edit({ host: e.target.value })} />
           </label>
           <label>
             Port
-            <input inputMode="numeric" value={String(settings.port)} onChange={(e) => edit({ port: Number(e.target.value.replace(/\D/g, '')) || 0 })} />
+            <input inputMode="numeric" value={String(settings.port)} style={{ minWidth: 0 }} onChange={(e) => edit({ port: Number(e.target.value.replace(/\D/g, '')) || 0 })} />
           </label>
         </div>
       )}

@@ -13,7 +13,7 @@ export function QrCode({ text, label, size = 168 }: { text: string; label: strin
   let d = '';
   for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) if (qr.isDark(r, c)) d += `M${c + margin} ${r + margin}h1v1h-1z`;
   return (
-    <svg role="img" aria-label={label} width={size} height={size} viewBox={`0 0 ${n + 2 * margin} ${n + 2 * margin}`} shapeRendering="crispEdges" style={{ background: '#fff', display: 'block' }}>
+    <svg role="img" aria-label={label} width={size} height={size} viewBox={`0 0 ${n + 2 * margin} ${n + 2 * margin}`} shapeRendering="crispEdges" style={{ background: '#fff', display: 'block', flexShrink: 0 }}>
       <path d={d} fill="#000" />
     </svg>
   );
