@@ -72,7 +72,7 @@ async function start(): Promise<void> {
         kill: () => void child.kill(),
       };
     },
-    base: { host: '0.0.0.0', dataDir: join(userData, 'hub'), appDir: rendererDist },
+    base: { host: '0.0.0.0', dataDir: join(userData, 'hub'), appDir: rendererDist, relayTag: `H${identity.deviceId.slice(0, 3)}` },
     log: (level, message, fields) => log(`hub ${level}: ${message}`, fields ?? {}),
   });
   registerHandlers(

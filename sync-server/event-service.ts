@@ -39,6 +39,17 @@ export interface PairedTill {
   deviceId: string;
 }
 
+/**
+ * A LAN hub relaying to an upstream server (`relay`): the upstream is the event's authority, so this server
+ * writes nothing as the server's writer (no stock moves, catalog, staff or event changes: two servers
+ * spending the reserve would break the one-writer-per-holder rule) and names the tills it pairs with its own
+ * tag, so they never clash with the upstream's (`till-<n>`, receipts `T<n>`).
+ */
+export interface RelayMode {
+  /** Four characters, [0-9A-Z], starting with H: till ids `<tag>-till-<n>` (lower case), receipts `<TAG><n>`. */
+  tag: string;
+}
+
 export class EventService {
   private clock: HybridClock | undefined;
   private readonly queues = new Map<string, Promise<unknown>>();
@@ -48,7 +59,15 @@ export class EventService {
     private readonly auth: Auth,
     private readonly storage: ServerStorage,
     private readonly wall: Clock = { now: () => Date.now() },
-  ) {}
+    private readonly relay?: RelayMode,
+  ) {
+    if (relay && !/^H[0-9A-Z]{3}$/.test(relay.tag)) throw new ValidationError('relay.tag', 'is H and three letters or digits');
+  }
+
+  /** Refuses what only the event's authority may do, on a hub that relays to one. */
+  private authority(what: string): void {
+    if (this.relay) throw new HttpError(409, `This hub relays to the event's server: ${what} there`);
+  }
 
   async setup(eventId: string): Promise<{ config: EventConfig | undefined; brands: Brand[]; locations: Location[]; tills: Till[] }> {
     return this.hub.read(setupDocName(eventId), (doc) => {
@@ -64,6 +83,7 @@ export class EventService {
   }
 
   async createEvent(input: { config: unknown; brands?: unknown[]; locations?: unknown[] }): Promise<EventConfig> {
+    this.authority('create events');
     const config = parseEventConfig(input.config);
     const brands = (input.brands ?? []).map(parseBrand);
     const locations = (input.locations ?? []).map(parseLocation);
@@ -79,6 +99,7 @@ export class EventService {
 
   /** Puts products into their brands' catalogs (a new version of a SKU replaces the old one). */
   async putProducts(eventId: string, products: readonly Product[]): Promise<number> {
+    this.authority('change the catalog');
     const { brands } = await this.setup(eventId);
     const known = new Set(brands.map((b) => b.id));
     const checked = products.map((p) => parseProduct(p));
@@ -181,6 +202,7 @@ export class EventService {
 
   /** Adds or replaces staff members (PINs are hashed here; only the hash is stored, in the setup document). */
   async putStaff(eventId: string, members: readonly { id: string; name: string; role: StaffRole; pin: string }[]): Promise<StaffMember[]> {
+    this.authority('change the staff');
     await this.requireEvent(eventId);
     const hashed = await Promise.all(members.map((m) => newStaffMember(m, webCryptoPinHasher, webCryptoRandom)));
     await this.hub.change(setupDocName(eventId), (doc) => new SetupDoc(doc).write({ staff: hashed }));
@@ -223,8 +245,8 @@ export class EventService {
       await this.storage.putRecord('till-seq', eventId, next);
       return next;
     });
-    const tillId = `till-${seq}`;
-    const receiptPrefix = `T${seq}`;
+    const tillId = this.relay ? `${this.relay.tag.toLowerCase()}-till-${seq}` : `till-${seq}`;
+    const receiptPrefix = this.relay ? `${this.relay.tag}${seq}` : `T${seq}`;
     const { code, expiresAt } = await this.auth.createPairingCode({ eventId, tillId, name: input.name.trim(), locationId: input.locationId, brandIds: input.brandIds, receiptPrefix });
     return { code, expiresAt, tillId, receiptPrefix };
   }
@@ -246,6 +268,8 @@ export class EventService {
    * for the same writer could issue the same timestamp.
    */
   async serverClock(): Promise<HybridClock> {
+    // Every entry, sale and order the server writes takes its id from this clock: the one gate for them all.
+    this.authority('stock moves, orders and grants are made');
     this.clock ??= new HybridClock(SERVER_WRITER, this.wall, undefined, await this.storage.getRecord<string>('meta', 'hlc'));
     return this.clock;
   }

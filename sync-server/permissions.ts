@@ -11,8 +11,10 @@ import type { Claims } from './auth.ts';
  * | organiser  | write                  | read (stock moves go through the HTTP API) |
  * | till       | read                   | write its own brands, none of the others  |
  * | storefront | read                   | read (orders go through the HTTP API)     |
+ * | hub        | write (tills only)     | write (entries of the event's tills only) |
  *
- * A write is still checked entry by entry (update-guard.ts): a till may only append what it wrote itself.
+ * A write is still checked entry by entry (update-guard.ts): a till may only append what it wrote itself; a
+ * hub may only relay what the event's paired tills wrote and the tills it paired.
  */
 export type Access = 'none' | 'read' | 'write';
 
@@ -27,5 +29,7 @@ export function docAccess(claims: Claims, ref: DocRef): Access {
       return claims.brandIds?.includes(ref.brandId) ? 'write' : 'none';
     case 'storefront':
       return 'read';
+    case 'hub':
+      return 'write';
   }
 }

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Auth } from './auth.ts';
 import { adminToken } from './admin-token.ts';
 import { DocHub, type HubOptions } from './doc-hub.ts';
-import { EventService } from './event-service.ts';
+import { EventService, type RelayMode } from './event-service.ts';
 import { adminRoutes } from './http/admin-routes.ts';
 import { storefrontRoutes } from './http/storefront-routes.ts';
 import { summaryRoutes } from './http/summary-routes.ts';
@@ -35,6 +35,8 @@ export interface SyncServerOptions {
   hub?: Partial<Pick<HubOptions, 'idleUnloadMs' | 'compactEvery'>>;
   log?: HubOptions['log'];
   now?: () => number;
+  /** A LAN hub relaying to an upstream server (event-service.ts `RelayMode`). Default: this server is the authority. */
+  relay?: RelayMode;
 }
 
 export interface SyncServer {
@@ -63,11 +65,14 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   const metrics = new Metrics();
   const auth = new Auth(storage, admin.token, now);
   const hub = new DocHub({ storage, metrics, ...(opts.log ? { log: opts.log } : {}), ...opts.hub, now });
-  const events = new EventService(hub, auth, storage, { now });
+  const events = new EventService(hub, auth, storage, { now }, opts.relay);
   // A till running low asks; the server, holder of the reserve, grants what it can (docs/sync-protocol.md).
-  hub.onRightsRequest((eventId, brandId, requestId) => {
-    events.grantRightsRequest(eventId, brandId, requestId).catch((err: unknown) => opts.log?.('warn', 'could not answer a rights request', { eventId, brandId, requestId, err: String(err) }));
-  });
+  // A relaying hub leaves that to the upstream server, whose grant comes back through the relay.
+  if (!opts.relay) {
+    hub.onRightsRequest((eventId, brandId, requestId) => {
+      events.grantRightsRequest(eventId, brandId, requestId).catch((err: unknown) => opts.log?.('warn', 'could not answer a rights request', { eventId, brandId, requestId, err: String(err) }));
+    });
+  }
   const router = new Router(auth, limits.maxBodyBytes);
   adminRoutes(router, { events, auth, storage, now });
   const storefront = new Storefront({ hub, events, storage, now, ...(opts.log ? { log: opts.log } : {}) });

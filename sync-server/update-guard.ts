@@ -10,7 +10,7 @@ import { parseBrand, parseEventConfig, parseLocation, parseTill } from '../core/
 import { parseProduct } from '../core/catalog.ts';
 import { parseStaffMember } from '../core/staff.ts';
 import type { BalanceReader } from '../core/stock-view.ts';
-import { tillHolder } from '../core/holders.ts';
+import { SERVER_WRITER, tillHolder } from '../core/holders.ts';
 import type { Claims } from './auth.ts';
 
 /**
@@ -82,7 +82,7 @@ export function guardUpdate(update: Uint8Array, ctx: GuardContext): GuardResult 
     if (seenKeys.has(`${mapName}\u0000${key}`)) return deny(`the update writes ${mapName}/${key} twice`);
     seenKeys.add(`${mapName}\u0000${key}`);
     const raw = struct.content.arr[0];
-    const problem = brand ? checkBrandValue(ctx, mapName, key, raw, entries) : checkSetupValue(mapName, decodeValue(raw));
+    const problem = brand ? checkBrandValue(ctx, mapName, key, raw, entries) : (checkSetupValue(mapName, decodeValue(raw)) ?? checkHubSetupValue(ctx, mapName, key, raw));
     if (problem) return deny(problem);
   }
   if (brand && entries.length) {
@@ -117,6 +117,21 @@ export function deletesAnythingNew(doc: Y.Doc, ds: ReturnType<typeof Y.decodeUpd
   return false;
 }
 
+/**
+ * A LAN hub relays only the tills it paired into the setup document: not the event's settings, brands,
+ * locations or staff (the organiser changes those here), and never a different device for an existing till
+ * (that would hand the till's stock rights to another device).
+ */
+function checkHubSetupValue(ctx: GuardContext, mapName: string, key: string, raw: unknown): string | undefined {
+  if (ctx.claims.role !== 'hub') return undefined;
+  if (mapName !== 'tills') return `a hub relays tills only, not "${mapName}"`;
+  const till = parseTill(decodeValue(raw));
+  if (till.id !== key) return `tills/${key} holds ${till.id}`;
+  const before = ctx.doc.getMap('tills').get(key);
+  if (before !== undefined && parseTill(decodeValue(before)).deviceId !== till.deviceId) return `tills/${key} is paired with another device`;
+  return undefined;
+}
+
 function checkSetupValue(mapName: string, value: unknown): string | undefined {
   const parse = SETUP_MAPS[mapName];
   if (!parse) return `the setup document has no map "${mapName}"`;
@@ -148,6 +163,9 @@ function checkBrandValue(ctx: GuardContext, mapName: string, key: string, raw: u
         // The key names the entry and its writer (see encodeEntry).
         const e = decodeEntry(key, raw);
         if (device && e.writer !== device) return `entry ${e.id} names writer ${e.writer}, but this connection is device ${device}`;
+        // A hub relays its tills' entries; the server's own (reserve, hubs, online) are written here only.
+        // That the writer owns the entry's holder is checked for every entry below (checkEntries).
+        if (claims.role === 'hub' && e.writer === SERVER_WRITER) return `entry ${e.id} is the server's own: a hub cannot relay it`;
         entries.push(e);
         return undefined;
       }
@@ -159,6 +177,7 @@ function checkBrandValue(ctx: GuardContext, mapName: string, key: string, raw: u
         if (!r.id.endsWith(`-${r.writer}`)) return `${mapName}/${key} was not made by its writer ${r.writer}`;
         if (ctx.ref.kind === 'brand' && (r.eventId !== ctx.ref.eventId || r.brandId !== ctx.ref.brandId)) return `${mapName}/${key} belongs to another event or brand`;
         if (claims.role === 'till' && r.tillId !== claims.tillId) return `${mapName}/${key} names till ${r.tillId}, not this one`;
+        if (claims.role === 'hub' && (r.holder !== tillHolder(r.tillId) || ctx.ownerOf?.(r.holder) !== r.writer)) return `${mapName}/${key} was not written by the device paired as till ${r.tillId}`;
         return undefined;
       }
       case 'requests': {
@@ -166,6 +185,7 @@ function checkBrandValue(ctx: GuardContext, mapName: string, key: string, raw: u
         if (r.id !== key) return `requests/${key} holds ${r.id}`;
         if (!r.id.endsWith(`-${r.writer}`)) return `requests/${key} was not made by its writer ${r.writer}`;
         if (device && (r.writer !== device || r.holder !== ownHolder)) return `requests/${key} asks for another holder`;
+        if (claims.role === 'hub' && ctx.ownerOf?.(r.holder) !== r.writer) return `requests/${key} was not written by the device that holds ${r.holder}`;
         return undefined;
       }
     }

@@ -4,6 +4,7 @@ import { seedDemo } from '../../sync-server/demo-seed.ts';
 import { startSyncServer, type SyncServer } from '../../sync-server/server.ts';
 import { isHubRequest, type HubEvent, type HubMessage, type HubPairingCode, type HubPairingRequest, type HubRequest, type HubStartOptions, type HubStatus } from './hub-protocol.ts';
 import { lanAddresses } from './lan-address.ts';
+import { UpstreamBridge } from './upstream-bridge.ts';
 
 /**
  * The LAN hub's process: the sync server (sync-server/server.ts) running inside the desktop app, so one till
@@ -31,6 +32,7 @@ export function parentChannel(): Channel {
 
 export class HubHost {
   private server: SyncServer | undefined;
+  private bridge: { bridge: UpstreamBridge; url: string; eventId: string } | undefined;
   private host = '0.0.0.0';
   private starting: Promise<HubStatus> | undefined;
 
@@ -54,13 +56,23 @@ export class HubHost {
     if (this.starting) return this.starting;
     this.starting = (async () => {
       this.host = options.host ?? '0.0.0.0';
+      const upstream = options.upstream;
+      if (upstream && options.demo) throw new Error('A hub that relays to an upstream server holds that server’s event, not the demo mall');
+      if (upstream && !options.relayTag) throw new Error('A relaying hub needs its tag (relayTag) to name the tills it pairs');
       this.server = await startSyncServer({
         host: this.host,
         port: options.port ?? 8787,
         dataDir: options.dataDir,
         ...(options.appDir ? { appDir: options.appDir } : {}),
+        ...(upstream ? { relay: { tag: options.relayTag! } } : {}),
         log: this.log,
       });
+      if (upstream) {
+        const port = new URL(this.server.url).port;
+        const bridge = new UpstreamBridge({ local: { url: `http://127.0.0.1:${port}`, token: this.server.adminToken }, upstream, log: this.log });
+        bridge.start();
+        this.bridge = { bridge, url: upstream.url, eventId: upstream.eventId };
+      }
       if (options.demo) {
         // The demo drop started a few minutes ago, so its first discount tier is live (as `npm start`).
         const seeded = await seedDemo(this.server, Date.now() - 5 * 60_000);
@@ -75,6 +87,8 @@ export class HubHost {
   async stop(): Promise<HubStatus> {
     const server = this.server;
     this.server = undefined;
+    this.bridge?.bridge.stop();
+    this.bridge = undefined;
     if (server) await server.close();
     return this.status();
   }
@@ -84,7 +98,8 @@ export class HubHost {
     if (!server) return { running: false, urls: [], events: [] };
     const port = Number(new URL(server.url).port);
     const urls = lanAddresses(this.host).map((a) => `http://${a}:${port}`);
-    return { running: true, url: urls[0] ?? server.url, urls, port, events: await this.events(server), adminToken: server.adminToken };
+    const upstream = this.bridge ? { ...this.bridge.bridge.status(), url: this.bridge.url, eventId: this.bridge.eventId } : undefined;
+    return { running: true, url: urls[0] ?? server.url, urls, port, events: await this.events(server), adminToken: server.adminToken, ...(upstream ? { upstream } : {}) };
   }
 
   private async events(server: SyncServer): Promise<HubEvent[]> {

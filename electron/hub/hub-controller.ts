@@ -16,8 +16,8 @@ export interface HubChild {
 
 export interface HubControllerOptions {
   fork: () => HubChild;
-  /** Where the hub keeps its data and what it serves; the renderer only chooses the port and demo. */
-  base: Omit<HubStartOptions, 'port' | 'demo'>;
+  /** Where the hub keeps its data, what it serves, its relay tag; the renderer chooses the port, demo and upstream. */
+  base: Omit<HubStartOptions, 'port' | 'demo' | 'upstream'>;
   log: (level: HubLog['level'], message: string, fields?: Record<string, unknown>) => void;
   /** How long a request may take (starting the store, making a code). Default 20 s. */
   timeoutMs?: number;
@@ -35,7 +35,7 @@ export class HubController {
 
   constructor(private readonly opts: HubControllerOptions) {}
 
-  async start(input: { port?: number; demo?: boolean } = {}): Promise<HubStatus> {
+  async start(input: Pick<HubStartOptions, 'port' | 'demo' | 'upstream'> = {}): Promise<HubStatus> {
     this.problem = undefined;
     try {
       return (await this.request({ type: 'start', options: { ...this.opts.base, ...input } })) as HubStatus;

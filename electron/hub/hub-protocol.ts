@@ -1,3 +1,5 @@
+import type { BridgeStatus, UpstreamConfig } from './upstream-bridge.ts';
+
 /**
  * Messages between the till's main process and the LAN hub's utility process. Requests carry an id; each
  * gets exactly one reply with that id. Errors cross as tagged `{ type, message }` objects (never thrown
@@ -14,6 +16,13 @@ export interface HubStartOptions {
   appDir?: string;
   /** Seed the demo mall when the hub holds no event yet (trying the product out). Default false. */
   demo?: boolean;
+  /**
+   * Relay to the event's upstream server (upstream-bridge.ts): the upstream stays the event's authority and
+   * this hub forwards both ways whenever it can reach it. Absent: the hub is the event's only server.
+   */
+  upstream?: UpstreamConfig;
+  /** The hub's tag for the tills it pairs while relaying (`H` + three of its device id's characters). */
+  relayTag?: string;
 }
 
 export interface HubEvent {
@@ -35,6 +44,8 @@ export interface HubStatus {
   adminToken?: string;
   /** Why the hub is not running, after it stopped on its own. */
   problem?: string;
+  /** When relaying: the upstream server and how the forwarding goes. */
+  upstream?: BridgeStatus & { url: string; eventId: string };
 }
 
 export interface HubPairingRequest {

@@ -2,6 +2,7 @@ import { ValidationError } from '../../core/errors.ts';
 import type { ReceiptLine, ReceiptModel } from '../../core/receipt.ts';
 import { Z_TEXT_WIDTH } from '../../core/z-report.ts';
 import type { HubPairingRequest } from '../hub/hub-protocol.ts';
+import type { UpstreamConfig } from '../hub/upstream-bridge.ts';
 
 /**
  * Checks what the renderer sends before the main process acts on it. The renderer is our own code, but it
@@ -107,15 +108,29 @@ export function parseOpenDrawer(v: unknown): { reason: DrawerReason } {
   return { reason: o['reason'] };
 }
 
-export function parseHubStart(v: unknown): { port?: number; demo?: boolean } {
+export function parseHubStart(v: unknown): { port?: number; demo?: boolean; upstream?: UpstreamConfig } {
   if (v === undefined) return {};
-  const o = object(v, 'input', ['port', 'demo']);
+  const o = object(v, 'input', ['port', 'demo', 'upstream']);
   const port = o['port'];
   if (port !== undefined && (!Number.isInteger(port) || (port as number) < 1024 || (port as number) > 65535)) {
     throw new ValidationError('port', 'must be a whole number from 1024 to 65535 (default 8787)');
   }
   if (o['demo'] !== undefined && typeof o['demo'] !== 'boolean') throw new ValidationError('demo', 'must be true or false');
-  return { ...(port !== undefined ? { port: port as number } : {}), ...(o['demo'] !== undefined ? { demo: o['demo'] as boolean } : {}) };
+  let upstream: UpstreamConfig | undefined;
+  if (o['upstream'] !== undefined) {
+    const u = object(o['upstream'], 'upstream', ['url', 'token', 'eventId']);
+    const url = text(u['url'], 'upstream.url', 300, { nonEmpty: true }).trim().replace(/\/+$/, '');
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ValidationError('upstream.url', `"${url}" is not an address (e.g. https://sync.example.com)`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ValidationError('upstream.url', 'must start with http:// or https://');
+    if (o['demo'] === true) throw new ValidationError('demo', 'a hub that relays to an upstream server holds its event, not the demo mall');
+    upstream = { url, token: text(u['token'], 'upstream.token', 200, { nonEmpty: true }).trim(), eventId: id(u['eventId'], 'upstream.eventId') };
+  }
+  return { ...(port !== undefined ? { port: port as number } : {}), ...(o['demo'] !== undefined ? { demo: o['demo'] as boolean } : {}), ...(upstream ? { upstream } : {}) };
 }
 
 const ID_RE = /^[a-z0-9][a-z0-9-]{0,47}$/;

@@ -9,7 +9,8 @@ type Code = Awaited<ReturnType<Desktop['hubPairingCode']>>;
 
 /**
  * LAN hub (desktop app): this computer runs the sync server for the venue, so the other tills pair with it
- * and sync with no internet. Shows the hub's address and each pairing code as text and as a QR code.
+ * and sync with no internet. Shows the hub's address and each pairing code as text and as a QR code. Given
+ * the event's server and a hub token, it relays to it (electron/hub/upstream-bridge.ts).
  */
 export function HubPanel() {
   const d = desktop();
@@ -17,6 +18,8 @@ export function HubPanel() {
   const [status, setStatus] = useState<Status | undefined>();
   const [port, setPort] = useState('8787');
   const [demo, setDemo] = useState(false);
+  const [upstreamUrl, setUpstreamUrl] = useState('');
+  const [upstreamToken, setUpstreamToken] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
   const [eventId, setEventId] = useState('');
@@ -47,7 +50,9 @@ export function HubPanel() {
   return (
     <section className="card" aria-label="LAN hub">
       <h2>LAN hub</h2>
-      <p className="muted">Run the sync for every till at this venue on this computer, with no internet. The other tills pair with the address and a code below.</p>
+      <p className="muted">
+        Run the sync for every till at this venue on this computer, with no internet. The other tills pair with the address and a code below. Give it the event&rsquo;s server and a hub token to forward everything both ways whenever it can reach it.
+      </p>
       {status.problem && (
         <p role="alert" className="error">
           {status.problem}
@@ -58,7 +63,8 @@ export function HubPanel() {
           onSubmit={(e) => {
             e.preventDefault();
             const p = Number(port);
-            void run(async () => setStatus(await d.hubStart({ port: p, ...(demo ? { demo } : {}) })));
+            const relay = upstreamUrl.trim() && ownEvent ? { upstream: { url: upstreamUrl.trim(), token: upstreamToken.trim(), eventId: ownEvent } } : {};
+            void run(async () => setStatus(await d.hubStart({ port: p, ...(demo && !relay.upstream ? { demo } : {}), ...relay })));
           }}
           style={{ display: 'flex', flexDirection: 'column', gap: '0.7rem' }}
         >
@@ -66,8 +72,18 @@ export function HubPanel() {
             Port
             <input inputMode="numeric" value={port} onChange={(e) => setPort(e.target.value.replace(/\D/g, ''))} />
           </label>
+          <label>
+            Event server to relay to (optional)
+            <input value={upstreamUrl} placeholder="https://sync.example.com" autoComplete="off" onChange={(e) => setUpstreamUrl(e.target.value)} />
+          </label>
+          {upstreamUrl.trim() && (
+            <label>
+              Hub token from the organiser
+              <input value={upstreamToken} autoComplete="off" onChange={(e) => setUpstreamToken(e.target.value)} />
+            </label>
+          )}
           <label style={{ flexDirection: 'row', alignItems: 'center', gap: '0.6rem', fontWeight: 400 }}>
-            <input type="checkbox" checked={demo} onChange={(e) => setDemo(e.target.checked)} style={{ minHeight: 0, width: '1.3rem', height: '1.3rem' }} />
+            <input type="checkbox" checked={demo} disabled={Boolean(upstreamUrl.trim())} onChange={(e) => setDemo(e.target.checked)} style={{ minHeight: 0, width: '1.3rem', height: '1.3rem' }} />
             Set up the demo mall on the hub if it holds no event (to try it out)
           </label>
           <div className="actions">
@@ -87,6 +103,12 @@ export function HubPanel() {
               <div className="muted">Admin token (set events up on the hub): {status.adminToken ? <code>{status.adminToken}</code> : '—'}</div>
             </div>
           </div>
+          {status.upstream && (
+            <p role="status" className={status.upstream.problem ? 'error' : 'muted'}>
+              {status.upstream.connected ? `Relaying to ${status.upstream.url}: in sync` : `Relaying to ${status.upstream.url}: not reachable now; everything is forwarded when it is`}
+              {status.upstream.problem ? ` (${status.upstream.problem})` : ''}
+            </p>
+          )}
           {status.events.length === 0 ? (
             <p className="muted">The hub holds no event yet: set one up through its API with the admin token (docs/desktop.md), or restart it with the demo mall.</p>
           ) : (
