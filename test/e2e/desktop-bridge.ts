@@ -2,6 +2,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext } from '@playwright/test';
+import { newDeviceId } from '../../core/ids.ts';
+import { webCryptoRandom } from '../../core/platform.ts';
 import { HubController } from '../../electron/hub/hub-controller.ts';
 import type { HubRequest } from '../../electron/hub/hub-protocol.ts';
 import { API_NAMES, type ApiName } from '../../electron/ipc/api-names.ts';
@@ -28,6 +30,8 @@ const RENDERER_DIST = fileURLToPath(new URL('../../renderer/dist', import.meta.u
 export async function installDesktopBridge(context: BrowserContext, userData: string, initial: Partial<PrinterSettings> = {}): Promise<DesktopBridge> {
   let settings: PrinterSettings = { ...DEFAULT_PRINTER_SETTINGS, ...initial };
   const children: ChildProcess[] = [];
+  // Made once, as the app does in device.json: every call answers the same id.
+  const deviceId = newDeviceId(webCryptoRandom);
   const hub = new HubController({
     fork: () => {
       const child = fork(HUB_MAIN, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
@@ -53,7 +57,7 @@ export async function installDesktopBridge(context: BrowserContext, userData: st
         settings = next;
       },
     },
-    device: () => ({ deviceId: 'E2EDEVICE001', name: 'e2e till', platform: process.platform, kiosk: false }),
+    device: () => ({ deviceId, name: 'e2e till', platform: process.platform, kiosk: false }),
     version: () => ({ version: '0.1.0', electron: 'none (browser test)', chrome: '' }),
     hub,
   });

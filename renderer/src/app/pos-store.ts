@@ -113,10 +113,11 @@ function fail(err: unknown): void {
   set({ message: { kind: 'error', text: toTagged(err).message } });
 }
 
-/** Opens the till's database and shows set-up or the sell screen. */
-export async function startPos(dbName = 'popup-pos'): Promise<void> {
+/** Opens the till's database and shows set-up or the sell screen. `deviceId`: the desktop app's (platform/desktop.ts). */
+export async function startPos(dbName = 'popup-pos', deviceId?: () => Promise<string | undefined>): Promise<void> {
   try {
-    const store = await LocalStore.open({ dbName });
+    const platformId = await deviceId?.();
+    const store = await LocalStore.open({ dbName, ...(platformId ? { deviceId: platformId } : {}) });
     const persisted = await LocalStore.requestPersistence().catch(() => false);
     store.onChange(() => void refresh());
     const sessionId = await store.session();

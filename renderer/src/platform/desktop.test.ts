@@ -52,3 +52,13 @@ describe('the desktop bridge in the renderer', () => {
     expect((err as DesktopError).type).toBe('PrinterError');
   });
 });
+
+describe('the desktop device id', () => {
+  it('comes from the desktop app, and is absent in a browser', async () => {
+    const { desktopDeviceId } = await import('./desktop.ts');
+    g.window = {};
+    expect(await desktopDeviceId()).toBeUndefined();
+    g.window = { popup: { deviceInfo: async () => ({ ok: true, value: { deviceId: '7K2M9Q4XPA1B', name: 'till', platform: 'linux', kiosk: false } }) } };
+    expect(await desktopDeviceId()).toBe('7K2M9Q4XPA1B');
+  });
+});

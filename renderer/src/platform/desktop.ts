@@ -73,3 +73,13 @@ export async function printZReport(text: string, print: () => void = () => windo
   const out = await d.printZReport({ text });
   return { via: 'printer', printer: out.printer, ...(out.warning ? { warning: out.warning } : {}) };
 }
+
+/**
+ * The device id the desktop app keeps in its user-data folder (electron/device-identity.ts), for the till's
+ * database to be opened with: one identity per computer, surviving a cleared browser cache. Undefined in a
+ * browser, where the database makes its own.
+ */
+export async function desktopDeviceId(): Promise<string | undefined> {
+  const d = desktop();
+  return d ? (await d.deviceInfo()).deviceId : undefined;
+}
