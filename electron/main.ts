@@ -93,7 +93,16 @@ async function start(): Promise<void> {
     }),
     log,
   );
-  app.on('before-quit', () => void hub.dispose());
+  // The hub's store is flushed to disk before the app goes: hold the quit until it has stopped.
+  let hubStopped = false;
+  app.on('before-quit', (event) => {
+    if (hubStopped) return;
+    event.preventDefault();
+    void hub.dispose().finally(() => {
+      hubStopped = true;
+      app.quit();
+    });
+  });
 
   const displays = screen.getAllDisplays().map((d) => d.workArea);
   const state = launch.kiosk ? undefined : await loadWindowState(userData, displays);

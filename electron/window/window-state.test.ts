@@ -31,3 +31,28 @@ describe('the remembered window state', () => {
     }
   });
 });
+
+describe('tracking the window', () => {
+  it('saves the normal bounds once the window stops moving, at once on close, and never a full-screen size', async () => {
+    const listeners = new Map<string, () => void>();
+    let fullScreen = false;
+    const win = {
+      on: (ev: string, fn: () => void) => void listeners.set(ev, fn),
+      getNormalBounds: () => ({ x: 40, y: 30, width: 1300, height: 820 }),
+      isMaximized: () => false,
+      isFullScreen: () => fullScreen,
+    };
+    const saved: unknown[] = [];
+    const { trackWindowState } = await import('./window-state.ts');
+    trackWindowState(win, async (s) => void saved.push(s), 20);
+    listeners.get('move')!();
+    listeners.get('resize')!();
+    expect(saved).toEqual([]);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(saved).toEqual([{ bounds: { x: 40, y: 30, width: 1300, height: 820 }, maximized: false }]);
+    fullScreen = true;
+    listeners.get('close')!();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(saved).toHaveLength(1);
+  });
+});
