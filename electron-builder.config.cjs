@@ -13,7 +13,7 @@
 // renderer build, so it is left out of the package.
 
 /** Dependencies in package.json that the bundles and renderer/dist already contain. */
-const BUNDLED = ['@point-of-sale', 'chart.js', '@kurkle', 'dexie', 'jsbarcode', 'lib0', 'qrcode-generator', 'react', 'react-dom', 'scheduler', 'ws', 'y-protocols', 'y-websocket', 'yjs', 'zustand', 'isomorphic.js'];
+const BUNDLED = ['@point-of-sale', '@canvas', 'canvas-dither', 'canvas-flatten', 'resize-image-data', 'chart.js', '@kurkle', 'dexie', 'jsbarcode', 'lib0', 'qrcode-generator', 'react', 'react-dom', 'scheduler', 'ws', 'y-protocols', 'y-websocket', 'yjs', 'zustand', 'isomorphic.js'];
 
 /** @type {import('electron-builder').Configuration} */
 module.exports = {
