@@ -86,6 +86,8 @@ test('a manager opens the drawer with no sale, sets the printer, and runs the LA
   await till.startStandAlone();
   await till.openDayClose();
   const tools = till.page.getByRole('region', { name: 'Drawer and printer' });
+  await tools.scrollIntoViewIfNeeded();
+  await till.page.screenshot({ path: 'test-results/screens/desktop-dayclose-1280.png' });
   await tools.getByRole('button', { name: 'Open drawer' }).click();
   await tools.getByLabel('Manager PIN').fill('9999');
   const kick = printer.nextJob();

@@ -41,6 +41,7 @@ export function DesktopTools() {
     <>
       <section className="card" aria-label="Drawer and printer">
         <h2>Drawer and printer</h2>
+        <p className="muted">Open the cash drawer with no sale, or set this till&rsquo;s receipt printer and LAN hub. A manager approves either.</p>
         {asking && (
           <ManagerApproval
             what={asking === 'drawer' ? 'Open the cash drawer with no sale: a manager approves, and it goes in the audit log.' : 'Printer and LAN hub settings are for a manager.'}
