@@ -133,7 +133,7 @@ const CORE_GLOBALS = {
 const coreGlobalMessage = (name, where) => `\`${name}\` belongs to ${where}: ${PLATFORM} (${GUIDE.core}).`;
 
 export default defineConfig([
-  globalIgnores(['**/node_modules/', '**/dist/', '**/data/', '**/test-results/', '**/playwright-report/', 'bench/out/']),
+  globalIgnores(['**/node_modules/', '**/dist/', '**/data/', '**/test-results/', '**/playwright-report/', 'bench/out/', 'dist-electron/', 'release/']),
 
   { name: 'eslint/recommended', files: [`**/*.${CODE}`], ...js.configs.recommended },
   ...tseslint.configs.recommended.map((c) => ({ ...c, files: c.files ?? TS_FILES })),

@@ -26,3 +26,24 @@ describe('audit log', () => {
     ]);
   });
 });
+
+describe('drawer openings in the audit log', () => {
+  it('shows each opening of this till’s drawer: after a cash sale with its receipt, or by a manager with no sale', () => {
+    const log = auditLog('t1', {
+      voids: [],
+      overrides: [],
+      refunds: [],
+      shiftEvents: [],
+      holder: 'till:t1',
+      drawer: [
+        { id: 'd1', tillId: 't1', cashierId: 'ana', wallTime: 1000, reason: 'cash-sale', receiptNumber: 'T1-00007' },
+        { id: 'd2', tillId: 't1', cashierId: 'mia', wallTime: 2000, reason: 'manager' },
+        { id: 'd3', tillId: 't2', cashierId: 'bob', wallTime: 3000, reason: 'manager' },
+      ],
+    });
+    expect(log).toEqual([
+      { at: 2000, kind: 'drawer', who: 'mia', what: 'drawer opened by a manager, no sale' },
+      { at: 1000, kind: 'drawer', who: 'ana', what: 'drawer opened for cash sale T1-00007' },
+    ]);
+  });
+});

@@ -11,7 +11,8 @@ import { asObject, int, oneOf, str } from './validate.ts';
 /**
  * The till's audit log: what an organiser looks at when a booth's numbers do not add up — carts voided
  * before payment, sales beyond stock a manager allowed, refunds (and who approved them), cash taken in or
- * out of the drawer. Built from records kept elsewhere; only voids are recorded for this log alone.
+ * out of the drawer, every time the cash drawer was opened. Built from records kept elsewhere; only voids and
+ * drawer openings are recorded for this log alone.
  */
 export interface VoidRecord {
   id: string;
@@ -45,7 +46,21 @@ export function parseVoidRecord(raw: unknown): VoidRecord {
   };
 }
 
-export type AuditKind = 'void' | 'override' | 'price' | 'refund' | 'cash-in' | 'cash-out';
+/**
+ * The cash drawer was opened: by itself after a sale paid in cash (with its receipt number), or by a manager
+ * with no sale ("no sale" opening, the classic way cash goes missing, so who did it is kept).
+ */
+export interface DrawerRecord {
+  id: string;
+  tillId: string;
+  /** Who was signed in (a cash sale), or the manager who approved it. */
+  cashierId: string;
+  wallTime: number;
+  reason: 'cash-sale' | 'manager';
+  receiptNumber?: string;
+}
+
+export type AuditKind = 'void' | 'override' | 'price' | 'refund' | 'cash-in' | 'cash-out' | 'drawer';
 
 export interface AuditItem {
   at: number;
@@ -57,13 +72,17 @@ export interface AuditItem {
 
 export function auditLog(
   tillId: string,
-  sources: { voids: readonly VoidRecord[]; overrides: readonly LedgerEntry[]; refunds: readonly Refund[]; shiftEvents: readonly ShiftEvent[]; sales?: readonly Sale[]; holder: string; money?: (minor: number) => string },
+  sources: { voids: readonly VoidRecord[]; drawer?: readonly DrawerRecord[]; overrides: readonly LedgerEntry[]; refunds: readonly Refund[]; shiftEvents: readonly ShiftEvent[]; sales?: readonly Sale[]; holder: string; money?: (minor: number) => string },
 ): AuditItem[] {
   const items: AuditItem[] = [];
   const money = sources.money ?? String;
   for (const v of sources.voids) {
     if (v.tillId !== tillId) continue;
     items.push({ at: v.wallTime, kind: 'void', who: v.cashierId, what: `${v.reason}: ${v.lines.map((l) => `${l.qty} × ${l.name}`).join(', ')}`, amount: v.total });
+  }
+  for (const d of sources.drawer ?? []) {
+    if (d.tillId !== tillId) continue;
+    items.push({ at: d.wallTime, kind: 'drawer', who: d.cashierId, what: d.reason === 'cash-sale' ? `drawer opened for cash sale${d.receiptNumber ? ` ${d.receiptNumber}` : ''}` : 'drawer opened by a manager, no sale' });
   }
   for (const e of sources.overrides) {
     if (e.from !== sources.holder || !e.override) continue;

@@ -7,7 +7,11 @@ import type { ServerStorage } from './storage/server-storage.ts';
  * data folder does not hand out working tokens. Pairing codes are short (a person types them into a till),
  * single-use and expire.
  */
-export const ROLES = ['admin', 'organiser', 'till', 'storefront'] as const;
+/**
+ * `hub`: a LAN hub (a till app hosting the sync at a venue) relaying its tills' changes to this server. Issued
+ * by the event's organiser; see permissions.ts and update-guard.ts for what it may relay.
+ */
+export const ROLES = ['admin', 'organiser', 'till', 'storefront', 'hub'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface Claims {

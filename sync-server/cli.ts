@@ -67,7 +67,7 @@ function desktopNote(url: string): string {
     installed = false;
   }
   if (!installed) return `Electron's binary is not installed on this machine, so there is no desktop window: open ${url}/ in a browser to run the till.`;
-  return `The desktop shell is not built into this version yet: open ${url}/ in a browser to run the till.`;
+  return `Start the desktop till with \`npm run desktop\` (it has its own data), or open ${url}/ in a browser to run a till against this server.`;
 }
 
 let stopping = false;

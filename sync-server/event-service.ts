@@ -61,6 +61,17 @@ export interface PlannedTill {
 
 const TILL_PLANS = 'till-plans';
 
+/**
+ * A LAN hub relaying to an upstream server (`relay`): the upstream is the event's authority, so this server
+ * writes nothing as the server's writer (no stock moves, catalog, staff or event changes: two servers
+ * spending the reserve would break the one-writer-per-holder rule) and names the tills it pairs with its own
+ * tag, so they never clash with the upstream's (`till-<n>`, receipts `T<n>`).
+ */
+export interface RelayMode {
+  /** Four characters, [0-9A-Z], starting with H: till ids `<tag>-till-<n>` (lower case), receipts `<TAG><n>`. */
+  tag: string;
+}
+
 export class EventService {
   private clock: HybridClock | undefined;
   private readonly queues = new Map<string, Promise<unknown>>();
@@ -70,7 +81,15 @@ export class EventService {
     private readonly auth: Auth,
     private readonly storage: ServerStorage,
     private readonly wall: Clock = { now: () => Date.now() },
-  ) {}
+    private readonly relay?: RelayMode,
+  ) {
+    if (relay && !/^H[0-9A-Z]{3}$/.test(relay.tag)) throw new ValidationError('relay.tag', 'is H and three letters or digits');
+  }
+
+  /** Refuses what only the event's authority may do, on a hub that relays to one. */
+  private authority(what: string): void {
+    if (this.relay) throw new HttpError(409, `This hub relays to the event's server: ${what} there`);
+  }
 
   async setup(eventId: string): Promise<EventSetup> {
     return this.hub.read(setupDocName(eventId), (doc) => {
@@ -104,6 +123,7 @@ export class EventService {
   }
 
   async createEvent(input: { config: unknown; brands?: unknown[]; locations?: unknown[] }): Promise<EventConfig> {
+    this.authority('create events');
     const config = parseEventConfig(input.config);
     const brands = (input.brands ?? []).map(parseBrand);
     const locations = (input.locations ?? []).map(parseLocation);
@@ -119,6 +139,7 @@ export class EventService {
 
   /** Puts products into their brands' catalogs (a new version of a SKU replaces the old one). */
   async putProducts(eventId: string, products: readonly Product[]): Promise<number> {
+    this.authority('change the catalog');
     const { brands } = await this.setup(eventId);
     const known = new Set(brands.map((b) => b.id));
     const checked = products.map((p) => parseProduct(p));
@@ -221,6 +242,7 @@ export class EventService {
 
   /** Adds or replaces staff members (PINs are hashed here; only the hash is stored, in the setup document). */
   async putStaff(eventId: string, members: readonly { id: string; name: string; role: StaffRole; pin: string }[]): Promise<StaffMember[]> {
+    this.authority('change the staff');
     await this.requireEvent(eventId);
     const hashed = await Promise.all(members.map((m) => newStaffMember(m, webCryptoPinHasher, webCryptoRandom)));
     await this.hub.change(setupDocName(eventId), (doc) => new SetupDoc(doc).write({ staff: hashed }));
@@ -280,11 +302,14 @@ export class EventService {
       if (input.receiptPrefix !== undefined && prefixes.has(input.receiptPrefix)) {
         throw new ValidationError('receiptPrefix', `"${input.receiptPrefix}" is already used by ${prefixes.get(input.receiptPrefix)}`);
       }
+      // A relaying hub names its tills with its own tag so they never clash with the upstream's.
+      const idOf = (n: number) => (this.relay ? `${this.relay.tag.toLowerCase()}-till-${n}` : `till-${n}`);
+      const prefixOf = (n: number) => (this.relay ? `${this.relay.tag}${n}` : `T${n}`);
       let seq = (await this.storage.getRecord<number>('till-seq', eventId)) ?? 0;
       do seq++;
-      while (ids.has(`till-${seq}`) || (input.receiptPrefix === undefined && prefixes.has(`T${seq}`)));
+      while (ids.has(idOf(seq)) || (input.receiptPrefix === undefined && prefixes.has(prefixOf(seq))));
       await this.storage.putRecord('till-seq', eventId, seq);
-      const till: PlannedTill = { id: `till-${seq}`, name: input.name.trim(), locationId: input.locationId, brandIds: [...input.brandIds], receiptPrefix: input.receiptPrefix ?? `T${seq}`, createdAt: this.wall.now() };
+      const till: PlannedTill = { id: idOf(seq), name: input.name.trim(), locationId: input.locationId, brandIds: [...input.brandIds], receiptPrefix: input.receiptPrefix ?? prefixOf(seq), createdAt: this.wall.now() };
       await this.storage.putRecord(TILL_PLANS, `${eventId}!${till.id}`, till);
       return till;
     });
@@ -317,6 +342,8 @@ export class EventService {
    * for the same writer could issue the same timestamp.
    */
   async serverClock(): Promise<HybridClock> {
+    // Every entry, sale and order the server writes takes its id from this clock: the one gate for them all.
+    this.authority('stock moves, orders and grants are made');
     this.clock ??= new HybridClock(SERVER_WRITER, this.wall, undefined, await this.storage.getRecord<string>('meta', 'hlc'));
     return this.clock;
   }

@@ -11,9 +11,11 @@ import type { Claims } from './auth.ts';
  * | organiser  | write                  | read (stock moves go through the HTTP API) | read                            |
  * | till       | read                   | write its own brands, none of the others  | write its own, none of the others |
  * | storefront | read                   | read (orders go through the HTTP API)     | none (cash and voids are private) |
+ * | hub        | write (tills only)     | write (entries of the event's tills only) | write (records of that till's device only) |
  *
- * A write is still checked entry by entry (update-guard.ts): a till may only append what it wrote itself.
- * A till document is written by its till's device alone, so not even the admin writes it.
+ * A write is still checked entry by entry (update-guard.ts): a till may only append what it wrote itself; a
+ * hub may only relay what the event's paired tills wrote and the tills it paired. A till document is
+ * written by its till's device alone (directly, or relayed by a hub), so not even the admin writes it.
  */
 export type Access = 'none' | 'read' | 'write';
 
@@ -29,6 +31,8 @@ export function docAccess(claims: Claims, ref: DocRef): Access {
       return claims.brandIds?.includes(ref.brandId) ? 'write' : 'none';
     case 'storefront':
       return 'read';
+    case 'hub':
+      return 'write';
   }
 }
 
@@ -42,6 +46,8 @@ function tillDocAccess(claims: Claims, ref: { eventId: string; tillId: string })
       return claims.tillId === ref.tillId ? 'write' : 'none';
     case 'storefront':
       return 'none';
+    case 'hub':
+      return 'write';
   }
 }
 

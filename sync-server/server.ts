@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Auth } from './auth.ts';
 import { adminToken } from './admin-token.ts';
 import { DocHub, type HubOptions } from './doc-hub.ts';
-import { EventService } from './event-service.ts';
+import { EventService, type RelayMode } from './event-service.ts';
 import { AlertCenter, type AlertCenterOptions } from './analytics/alert-center.ts';
 import { adminRoutes } from './http/admin-routes.ts';
 import { exampleStorefront } from './http/examples.ts';
@@ -51,6 +51,8 @@ export interface SyncServerOptions {
   redirects?: Partial<RedirectLimits> & { clickFlushMs?: number };
   /** The alert watcher's timing and webhook retries (tests shorten them); see analytics/alert-center.ts. */
   alerts?: Pick<AlertCenterOptions, 'debounceMs' | 'rejectionPollMs' | 'thresholds' | 'webhook'>;
+  /** A LAN hub relaying to an upstream server (event-service.ts `RelayMode`). Default: this server is the authority. */
+  relay?: RelayMode;
 }
 
 export interface SyncServer {
@@ -85,11 +87,14 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   const metrics = new Metrics();
   const auth = new Auth(storage, admin.token, now);
   const hub = new DocHub({ storage, metrics, ...(opts.log ? { log: opts.log } : {}), ...opts.hub, now });
-  const events = new EventService(hub, auth, storage, { now });
+  const events = new EventService(hub, auth, storage, { now }, opts.relay);
   // A till running low asks; the server, holder of the reserve, grants what it can (docs/sync-protocol.md).
-  hub.onRightsRequest((eventId, brandId, requestId) => {
-    events.grantRightsRequest(eventId, brandId, requestId).catch((err: unknown) => opts.log?.('warn', 'could not answer a rights request', { eventId, brandId, requestId, err: String(err) }));
-  });
+  // A relaying hub leaves that to the upstream server, whose grant comes back through the relay.
+  if (!opts.relay) {
+    hub.onRightsRequest((eventId, brandId, requestId) => {
+      events.grantRightsRequest(eventId, brandId, requestId).catch((err: unknown) => opts.log?.('warn', 'could not answer a rights request', { eventId, brandId, requestId, err: String(err) }));
+    });
+  }
   const router = new Router(auth, limits.maxBodyBytes);
   adminRoutes(router, { events, auth, storage, now });
   const storefront = new Storefront({ hub, events, storage, now, ...(opts.log ? { log: opts.log } : {}) });

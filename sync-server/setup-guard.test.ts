@@ -22,3 +22,45 @@ describe('setup document guard', () => {
     expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/^creators are set through the HTTP API/) });
   });
 });
+
+/**
+ * The admin (and a LAN hub's bridge, which brings in the upstream organiser's edits as admin) may overwrite
+ * set-up values and catalog entries, but never an append-only record. Regression: a hub relaying an event
+ * whose config had been edited once was refused ("the update overwrites an existing value").
+ */
+describe('admin overwrites', () => {
+  const admin: Claims = { role: 'admin', label: 'a', createdAt: 0 };
+  /** A server document holding `base`, and the update a client that also made `edit` sends. */
+  function edited(base: (doc: Y.Doc) => void, edit: (doc: Y.Doc) => void) {
+    const server = new Y.Doc();
+    base(server);
+    const client = new Y.Doc();
+    Y.applyUpdate(client, Y.encodeStateAsUpdate(server));
+    const before = Y.encodeStateVector(client);
+    edit(client);
+    return { server, update: Y.encodeStateAsUpdate(client, before) };
+  }
+
+  it('accepts an admin overwriting a set-up value, and still refuses an organiser doing it over sync', () => {
+    const { server, update } = edited(
+      (d) => d.getMap('brands').set('nt', encodeValue({ id: 'nt', name: 'North', commissionBp: 1000, boothFee: 0 })),
+      (d) => d.getMap('brands').set('nt', encodeValue({ id: 'nt', name: 'North Thread', commissionBp: 1500, boothFee: 0 })),
+    );
+    expect(guardUpdate(update, { doc: server, ref, claims: admin })).toEqual({ ok: true, entries: [] });
+    expect(guardUpdate(update, { doc: server, ref, claims: organiser })).toMatchObject({ ok: false });
+  });
+
+  it('accepts an admin replacing a product in a brand document, and refuses it overwriting a sale', () => {
+    const brandRef = { eventId: 'summer', kind: 'brand' as const, brandId: 'nt' };
+    const product = edited(
+      (d) => d.getMap('products').set('NT-CAP', encodeValue({ sku: 'NT-CAP', price: 2500 })),
+      (d) => d.getMap('products').set('NT-CAP', encodeValue({ sku: 'NT-CAP', price: 2600 })),
+    );
+    expect(guardUpdate(product.update, { doc: product.server, ref: brandRef, claims: admin })).toEqual({ ok: true, entries: [] });
+    const sale = edited(
+      (d) => d.getMap('sales').set('s1', encodeValue({ id: 's1', total: 100 })),
+      (d) => d.getMap('sales').set('s1', encodeValue({ id: 's1', total: 1 })),
+    );
+    expect(guardUpdate(sale.update, { doc: sale.server, ref: brandRef, claims: admin })).toEqual({ ok: false, reason: 'sales/s1 overwritten: append-only records are never changed' });
+  });
+});

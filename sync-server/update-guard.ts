@@ -5,14 +5,14 @@ import { parseRefund } from '../core/refund.ts';
 import { parseRightsRequest } from '../core/rights-request.ts';
 import { checkEntries } from '../core/rights.ts';
 import { parseSale } from '../core/sale.ts';
-import { APPEND_ONLY_MAPS, decodeEntry, decodeValue, TILL_MAPS, type DocRef } from '../core/schema.ts';
-import { parseBrand, parseEventConfig, parseLocation, parseThreshold, parseTill, thresholdKey } from '../core/event.ts';
+import { APPEND_ONLY_MAPS, decodeEntry, decodeValue, TILL_MAPS, watchAppendOnly, type DocRef } from '../core/schema.ts';
+import { creatorKey, parseBrand, parseCreator, parseEventConfig, parseLocation, parseThreshold, parseTill, thresholdKey } from '../core/event.ts';
 import { parseVoidRecord } from '../core/audit.ts';
 import { parseShiftEvent } from '../core/shift.ts';
 import { parseProduct } from '../core/catalog.ts';
 import { parseStaffMember } from '../core/staff.ts';
 import type { BalanceReader } from '../core/stock-view.ts';
-import { tillHolder } from '../core/holders.ts';
+import { SERVER_WRITER, tillHolder } from '../core/holders.ts';
 import type { Claims } from './auth.ts';
 
 /**
@@ -42,6 +42,7 @@ const SETUP_MAPS: Record<string, { parse: (v: unknown) => unknown; key?: (v: nev
   tills: { parse: parseTill },
   staff: { parse: parseStaffMember },
   thresholds: { parse: parseThreshold, key: (t: { locationId: string; sku: string }) => thresholdKey(t.locationId, t.sku) },
+  creators: { parse: parseCreator, key: (c: { code: string }) => creatorKey(c.code) },
 };
 
 const deny = (reason: string): GuardResult => ({ ok: false, reason });
@@ -56,7 +57,12 @@ export function guardUpdate(update: Uint8Array, ctx: GuardContext): GuardResult 
   // Setup maps are last-writer-wins (an organiser edits them); brand and till documents only grow. A client's
   // sync step 2 carries its whole delete set, so deletions the server has made already are no change.
   const appendOnly = ctx.ref.kind !== 'setup';
-  if (appendOnly && deletesAnythingNew(ctx.doc, decoded.ds)) return deny(`the update deletes or overwrites content of a ${ctx.ref.kind} document`);
+  // The admin (the server's own root, and a LAN hub's bridge bringing in what the upstream's organiser
+  // changed) may overwrite set-up values and catalog entries; what it may never do, like anyone, is change
+  // or delete an append-only record — checked on a scratch copy below when its update overwrites anything.
+  const trusted = ctx.claims.role === 'admin';
+  let overwrites = false;
+  if (appendOnly && !trusted && deletesAnythingNew(ctx.doc, decoded.ds)) return deny(`the update deletes or overwrites content of a ${ctx.ref.kind} document`);
 
   const entries: LedgerEntry[] = [];
   const seenKeys = new Set<string>();
@@ -71,12 +77,20 @@ export function guardUpdate(update: Uint8Array, ctx: GuardContext): GuardResult 
     nextClock.set(struct.id.client, struct.id.clock + struct.length);
     if (!(struct instanceof Y.Item)) {
       // GC and Skip structs stand for deleted or missing content: an honest writer of new values sends none.
+      if (trusted) {
+        overwrites = true;
+        continue;
+      }
       if (appendOnly) return deny('the update carries deleted or skipped content');
       continue;
     }
     if (struct.content instanceof Y.ContentDeleted && !appendOnly) continue;
     const mapName = typeof struct.parent === 'string' ? struct.parent : undefined;
     const key = struct.parentSub;
+    if (trusted && (!mapName || key === null || struct.origin !== null || struct.rightOrigin !== null)) {
+      overwrites = true;
+      continue;
+    }
     if (!mapName || key === null) {
       return deny(struct.origin ? 'the update overwrites an existing value' : 'the update writes outside the document schema');
     }
@@ -88,8 +102,19 @@ export function guardUpdate(update: Uint8Array, ctx: GuardContext): GuardResult 
     seenKeys.add(`${mapName}\u0000${key}`);
     const raw = struct.content.arr[0];
     const problem =
-      ctx.ref.kind === 'brand' ? checkBrandValue(ctx, mapName, key, raw, entries) : ctx.ref.kind === 'till' ? checkTillValue(ctx, ctx.ref.tillId, mapName, key, raw) : checkSetupValue(mapName, key, decodeValue(raw));
+      ctx.ref.kind === 'brand'
+        ? checkBrandValue(ctx, mapName, key, raw, entries)
+        : ctx.ref.kind === 'till'
+          ? checkTillValue(ctx, ctx.ref.tillId, mapName, key, raw)
+          : (checkSetupValue(ctx, mapName, key, decodeValue(raw)) ?? checkHubSetupValue(ctx, mapName, key, raw));
     if (problem) return deny(problem);
+  }
+  if (overwrites || (trusted && appendOnly && decoded.ds.clients.size > 0)) {
+    const scratch = new Y.Doc();
+    Y.applyUpdate(scratch, Y.encodeStateAsUpdate(ctx.doc));
+    const report = watchAppendOnly(scratch, () => Y.applyUpdate(scratch, update), ctx.ref.kind === 'till' ? TILL_MAPS : APPEND_ONLY_MAPS);
+    scratch.destroy();
+    if (report.violations.length) return deny(`${report.violations[0]}: append-only records are never changed`);
   }
   if (entries.length) {
     if (!ctx.view || !ctx.ownerOf) return deny('the event has no set-up on this server yet');
@@ -123,9 +148,25 @@ export function deletesAnythingNew(doc: Y.Doc, ds: ReturnType<typeof Y.decodeUpd
   return false;
 }
 
-function checkSetupValue(mapName: string, key: string, value: unknown): string | undefined {
-  // Creator codes must be unique across the server (`/r/<code>` names no event), which only the HTTP API checks.
-  if (mapName === 'creators') return 'creators are set through the HTTP API (PUT /api/events/<id>/creators/<code>), which keeps codes unique';
+/**
+ * A LAN hub relays only the tills it paired into the setup document: not the event's settings, brands,
+ * locations or staff (the organiser changes those here), and never a different device for an existing till
+ * (that would hand the till's stock rights to another device).
+ */
+function checkHubSetupValue(ctx: GuardContext, mapName: string, key: string, raw: unknown): string | undefined {
+  if (ctx.claims.role !== 'hub') return undefined;
+  if (mapName !== 'tills') return `a hub relays tills only, not "${mapName}"`;
+  const till = parseTill(decodeValue(raw));
+  if (till.id !== key) return `tills/${key} holds ${till.id}`;
+  const before = ctx.doc.getMap('tills').get(key);
+  if (before !== undefined && parseTill(decodeValue(before)).deviceId !== till.deviceId) return `tills/${key} is paired with another device`;
+  return undefined;
+}
+
+function checkSetupValue(ctx: GuardContext, mapName: string, key: string, value: unknown): string | undefined {
+  // Creator codes must be unique across the server (`/r/<code>` names no event), which only the HTTP API
+  // checks. The admin is trusted with them: a LAN hub's bridge brings the upstream's creators in as admin.
+  if (mapName === 'creators' && ctx.claims.role !== 'admin') return 'creators are set through the HTTP API (PUT /api/events/<id>/creators/<code>), which keeps codes unique';
   const map = SETUP_MAPS[mapName];
   if (!map) return `the setup document has no map "${mapName}"`;
   try {
@@ -144,13 +185,15 @@ function checkSetupValue(mapName: string, key: string, value: unknown): string |
 function checkTillValue(ctx: GuardContext, tillId: string, mapName: string, key: string, raw: unknown): string | undefined {
   if (!(TILL_MAPS as readonly string[]).includes(mapName)) return `a till document has no map "${mapName}"`;
   const { claims } = ctx;
-  if (claims.role !== 'till' || claims.tillId !== tillId || !claims.deviceId) return `only till ${tillId}'s own device writes its document`;
+  // The till itself, or a LAN hub relaying what that till wrote (its records name the till's paired device).
+  const device = claims.role === 'till' && claims.tillId === tillId ? claims.deviceId : claims.role === 'hub' ? ctx.ownerOf?.(tillHolder(tillId)) : undefined;
+  if (!device) return `only till ${tillId}'s own device writes its document`;
   if (ctx.doc.getMap(mapName).has(key)) return `${mapName}/${key} already exists: records are never overwritten`;
   try {
     const record = mapName === 'shifts' ? parseShiftEvent(decodeValue(raw)) : parseVoidRecord(decodeValue(raw));
     if (record.id !== key) return `${mapName}/${key} holds ${record.id}`;
     if (record.tillId !== tillId) return `${mapName}/${key} names till ${record.tillId}, not ${tillId}`;
-    if (!record.id.endsWith(`-${claims.deviceId}`)) return `${mapName}/${key} was not made by this device (${claims.deviceId})`;
+    if (!record.id.endsWith(`-${device}`)) return `${mapName}/${key} was not made by this device (${device})`;
   } catch (err) {
     return `${mapName}/${key}: ${err instanceof Error ? err.message : String(err)}`;
   }
@@ -177,6 +220,9 @@ function checkBrandValue(ctx: GuardContext, mapName: string, key: string, raw: u
         // The key names the entry and its writer (see encodeEntry).
         const e = decodeEntry(key, raw);
         if (device && e.writer !== device) return `entry ${e.id} names writer ${e.writer}, but this connection is device ${device}`;
+        // A hub relays its tills' entries; the server's own (reserve, hubs, online) are written here only.
+        // That the writer owns the entry's holder is checked for every entry below (checkEntries).
+        if (claims.role === 'hub' && e.writer === SERVER_WRITER) return `entry ${e.id} is the server's own: a hub cannot relay it`;
         entries.push(e);
         return undefined;
       }
@@ -188,6 +234,7 @@ function checkBrandValue(ctx: GuardContext, mapName: string, key: string, raw: u
         if (!r.id.endsWith(`-${r.writer}`)) return `${mapName}/${key} was not made by its writer ${r.writer}`;
         if (ctx.ref.kind === 'brand' && (r.eventId !== ctx.ref.eventId || r.brandId !== ctx.ref.brandId)) return `${mapName}/${key} belongs to another event or brand`;
         if (claims.role === 'till' && r.tillId !== claims.tillId) return `${mapName}/${key} names till ${r.tillId}, not this one`;
+        if (claims.role === 'hub' && (r.holder !== tillHolder(r.tillId) || ctx.ownerOf?.(r.holder) !== r.writer)) return `${mapName}/${key} was not written by the device paired as till ${r.tillId}`;
         return undefined;
       }
       case 'requests': {
@@ -195,6 +242,7 @@ function checkBrandValue(ctx: GuardContext, mapName: string, key: string, raw: u
         if (r.id !== key) return `requests/${key} holds ${r.id}`;
         if (!r.id.endsWith(`-${r.writer}`)) return `requests/${key} was not made by its writer ${r.writer}`;
         if (device && (r.writer !== device || r.holder !== ownHolder)) return `requests/${key} asks for another holder`;
+        if (claims.role === 'hub' && ctx.ownerOf?.(r.holder) !== r.writer) return `requests/${key} was not written by the device that holds ${r.holder}`;
         return undefined;
       }
     }

@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App.tsx';
 import { startPos } from './app/pos-store.ts';
+import { desktopDeviceId } from './platform/desktop.ts';
 import './styles.css';
 
 const root = createRoot(document.getElementById('root')!);
@@ -10,4 +11,4 @@ root.render(
     <App />
   </StrictMode>,
 );
-void startPos();
+void startPos({}, desktopDeviceId);

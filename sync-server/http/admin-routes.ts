@@ -102,8 +102,8 @@ export function adminRoutes(router: Router, deps: { events: EventService; auth: 
     await events.requireEvent(eventId);
     const body = (await ctx.json()) as { role?: unknown; label?: unknown };
     const role = body.role as Role;
-    // An organiser hands out storefront tokens; only an admin makes organisers.
-    const allowed: Role[] = caller.role === 'admin' ? ['organiser', 'storefront'] : ['storefront'];
+    // An organiser hands out storefront and LAN hub tokens; only an admin makes organisers.
+    const allowed: Role[] = caller.role === 'admin' ? ['organiser', 'storefront', 'hub'] : ['storefront', 'hub'];
     if (!ROLES.includes(role) || !allowed.includes(role)) throw new HttpError(403, `a ${caller.role} may issue ${allowed.join(' or ')} tokens`);
     const label = typeof body.label === 'string' && body.label.trim() ? body.label.trim().slice(0, 80) : role;
     const token = await auth.issue({ role, eventId, label, createdAt: deps.now() });

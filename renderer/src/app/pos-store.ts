@@ -121,11 +121,13 @@ let stopping: (() => void) | undefined;
 
 /**
  * Opens the till's database and shows set-up or the sell screen. `opts` default to the browser's IndexedDB
- * and a database named "popup-pos"; component tests pass fake-indexeddb.
+ * and a database named "popup-pos"; component tests pass fake-indexeddb. `deviceId`: the desktop app's
+ * stable device id (platform/desktop.ts), when there is one.
  */
-export async function startPos(opts: Partial<LocalStoreOptions> = {}): Promise<void> {
+export async function startPos(opts: Partial<LocalStoreOptions> = {}, deviceId?: () => Promise<string | undefined>): Promise<void> {
   try {
-    const store = await LocalStore.open({ dbName: 'popup-pos', ...opts });
+    const platformId = await deviceId?.();
+    const store = await LocalStore.open({ dbName: 'popup-pos', ...opts, ...(platformId ? { deviceId: platformId } : {}) });
     const persisted = await LocalStore.requestPersistence().catch(() => false);
     // One PIN gate per opened till: its count of wrong PINs and its lock belong to this till.
     pins = new PinGate(webCryptoPinHasher, () => Date.now());

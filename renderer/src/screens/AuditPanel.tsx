@@ -9,6 +9,7 @@ const KIND_LABEL: Record<AuditItem['kind'], string> = {
   refund: 'Refund',
   'cash-in': 'Cash in',
   'cash-out': 'Cash out',
+  drawer: 'Drawer',
 };
 
 /** The till's audit log, newest first: voids, manager oversells, refunds and cash moved in or out. */

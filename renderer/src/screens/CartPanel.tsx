@@ -4,6 +4,7 @@ import { changeQty, clearCart, editLinePrice, newSale, openPayment, pricedCart, 
 import { PriceChange } from './PriceChange.tsx';
 import { PaymentForm } from './PaymentForm.tsx';
 import { Receipt } from './Receipt.tsx';
+import { ReceiptActions } from './ReceiptActions.tsx';
 import { receiptModel } from '../../../core/receipt.ts';
 
 /** The cart, the payment being taken and the completed sale, in the same column so the eye stays put. */
@@ -18,6 +19,7 @@ export function CartPanel({ money }: { money: (n: number) => string }) {
   if (!config) return null;
 
   if (completed) {
+    const model = receiptModel(completed.sales, config, store?.brandList() ?? []);
     return (
       <section aria-label="Cart" className="cart done">
         <h2>Sale complete</h2>
@@ -26,16 +28,13 @@ export function CartPanel({ money }: { money: (n: number) => string }) {
         </p>
         <p>Total {money(completed.total)}</p>
         {completed.change > 0 && <p className="change">Change due {money(completed.change)}</p>}
-        <div className="actions">
-          <button className="big" onClick={() => window.print()}>
-            Print receipt
-          </button>
+        <ReceiptActions model={model} sales={completed.sales}>
           <button className="primary big" autoFocus onClick={newSale}>
             New sale
           </button>
-        </div>
+        </ReceiptActions>
         <div className="print-area">
-          <Receipt model={receiptModel(completed.sales, config, store?.brandList() ?? [])} />
+          <Receipt model={model} />
         </div>
       </section>
     );

@@ -3,6 +3,7 @@ import { CASH_REASONS, type CashReason } from '../../../core/shift.ts';
 import { zonedDateTime, zonedTime } from '../../../core/z-report.ts';
 import { approveClose, cancelApproval, countAndClose, leaveDayClose, recordCash, useDay } from '../app/day-store.ts';
 import { usePos } from '../app/pos-store.ts';
+import { DesktopTools } from './DesktopTools.tsx';
 import { ManagerApproval } from './ManagerApproval.tsx';
 import { OpenShiftForm } from './OpenShiftForm.tsx';
 import { ZReportView } from './ZReportView.tsx';
@@ -10,7 +11,8 @@ import { ZReportView } from './ZReportView.tsx';
 /**
  * Shift and day close for this till: open a shift with the float, record cash put in or taken out, count
  * the drawer and close, then the Z report. The count is blind: the till's expected figure shows only once
- * the cashier has said what they counted.
+ * the cashier has said what they counted. In the desktop app, a manager also opens the drawer (no sale) and
+ * sets the printer and the LAN hub here (DesktopTools).
  */
 export function DayClose({ money }: { money: (n: number) => string }) {
   const store = usePos((s) => s.store);
@@ -126,6 +128,7 @@ export function DayClose({ money }: { money: (n: number) => string }) {
           </section>
         </div>
       )}
+      {!loading && !report && <DesktopTools />}
     </section>
   );
 }

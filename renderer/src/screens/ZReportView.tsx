@@ -1,17 +1,27 @@
+import { useState } from 'react';
 import { createPortal } from 'react-dom';
+import { toTagged } from '../../../core/errors.ts';
 import type { EventConfig } from '../../../core/event.ts';
 import { PAYMENT_METHODS } from '../../../core/sale.ts';
 import { percent, zonedDateTime, zonedTime, zReportProblems, zReportText, type ZReport } from '../../../core/z-report.ts';
 import { downloadCsv } from '../app/day-store.ts';
+import { printZReport } from '../platform/desktop.ts';
 
 const METHOD_LABEL: Record<string, string> = { cash: 'Cash', card: 'Card', other: 'Other' };
 
 /**
  * The Z report on screen, with Print (the 42-column text of core/z-report.ts, which the print stylesheet
- * prints alone) and Download CSV. A discrepancy is shown in red, with whether the drawer is short or over.
+ * prints alone; in the desktop app, the till's receipt printer) and Download CSV. A discrepancy is shown in
+ * red, with whether the drawer is short or over.
  */
 export function ZReportView({ report: r, config, money, nameOf }: { report: ZReport; config: EventConfig; money: (n: number) => string; nameOf: (id: string) => string }) {
   const problems = zReportProblems(r);
+  const [printed, setPrinted] = useState<{ error: boolean; text: string } | undefined>();
+  const print = () =>
+    printZReport(zReportText(r, config)).then(
+      (out) => setPrinted(out.via === 'printer' ? { error: Boolean(out.warning), text: out.warning ?? `Printed on ${out.printer}` } : undefined),
+      (err: unknown) => setPrinted({ error: true, text: `The Z report did not print: ${toTagged(err).message}` }),
+    );
   const d = r.cash.discrepancy;
   const sameDay = zonedDateTime(r.openedAt, r.timeZone).slice(0, 10) === zonedDateTime(r.closedAt, r.timeZone).slice(0, 10);
   return (
@@ -25,10 +35,15 @@ export function ZReportView({ report: r, config, money, nameOf }: { report: ZRep
           </p>
         </div>
         <div className="actions">
-          <button onClick={() => window.print()}>Print</button>
+          <button onClick={() => void print()}>Print</button>
           <button onClick={() => downloadCsv(r)}>Download CSV</button>
         </div>
       </div>
+      {printed && (
+        <p role={printed.error ? 'alert' : 'status'} className={printed.error ? 'error banner' : 'banner info'}>
+          {printed.text}
+        </p>
+      )}
       {problems.length > 0 && (
         <p role="alert" className="error banner">
           This report does not add up: {problems.join('; ')}

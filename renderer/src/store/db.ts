@@ -3,7 +3,7 @@ import type { Product } from '../../../core/catalog.ts';
 import type { Sale } from '../../../core/sale.ts';
 import type { LedgerEntry } from '../../../core/ledger.ts';
 import type { SkuTotals } from '../../../core/stock-view.ts';
-import type { VoidRecord } from '../../../core/audit.ts';
+import type { DrawerRecord, VoidRecord } from '../../../core/audit.ts';
 import type { ShiftEvent } from '../../../core/shift.ts';
 
 /**
@@ -67,6 +67,8 @@ export class PosDatabase extends Dexie {
   exceptions!: EntityTable<ExceptionRow, 'id'>;
   totals!: Table<TotalsRow, [string, string]>;
   voids!: EntityTable<VoidRecord, 'id'>;
+  /** Every opening of the cash drawer (desktop app), for the audit log. */
+  drawerOpenings!: EntityTable<DrawerRecord, 'id'>;
   /** The till's shift records (core/shift.ts); each is also in the till's own synced document (TillDoc). */
   shiftEvents!: EntityTable<ShiftEvent, 'id'>;
 
@@ -89,6 +91,10 @@ export class PosDatabase extends Dexie {
     // Version 3 adds voided carts, for the audit log.
     this.version(3).stores({
       voids: 'id, tillId, wallTime',
+    });
+    // Version 4 adds cash drawer openings, for the audit log.
+    this.version(4).stores({
+      drawerOpenings: 'id, tillId, wallTime',
     });
   }
 }

@@ -166,3 +166,20 @@ describe('refunds on the till', () => {
     expect(again.stockView(hoodie.brandId)!.balance('till:till-1', hoodie.sku)).toEqual({ sellable: OPENING - 1, quarantined: 1 });
   });
 });
+
+describe('cash drawer openings', () => {
+  it('are kept across a restart and shown in the till’s audit log', async () => {
+    const w = world();
+    const store = await w.open();
+    await setUpStandAloneDemo(store, START);
+    await store.recordDrawerOpening({ cashierId: 'ana', wallTime: START + 1000, reason: 'cash-sale', receiptNumber: 'T1-00001' });
+    await store.recordDrawerOpening({ cashierId: 'mia', wallTime: START + 2000, reason: 'manager' });
+    store.close();
+    const again = await w.open();
+    const drawer = (await again.audit()).filter((i) => i.kind === 'drawer');
+    expect(drawer).toEqual([
+      { at: START + 2000, kind: 'drawer', who: 'mia', what: 'drawer opened by a manager, no sale' },
+      { at: START + 1000, kind: 'drawer', who: 'ana', what: 'drawer opened for cash sale T1-00001' },
+    ]);
+  });
+});

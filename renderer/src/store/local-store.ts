@@ -6,7 +6,7 @@ import { ownerOfFor, thresholdKey, thresholdsAt, type Brand, type Creator, type 
 import type { HybridClock } from '../../../core/hlc.ts';
 import { tillHolder, type HolderId, type OwnerOf } from '../../../core/holders.ts';
 import { formatReceiptNumber, newId } from '../../../core/ids.ts';
-import { auditLog, parseVoidRecord, type AuditItem, type VoidRecord } from '../../../core/audit.ts';
+import { auditLog, parseVoidRecord, type AuditItem, type DrawerRecord, type VoidRecord } from '../../../core/audit.ts';
 import { formatMoney } from '../../../core/money.ts';
 import { parseRightsRequest, type RightsRequest } from '../../../core/rights-request.ts';
 import type { LedgerEntry } from '../../../core/ledger.ts';
@@ -260,11 +260,22 @@ export class LocalStore {
     });
   }
 
+  /** Records an opening of the cash drawer (after a cash sale, or a manager's "Open drawer"), for the audit log. */
+  async recordDrawerOpening(d: Omit<DrawerRecord, 'id' | 'tillId'>): Promise<DrawerRecord> {
+    const record: DrawerRecord = { ...d, id: newId('dr', this.clock), tillId: this.requireProfile().tillId };
+    await this.db.transaction('rw', this.db.drawerOpenings, this.db.meta, async () => {
+      await this.db.drawerOpenings.add(record);
+      await this.db.meta.put({ key: 'hlc', value: this.clock.lastIssued });
+    });
+    return record;
+  }
+
   /** This till's audit log, newest first (core/audit.ts). */
   async audit(): Promise<AuditItem[]> {
     const tillId = this.requireProfile().tillId;
-    const [voids, shiftEvents, sales] = await Promise.all([
+    const [voids, drawer, shiftEvents, sales] = await Promise.all([
       this.db.voids.where('tillId').equals(tillId).toArray(),
+      this.db.drawerOpenings.where('tillId').equals(tillId).toArray(),
       this.shiftEvents(),
       this.db.sales.filter((s) => s.tillId === tillId && s.lines.some((l) => l.priceSetBy !== undefined)).toArray(),
     ]);
@@ -272,6 +283,7 @@ export class LocalStore {
     const config = this.config();
     return auditLog(tillId, {
       voids,
+      drawer,
       shiftEvents,
       sales,
       ...(config ? { money: (n: number) => formatMoney(n, config.currency, config.locale) } : {}),
