@@ -111,6 +111,8 @@ export async function browserBench(): Promise<BrowserBenchResult> {
         { name: '… to the next animation frame, p95', value: percentile(scan.toFrame, 95), unit: 'ms', digits: 1 },
       ],
       method: [
+        // A section can be refreshed alone (--write), so it carries its own date beside the file's.
+        `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
         `Chromium ${browserVersion} headless, persistent profile on disk (an incognito context keeps IndexedDB in memory); the page is built by vite from bench/browser and served from 127.0.0.1.`,
         `Sale commit: a fresh stand-alone demo till (setUpStandAloneDemo) with extra stock received into its holder; ${SALES} one-unit card sales one after another, cycling through the demo's products that are not serial-tracked; each \`commitSale\` timed with performance.now() until it resolves, i.e. after its IndexedDB transaction committed. Pricing before the commit is not timed. No warm-up: the first sales are in the figures.`,
         `Till start: a database seeded through the store's own write paths (putProducts in batches of 2,000; one receipt of 10 units per product then 80k one-unit sale entries, appendEntries of 5,000 entries per call: ${profile.updateRows} update rows, no snapshot). The page opens the store as it loads; sell-ready = LocalStore.open resolved and a barcode lookup plus \`rights()\` answer; measured from navigation start (performance.now() in the page). Navigations after the first are \`page.reload()\`; a restart closes Chromium and launches it again on the same profile.`,
