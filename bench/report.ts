@@ -95,7 +95,8 @@ export function spliceSection(doc: string, r: BenchReport): string {
   if (start < 0) out = `${doc.trimEnd()}\n\n${md}`;
   else {
     const next = doc.indexOf('\n## ', start + 1);
-    out = doc.slice(0, start + 1) + md + (next < 0 ? '' : doc.slice(next + 1));
+    // `md` ends with one newline; the blank line before the next section's heading is kept.
+    out = doc.slice(0, start + 1) + md + (next < 0 ? '' : `\n${doc.slice(next + 1)}`);
   }
   const missed = [...out.matchAll(/^\| (.+?) \| (.*?) \| (.*?) \| \*\*NO\*\* \|$/gm)].map((m) => `- ${m[1]}: ${m[2]} against a target of ${m[3]}`);
   const summary = missed.length ? ['**Targets missed on this run:**', '', ...missed].join('\n') : 'All targets met on this run.';

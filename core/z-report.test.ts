@@ -7,6 +7,7 @@ import { HybridClock } from './hlc.ts';
 import { tillHolder } from './holders.ts';
 import { buildRefund } from './refund-builder.ts';
 import type { Refund } from './refund.ts';
+import type { VoidRecord } from './audit.ts';
 import { LedgerWriter } from './rights.ts';
 import { PAYMENT_METHODS, type Payment, type Sale } from './sale.ts';
 import { closeShift, moveCash, openShift, openShiftOf, type ShiftEvent } from './shift.ts';
@@ -167,11 +168,15 @@ describe('Z report', () => {
     expect(r.netTakings).toBe(45_100);
   });
 
-  it('lists the oversell a manager allowed on this shift, and reports no voids', () => {
-    const { r, m } = report(8480);
+  it('lists the oversell a manager allowed on this shift, and counts only this shift’s voids', () => {
+    const { r, m, shift } = report(8480);
     const phoneSale = m.sales.find((s) => s.brandId === 'second-life')!;
     expect(r.overrides).toEqual([{ receiptNumber: 'T1-00004', saleId: phoneSale.id, sku: 'SL-PHONE-12', qty: 1, shortfall: 1, managerId: 'mia', reason: 'display unit' }]);
-    expect(r.voids.count).toBe(0);
+    expect(r.voids).toEqual({ count: 0, total: 0 });
+    const voided = (id: string, tillId: string, wallTime: number, total: number): VoidRecord => ({ id, tillId, cashierId: 'ana', wallTime, reason: 'cart cleared', lines: [{ sku: 'NT-CAP', name: 'Five-panel Cap', qty: 1 }], total });
+    const withVoids = buildZReport({ config, shift, closing: { at: r.closedAt, by: 'ana', counted: 8480 }, sales: m.sales, refunds: m.refunds, refundedSales: m.sales, voids: [voided('v1', 't1', r.openedAt + 1, 2400), voided('v1', 't1', r.openedAt + 1, 2400), voided('v2', 't2', r.openedAt + 1, 999), voided('v3', 't1', r.openedAt - 1, 999), voided('v4', 't1', r.closedAt, 1200)] });
+    expect(withVoids.voids).toEqual({ count: 2, total: 3600 });
+    expect(zReportText(withVoids, config)).toContain('Voided value');
     // Overrides of sales outside the shift are not this shift's.
     const none = buildZReport({ config, shift: openShiftOf(m.events, 't1')!, closing: { at: min(25), by: 'ana', counted: 0 }, sales: m.sales, refunds: [], overrides: m.overrides() });
     expect(none.overrides).toEqual([]);
@@ -240,6 +245,7 @@ describe('Z report', () => {
       ['refunds', 'defective', 'amount', '48.30'],
       ['overrides', 'all', 'count', '1'],
       ['voids', 'all', 'count', '0'],
+      ['voids', 'all', 'total', '0.00'],
       ['cash', 'expected', 'amount', '86.80'],
       ['cash', 'counted', 'amount', '84.80'],
       ['cash', 'discrepancy', 'amount', '-2.00'],

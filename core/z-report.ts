@@ -2,6 +2,7 @@ import { toCsv } from './csv.ts';
 import { ValidationError } from './errors.ts';
 import type { EventConfig } from './event.ts';
 import { tillHolder } from './holders.ts';
+import type { VoidRecord } from './audit.ts';
 import type { LedgerEntry } from './ledger.ts';
 import { formatMoney, minorDigits, type Minor } from './money.ts';
 import { REFUND_REASONS } from './refund-builder.ts';
@@ -30,6 +31,8 @@ export interface ZReportInput {
   refundedSales?: readonly Sale[];
   /** Ledger entries that carry a manager override (`StockView.overrides()`), of any till. */
   overrides?: readonly LedgerEntry[];
+  /** Carts and lines voided before payment (core/audit.ts), of any till and time: the shift's are counted. */
+  voids?: readonly VoidRecord[];
 }
 
 export interface ZTaxRow {
@@ -112,13 +115,11 @@ export interface ZReport {
   /** Gross sales − refunds. */
   netTakings: Minor;
   overrides: ZOverrideRow[];
-  /** The till records no voids yet: a cart cleared before payment leaves no record. */
-  voids: { count: number; note: string };
+  /** Carts cleared and lines removed before payment during the shift, and what they were worth. */
+  voids: { count: number; total: Minor };
   movements: CashMoved[];
   cash: { float: Minor; sales: Minor; refunds: Minor; cashIn: Minor; cashOut: Minor; expected: Minor; counted: Minor; discrepancy: Minor };
 }
-
-export const VOIDS_NOTE = 'not recorded yet: a cart cleared before payment leaves no record';
 
 const byMethod = (): ByMethod => Object.fromEntries(PAYMENT_METHODS.map((m) => [m, 0])) as ByMethod;
 const sum = <T>(items: readonly T[], f: (t: T) => number): number => items.reduce((a, t) => a + f(t), 0);
@@ -190,6 +191,7 @@ export function buildZReport(input: ZReportInput): ZReport {
   const cashIn = sum(movements.filter((m) => m.kind === 'cash-in'), (m) => m.amount);
   const cashOut = sum(movements.filter((m) => m.kind === 'cash-out'), (m) => m.amount);
   const expected = shift.float + paid.sales.cash - paid.refunds.cash + cashIn - cashOut;
+  const voids = unique((input.voids ?? []).filter((v) => v.tillId === shift.tillId && v.wallTime >= shift.openedAt && v.wallTime <= closing.at));
   const gross = sum(sales, (s) => s.total);
   const refundTotal = sum(refunds, (r) => r.total);
 
@@ -228,7 +230,7 @@ export function buildZReport(input: ZReportInput): ZReport {
     },
     netTakings: gross - refundTotal,
     overrides,
-    voids: { count: 0, note: VOIDS_NOTE },
+    voids: { count: voids.length, total: sum(voids, (v) => v.total) },
     movements,
     cash: { float: shift.float, sales: paid.sales.cash, refunds: paid.refunds.cash, cashIn, cashOut, expected, counted: closing.counted, discrepancy: closing.counted - expected },
   };
@@ -314,6 +316,7 @@ export function zReportCsv(r: ZReport, currency: string): string {
   add('overrides', 'all', 'count', r.overrides.length);
   for (const o of r.overrides) add('overrides', `${o.receiptNumber} ${o.sku}`, `beyond stock (approved by ${o.managerId})`, o.shortfall);
   add('voids', 'all', 'count', r.voids.count);
+  add('voids', 'all', 'total', amount(r.voids.total));
   for (const m of r.movements) add('cash movements', `${zonedDateTime(m.wallTime, r.timeZone)} ${reasonLabel(m.reason)}`, m.kind, amount(m.kind === 'cash-in' ? m.amount : -m.amount));
   add('cash', 'float', 'amount', amount(r.cash.float));
   add('cash', 'sales', 'amount', amount(r.cash.sales));
@@ -395,7 +398,7 @@ export function zReportText(r: ZReport, config: Pick<EventConfig, 'currency' | '
   row('Oversells (manager override)', r.overrides.length);
   for (const o of r.overrides) row(`  ${o.receiptNumber} ${o.sku}`, `+${o.shortfall} ${o.managerId}`);
   row('Voids', r.voids.count);
-  out.push(...wrap(`Voids are ${r.voids.note}.`, W));
+  row('Voided value', money(r.voids.total));
 
   heading('Cash drawer');
   row('Float', money(r.cash.float));
@@ -480,19 +483,4 @@ export function zonedDateTime(ms: number, timeZone: string): string {
 /** Cuts a label that would not fit, marking the cut. */
 function fit(s: string, width: number): string {
   return s.length <= width ? s : `${s.slice(0, Math.max(0, width - 1))}…`;
-}
-
-function wrap(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = line ? `${line} ${word}` : word;
-    }
-  }
-  if (line) lines.push(line);
-  return lines;
 }

@@ -10,7 +10,13 @@ import { CHROMIUM_ARGS } from '../../playwright.config.ts';
  * Each test gets its own folder, its own sync server (127.0.0.1, port 0, its own data, serving the built
  * till) and browser profiles it can close and start again, as a till restarts.
  */
-export const test = base.extend<{ workDir: string; server: SyncServer; launchTill: (profile?: string) => Promise<BrowserContext> }>({
+/** A till's screen: 1280×800 by default; `hasTouch` for a touch screen. */
+export interface TillScreen {
+  viewport?: { width: number; height: number };
+  hasTouch?: boolean;
+}
+
+export const test = base.extend<{ workDir: string; server: SyncServer; launchTill: (profile?: string, screen?: TillScreen) => Promise<BrowserContext> }>({
   // eslint-disable-next-line no-empty-pattern
   workDir: async ({}, use) => {
     const dir = await mkdtemp(join(tmpdir(), 'popup-e2e-'));
@@ -31,11 +37,12 @@ export const test = base.extend<{ workDir: string; server: SyncServer; launchTil
   },
   launchTill: async ({ workDir }, use) => {
     const open: BrowserContext[] = [];
-    await use(async (profile = 'till') => {
+    await use(async (profile = 'till', screen: TillScreen = {}) => {
       const ctx = await chromium.launchPersistentContext(join(workDir, `profile-${profile}`), {
         executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
         args: CHROMIUM_ARGS,
-        viewport: { width: 1280, height: 800 },
+        viewport: screen.viewport ?? { width: 1280, height: 800 },
+        hasTouch: screen.hasTouch ?? false,
       });
       open.push(ctx);
       return ctx;

@@ -21,6 +21,8 @@ export function AuditPanel({ money }: { money: (n: number) => string }) {
   useEffect(() => {
     void store?.audit().then(setItems);
   }, [store, version]);
+  // The log records staff ids; the cashier reads names.
+  const nameOf = (id: string) => store?.staff().find((m) => m.id === id)?.name ?? id;
   const time = (at: number) => new Intl.DateTimeFormat(config?.locale, { timeZone: config?.timeZone, timeStyle: 'short' }).format(at);
   return (
     <section aria-label="Audit log" className="cart audit">
@@ -32,7 +34,7 @@ export function AuditPanel({ money }: { money: (n: number) => string }) {
             <span className="when">{time(i.at)}</span>
             <span className="kind">{KIND_LABEL[i.kind]}</span>
             <span className="what">
-              {i.what} <small>· {i.who}</small>
+              {i.what} <small>· {nameOf(i.who)}</small>
             </span>
             {i.amount !== undefined && <span className="amount">{money(i.amount)}</span>}
           </li>

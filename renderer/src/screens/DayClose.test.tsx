@@ -33,13 +33,16 @@ describe('day close and Z report', () => {
     expect(screen.queryByRole('search')).toBeNull();
   });
 
-  it('shows no discrepancy in red when the count is right', async () => {
+  it('shows no discrepancy in red when the count is right, and counts the carts voided in the shift', async () => {
     const { user } = await renderSellingTill({ float: '80' });
+    await user.click(screen.getByRole('button', { name: /^Canvas Tote/ }));
+    await user.click(screen.getByRole('button', { name: 'Clear' }));
     await user.click(screen.getByRole('button', { name: 'Close day' }));
     await user.type(await within(dayClose()).findByLabelText('Counted cash'), '80{Enter}');
     const discrepancy = within(await screen.findByRole('region', { name: 'Z report' })).getByLabelText('Discrepancy');
     expect(discrepancy.textContent).toBe('€0.00');
     expect(discrepancy.className).not.toContain('discrepancy');
+    expect(screen.getByLabelText('Voids').textContent).toBe('1 · €10.50');
   });
 
   it('needs a manager for a count off by more than the limit, and records cash moved in and out', async () => {

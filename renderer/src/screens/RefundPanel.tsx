@@ -10,6 +10,8 @@ import { closeRefund, usePos } from '../app/pos-store.ts';
  * Returns, offline too: find the sale by its receipt number (typed or scanned from the receipt), pick the
  * units and a templated reason; defective items up to the event's limit go through without a manager.
  */
+const METHOD_LABEL: Record<string, string> = { cash: 'Cash', card: 'Card', other: 'Other' };
+
 export function RefundPanel({ money }: { money: (n: number) => string }) {
   const store = usePos((s) => s.store);
   usePos((s) => s.version);
@@ -61,10 +63,22 @@ export function RefundPanel({ money }: { money: (n: number) => string }) {
 
   if (done) {
     const total = done.reduce((a, r) => a + r.total, 0);
+    // Money goes back the way it came: say how much by each method, not only the total.
+    const byMethod = new Map<string, number>();
+    for (const p of done.flatMap((r) => r.payments)) byMethod.set(p.method, (byMethod.get(p.method) ?? 0) + p.amount);
     return (
       <section aria-label="Refund" className="cart done">
         <h2>Refund complete</h2>
         <p className="change">Give back {money(total)}</p>
+        {byMethod.size > 1 && (
+          <ul className="refund-methods" aria-label="Refund by method">
+            {[...byMethod].map(([method, amount]) => (
+              <li key={method}>
+                {METHOD_LABEL[method] ?? method} {money(amount)}
+              </li>
+            ))}
+          </ul>
+        )}
         <button className="primary big" autoFocus onClick={closeRefund}>
           New sale
         </button>

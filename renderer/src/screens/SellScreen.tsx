@@ -50,6 +50,7 @@ export function SellScreen() {
         </div>
         <button
           className="ghost light"
+          disabled={!shiftOpen}
           onClick={() => {
             leaveDayClose();
             openRefund();
@@ -59,6 +60,7 @@ export function SellScreen() {
         </button>
         <button
           className="ghost light"
+          disabled={!shiftOpen}
           onClick={() => {
             leaveDayClose();
             openAudit();
@@ -73,7 +75,7 @@ export function SellScreen() {
         <DropBanner config={config} />
         <StatusBar />
         {cashier && (
-          <button className="ghost light" onClick={() => void signOut()} title="Sign out">
+          <button className="ghost light signout" onClick={() => void signOut()} title="Sign out">
             {cashier.name} · Sign out
           </button>
         )}

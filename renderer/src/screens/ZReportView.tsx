@@ -216,9 +216,11 @@ export function ZReportView({ report: r, config, money, nameOf }: { report: ZRep
               <FigureRow key={`${o.saleId}/${o.sku}`} label={`${o.receiptNumber} · ${o.sku}`} value={`+${o.shortfall} · ${nameOf(o.managerId)}`} />
             ))}
             <dt>Voids</dt>
-            <dd>{r.voids.count}</dd>
+            <dd aria-label="Voids">
+              {r.voids.count}
+              {r.voids.count > 0 && <> · {money(r.voids.total)}</>}
+            </dd>
           </dl>
-          <p className="muted small">Voids are {r.voids.note}.</p>
         </section>
       </div>
       {createPortal(<pre className="z-print">{zReportText(r, config)}</pre>, document.body)}

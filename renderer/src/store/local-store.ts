@@ -237,15 +237,17 @@ export class LocalStore {
 
   /**
    * What this till did with a wall time in [from, to], for a Z report: its sales (from the sales view), its
-   * refunds (from the brand documents), the sales those refunds name, and the override entries to pick from.
+   * refunds (from the brand documents), the sales those refunds name, the override entries to pick from, and
+   * its voids.
    */
-  async tillActivity(from: number, to: number): Promise<{ sales: Sale[]; refunds: Refund[]; refundedSales: Sale[]; overrides: LedgerEntry[] }> {
+  async tillActivity(from: number, to: number): Promise<{ sales: Sale[]; refunds: Refund[]; refundedSales: Sale[]; overrides: LedgerEntry[]; voids: VoidRecord[] }> {
     const tillId = this.requireProfile().tillId;
     const sales = (await this.db.sales.where('wallTime').between(from, to, true, true).toArray()).filter((s) => s.tillId === tillId);
     const states = [...this.brands.values()];
     const refunds = states.flatMap((s) => s.brand.refunds().items).filter((r) => r.tillId === tillId && r.wallTime >= from && r.wallTime <= to);
     const refundedSales = (await this.db.sales.bulkGet([...new Set(refunds.map((r) => r.saleId))])).filter((s): s is Sale => s !== undefined);
-    return { sales, refunds, refundedSales, overrides: states.flatMap((s) => s.view.overrides()) };
+    const voids = (await this.db.voids.where('wallTime').between(from, to, true, true).toArray()).filter((v) => v.tillId === tillId);
+    return { sales, refunds, refundedSales, overrides: states.flatMap((s) => s.view.overrides()), voids };
   }
 
   /**
