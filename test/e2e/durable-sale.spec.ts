@@ -89,3 +89,28 @@ test('stock alerts name what is low or out at this till, and update as it sells'
   await expect(alerts).toContainText('Out here: Refurbished Phone 11 — 64 GB');
   await till.page.screenshot({ path: 'test-results/screens/stock-alerts-1280.png' });
 });
+
+test('a whole sale by keyboard and scanner: scan, F2 to pay, the cash handed over, Enter, Enter for the next', async ({ server, launchTill }) => {
+  const ctx = await launchTill();
+  const till = new TillPage(ctx.pages()[0] ?? (await ctx.newPage()));
+  await till.open(server.url);
+  await till.startStandAlone();
+  const tee = DEMO_PRODUCTS.find((p) => p.sku === 'NT-TEE-BLK-M')!;
+  await till.scan(tee.barcodes[0]!);
+  await till.scan(tee.barcodes[0]!);
+  await expect(till.cart()).toContainText('Logo Tee — Black M');
+  await till.page.keyboard.press('F2');
+  const tendered = till.page.getByLabel('Amount tendered');
+  await expect(tendered).toBeFocused();
+  await till.page.keyboard.type('100');
+  await till.page.keyboard.press('Enter');
+  await expect(till.cart().getByText('Sale complete')).toBeVisible();
+  await expect(till.cart()).toContainText(/Change due €\d+\.\d\d/);
+  await expect(till.page.getByRole('button', { name: 'New sale' })).toBeFocused();
+  await till.page.keyboard.press('Enter');
+  await expect(till.cart().getByText('Sale complete')).toHaveCount(0);
+  await expect(till.recentSales()).toContainText('T1-00001');
+  // F2 with an empty cart does nothing: no payment for nothing.
+  await till.page.keyboard.press('F2');
+  await expect(tendered).toHaveCount(0);
+});

@@ -6,6 +6,7 @@ import { PaymentForm } from './PaymentForm.tsx';
 import { Receipt } from './Receipt.tsx';
 import { ReceiptActions } from './ReceiptActions.tsx';
 import { receiptModel } from '../../../core/receipt.ts';
+import { PAY_KEY, usePayKey } from '../app/use-pay-key.ts';
 
 /** The cart, the payment being taken and the completed sale, in the same column so the eye stays put. */
 export function CartPanel({ money }: { money: (n: number) => string }) {
@@ -15,6 +16,8 @@ export function CartPanel({ money }: { money: (n: number) => string }) {
   const payment = usePos((s) => s.payment);
   const completed = usePos((s) => s.completed);
   const priceFor = usePos((s) => s.priceFor);
+  const cartHasLines = usePos((s) => s.cart.lines.length > 0);
+  usePayKey(cartHasLines && !payment && !completed, payCash);
   const config = store?.config();
   if (!config) return null;
 
@@ -91,8 +94,8 @@ export function CartPanel({ money }: { money: (n: number) => string }) {
               <button className="ghost" onClick={clearCart}>
                 Clear
               </button>
-              <button className="primary big" onClick={() => openPayment('cash')}>
-                Pay
+              <button className="primary big" onClick={payCash} aria-keyshortcuts={PAY_KEY}>
+                Pay <kbd aria-hidden="true">{PAY_KEY}</kbd>
               </button>
             </div>
           ) : (
@@ -102,4 +105,8 @@ export function CartPanel({ money }: { money: (n: number) => string }) {
       )}
     </section>
   );
+}
+
+function payCash(): void {
+  openPayment('cash');
 }
