@@ -140,7 +140,7 @@ test('an organiser sets up an event, allocates stock, watches sales and an onlin
   await c.tab('Settlement').click();
   const rec = c.section('Reconciliation with Z reports');
   await expect(rec.getByRole('status')).toHaveText('Settlement matches the 2 Z report(s) to the cent.', { timeout: 10_000 });
-  await expect(rec.getByRole('row', { name: /^gross/ })).toContainText('€220.00');
+  await expect(rec.getByRole('row', { name: /^Gross sales/ })).toContainText('€220.00');
   const statements = c.section('Statements');
   // Atelier Nord: two shirts in person and the scarf online, gross €205.00.
   await expect(statements.getByRole('row', { name: /^Atelier Nord/ })).toContainText('€205.00');

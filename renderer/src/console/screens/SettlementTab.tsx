@@ -5,6 +5,15 @@ import { useEventState } from '../console-store.ts';
 import { download } from '../csv-download.ts';
 import { allRefunds, allSales, closedShiftReports } from '../derive.ts';
 
+const MEASURES: Record<string, string> = {
+  gross: 'Gross sales',
+  tax: 'Tax',
+  discounts: 'Discounts',
+  refunds: 'Refunds',
+  refundTax: 'Tax refunded',
+  netTakings: 'Net takings',
+};
+
 /**
  * Settlement with the brands: one statement per brand (the whole event and each day, in the event's time
  * zone), exported as CSV or printed, and proven against the tills' Z reports: the statements' till takings
@@ -109,7 +118,7 @@ export function SettlementTab() {
           <tbody>
             {rec.rows.map((r) => (
               <tr key={r.measure}>
-                <th scope="row">{r.measure}</th>
+                <th scope="row">{MEASURES[r.measure]}</th>
                 <td className="num">{money(r.settlement)}</td>
                 <td className="num">{money(r.zReports)}</td>
                 <td className={`num ${r.difference ? 'error' : ''}`}>{money(r.difference)}</td>
