@@ -400,6 +400,12 @@ describe('orders', () => {
     const orders = new Map(await d.server.storage.listRecords<{ customer?: unknown }>('orders'));
     expect(orders.get(`${EVENT}!${yes.body.orderId}`)?.customer).toEqual({ consent: true, emailSha256: sha('alice@example.com'), phoneSha256: sha('+33612345678') });
     expect(orders.get(`${EVENT}!${no.body.orderId}`)?.customer).toEqual({ consent: false });
+    // The consenting customer's hashes are on the order's sale too (as a till records them), the other's not.
+    const sales = await d.server.hub.read(brandDocName(EVENT, 'north-thread'), (doc) => new BrandDoc(doc).sales().items);
+    const saleOf = (receipt: string) => sales.find((x) => x.receiptNumber === receipt);
+    expect(saleOf(yes.body.receiptNumber)?.customer).toEqual({ consent: true, emailSha256: sha('alice@example.com'), phoneSha256: sha('+33612345678') });
+    expect(saleOf(no.body.receiptNumber)).toBeDefined();
+    expect(saleOf(no.body.receiptNumber)?.customer).toBeUndefined();
     const everything = JSON.stringify([
       ...(await d.server.storage.listRecords('orders')),
       ...(await d.server.storage.listRecords('idempotency')),

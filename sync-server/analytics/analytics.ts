@@ -60,7 +60,7 @@ export async function loadAnalytics(deps: AnalyticsDeps, eventId: string): Promi
       });
     }
   }
-  // Online orders keep their customer on the order record (storefront/orders.ts), not on its sales: join it.
+  // Online orders placed before their sales carried the customer kept it on the order record only: join it.
   const customerOfSale = new Map<string, StoredCustomer>();
   for (const [k, o] of await deps.storage.listRecords<Pick<OrderRecord, 'eventId' | 'sales' | 'customer'>>('orders')) {
     const c = o.customer;

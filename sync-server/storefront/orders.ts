@@ -297,8 +297,12 @@ export class OrderDesk {
     const clock = await this.d.events.serverClock();
     const seq = await this.nextReceiptSeq(eventId);
     const receiptNumber = formatReceiptNumber(RECEIPT_PREFIX, seq);
+    // A consenting customer's hashes go on the sales too, as a till puts them, so analytics finds online
+    // buyers where it finds in-person ones.
+    const hashed = input.customer ? storedCustomer(input.customer) : undefined;
+    const saleCustomer = hashed?.consent && (hashed.emailSha256 || hashed.phoneSha256) ? { consent: true as const, ...(hashed.emailSha256 ? { emailSha256: hashed.emailSha256 } : {}), ...(hashed.phoneSha256 ? { phoneSha256: hashed.phoneSha256 } : {}) } : undefined;
     const checkout = buildCheckout(
-      { cart: { lines: items }, payments: [input.payment], cashierId: 'storefront', now, ...(input.source !== undefined ? { source: input.source } : {}) },
+      { cart: { lines: items }, payments: [input.payment], cashierId: 'storefront', now, ...(input.source !== undefined ? { source: input.source } : {}), ...(saleCustomer ? { customer: saleCustomer } : {}) },
       {
         config,
         deviceId: SERVER_WRITER,
