@@ -2,21 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { formatMoney } from '../../../../core/money.ts';
 import { zonedDateTime } from '../../../../core/z-report.ts';
 import { act, ev, useConsole, useEventState } from '../console-store.ts';
-
-interface FulfilmentOrder {
-  orderId: string;
-  status: string;
-  receiptNumber: string;
-  lines: { brandId: string; sku: string; name: string; qty: number }[];
-  total: number;
-  currency: string;
-  createdAt: number;
-  fulfilment: { type: 'ship' | 'pickup'; locationId?: string } | null;
-  routedTo: string | null;
-  distanceKm: number | null;
-  next: string[];
-  source?: string;
-}
+import type { FulfilmentOrder } from '../../sync/orders-client.ts';
 
 /**
  * Online orders by the location that fulfils them (routed to the nearest hub or pick-up point holding the
