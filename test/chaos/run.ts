@@ -331,7 +331,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     return { seed: o.seed, options: o, checks, passed: checks.every((x) => x.problems.length === 0), table, errors: record.errors, elapsedMs: Date.now() - started };
   } catch (err) {
     const tail = server.log.slice(-20).join('\n');
-    throw new Error(`chaos run (seed ${o.seed}) failed: ${err instanceof Error ? err.stack : String(err)}\nserver log tail:\n${tail}`);
+    throw new Error(`chaos run (seed ${o.seed}) failed: ${err instanceof Error ? err.stack : String(err)}\nserver log tail:\n${tail}`, { cause: err });
   } finally {
     for (const p of providers) p.destroy();
     for (const t of nodeTills) {
