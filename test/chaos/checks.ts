@@ -18,7 +18,17 @@ export interface TillReplica {
   /** The till's materialised views, read from its IndexedDB. */
   sales: Sale[];
   stock: { brandId: string; holder: string; sku: string; sellable: number; quarantined: number }[];
+  /** Messages from this till that its link made overtake an earlier one. */
+  reorderedToServer: number;
 }
+
+/**
+ * The server refuses (4422) an update that skips content it does not have yet, rather than let Yjs hold it
+ * back unchecked (sync-server/update-guard.ts); the till reconnects and sends everything again in order. Over
+ * TCP that needs a till bug (one was found and fixed: till-sync-reconnect.test.ts); the links' own reordering
+ * causes it on purpose, so a till may have at most one such refusal per message its link reordered.
+ */
+export const GAP_REASON = 'the update skips content the server does not have';
 
 export interface ServerReplica {
   /** Every document of the event, from the server (read through an organiser connection). */
@@ -218,7 +228,19 @@ export function runChecks(server: ServerReplica, tills: TillReplica[], record: R
     check('till views match their documents', problems.slice(0, 20), `${tills.length} tills`);
   }
 
-  // 9. No honest till's update was refused by the server.
-  check('no update refused', server.rejections.slice(0, 20).map((r) => `${r.doc} ${r.tillId ?? ''}: ${r.reason}`), `${server.rejections.length} rejections`);
+  // 9. No honest till's update was refused by the server, beyond what the links' reordering provoked.
+  {
+    const problems: string[] = [];
+    let gaps = 0;
+    for (const t of tills) {
+      const mine = server.rejections.filter((r) => r.tillId === t.tillId);
+      const gap = mine.filter((r) => r.reason === GAP_REASON).length;
+      gaps += gap;
+      if (gap > t.reorderedToServer) problems.push(`${t.name}: ${gap} refusals for a gap, its link reordered only ${t.reorderedToServer} of its messages`);
+      for (const r of mine.filter((x) => x.reason !== GAP_REASON)) problems.push(`${t.name} ${r.doc}: ${r.reason}`);
+    }
+    for (const r of server.rejections.filter((x) => !tills.some((t) => t.tillId === x.tillId))) problems.push(`${r.doc} ${r.tillId ?? ''}: ${r.reason}`);
+    check('no update refused', problems.slice(0, 20), `${server.rejections.length} refusals, ${gaps} of them for a gap after a reordered message`);
+  }
   return results;
 }

@@ -34,11 +34,13 @@ export interface LinkStats {
   refused: number;
   duplicated: number;
   reordered: number;
+  /** Of those, messages from the till to the server (the server refuses an update that overtakes an older one). */
+  reorderedToServer: number;
   frames: number;
 }
 
 export class ChaosLink {
-  readonly stats: LinkStats = { connections: 0, cuts: 0, refused: 0, duplicated: 0, reordered: 0, frames: 0 };
+  readonly stats: LinkStats = { connections: 0, cuts: 0, refused: 0, duplicated: 0, reordered: 0, reorderedToServer: 0, frames: 0 };
   private server: Server | undefined;
   private readonly live = new Set<Socket>();
   private up = true;
@@ -189,6 +191,7 @@ class Pump {
       this.emit(frame);
       this.releaseHeld();
       this.stats.reordered++;
+      if (this.side === 'request') this.stats.reorderedToServer++;
       return;
     }
     if (this.rng.chance(this.faults.reorder)) {

@@ -284,7 +284,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     for (const t of nodeTills) {
       t.stop();
       const r = await t.replica();
-      tills.push({ name: t.name, tillId: t.profile!.tillId, ...r });
+      tills.push({ name: t.name, tillId: t.profile!.tillId, ...r, reorderedToServer: t.link.stats.reorderedToServer });
     }
     for (const t of browserTills) {
       const r = await t.replica();
@@ -293,7 +293,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       if (tillDoc && !serverDocs.has(tillDoc)) {
         readServer(tillDoc);
       }
-      tills.push({ name: t.name, tillId, docs: r.docs, sales: r.sales, stock: r.stock });
+      tills.push({ name: t.name, tillId, docs: r.docs, sales: r.sales, stock: r.stock, reorderedToServer: t.link.stats.reorderedToServer });
     }
     await waitFor(() => providers.every((p) => p.synced), 'the organiser to read the browser tills’ documents', 60_000);
     const summary = (await fetchJson(`${server.url}/api/events/${DEMO_EVENT_ID}/summary`, tokens.organiserToken)) as ServerReplica['summary'];
@@ -322,7 +322,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       ['link cuts', sum('cuts')],
       ['connections refused while cut', sum('refused')],
       ['WebSocket messages duplicated', sum('duplicated')],
-      ['WebSocket messages reordered', sum('reordered')],
+      ['WebSocket messages reordered (till → server)', `${sum('reordered')} (${sum('reorderedToServer')})`],
       ['frames through the links', sum('frames')],
       ['reloads (Node / browser)', `${c.reloadsNode} / ${c.reloadsBrowser}`],
       ['sales interrupted by a reload', c.interruptedSales],
