@@ -126,8 +126,19 @@ export function runChecks(server: ServerReplica, tills: TillReplica[], record: R
       }
       for (const e of ledger) if (e.kind === 'sale' && !allSales.has(e.ref ?? '')) problems.push(`${b} sale entry ${e.id} names no sale`);
     }
+    // A rights request is granted at most what it asked, however often the server restarted around it.
+    let requests = 0;
+    for (const [b, doc] of brands) {
+      const ledger = ledgers.get(b)!;
+      for (const q of doc.requests().items) {
+        requests++;
+        const granted = ledger.filter((e) => e.kind === 'transfer' && e.ref === q.id);
+        const qty = granted.reduce((a, e) => a + e.qty, 0);
+        if (qty > q.qty || granted.some((e) => e.to !== q.holder || e.sku !== q.sku)) problems.push(`${b} request ${q.id} asked ${q.qty} ${q.sku} for ${q.holder}, granted ${granted.map((e) => `${e.qty} ${e.sku} to ${e.to}`).join(', ')}`);
+      }
+    }
     problems.push(...invalid);
-    check('ledger matches sales', problems, `${[...ledgers.values()].reduce((a, l) => a + l.length, 0)} ledger entries`);
+    check('ledger matches sales and requests', problems, `${[...ledgers.values()].reduce((a, l) => a + l.length, 0)} ledger entries, ${requests} rights requests`);
   }
 
   // 4. No holder below zero except by recorded overrides; 5. conservation of units per SKU.
