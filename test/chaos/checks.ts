@@ -107,7 +107,7 @@ export function runChecks(server: ServerReplica, tills: TillReplica[], record: R
     const unexplainedCheckouts = new Set(unexplained.filter((s) => s.tillId !== 'online').map((s) => s.checkoutId)).size;
     const unexplainedOnline = unexplained.filter((s) => s.tillId === 'online');
     if (unexplainedCheckouts > record.counters.interruptedSales) problems.push(`${unexplainedCheckouts} till checkouts nobody confirmed, only ${record.counters.interruptedSales} sales were interrupted`);
-    const unansweredOrders = record.errors.filter((e) => e.startsWith('online: order')).length;
+    const unansweredOrders = record.counters.ordersUnanswered;
     if (new Set(unexplainedOnline.map((s) => s.checkoutId)).size > unansweredOrders) problems.push(`${unexplainedOnline.length} online sales with no 201 order`);
     check('confirmed sales exactly once', problems, `${record.sales.length} confirmed sale records, ${allSales.size} sales on the server (${unexplainedCheckouts} interrupted checkouts landed)`);
   }

@@ -1,9 +1,12 @@
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { recordInBenchmarks } from './benchmarks-section.ts';
 import { parseSeed } from './prng.ts';
 import { chaosOptions, formatReport, runChaos } from './run.ts';
 
 /**
- * `npm run test:chaos -- [--tills 10] [--browsers 2] [--minutes 10] [--seed N]` (or CHAOS_SEED=N).
+ * `npm run test:chaos -- [--tills 10] [--browsers 3] [--minutes 10] [--seed N] [--record]` (or CHAOS_SEED=N).
+ * `--record` writes the figures into docs/benchmarks.md, between the chaos section's markers.
  * Prints the seed first, so a failure can be replayed, then the table of what happened and every check.
  * Exits 1 when an invariant fails.
  */
@@ -13,6 +16,7 @@ const { values } = parseArgs({
     browsers: { type: 'string' },
     minutes: { type: 'string', default: '10' },
     seed: { type: 'string' },
+    record: { type: 'boolean', default: false },
   },
 });
 const tills = Number(values.tills);
@@ -25,4 +29,8 @@ const seed = parseSeed(values.seed ?? process.env['CHAOS_SEED']);
 console.log(`chaos seed ${seed}`);
 const report = await runChaos({ ...chaosOptions({ seed, tills, browsers, minutes }), log: (l) => console.log(`[chaos] ${l}`) });
 console.log(formatReport(report));
+if (values.record) {
+  await recordInBenchmarks(fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url)), report);
+  console.log('figures written to docs/benchmarks.md (chaos section)');
+}
 process.exit(report.passed ? 0 : 1);

@@ -109,8 +109,9 @@ export class NodeTill {
     const pick = override ? this.rng.pick(all) : this.rng.pick(withRights);
     // A cart of one or two lines (possibly two brands): the commit spans brand documents in one transaction.
     const lines = [{ brandId: pick.brandId, sku: pick.sku, qty: override ? pick.rights + 1 : this.rng.int(1, Math.min(2, pick.rights)) }];
-    const second = this.rng.chance(0.25) ? this.rng.pick(withRights.filter((s) => s.sku !== pick.sku)) : undefined;
-    if (second && !override) lines.push({ brandId: second.brandId, sku: second.sku, qty: 1 });
+    const others = withRights.filter((s) => s.sku !== pick.sku);
+    const second = !override && others.length > 0 && this.rng.chance(0.25) ? this.rng.pick(others) : undefined;
+    if (second) lines.push({ brandId: second.brandId, sku: second.sku, qty: 1 });
     if (override && lines[0]!.qty <= 0) lines[0]!.qty = 1;
     const now = Date.now();
     const total = priceItems(lines, this.store.config()!, (b, s) => this.store.product(b, s), now).totals.total;

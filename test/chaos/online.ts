@@ -96,6 +96,7 @@ export class OnlineShop {
       } catch (err) {
         // No answer: the order may or may not have been placed. Only the same key may find out.
         if (Date.now() > until) {
+          this.record.counters.ordersUnanswered++;
           this.record.error('online', `order ${key} unanswered until the end: ${String(err)}`);
           return undefined;
         }

@@ -46,6 +46,8 @@ export interface Counters {
   orderRetries: number;
   /** Same key sent again after a 201 or a lost answer, and answered with the first order (Idempotent-Replayed). */
   orderReplays: number;
+  /** Orders still unanswered when the run ended (they may or may not exist). */
+  ordersUnanswered: number;
   actionErrors: number;
 }
 
@@ -56,6 +58,8 @@ export class RunRecord {
   /** Every order id a key was ever answered with: more than one for a key is a duplicate order. */
   readonly orderIdsByKey = new Map<string, Set<string>>();
   readonly errors: string[] = [];
+  /** How often each kind of unplanned error happened (digits folded), for the report. */
+  readonly errorKinds = new Map<string, number>();
   readonly counters: Counters = {
     sales: 0,
     salesBrowser: 0,
@@ -72,6 +76,7 @@ export class RunRecord {
     ordersRefused: 0,
     orderRetries: 0,
     orderReplays: 0,
+    ordersUnanswered: 0,
     actionErrors: 0,
   };
 
@@ -79,6 +84,10 @@ export class RunRecord {
   error(who: string, err: unknown): void {
     this.counters.actionErrors++;
     const text = `${who}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
-    if (this.errors.length < 50) this.errors.push(text);
+    // The same failure over and over says less than one line with its count.
+    const kind = text.replace(/[0-9]+/g, '#');
+    const n = (this.errorKinds.get(kind) ?? 0) + 1;
+    this.errorKinds.set(kind, n);
+    if (n === 1 && this.errors.length < 50) this.errors.push(text);
   }
 }

@@ -230,6 +230,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const docNames = [setupDocName(DEMO_EVENT_ID), ...['north-thread', 'second-life', 'mellow-ceramics'].map((b) => brandDocName(DEMO_EVENT_ID, b))];
     const tillIds = [...nodeTills.map((t) => t.profile!.tillId)];
     const serverDocs = new Map<string, Y.Doc>();
+    // Each y-websocket provider listens for the process's exit: one per document read here.
+    process.setMaxListeners(Math.max(process.getMaxListeners(), docNames.length + nodeTills.length + browserTills.length + 10));
     const readServer = (name: string) => {
       const doc = new Y.Doc();
       serverDocs.set(name, doc);
@@ -272,9 +274,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     };
     const settleEnd = Date.now() + o.settleTimeoutMs;
     let why = await settled();
+    let said = Date.now();
     while (why && Date.now() < settleEnd) {
       await sleep(500);
       why = await settled();
+      if (why && Date.now() - said > 5000) {
+        log(`still settling: ${why}`);
+        said = Date.now();
+      }
     }
     if (why) record.errors.push(`not settled after ${o.settleTimeoutMs / 1000} s: ${why}`);
     log(`settled at +${Math.round((Date.now() - started) / 1000)} s${why ? ` (NOT: ${why})` : ''}`);
@@ -328,7 +335,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       ['sales interrupted by a reload', c.interruptedSales],
       ['action errors', c.actionErrors],
     ];
-    return { seed: o.seed, options: o, checks, passed: checks.every((x) => x.problems.length === 0), table, errors: record.errors, elapsedMs: Date.now() - started };
+    const errors = [...record.errorKinds].map(([kind, n]) => `${n} × ${record.errors.find((e) => e.replace(/[0-9]+/g, '#') === kind) ?? kind}`);
+    return { seed: o.seed, options: o, checks, passed: checks.every((x) => x.problems.length === 0), table, errors: [...errors, ...record.errors.filter((e) => e.startsWith('not settled'))], elapsedMs: Date.now() - started };
   } catch (err) {
     const tail = server.log.slice(-20).join('\n');
     throw new Error(`chaos run (seed ${o.seed}) failed: ${err instanceof Error ? err.stack : String(err)}\nserver log tail:\n${tail}`, { cause: err });
@@ -375,7 +383,7 @@ export function formatReport(r: ChaosReport): string {
     if (c.problems.length > 15) out.push(`         … and ${c.problems.length - 15} more`);
   }
   if (r.errors.length) {
-    out.push('', `  unplanned errors (${r.errors.length} shown):`);
+    out.push('', '  unplanned errors (count × first example):');
     for (const e of r.errors.slice(0, 20)) out.push(`    ${e}`);
   }
   out.push('', `  ${r.passed ? 'PASSED' : 'FAILED'} in ${Math.round(r.elapsedMs / 1000)} s`);
