@@ -31,12 +31,7 @@ export function chaosSection(r: ChaosReport, when: Date): string {
 }
 
 export async function recordInBenchmarks(path: string, r: ChaosReport): Promise<void> {
-  let text = '';
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    text = '# Benchmarks\n';
-  }
+  const text = await readFile(path, 'utf8').catch(() => '# Benchmarks\n');
   const section = chaosSection(r, new Date());
   const a = text.indexOf(START);
   const b = text.indexOf(END);
