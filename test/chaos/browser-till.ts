@@ -97,6 +97,8 @@ export class BrowserTill {
   async sell(opts: { reloadMidSale: boolean; reloadAfter: boolean }): Promise<void> {
     const page = this.page;
     const cart = page.getByRole('region', { name: 'Cart' });
+    // Once Complete sale is pressed, a failure leaves the sale unconfirmed but possibly committed.
+    let pressed = false;
     try {
       const product = this.rng.pick(SELLABLE);
       await page.locator('body').click({ position: { x: 5, y: 300 } });
@@ -120,6 +122,7 @@ export class BrowserTill {
         return;
       }
       await complete.click();
+      pressed = true;
       await cart.getByText('Sale complete').waitFor({ timeout: 15_000 });
       const receiptNumber = (await cart.locator('.receipt strong').textContent())?.trim();
       if (!receiptNumber) throw new Error('no receipt number on "Sale complete"');
@@ -130,6 +133,7 @@ export class BrowserTill {
       else await page.getByRole('button', { name: 'New sale' }).click();
     } catch (err) {
       this.record.error(this.name, err);
+      if (pressed) this.record.counters.interruptedSales++;
       await this.reload().catch((e: unknown) => this.record.error(this.name, e));
     }
   }

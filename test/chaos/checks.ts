@@ -190,7 +190,7 @@ export function runChecks(server: ServerReplica, tills: TillReplica[], record: R
         if (back > l.qty) problems.push(`sale ${s.id} ${l.sku}: ${back} returned of ${l.qty} sold`);
       }
     }
-    check('money per brand', problems, `revenue ${lines.join(', ')}; ${allRefunds.length} refunds of ${refundTotal}`);
+    check('money per brand', problems, `revenue in minor units: ${lines.join(', ')}; ${allRefunds.length} refunds of ${refundTotal}`);
   }
 
   // 7. Every online order that got a 201 exists once; a key never made two orders.
