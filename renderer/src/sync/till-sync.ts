@@ -63,7 +63,7 @@ export class TillSync {
     }
     // Local changes go out once they are durable.
     this.offChange = this.store.onChange((rows) => {
-      for (const row of rows) if (row.local === 1) this.conns.get(row.doc)?.send(syncUpdate(row.update));
+      for (const row of rows) if (row.local === 1) this.conns.get(row.doc)?.sendLocal(row.update);
     });
   }
 
@@ -100,6 +100,13 @@ class Connection {
   private queue: Promise<unknown> = Promise.resolve();
   synced = false;
   everConnected = false;
+  /**
+   * Whether this connection has answered the server's sync step 1 with everything the server lacked. Until
+   * then a new local update must not be sent on its own: it would reach the server ahead of older outbox
+   * updates, skipping content the server does not have, and the server refuses such an update (close 4422).
+   * It is in the step 2 anyway, which is built from the document when the server's step 1 arrives.
+   */
+  private greeted = false;
 
   constructor(
     private readonly name: string,
@@ -119,6 +126,7 @@ class Connection {
     this.ws = ws;
     ws.onopen = () => {
       this.everConnected = true;
+      this.greeted = false;
       this.backoff = this.opts.minBackoffMs ?? 500;
       // Ask for what we lack; the server's own step 1 will ask us for what it lacks.
       this.send(syncStep1(Y.encodeStateVector(this.doc())));
@@ -129,6 +137,7 @@ class Connection {
     };
     ws.onclose = (ev: CloseEvent) => {
       this.synced = false;
+      this.greeted = false;
       this.ws = undefined;
       if (FATAL.has(ev.code)) {
         this.report({ problem: `The server refused this till (${ev.reason || ev.code}): pair it again.` });
@@ -145,6 +154,11 @@ class Connection {
   send(message: Uint8Array): void {
     // lib0 encoders always allocate plain ArrayBuffers, never shared ones.
     if (this.ws?.readyState === 1) this.ws.send(message as Uint8Array<ArrayBuffer>);
+  }
+
+  /** A committed local update: sent now once the server has been answered, else carried by the step 2. */
+  sendLocal(update: Uint8Array): void {
+    if (this.greeted) this.send(syncUpdate(update));
   }
 
   close(): void {
@@ -166,6 +180,7 @@ class Connection {
       case 'sync-step1':
         // Everything the server lacks; all of it is already durable here.
         this.send(syncStep2(Y.encodeStateAsUpdate(this.doc(), msg.stateVector)));
+        this.greeted = true;
         return;
       case 'update':
         await this.store.applyRemote(this.name, msg.update);

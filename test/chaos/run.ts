@@ -1,0 +1,391 @@
+import { chromium, type Browser } from '@playwright/test';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import { DEMO_EVENT_ID, DEMO_PRODUCTS } from '../../core/demo-event.ts';
+import { tillHolder } from '../../core/holders.ts';
+import { brandDocName, setupDocName, tillDocName } from '../../core/schema.ts';
+import { CHROMIUM_ARGS } from '../../playwright.config.ts';
+import { BrowserTill } from './browser-till.ts';
+import { runChecks, type CheckResult, type ServerReplica, type TillReplica } from './checks.ts';
+import { NodeTill } from './node-till.ts';
+import { OnlineShop } from './online.ts';
+import { Prng } from './prng.ts';
+import { ChaosLink, DEFAULT_FAULTS, type LinkFaults } from './proxy.ts';
+import { RunRecord } from './record.ts';
+import { ServerProcess } from './server-process.ts';
+
+/**
+ * One chaos run: a sync server in its own process, Node tills and browser tills each behind its own
+ * ChaosLink, and the online drop, all acting at random from one seed while links are cut, the server is
+ * SIGKILLed and restarted and tills reload in the middle of sales. Then everything is reconnected, the run
+ * waits until every replica has caught up, and the invariants are checked (checks.ts).
+ */
+export interface ChaosOptions {
+  seed: number;
+  nodeTills: number;
+  browserTills: number;
+  /** How long the faults and the traffic last, before the settle. */
+  durationMs: number;
+  /** Mean gap between a Node till's actions. */
+  nodeActionMs: [number, number];
+  browserActionMs: [number, number];
+  orderEveryMs: [number, number];
+  /** Gap between server kills and how long it stays down. */
+  killEveryMs: [number, number];
+  downMs: [number, number];
+  /** Per link: gap between cuts and how long a cut lasts. */
+  cutEveryMs: [number, number];
+  cutMs: [number, number];
+  nodeReloadChance: number;
+  browserReloadMidSaleChance: number;
+  browserReloadAfterSaleChance: number;
+  overrideChance: number;
+  faults: LinkFaults;
+  settleTimeoutMs: number;
+  log?: (line: string) => void;
+}
+
+export function chaosOptions(p: { seed: number; tills: number; browsers: number; minutes: number }): ChaosOptions {
+  const long = p.minutes >= 3;
+  return {
+    seed: p.seed,
+    nodeTills: p.tills - p.browsers,
+    browserTills: p.browsers,
+    durationMs: Math.round(p.minutes * 60_000),
+    nodeActionMs: [250, 1200],
+    browserActionMs: [500, 2500],
+    orderEveryMs: [300, 1500],
+    killEveryMs: long ? [20_000, 60_000] : [8_000, 14_000],
+    downMs: [300, 3000],
+    cutEveryMs: [2_000, 10_000],
+    cutMs: [200, 3000],
+    nodeReloadChance: 0.06,
+    browserReloadMidSaleChance: 0.1,
+    browserReloadAfterSaleChance: 0.08,
+    overrideChance: 0.01,
+    faults: DEFAULT_FAULTS,
+    settleTimeoutMs: 120_000,
+  };
+}
+
+export interface ChaosReport {
+  seed: number;
+  options: ChaosOptions;
+  checks: CheckResult[];
+  passed: boolean;
+  table: [string, string | number][];
+  errors: string[];
+  elapsedMs: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function organiser(url: string, token: string, method: string, path: string, body: unknown): Promise<unknown> {
+  const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status} ${text}`);
+  return JSON.parse(text) as unknown;
+}
+
+const TILL_KINDS = [
+  { locationId: 'booth-a', brandIds: ['north-thread', 'mellow-ceramics'] },
+  { locationId: 'booth-b', brandIds: ['second-life'] },
+  { locationId: 'booth-b', brandIds: ['second-life', 'north-thread'] },
+];
+
+export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
+  const started = Date.now();
+  const log = o.log ?? (() => undefined);
+  const rng = new Prng(o.seed);
+  const record = new RunRecord();
+  const workDir = await mkdtemp(join(tmpdir(), 'popup-chaos-'));
+  const server = new ServerProcess(join(workDir, 'server-data'));
+  const links: ChaosLink[] = [];
+  const nodeTills: NodeTill[] = [];
+  const browserTills: BrowserTill[] = [];
+  let browser: Browser | undefined;
+  const providers: WebsocketProvider[] = [];
+  try {
+    const tokens = await server.startWithDemo();
+    log(`server on ${server.url} (data ${workDir})`);
+    const target = { host: '127.0.0.1', port: server.port };
+    const newLink = async (name: string) => {
+      const l = new ChaosLink(name, target, rng.fork(`link:${name}`), o.faults);
+      await l.listen();
+      links.push(l);
+      return l;
+    };
+
+    // Stock for the run: a large delivery into the reserve, then each till gets its share.
+    const plenty = DEMO_PRODUCTS.map((p) => ({ brandId: p.brandId, sku: p.sku, qty: p.serialTracked ? 40 : 4000 }));
+    await organiser(server.url, tokens.organiserToken, 'POST', `/api/events/${DEMO_EVENT_ID}/stock/receive`, { holder: 'reserve', lines: plenty, ref: 'chaos delivery' });
+    const makeTill = async (name: string, kind: (typeof TILL_KINDS)[number], perSku: number) => {
+      const code = (await organiser(server.url, tokens.organiserToken, 'POST', `/api/events/${DEMO_EVENT_ID}/pairing-codes`, { name, ...kind })) as { code: string; tillId: string };
+      const lines = DEMO_PRODUCTS.filter((p) => kind.brandIds.includes(p.brandId) && !p.serialTracked).map((p) => ({ brandId: p.brandId, sku: p.sku, qty: perSku }));
+      await organiser(server.url, tokens.organiserToken, 'POST', `/api/events/${DEMO_EVENT_ID}/stock/transfer`, { from: 'reserve', to: tillHolder(code.tillId), lines });
+      return code;
+    };
+
+    for (let i = 0; i < o.nodeTills; i++) {
+      const name = `node-${i + 1}`;
+      const till = new NodeTill(name, await newLink(name), rng.fork(name), record);
+      await till.open();
+      const code = await makeTill(`Chaos ${name}`, TILL_KINDS[i % TILL_KINDS.length]!, 30);
+      await till.pair(code.code);
+      nodeTills.push(till);
+    }
+    if (o.browserTills > 0) {
+      browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+      for (let i = 0; i < o.browserTills; i++) {
+        const name = `browser-${i + 1}`;
+        const till = new BrowserTill(name, await newLink(name), rng.fork(name), record);
+        await till.open(browser);
+        const code = await makeTill(`Chaos ${name}`, TILL_KINDS[0]!, 400);
+        await till.pair(code.code);
+        browserTills.push(till);
+      }
+    }
+    const shopLink = await newLink('online');
+    const shop = new OnlineShop(shopLink, DEMO_EVENT_ID, tokens.storefrontToken, rng.fork('online'), record);
+    for (const t of nodeTills) await waitFor(() => t.ready && t.sync?.current.state === 'online', `${t.name} to download its event`, 60_000);
+    log(`${nodeTills.length} Node tills, ${browserTills.length} browser tills paired; chaos for ${Math.round(o.durationMs / 1000)} s, seed ${o.seed}`);
+
+    // ---- the chaos -------------------------------------------------------------------------------------
+    const end = Date.now() + o.durationMs;
+    const running = () => Date.now() < end;
+    const loops: Promise<void>[] = [];
+    const every = (r: Prng, [min, max]: [number, number]) => sleep(r.int(min, max));
+    for (const t of nodeTills) {
+      const r = rng.fork(`pace:${t.name}`);
+      loops.push(
+        (async () => {
+          while (running()) {
+            await every(r, o.nodeActionMs);
+            await t.act({ reloadChance: o.nodeReloadChance, overrideChance: o.overrideChance });
+          }
+        })(),
+      );
+    }
+    for (const t of browserTills) {
+      const r = rng.fork(`pace:${t.name}`);
+      loops.push(
+        (async () => {
+          while (running()) {
+            await every(r, o.browserActionMs);
+            await t.sell({ reloadMidSale: r.chance(o.browserReloadMidSaleChance), reloadAfter: r.chance(o.browserReloadAfterSaleChance) });
+          }
+        })(),
+      );
+    }
+    {
+      const r = rng.fork('pace:online');
+      loops.push(
+        (async () => {
+          while (running()) {
+            await every(r, o.orderEveryMs);
+            await shop.checkout(end + o.settleTimeoutMs);
+          }
+        })(),
+      );
+    }
+    for (const l of links) {
+      const r = rng.fork(`cuts:${l.name}`);
+      loops.push(
+        (async () => {
+          while (running()) {
+            await every(r, o.cutEveryMs);
+            l.cut();
+            await every(r, o.cutMs);
+            l.restore();
+          }
+        })(),
+      );
+    }
+    {
+      const r = rng.fork('kills');
+      loops.push(
+        (async () => {
+          for (;;) {
+            await every(r, o.killEveryMs);
+            if (!running()) return;
+            await server.kill();
+            record.counters.serverKills++;
+            log(`SIGKILL #${server.kills} at +${Math.round((Date.now() - started) / 1000)} s`);
+            await every(r, o.downMs);
+            await server.restart();
+          }
+        })(),
+      );
+    }
+    await Promise.all(loops);
+
+    // ---- settle: everything reconnected, wait until every replica has what the server has ---------------
+    for (const l of links) l.restore();
+    if (!server.running) await server.restart();
+    log(`chaos over at +${Math.round((Date.now() - started) / 1000)} s; settling`);
+    const docNames = [setupDocName(DEMO_EVENT_ID), ...['north-thread', 'second-life', 'mellow-ceramics'].map((b) => brandDocName(DEMO_EVENT_ID, b))];
+    const tillIds = [...nodeTills.map((t) => t.profile!.tillId)];
+    const serverDocs = new Map<string, Y.Doc>();
+    // Each y-websocket provider listens for the process's exit: one per document read here.
+    process.setMaxListeners(Math.max(process.getMaxListeners(), docNames.length + nodeTills.length + browserTills.length + 10));
+    const readServer = (name: string) => {
+      const doc = new Y.Doc();
+      serverDocs.set(name, doc);
+      providers.push(
+        new WebsocketProvider(`${server.url.replace('http', 'ws')}/sync`, name, doc, {
+          WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+          params: { token: tokens.organiserToken },
+          disableBc: true,
+          maxBackoffTime: 500,
+        }),
+      );
+    };
+    for (const n of docNames) readServer(n);
+    for (const id of tillIds) readServer(tillDocName(DEMO_EVENT_ID, id));
+    // Browser till ids come from their setup: the till documents the server has for them.
+    await waitFor(() => providers.every((p) => p.synced), 'the organiser to read every document', 60_000);
+
+    const svEqual = (a: Uint8Array, b: Uint8Array) => {
+      const x = Y.decodeStateVector(a);
+      const y = Y.decodeStateVector(b);
+      return x.size === y.size && [...x].every(([c, n]) => y.get(c) === n);
+    };
+    const settled = async (): Promise<string | undefined> => {
+      for (const t of nodeTills) {
+        if ((await t.outboxSize()) > 0) return `${t.name} has an outbox`;
+        for (const [name, sv] of t.stateVectors()) {
+          const s = serverDocs.get(name);
+          if (s && !svEqual(sv, Y.encodeStateVector(s))) return `${t.name} ${name} differs from the server`;
+        }
+      }
+      for (const t of browserTills) {
+        const r = await t.replica();
+        if (r.outbox > 0) return `${t.name} has an outbox of ${r.outbox}`;
+        for (const [name, sv] of r.stateVectors) {
+          const s = serverDocs.get(name);
+          if (s && !svEqual(sv, Y.encodeStateVector(s))) return `${t.name} ${name} differs from the server`;
+        }
+      }
+      return undefined;
+    };
+    const settleEnd = Date.now() + o.settleTimeoutMs;
+    let why = await settled();
+    let said = Date.now();
+    while (why && Date.now() < settleEnd) {
+      await sleep(500);
+      why = await settled();
+      if (why && Date.now() - said > 5000) {
+        log(`still settling: ${why}`);
+        said = Date.now();
+      }
+    }
+    if (why) record.errors.push(`not settled after ${o.settleTimeoutMs / 1000} s: ${why}`);
+    log(`settled at +${Math.round((Date.now() - started) / 1000)} s${why ? ` (NOT: ${why})` : ''}`);
+
+    // ---- read every replica and check ------------------------------------------------------------------
+    const tills: TillReplica[] = [];
+    for (const t of nodeTills) {
+      t.stop();
+      const r = await t.replica();
+      tills.push({ name: t.name, tillId: t.profile!.tillId, ...r, reorderedToServer: t.link.stats.reorderedToServer });
+    }
+    for (const t of browserTills) {
+      const r = await t.replica();
+      const tillDoc = [...r.docs.keys()].find((n) => n.includes('/till/'));
+      const tillId = tillDoc ? tillDoc.slice(tillDoc.lastIndexOf('/') + 1) : '?';
+      if (tillDoc && !serverDocs.has(tillDoc)) {
+        readServer(tillDoc);
+      }
+      tills.push({ name: t.name, tillId, docs: r.docs, sales: r.sales, stock: r.stock, reorderedToServer: t.link.stats.reorderedToServer });
+    }
+    await waitFor(() => providers.every((p) => p.synced), 'the organiser to read the browser tills’ documents', 60_000);
+    const summary = (await fetchJson(`${server.url}/api/events/${DEMO_EVENT_ID}/summary`, tokens.organiserToken)) as ServerReplica['summary'];
+    const rejections = ((await fetchJson(`${server.url}/api/events/${DEMO_EVENT_ID}/rejections`, tokens.organiserToken)) as { rejections: ServerReplica['rejections'] }).rejections;
+    const checks = runChecks(
+      { docs: serverDocs, brandIds: ['north-thread', 'second-life', 'mellow-ceramics'], brandDocName: (b) => brandDocName(DEMO_EVENT_ID, b), summary, rejections },
+      tills,
+      record,
+    );
+    if (why) checks.push({ name: 'settled', problems: [why], detail: '' });
+    const c = record.counters;
+    const sum = (k: keyof ChaosLink['stats']) => links.reduce((a, l) => a + l.stats[k], 0);
+    const table: [string, string | number][] = [
+      ['seed', o.seed],
+      ['tills (Node + browser)', `${o.nodeTills} + ${o.browserTills}`],
+      ['chaos duration', `${Math.round(o.durationMs / 1000)} s`],
+      ['sales confirmed (browser)', `${c.sales} (${c.salesBrowser})`],
+      ['manager overrides', c.overrides],
+      ['refunds', c.refunds],
+      ['transfers to the hub', c.transfers],
+      ['rights requests', c.rightsRequests],
+      ['online orders 201 / refused', `${c.orders} / ${c.ordersRefused}`],
+      ['order retries (same key)', c.orderRetries],
+      ['duplicates suppressed (Idempotent-Replayed)', c.orderReplays],
+      ['server SIGKILLs', c.serverKills],
+      ['link cuts', sum('cuts')],
+      ['connections refused while cut', sum('refused')],
+      ['WebSocket messages duplicated', sum('duplicated')],
+      ['WebSocket messages reordered (till → server)', `${sum('reordered')} (${sum('reorderedToServer')})`],
+      ['frames through the links', sum('frames')],
+      ['reloads (Node / browser)', `${c.reloadsNode} / ${c.reloadsBrowser}`],
+      ['sales interrupted by a reload', c.interruptedSales],
+      ['action errors', c.actionErrors],
+    ];
+    const errors = [...record.errorKinds].map(([kind, n]) => `${n} × ${record.errors.find((e) => e.replace(/[0-9]+/g, '#') === kind) ?? kind}`);
+    return { seed: o.seed, options: o, checks, passed: checks.every((x) => x.problems.length === 0), table, errors: [...errors, ...record.errors.filter((e) => e.startsWith('not settled'))], elapsedMs: Date.now() - started };
+  } catch (err) {
+    const tail = server.log.slice(-20).join('\n');
+    throw new Error(`chaos run (seed ${o.seed}) failed: ${err instanceof Error ? err.stack : String(err)}\nserver log tail:\n${tail}`, { cause: err });
+  } finally {
+    for (const p of providers) p.destroy();
+    for (const t of nodeTills) {
+      try {
+        t.stop();
+      } catch {
+        // already stopped
+      }
+    }
+    for (const t of browserTills) await t.close();
+    await browser?.close();
+    for (const l of links) await l.close();
+    await server.stop();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+async function fetchJson(url: string, token: string): Promise<unknown> {
+  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  if (res.status !== 200) throw new Error(`GET ${url} → ${res.status}`);
+  return res.json();
+}
+
+async function waitFor(check: () => boolean, what: string, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** The report as text: the seed first (to replay), the table of what happened, each check. */
+export function formatReport(r: ChaosReport): string {
+  const w = Math.max(...r.table.map(([k]) => k.length));
+  const out = [`Chaos run — seed ${r.seed} (replay: npm run test:chaos -- --seed ${r.seed} --tills ${r.options.nodeTills + r.options.browserTills} --browsers ${r.options.browserTills} --minutes ${r.options.durationMs / 60_000})`, ''];
+  for (const [k, v] of r.table) out.push(`  ${k.padEnd(w)}  ${v}`);
+  out.push('');
+  for (const c of r.checks) {
+    out.push(`  ${c.problems.length ? 'FAIL' : 'ok  '} ${c.name}: ${c.detail}`);
+    for (const p of c.problems.slice(0, 15)) out.push(`         - ${p}`);
+    if (c.problems.length > 15) out.push(`         … and ${c.problems.length - 15} more`);
+  }
+  if (r.errors.length) {
+    out.push('', '  unplanned errors (count × first example):');
+    for (const e of r.errors.slice(0, 20)) out.push(`    ${e}`);
+  }
+  out.push('', `  ${r.passed ? 'PASSED' : 'FAILED'} in ${Math.round(r.elapsedMs / 1000)} s`);
+  return out.join('\n');
+}
