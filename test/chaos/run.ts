@@ -374,7 +374,7 @@ async function waitFor(check: () => boolean, what: string, ms: number): Promise<
 /** The report as text: the seed first (to replay), the table of what happened, each check. */
 export function formatReport(r: ChaosReport): string {
   const w = Math.max(...r.table.map(([k]) => k.length));
-  const out = [`Chaos run — seed ${r.seed} (replay: npm run test:chaos -- --seed ${r.seed} --tills ${r.options.nodeTills + r.options.browserTills} --browsers ${r.options.browserTills} --minutes ${r.options.durationMs / 60_000})`, ''];
+  const out = [`Chaos run — seed ${r.seed} (replay: npm run test:chaos -- --seed ${r.seed} --tills ${r.options.nodeTills + r.options.browserTills} --browsers ${r.options.browserTills} --minutes ${Number((r.options.durationMs / 60_000).toFixed(2))})`, ''];
   for (const [k, v] of r.table) out.push(`  ${k.padEnd(w)}  ${v}`);
   out.push('');
   for (const c of r.checks) {
