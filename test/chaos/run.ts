@@ -330,6 +330,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       ['connections refused while cut', sum('refused')],
       ['WebSocket messages duplicated', sum('duplicated')],
       ['WebSocket messages reordered (till → server)', `${sum('reordered')} (${sum('reorderedToServer')})`],
+      ['WebSocket connections with a slow server start', sum('slowStarts')],
       ['frames through the links', sum('frames')],
       ['reloads (Node / browser)', `${c.reloadsNode} / ${c.reloadsBrowser}`],
       ['sales interrupted by a reload', c.interruptedSales],
