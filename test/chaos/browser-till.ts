@@ -132,7 +132,12 @@ export class BrowserTill {
       if (opts.reloadAfter) await this.reload();
       else await page.getByRole('button', { name: 'New sale' }).click();
     } catch (err) {
-      this.record.error(this.name, err);
+      // What the screen said, if anything (a refusal shows as an alert): the report names the cause.
+      const said = await page
+        .getByRole('alert')
+        .allTextContents()
+        .catch(() => []);
+      this.record.error(this.name, said.length ? new Error(`${err instanceof Error ? err.message.split('\n')[0] : String(err)}; the screen said: ${said.join(' / ')}`) : err);
       if (pressed) this.record.counters.interruptedSales++;
       await this.reload().catch((e: unknown) => this.record.error(this.name, e));
     }

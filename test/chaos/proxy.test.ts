@@ -48,7 +48,7 @@ const until = async (check: () => boolean) => {
     await new Promise((r) => setTimeout(r, 5));
   }
 };
-const quiet: LinkFaults = { delayMs: [0, 0], duplicate: 0, reorder: 0, holdMs: 0 };
+const quiet: LinkFaults = { delayMs: [0, 0], duplicate: 0, reorder: 0, holdMs: 0, slowStart: 0, slowStartMs: [0, 0] };
 
 describe('a chaos link', () => {
   it('delivers every binary message twice, both ways, when told to duplicate all of them', async () => {
@@ -91,6 +91,20 @@ describe('a chaos link', () => {
     const again = await client(link);
     again.ws.send(Buffer.from('back'));
     await until(() => t.received.includes('back'));
+  });
+
+  it('holds the server’s first messages on a slow start while the client’s go through', async () => {
+    const t = await target();
+    const link = await linkTo(t.port, { ...quiet, slowStart: 1, slowStartMs: [300, 300] });
+    const c = await client(link);
+    const sent = Date.now();
+    t.sockets[0]!.send(Buffer.from('greeting'));
+    c.ws.send(Buffer.from('early'));
+    await until(() => t.received.includes('early'));
+    expect(c.got).toEqual([]);
+    await until(() => c.got.length === 1);
+    expect(Date.now() - sent).toBeGreaterThanOrEqual(250);
+    expect(link.stats.slowStarts).toBe(1);
   });
 
   it('reads frame lengths of every size class (RFC 6455 §5.2)', () => {

@@ -24,9 +24,16 @@ export interface LinkFaults {
   /** Chance a binary message is held back and overtaken by the next one (released within `holdMs`). */
   reorder: number;
   holdMs: number;
+  /**
+   * Chance a WebSocket connection's server side is slow to start: its first frames (the greeting, sync step 1)
+   * are held for `slowStartMs`, as when the server is still loading the document after a restart, while the
+   * till can already send.
+   */
+  slowStart: number;
+  slowStartMs: [number, number];
 }
 
-export const DEFAULT_FAULTS: LinkFaults = { delayMs: [0, 15], duplicate: 0.03, reorder: 0.05, holdMs: 250 };
+export const DEFAULT_FAULTS: LinkFaults = { delayMs: [0, 15], duplicate: 0.03, reorder: 0.05, holdMs: 250, slowStart: 0.3, slowStartMs: [100, 600] };
 
 export interface LinkStats {
   connections: number;
@@ -34,13 +41,14 @@ export interface LinkStats {
   refused: number;
   duplicated: number;
   reordered: number;
+  slowStarts: number;
   /** Of those, messages from the till to the server (the server refuses an update that overtakes an older one). */
   reorderedToServer: number;
   frames: number;
 }
 
 export class ChaosLink {
-  readonly stats: LinkStats = { connections: 0, cuts: 0, refused: 0, duplicated: 0, reordered: 0, reorderedToServer: 0, frames: 0 };
+  readonly stats: LinkStats = { connections: 0, cuts: 0, refused: 0, duplicated: 0, reordered: 0, slowStarts: 0, reorderedToServer: 0, frames: 0 };
   private server: Server | undefined;
   private readonly live = new Set<Socket>();
   private up = true;
@@ -153,6 +161,11 @@ class Pump {
         const clean = !/\r\nsec-websocket-extensions:/.test(text);
         this.messageFaults = this.mode === 'frames' && clean;
         if (this.peer) this.peer.messageFaults = this.messageFaults;
+        if (this.mode === 'frames' && this.rng.chance(this.faults.slowStart)) {
+          // Everything the server sends next waits (release times never go backwards, see emit).
+          this.stats.slowStarts++;
+          this.releaseAt = Date.now() + this.rng.int(...this.faults.slowStartMs);
+        }
       }
       if (this.mode === 'raw') {
         const rest = this.buf;

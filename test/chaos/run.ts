@@ -330,6 +330,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       ['connections refused while cut', sum('refused')],
       ['WebSocket messages duplicated', sum('duplicated')],
       ['WebSocket messages reordered (till → server)', `${sum('reordered')} (${sum('reorderedToServer')})`],
+      ['WebSocket connections with a slow server start', sum('slowStarts')],
       ['frames through the links', sum('frames')],
       ['reloads (Node / browser)', `${c.reloadsNode} / ${c.reloadsBrowser}`],
       ['sales interrupted by a reload', c.interruptedSales],
@@ -374,7 +375,7 @@ async function waitFor(check: () => boolean, what: string, ms: number): Promise<
 /** The report as text: the seed first (to replay), the table of what happened, each check. */
 export function formatReport(r: ChaosReport): string {
   const w = Math.max(...r.table.map(([k]) => k.length));
-  const out = [`Chaos run — seed ${r.seed} (replay: npm run test:chaos -- --seed ${r.seed} --tills ${r.options.nodeTills + r.options.browserTills} --browsers ${r.options.browserTills} --minutes ${r.options.durationMs / 60_000})`, ''];
+  const out = [`Chaos run — seed ${r.seed} (replay: npm run test:chaos -- --seed ${r.seed} --tills ${r.options.nodeTills + r.options.browserTills} --browsers ${r.options.browserTills} --minutes ${Number((r.options.durationMs / 60_000).toFixed(2))})`, ''];
   for (const [k, v] of r.table) out.push(`  ${k.padEnd(w)}  ${v}`);
   out.push('');
   for (const c of r.checks) {

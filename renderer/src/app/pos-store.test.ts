@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEMO_PRODUCTS } from '../../../core/demo-event.ts';
 import { parseMoney } from '../../../core/money.ts';
 import { barcode, closeTill, demoProduct, euros, openTill } from '../testing/till-world.ts';
@@ -117,6 +117,28 @@ describe('the till store (pos-store)', () => {
       { method: 'cash', amount: 2830, tendered: 5000 },
     ]);
     expect(store.rights(hoodie.brandId, hoodie.sku)).toBe(11);
+  });
+
+  it('prices and commits a sale at the same instant, so the end of a discount tier never refuses it', async () => {
+    const store = await openTill();
+    const drop = store.config()!.drop;
+    const firstTierEnds = drop.startsAt + 15 * 60_000;
+    // The screen last ticked just before the −30 % tier ended; the cashier completes just after (−20 %).
+    usePos.setState({ now: firstTierEnds - 400 });
+    addProduct(hoodie.brandId, hoodie.sku);
+    expect(pricedCart()!.total).toBe(4830);
+    openPayment('card');
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(firstTierEnds + 200);
+    try {
+      await completeSale(parse);
+    } finally {
+      clock.mockRestore();
+    }
+    expect(state().message).toBeUndefined();
+    expect(state().completed).toMatchObject({ receiptNumber: 'T1-00001', total: 5520 });
+    const [sale] = await store.recentSales();
+    expect(sale!.total).toBe(5520);
+    expect(sale!.wallTime).toBe(firstTierEnds + 200);
   });
 
   it('records a cleared cart in the audit log', async () => {

@@ -413,6 +413,11 @@ export function cancelPayment(): void {
  * committed, and only once it is durable does the screen say it is complete.
  */
 export async function completeSale(parse: (s: string) => number, tenderedNow?: number): Promise<void> {
+  // Price and commit at one instant. The ticker's `now` may be a second old (more on a busy machine): across
+  // the end of a discount tier the cart would be paid at one price and committed at another, and the store
+  // would refuse the sale ("payments add up to …"). Found by the chaos suite (docs/chaos.md).
+  const now = Date.now();
+  set({ now });
   const { store, cart, payment, cashier, override } = get();
   const priced = pricedCart();
   const config = store?.config();
@@ -433,6 +438,7 @@ export async function completeSale(parse: (s: string) => number, tenderedNow?: n
     const source = store.creators().find((c) => c.code.toLowerCase() === typed.toLowerCase())?.code ?? typed;
     const sales = await store.commitSale({
       cart,
+      now,
       payments: taken,
       cashierId: cashier?.id ?? 'till',
       ...(override ? { override } : {}),
