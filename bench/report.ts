@@ -94,8 +94,10 @@ export function spliceSection(doc: string, r: BenchReport): string {
   let out: string;
   if (start < 0) out = `${doc.trimEnd()}\n\n${md}`;
   else {
-    const next = doc.indexOf('\n## ', start + 1);
-    out = doc.slice(0, start + 1) + md + (next < 0 ? '' : doc.slice(next + 1));
+    // A section ends at the next heading or at a marked section (soak, chaos: see doc-sections.ts).
+    const ends = [doc.indexOf('\n## ', start + 1), doc.indexOf('\n<!-- ', start + 1)].filter((i) => i >= 0);
+    const next = ends.length ? Math.min(...ends) : -1;
+    out = doc.slice(0, start + 1) + md + (next < 0 ? '' : `\n${doc.slice(next + 1)}`);
   }
   const missed = [...out.matchAll(/^\| (.+?) \| (.*?) \| (.*?) \| \*\*NO\*\* \|$/gm)].map((m) => `- ${m[1]}: ${m[2]} against a target of ${m[3]}`);
   const summary = missed.length ? ['**Targets missed on this run:**', '', ...missed].join('\n') : 'All targets met on this run.';
