@@ -59,7 +59,7 @@ function logTicks(lo: number, hi: number): number[] {
 export function formatTick(v: number): string {
   const a = Math.abs(v);
   if (a >= 1e6) return `${Number((v / 1e6).toPrecision(3))}M`;
-  if (a >= 1e4) return `${Number((v / 1e3).toPrecision(3))}k`;
+  if (a >= 1e5) return `${Number((v / 1e3).toPrecision(3))}k`;
   if (a >= 100 || Number.isInteger(v)) return v.toLocaleString('en-US', { maximumFractionDigits: 0 });
   return String(Number(v.toPrecision(3)));
 }
@@ -90,9 +90,13 @@ export function lineChart(o: ChartOptions): string {
   } else {
     if (o.yFromZero ?? true) y0 = Math.min(0, y0);
     if (y0 === y1) y1 = y0 + 1;
-    yt = ticks(y0, y1 + (y1 - y0) * 0.05);
-    y0 = Math.min(y0, yt[0]!);
-    y1 = Math.max(y1, yt.at(-1)!);
+    // The axis ends on round ticks at or beyond the data, with a little head room at the top.
+    yt = ticks(y0, y1 + (y1 - y0) * 0.04);
+    const step = yt.length > 1 ? yt[1]! - yt[0]! : 1;
+    while (yt.at(-1)! < y1 * (1 + 1e-9) + (y1 - y0) * 0.02) yt.push(Number((yt.at(-1)! + step).toPrecision(12)));
+    while (yt[0]! > y0) yt.unshift(Number((yt[0]! - step).toPrecision(12)));
+    y0 = yt[0]!;
+    y1 = yt.at(-1)!;
   }
   const xt = ticks(x0, x1, 7).filter((v) => v >= x0 - 1e-9 && v <= x1 + 1e-9);
   const sx = (x: number) => m.left + ((x - x0) / (x1 - x0)) * pw;

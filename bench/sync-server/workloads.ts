@@ -343,6 +343,8 @@ export async function throughput(
 // ---- 3. Idle connections -----------------------------------------------------------------------------
 
 export interface IdleResult {
+  /** RSS and V8 heap as connections were added (every `checkpoint` connections). */
+  curve: { connections: number; rssMiB: number; heapMiB: number }[];
   connections: number;
   failed: number;
   rssBeforeMiB: number;
@@ -378,15 +380,28 @@ export async function idleConnections(s: ServerProc, opts: { docs: readonly stri
     await settle();
     const before = sample(s.pid).rssBytes;
     const statsBefore = await s.stats();
-    const t = performance.now();
-    await pool(plan.slice(opts.docs.length), 100, open);
-    const connectS = (performance.now() - t) / 1000;
+    const curve: IdleResult['curve'] = [{ connections: clients.length, rssMiB: before / MiB, heapMiB: statsBefore.heapUsed / MiB }];
+    const rest = plan.slice(opts.docs.length);
+    const step = Math.ceil(rest.length / 5);
+    let connectMs = 0;
+    for (let i = 0; i < rest.length; i += step) {
+      const t = performance.now();
+      await pool(rest.slice(i, i + step), 100, open);
+      connectMs += performance.now() - t;
+      if (i + step >= rest.length) break;
+      // A point of the memory-vs-connections curve (the last one is the settled figure below).
+      await new Promise((r) => setTimeout(r, 500));
+      curve.push({ connections: clients.length, rssMiB: sample(s.pid).rssBytes / MiB, heapMiB: (await s.stats()).heapUsed / MiB });
+    }
+    const connectS = connectMs / 1000;
     await settle();
     const after = sample(s.pid).rssBytes;
     const statsAfter = await s.stats();
     const added = opts.connections - opts.docs.length;
     opts.log(`  ${clients.length} connections open (${failed} failed), ${(added / connectS).toFixed(0)} connections/s`);
+    curve.push({ connections: clients.length, rssMiB: after / MiB, heapMiB: statsAfter.heapUsed / MiB });
     return {
+      curve,
       connections: clients.length,
       failed,
       rssBeforeMiB: before / MiB,
