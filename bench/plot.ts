@@ -24,6 +24,8 @@ export interface ChartOptions {
   yFromZero?: boolean;
   /** Horizontal reference lines, e.g. a target. */
   hLines?: readonly { y: number; label: string; color?: string }[];
+  /** Vertical reference lines, e.g. the end of a warm-up. */
+  vLines?: readonly { x: number; label: string; color?: string }[];
   /** Logarithmic y axis (latency spanning orders of magnitude). */
   yLog?: boolean;
 }
@@ -126,6 +128,13 @@ export function lineChart(o: ChartOptions): string {
     const c = h.color ?? '#888';
     out.push(`<line x1="${m.left}" y1="${f(y)}" x2="${m.left + pw}" y2="${f(y)}" stroke="${c}" stroke-width="1.5" stroke-dasharray="2 4"/>`);
     out.push(`<text x="${m.left + pw - 4}" y="${f(y - 5)}" text-anchor="end" fill="${c}">${esc(h.label)}</text>`);
+  }
+  for (const v of o.vLines ?? []) {
+    if (v.x < x0 || v.x > x1) continue;
+    const x = sx(v.x);
+    const c = v.color ?? '#888';
+    out.push(`<line x1="${f(x)}" y1="${m.top}" x2="${f(x)}" y2="${m.top + ph}" stroke="${c}" stroke-width="1.5" stroke-dasharray="2 4"/>`);
+    out.push(`<text x="${f(x + 4)}" y="${m.top + 14}" fill="${c}">${esc(v.label)}</text>`);
   }
   // Series.
   series.forEach((s, i) => {

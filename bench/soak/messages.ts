@@ -28,6 +28,10 @@ export interface HostSample {
   external: number;
   /** Sale commit latencies since the previous sample, ms. */
   commitMs: number[];
+  /** Commits left out of `commitMs` because the forced collection ran while they did (counted since the start). */
+  pausedByGc: number;
+  /** How long the forced collections of this sample took, ms. */
+  gcMs: number;
   sales: number;
   errors: number;
   firstError?: string;

@@ -16,6 +16,9 @@ export interface SoakRun {
     tillErrors: number;
     firstTillError: string | undefined;
     outboxAtEnd: number;
+    /** Samples left out because a forced collection (for a heap reading) ran while they were timed. */
+    commitsPausedByGc: number;
+    propagationPausedByGc: number;
     undelivered: number;
     salesInDocs: number;
     /** Sales in the server's documents, read afresh at the end. */
@@ -42,8 +45,10 @@ export function soakCharts(run: SoakRun): [string, string][] {
   const min = (s: SoakSample) => s.t / 60;
   const series = (name: string, f: (s: SoakSample) => number, extra: { dashed?: boolean } = {}) => ({ name, points: run.samples.map((s) => [min(s), f(s)] as const), ...extra });
   const title = `Soak: ${run.params.tills} tills, ${run.params.rate} sales/s + ${run.params.orders} order/s, ${Math.round(run.loadS / 60)} min`;
+  const warm = [{ x: run.params.warmupS / 60, label: 'end of warm-up' }];
   const memory = lineChart({
     title: `${title}: memory`,
+    vLines: warm,
     xLabel: 'minutes since the load started',
     yLabel: 'MiB',
     series: [
@@ -56,6 +61,7 @@ export function soakCharts(run: SoakRun): [string, string][] {
   });
   const latency = lineChart({
     title: `${title}: latency per interval`,
+    vLines: warm,
     xLabel: 'minutes since the load started',
     yLabel: 'ms (log scale)',
     yLog: true,
@@ -126,7 +132,7 @@ export function soakMarkdown(run: SoakRun): string {
     '',
     `![Soak latency over time](bench/${SOAK_CHARTS.latency})`,
     '',
-    'Over time (every ' + (step === 1 ? '' : `${step}th `) + `sample; one every ${p.intervalS} s; latencies are per interval):`,
+    (step === 1 ? 'Over time (every sample' : `Over time (one sample in ${step}`) + `; a sample every ${p.intervalS} s; latencies are per interval):`,
     '',
     '| t (s) | ops | server RSS | server heap | docs loaded | conns | tills heap | reader heap | commit p50 / p95 / p99 | propagation p50 / p95 / p99 | order p99 | other cores |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -138,7 +144,7 @@ export function soakMarkdown(run: SoakRun): string {
     '(memory in MiB, latency in ms)',
     '',
     `- Load: ${p.tills} Node tills (the real LocalStore over fake-indexeddb and TillSync over \`ws\`, paired with pairing codes, ${p.tills / p.brands} per brand, ${p.brands} brands × ${p.skusPerBrand} SKUs) in one child process, selling ${p.rate} sales/s in all (each till on a fixed beat, staggered; 1 unit, or 2 in 15 %, card); a storefront placing ${p.orders} online order/s (POST …/orders, 1 unit); an organiser-token reader on every document (setup, brands, tills: ${p.brands + 1 + p.tills}), applying every update. The server is the bundled \`startSyncServer\` in its own process, LevelDB on disk, tills with \`ack=1\`.`,
-    `- Sale commit = \`commitSale\` until its IndexedDB transaction committed (fake-indexeddb keeps the database in memory, so this is the data layer's own cost, without a disk). Propagation = from \`commitSale\` resolving in the till process to the reader receiving the update (the server persists, then relays), with \`performance.timeOrigin + now()\` on both sides.`,
+    `- Sale commit = \`commitSale\` until its IndexedDB transaction committed (fake-indexeddb keeps the database in memory, so this is the data layer's own cost, without a disk). Propagation = from \`commitSale\` resolving in the till process to the reader receiving the update (the server persists, then relays), with \`performance.timeOrigin + now()\` on both sides. The heap readings force full collections in the till process and in the reader: a commit or an update in flight across one of those pauses is timed by the sampling, not by the system, and is left out (${int(t.commitsPausedByGc)} commits and ${int(t.propagationPausedByGc)} propagations in this run).`,
     `- Memory: server RSS from /proc, its V8 heap from /metrics (\`popup_process_heap_used_bytes\`; the lowest of the readings every 2 s in the interval, which is close to what survives a collection); tills' and reader's heap after two forced full collections. "Documents' share": the reader holds every document and nothing else that grows, so its heap slope is what the documents cost; the server holds each once, the tills ${p.tills / p.brands} copies of their brand's plus the same data again in (fake) IndexedDB, counted as ${(2 * p.tills) / p.brands}× the documents. A slope is flagged above 3× its documents' share + 2 MiB per 10k operations; documents only ever grow (a CRDT keeps its history), so growth with them is expected, growth beyond them is a leak.`,
     `- Order answers: ${Object.entries(t.orderStatuses).map(([k, v]) => `${v} × ${k}`).join(', ') || 'none'}.${t.firstTillError ? ` First till error: ${t.firstTillError}.` : ''}`,
   ];
