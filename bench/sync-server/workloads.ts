@@ -44,6 +44,10 @@ export interface PropagationResult extends ServerUse {
   serverLoopP99: number;
   serverLoopMax: number;
   achievedRate: number;
+  /** Update messages that reached a till inside the measured window (whenever they were sent). */
+  deliveredInWindow: number;
+  /** The measured window, s. */
+  windowS: number;
 }
 
 /** The tills' documents and writers, kept from one server to the next (their Yjs clocks go on). */
@@ -83,6 +87,10 @@ export async function propagation(s: ServerProc, fleet: TillFleet, opts: { rate:
   let closedByServer = 0;
   let stray = 0;
   let stopping = false;
+  let deliveredInWindow = 0;
+  // Set when the measured window starts and ends (declared here: the clients' handlers read them).
+  let mon: ReturnType<typeof monitor> | undefined;
+  let use: ReturnType<ReturnType<typeof monitor>['stop']> | undefined;
 
   const clients = await pool(tills, 32, async (t, i) => {
     const doc = fleet.docs.get(t.tillId) ?? new Y.Doc();
@@ -100,6 +108,7 @@ export async function propagation(s: ServerProc, fleet: TillFleet, opts: { rate:
           return;
         }
         rec.got++;
+        if (mon && !use) deliveredInWindow++;
         if (rec.measured) samples.push(at - rec.sentAt);
         if (rec.got === readersPerUpdate) {
           if (rec.measured) allSamples.push(at - rec.sentAt);
@@ -134,8 +143,6 @@ export async function propagation(s: ServerProc, fleet: TillFleet, opts: { rate:
   const total = Math.round(opts.rate * (opts.warmupS + opts.durationS));
   const interval = 1000 / opts.rate;
   const loop = monitorEventLoopDelay({ resolution: 1 });
-  let mon: ReturnType<typeof monitor> | undefined;
-  let use: ReturnType<ReturnType<typeof monitor>['stop']> | undefined;
   let measuredSent = 0;
   const t0 = performance.now() + 50;
   const measureFrom = t0 + opts.warmupS * 1000;
@@ -192,6 +199,8 @@ export async function propagation(s: ServerProc, fleet: TillFleet, opts: { rate:
     serverLoopP99: serverStats.loopP99,
     serverLoopMax: serverStats.loopMax,
     achievedRate,
+    deliveredInWindow,
+    windowS: (measureEnd - measureFrom) / 1000,
     cpuPct: use?.cpuPct ?? NaN,
     peakRssMiB: (use?.peakRss ?? NaN) / MiB,
     endRssMiB: (use?.lastRss ?? NaN) / MiB,
