@@ -70,7 +70,23 @@ export function lineChart(o: ChartOptions): string {
   const W = o.width ?? 720;
   const H = o.height ?? 400;
   const series = o.series.filter((s) => s.points.some(([x, y]) => Number.isFinite(x) && Number.isFinite(y)));
-  const legendRows = Math.ceil(series.length / 3);
+  // Legend entries flow left to right and wrap, each as wide as its text (about 6.6 px a character at 12 px).
+  const legend: { x: number; row: number }[] = [];
+  {
+    let x = 0;
+    let row = 0;
+    const room = W - 72 - 24;
+    for (const s of series) {
+      const w = 30 + s.name.length * 6.6 + 24;
+      if (x > 0 && x + w > room) {
+        x = 0;
+        row++;
+      }
+      legend.push({ x, row });
+      x += w;
+    }
+  }
+  const legendRows = (legend.at(-1)?.row ?? 0) + 1;
   const m = { top: 44, right: 24, bottom: 58 + legendRows * 20, left: 72 };
   const pw = W - m.left - m.right;
   const ph = H - m.top - m.bottom;
@@ -144,12 +160,11 @@ export function lineChart(o: ChartOptions): string {
     out.push(`<polyline points="${d}" fill="none" stroke="${c}" stroke-width="2"${s.dashed ? ' stroke-dasharray="7 4"' : ''}/>`);
     if (s.dots ?? p.length <= 60) for (const [x, y] of p) out.push(`<circle cx="${f(sx(x))}" cy="${f(sy(y))}" r="3" fill="${c}"/>`);
   });
-  // Legend, three to a row, under the x label.
-  const colW = (W - m.left - m.right) / 3;
+  // Legend, under the x label.
   series.forEach((s, i) => {
     const c = s.color ?? PALETTE[i % PALETTE.length]!;
-    const x = m.left + (i % 3) * colW;
-    const y = H - 12 - (legendRows - 1 - Math.floor(i / 3)) * 20;
+    const x = m.left + legend[i]!.x;
+    const y = H - 12 - (legendRows - 1 - legend[i]!.row) * 20;
     out.push(`<line x1="${x}" y1="${y - 4}" x2="${x + 24}" y2="${y - 4}" stroke="${c}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="7 4"' : ''}/>`);
     out.push(`<text x="${x + 30}" y="${y}" fill="#222">${esc(s.name)}</text>`);
   });
