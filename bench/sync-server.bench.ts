@@ -328,7 +328,8 @@ function report(r: Results): BenchReport {
   for (const [i, rate] of SWEEP_RATES.entries()) {
     const o = r.sweep.ours[i];
     const x = r.sweep.ref[i];
-    trio(`5. propagation p99 at ${rate.toLocaleString('en-US')} sales/s`, o?.p99, x?.p99, 'ms', 2, { target: 10 });
+    // The 10 ms target is set at workload 1's load (1,000 sales/s); above it the figures show where it breaks.
+    trio(`5. propagation p99 at ${rate.toLocaleString('en-US')} sales/s`, o?.p99, x?.p99, 'ms', 2, rate <= RATE ? { target: 10 } : undefined);
     trio(`5. server CPU at ${rate.toLocaleString('en-US')} sales/s`, o && o.cores * 100, x && x.cores * 100, '% of a core', 0);
   }
 
