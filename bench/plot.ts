@@ -143,7 +143,9 @@ export function lineChart(o: ChartOptions): string {
     const y = sy(h.y);
     const c = h.color ?? '#888';
     out.push(`<line x1="${m.left}" y1="${f(y)}" x2="${m.left + pw}" y2="${f(y)}" stroke="${c}" stroke-width="1.5" stroke-dasharray="2 4"/>`);
-    out.push(`<text x="${m.left + pw - 4}" y="${f(y - 5)}" text-anchor="end" fill="${c}">${esc(h.label)}</text>`);
+    // Label above the line, or below it when the line runs along the top of the plot.
+    const ly = y - 5 < m.top + 14 ? y + 15 : y - 5;
+    out.push(`<text x="${m.left + pw - 4}" y="${f(ly)}" text-anchor="end" fill="${c}">${esc(h.label)}</text>`);
   }
   for (const v of o.vLines ?? []) {
     if (v.x < x0 || v.x > x1) continue;

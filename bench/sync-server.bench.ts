@@ -188,33 +188,6 @@ export async function syncServerBench(): Promise<BenchReport & { curves: SyncCur
       await profiled('reference, workload 1', dir);
     });
 
-    // ---- 5. Load sweep: propagation, CPU and memory as the sales rate rises, on one process each ----
-    const sweep = async (s: ServerProc, into: SweepPoint[], ack: boolean, label: string) => {
-      // A fleet of its own, loaded from this server: the workload-1 fleet holds the sales it made on the other
-      // server, which it would push here on connecting (tens of thousands of catch-up updates).
-      const own = new TillFleet(w.tills);
-      for (const rate of SWEEP_RATES) {
-        await quiet(`5 ${label} ${rate}/s`);
-        const x = await propagation(s, own, { rate, warmupS: 1, durationS: SWEEP_S, ack, log });
-        into.push({ rate, achievedRate: x.achievedRate, p50: x.p50, p99: x.p99, deliveredPerS: x.deliveredInWindow / x.windowS, cores: x.cpuPct / 100, peakRssMiB: x.peakRssMiB, otherCores: x.otherCores });
-        log(`  ${rate}/s: p50 ${x.p50.toFixed(2)} ms, p99 ${x.p99.toFixed(2)} ms, server ${(x.cpuPct / 100).toFixed(2)} cores, RSS ${x.peakRssMiB.toFixed(0)} MiB`);
-      }
-    };
-    await attempt('5. load sweep, ours', async () => {
-      log('5. load sweep, ours…');
-      const s = await start(startOurs({ dataDir, adminToken: ADMIN }));
-      await sweep(s, r.sweep.ours, true, 'ours');
-      await stop(s);
-    });
-    await attempt('5. load sweep, reference', async () => {
-      if (!states.size) throw new Error('no document states to seed the reference with');
-      log('5. load sweep, reference…');
-      const s = await start(startReference());
-      await seedReference(wsOf(s), new Map(salesDocs.map((d) => [d, states.get(d)!])));
-      await sweep(s, r.sweep.ref, false, 'reference');
-      await stop(s);
-    });
-
     // ---- 3. Idle connections ----
     // (Workload 2 runs last: its big document leaves our store holding tens-of-MB snapshots, which would
     // colour the memory figures here and the order burst.)
@@ -242,6 +215,33 @@ export async function syncServerBench(): Promise<BenchReport & { curves: SyncCur
       await quiet('4 ours');
       r.w4 = await orderBurst(s, { storefrontToken: w.storefrontToken, attempts: ORDER_ATTEMPTS, parallel: ORDER_PARALLEL });
       if (!r.w4.available) console.log('  orders API not available');
+      await stop(s);
+    });
+
+    // ---- 5. Load sweep: propagation, CPU and memory as the sales rate rises, on one process each ----
+    const sweep = async (s: ServerProc, into: SweepPoint[], ack: boolean, label: string) => {
+      // A fleet of its own, loaded from this server: the workload-1 fleet holds the sales it made on the other
+      // server, which it would push here on connecting (tens of thousands of catch-up updates).
+      const own = new TillFleet(w.tills);
+      for (const rate of SWEEP_RATES) {
+        await quiet(`5 ${label} ${rate}/s`);
+        const x = await propagation(s, own, { rate, warmupS: 1, durationS: SWEEP_S, ack, log });
+        into.push({ rate, achievedRate: x.achievedRate, p50: x.p50, p99: x.p99, deliveredPerS: x.deliveredInWindow / x.windowS, cores: x.cpuPct / 100, peakRssMiB: x.peakRssMiB, otherCores: x.otherCores });
+        log(`  ${rate}/s: p50 ${x.p50.toFixed(2)} ms, p99 ${x.p99.toFixed(2)} ms, server ${(x.cpuPct / 100).toFixed(2)} cores, RSS ${x.peakRssMiB.toFixed(0)} MiB`);
+      }
+    };
+    await attempt('5. load sweep, ours', async () => {
+      log('5. load sweep, ours…');
+      const s = await start(startOurs({ dataDir, adminToken: ADMIN }));
+      await sweep(s, r.sweep.ours, true, 'ours');
+      await stop(s);
+    });
+    await attempt('5. load sweep, reference', async () => {
+      if (!states.size) throw new Error('no document states to seed the reference with');
+      log('5. load sweep, reference…');
+      const s = await start(startReference());
+      await seedReference(wsOf(s), new Map(salesDocs.map((d) => [d, states.get(d)!])));
+      await sweep(s, r.sweep.ref, false, 'reference');
       await stop(s);
     });
 
@@ -348,7 +348,7 @@ function report(r: Results): BenchReport {
   const cores = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(2));
   const pct = (n: number | undefined, of: number | undefined) => (n === undefined || !of ? 'n/a' : `${((n / of) * 100).toFixed(2)} %`);
   const method = [
-    `Both servers run as child processes on 127.0.0.1. Ours: \`startSyncServer\` (what sync-server/cli.ts runs) through bench/sync-server/launcher.ts, bundled by esbuild (npm packages external), LevelDB data in a temp folder on the same disk, every update fsync'd (group commit) before it is relayed. Reference: node_modules/@y/websocket-server/dist/server.cjs with HOST/PORT only (no YPERSISTENCE, so in memory, nothing written), its own ws 6.2.7. Each workload gets a fresh server process; ours restarts on the same data folder. Run order 1, 5, 3, 4, 2 (2 leaves a big document behind).`,
+    `Both servers run as child processes on 127.0.0.1. Ours: \`startSyncServer\` (what sync-server/cli.ts runs) through bench/sync-server/launcher.ts, bundled by esbuild (npm packages external), LevelDB data in a temp folder on the same disk, every update fsync'd (group commit) before it is relayed. Reference: node_modules/@y/websocket-server/dist/server.cjs with HOST/PORT only (no YPERSISTENCE, so in memory, nothing written), its own ws 6.2.7. Each workload gets a fresh server process; ours restarts on the same data folder. Run order 1, 3, 4, 5, 2 (5 and 2 leave big documents behind, which would colour 3's memory figures).`,
     `Server CPU = (utime + stime) from /proc/<pid>/stat over the measured window ÷ wall time (all threads: LevelDB and libuv's pool included); RSS = VmRSS from /proc/<pid>/status, sampled every 250 ms. The load generator is this process (one Node process on the same 2 cores); its own CPU is given for workload 2.`,
     `Set-up (${r.setupS?.toFixed(1) ?? 'n/a'} s, HTTP API with the admin token): event with ${BRANDS} brands (one product each), stock received into the reserve, ${SALES_BRANDS} × ${TILLS_PER_BRAND} pairing codes made one at a time and paired with fresh device ids (core/ids.ts), 500 units transferred to each till, ${Math.ceil(IDLE_CONNECTIONS / 25)} organiser tokens, a storefront token, 1,000 units moved to \`online\`.`,
     `Clients (bench/sync-server/client.ts) speak the y-websocket handshake like a WebsocketProvider (step 1, answer the server's step 1, apply its step 2) and then identify each relayed update by its first struct id (client, clock) without applying it. A sale is made as a till makes it: LedgerWriter batch.sale checked against the till's own view, BrandDoc.appendSale (sale record + entry in one transaction), the one resulting update sent. The reference gets the same document names, the same documents (our server's state copied in first) and the same kind of updates; the token parameter is sent and ignored.`,
