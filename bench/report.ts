@@ -94,8 +94,9 @@ export function spliceSection(doc: string, r: BenchReport): string {
   let out: string;
   if (start < 0) out = `${doc.trimEnd()}\n\n${md}`;
   else {
-    const next = doc.indexOf('\n## ', start + 1);
-    // `md` ends with one newline; the blank line before the next section's heading is kept.
+    // A section ends at the next heading or at a marked section (soak, chaos: see doc-sections.ts).
+    const ends = [doc.indexOf('\n## ', start + 1), doc.indexOf('\n<!-- ', start + 1)].filter((i) => i >= 0);
+    const next = ends.length ? Math.min(...ends) : -1;
     out = doc.slice(0, start + 1) + md + (next < 0 ? '' : `\n${doc.slice(next + 1)}`);
   }
   const missed = [...out.matchAll(/^\| (.+?) \| (.*?) \| (.*?) \| \*\*NO\*\* \|$/gm)].map((m) => `- ${m[1]}: ${m[2]} against a target of ${m[3]}`);

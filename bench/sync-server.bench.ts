@@ -31,8 +31,31 @@ const IDLE_TARGET = 10_000;
 const ORDER_ATTEMPTS = 10_000;
 const ORDER_PARALLEL = 64;
 const PROFILE = process.env['BENCH_SYNC_PROFILE'] === '1';
+/** 5. The load sweep: sales/s over all 300 tills, each step 1 s warm-up + SWEEP_S measured, on one server process. */
+export const SWEEP_RATES = [250, 500, 1_000, 2_000, 3_000];
+const SWEEP_S = 8;
 /** Longest wait for the machine to be quiet before each measured run (see quietMoment). */
 const QUIET_WAIT_MS = 15_000;
+
+/** One step of the load sweep. */
+export interface SweepPoint {
+  rate: number;
+  achievedRate: number;
+  p50: number;
+  p99: number;
+  /** Update messages that reached the other tills per second inside the measured window. */
+  deliveredPerS: number;
+  cores: number;
+  peakRssMiB: number;
+  otherCores: number;
+}
+
+/** What the charts of docs/benchmarks.md are drawn from. */
+export interface SyncCurves {
+  sweep: { ours: SweepPoint[]; ref: SweepPoint[] };
+  idle: { ours: IdleResult['curve']; ref: IdleResult['curve'] };
+  throughput: { ours?: ThroughputResult; ref?: ThroughputResult };
+}
 
 interface Results {
   fsync?: { p50: number; p99: number };
@@ -41,6 +64,7 @@ interface Results {
   w2?: { ours?: ThroughputResult; ref?: ThroughputResult; pregenMs?: number };
   w3?: { ours?: IdleResult; ref?: IdleResult };
   w4?: OrdersResult;
+  sweep: { ours: SweepPoint[]; ref: SweepPoint[] };
   profiles: { title: string; summary: ProfileSummary }[];
   errors: string[];
   /** Other processes' load (cores) in the second before each measured run. */
@@ -70,8 +94,8 @@ async function persistBuckets(url: string): Promise<Map<string, number>> {
   return out;
 }
 
-export async function syncServerBench(): Promise<BenchReport> {
-  const r: Results = { profiles: [], errors: [], before: {} };
+export async function syncServerBench(): Promise<BenchReport & { curves: SyncCurves }> {
+  const r: Results = { sweep: { ours: [], ref: [] }, profiles: [], errors: [], before: {} };
   const quiet = async (what: string) => {
     r.before[what] = await quietMoment(QUIET_WAIT_MS);
   };
@@ -194,6 +218,33 @@ export async function syncServerBench(): Promise<BenchReport> {
       await stop(s);
     });
 
+    // ---- 5. Load sweep: propagation, CPU and memory as the sales rate rises, on one process each ----
+    const sweep = async (s: ServerProc, into: SweepPoint[], ack: boolean, label: string) => {
+      // A fleet of its own, loaded from this server: the workload-1 fleet holds the sales it made on the other
+      // server, which it would push here on connecting (tens of thousands of catch-up updates).
+      const own = new TillFleet(w.tills);
+      for (const rate of SWEEP_RATES) {
+        await quiet(`5 ${label} ${rate}/s`);
+        const x = await propagation(s, own, { rate, warmupS: 1, durationS: SWEEP_S, ack, log });
+        into.push({ rate, achievedRate: x.achievedRate, p50: x.p50, p99: x.p99, deliveredPerS: x.deliveredInWindow / x.windowS, cores: x.cpuPct / 100, peakRssMiB: x.peakRssMiB, otherCores: x.otherCores });
+        log(`  ${rate}/s: p50 ${x.p50.toFixed(2)} ms, p99 ${x.p99.toFixed(2)} ms, server ${(x.cpuPct / 100).toFixed(2)} cores, RSS ${x.peakRssMiB.toFixed(0)} MiB`);
+      }
+    };
+    await attempt('5. load sweep, ours', async () => {
+      log('5. load sweep, ours…');
+      const s = await start(startOurs({ dataDir, adminToken: ADMIN }));
+      await sweep(s, r.sweep.ours, true, 'ours');
+      await stop(s);
+    });
+    await attempt('5. load sweep, reference', async () => {
+      if (!states.size) throw new Error('no document states to seed the reference with');
+      log('5. load sweep, reference…');
+      const s = await start(startReference());
+      await seedReference(wsOf(s), new Map(salesDocs.map((d) => [d, states.get(d)!])));
+      await sweep(s, r.sweep.ref, false, 'reference');
+      await stop(s);
+    });
+
     // ---- 2. Throughput: 1 writer + 5 readers on one document, the same pregenerated sales for both ----
     r.w2 = {};
     const readers = w.bulkReaders;
@@ -228,7 +279,7 @@ export async function syncServerBench(): Promise<BenchReport> {
     await rm(dataDir, { recursive: true, force: true });
     for (const d of profDirs) await rm(d, { recursive: true, force: true });
   }
-  return report(r);
+  return { ...report(r), curves: { sweep: r.sweep, idle: { ours: r.w3?.ours?.curve ?? [], ref: r.w3?.ref?.curve ?? [] }, throughput: { ...(r.w2?.ours ? { ours: r.w2.ours } : {}), ...(r.w2?.ref ? { ref: r.w2.ref } : {}) } } };
 }
 
 // ---- The report -----------------------------------------------------------------------------------
@@ -274,6 +325,14 @@ function report(r: Results): BenchReport {
   const heapPer = (x: IdleResult | undefined) => x && ((x.heapAfterMiB - x.heapBeforeMiB) * 1024) / Math.max(1, x.connections - BRANDS);
   trio('3. … of which V8 heap', heapPer(w3.ours), heapPer(w3.ref), 'KiB', 1);
 
+  for (const [i, rate] of SWEEP_RATES.entries()) {
+    const o = r.sweep.ours[i];
+    const x = r.sweep.ref[i];
+    // The 10 ms target is set at workload 1's load (1,000 sales/s); above it the figures show where it breaks.
+    trio(`5. propagation p99 at ${rate.toLocaleString('en-US')} sales/s`, o?.p99, x?.p99, 'ms', 2, rate <= RATE ? { target: 10 } : undefined);
+    trio(`5. server CPU at ${rate.toLocaleString('en-US')} sales/s`, o && o.cores * 100, x && x.cores * 100, '% of a core', 0);
+  }
+
   const w4 = r.w4;
   if (w4?.available) {
     add('4. orders accepted (1,000 units, 10,000 attempts)', w4.accepted, '', 0, { target: 1000, targetKind: 'exact' });
@@ -289,7 +348,7 @@ function report(r: Results): BenchReport {
   const cores = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(2));
   const pct = (n: number | undefined, of: number | undefined) => (n === undefined || !of ? 'n/a' : `${((n / of) * 100).toFixed(2)} %`);
   const method = [
-    `Both servers run as child processes on 127.0.0.1. Ours: \`startSyncServer\` (what sync-server/cli.ts runs) through bench/sync-server/launcher.ts, bundled by esbuild (npm packages external), LevelDB data in a temp folder on the same disk, every update fsync'd (group commit) before it is relayed. Reference: node_modules/@y/websocket-server/dist/server.cjs with HOST/PORT only (no YPERSISTENCE, so in memory, nothing written), its own ws 6.2.7. Each workload gets a fresh server process; ours restarts on the same data folder. Run order 1, 3, 4, 2 (2 leaves a big document behind).`,
+    `Both servers run as child processes on 127.0.0.1. Ours: \`startSyncServer\` (what sync-server/cli.ts runs) through bench/sync-server/launcher.ts, bundled by esbuild (npm packages external), LevelDB data in a temp folder on the same disk, every update fsync'd (group commit) before it is relayed. Reference: node_modules/@y/websocket-server/dist/server.cjs with HOST/PORT only (no YPERSISTENCE, so in memory, nothing written), its own ws 6.2.7. Each workload gets a fresh server process; ours restarts on the same data folder. Run order 1, 3, 4, 5, 2 (5 and 2 leave big documents behind, which would colour 3's memory figures).`,
     `Server CPU = (utime + stime) from /proc/<pid>/stat over the measured window ÷ wall time (all threads: LevelDB and libuv's pool included); RSS = VmRSS from /proc/<pid>/status, sampled every 250 ms. The load generator is this process (one Node process on the same 2 cores); its own CPU is given for workload 2.`,
     `Set-up (${r.setupS?.toFixed(1) ?? 'n/a'} s, HTTP API with the admin token): event with ${BRANDS} brands (one product each), stock received into the reserve, ${SALES_BRANDS} × ${TILLS_PER_BRAND} pairing codes made one at a time and paired with fresh device ids (core/ids.ts), 500 units transferred to each till, ${Math.ceil(IDLE_CONNECTIONS / 25)} organiser tokens, a storefront token, 1,000 units moved to \`online\`.`,
     `Clients (bench/sync-server/client.ts) speak the y-websocket handshake like a WebsocketProvider (step 1, answer the server's step 1, apply its step 2) and then identify each relayed update by its first struct id (client, clock) without applying it. A sale is made as a till makes it: LedgerWriter batch.sale checked against the till's own view, BrandDoc.appendSale (sale record + entry in one transaction), the one resulting update sent. The reference gets the same document names, the same documents (our server's state copied in first) and the same kind of updates; the token parameter is sent and ignored.`,
@@ -297,6 +356,7 @@ function report(r: Results): BenchReport {
     `Durability context: this disk's write + fsync of 1 KiB takes p50 ${r.fsync?.p50.toFixed(2) ?? 'n/a'} ms, p99 ${r.fsync?.p99.toFixed(2) ?? 'n/a'} ms; in workload 1 our server's persist latency (applied → durable, its /metrics histogram) exceeded 10 ms for ${pct(w1.persistOver10, w1.persistCount)} of ${w1.persistCount ?? 'n/a'} writes.`,
     `2. One document of its own (brand \`${THROUGHPUT_BRAND}\`: its product and stock entries), 1 writer + 5 reader tills of that brand; the writer's ${THROUGHPUT_UPDATES.toLocaleString('en-US')} one-unit sales are made ahead of time (${w2.pregenMs?.toFixed(0) ?? 'n/a'} ms) and the same bytes are sent to both servers, keeping ${THROUGHPUT_WINDOW} updates in flight (sent, not yet at all 5 readers). Measured from 1 s after the start until the last update or ${THROUGHPUT_MAX_S} s: ours ${w2.ours?.windowS.toFixed(1) ?? 'n/a'} s (${w2.ours?.updates ?? 'n/a'} updates), reference ${w2.ref?.windowS.toFixed(1) ?? 'n/a'} s (${w2.ref?.updates ?? 'n/a'} updates). Updates/s per core = updates at all 5 readers per second ÷ server cores used. Ours with \`?ack=1\` on the writer and its per-connection limit raised from 200 to 1,000,000 messages/s (a till never sends that fast); the reference also echoes each update to its writer. p99 send → all readers at saturation: ours ${w2.ours?.p99.toFixed(0) ?? 'n/a'} ms, reference ${w2.ref?.p99.toFixed(0) ?? 'n/a'} ms; server event-loop delay p99: ours ${w2.ours?.serverLoopP99.toFixed(1) ?? 'n/a'} ms, reference ${w2.ref?.serverLoopP99.toFixed(1) ?? 'n/a'} ms. Our RSS here is mostly freed memory glibc keeps: whole-document snapshots of tens of MB raise its mmap threshold (with MALLOC_MMAP_THRESHOLD_=131072 the same server stays far lower).`,
     `3. ${IDLE_CONNECTIONS.toLocaleString('en-US')} WebSockets on ${BRANDS} documents (${IDLE_CONNECTIONS / BRANDS} each), opened 100 at a time, each completing the sync handshake and then idle; ours with ${Math.ceil(IDLE_CONNECTIONS / 25)} organiser tokens (25 connections each, under the default 32 per token). RSS is read 2 s after one connection per document is open (every document loaded) and 2 s after all are open; per connection = difference ÷ the ${(IDLE_CONNECTIONS - BRANDS).toLocaleString('en-US')} added. Open-file limit (ulimit -n) ${FD_LIMIT}${IDLE_CONNECTIONS < IDLE_TARGET ? `, too low for ${IDLE_TARGET.toLocaleString('en-US')}: the largest number that fits was used` : ''}; connect rate: ours ${w3.ours?.connectPerS.toFixed(0) ?? 'n/a'}/s, reference ${w3.ref?.connectPerS.toFixed(0) ?? 'n/a'}/s. V8 heap used before → after: ours ${mib(w3.ours?.heapBeforeMiB)} → ${mib(w3.ours?.heapAfterMiB)} MiB, reference ${mib(w3.ref?.heapBeforeMiB)} → ${mib(w3.ref?.heapAfterMiB)} MiB.`,
+    `5. Load sweep: the workload-1 tills (${SALES_BRANDS} documents × ${TILLS_PER_BRAND} tills, with documents loaded afresh from the server under test, so no catch-up traffic) at ${SWEEP_RATES.map((x) => x.toLocaleString('en-US')).join(', ')} sales/s in all, each step 1 s warm-up + ${SWEEP_S} s measured, one server process per side for all steps (its documents grow from step to step). Ours with \`?ack=1\`. Per step: ${SWEEP_RATES.map((rate, i) => `${rate}/s: other processes ours ${cores(r.sweep.ours[i]?.otherCores)}, reference ${cores(r.sweep.ref[i]?.otherCores)} cores`).join('; ')}. Charts: propagation, throughput, CPU and memory against load, below.`,
     w4?.available
       ? `4. ${ORDER_ATTEMPTS.toLocaleString('en-US')} POST /api/events/:id/orders with a fresh Idempotency-Key each, ${ORDER_PARALLEL} in flight, one 1-unit line of the one product with 1,000 units online, card payment of the price from GET /stock (storefront token). Answers: ${Object.entries(w4.statuses).map(([k, v]) => `${v} × ${k}`).join(', ')}; ${w4.wallS.toFixed(1)} s in all, server CPU ${w4.cpuPct.toFixed(0)} % of a core.`
       : `4. Orders: ${w4 ? `orders API not available (${w4.reason})` : 'not run'}.`,

@@ -1,6 +1,7 @@
 /**
  * Counters and a latency histogram, served as Prometheus text at GET /metrics. Kept in-process and cheap:
- * a few integer increments per message.
+ * a few integer increments per message. The process's memory (read when /metrics is asked for) is there so
+ * an operator, or the soak run (bench/soak.ts), can watch a long-running server for growth.
  */
 const LATENCY_BUCKETS_MS = [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1000];
 
@@ -49,7 +50,20 @@ export class Metrics {
       `popup_persist_latency_ms_bucket{le="+Inf"} ${this.persistCount}`,
       `popup_persist_latency_ms_sum ${this.persistSumMs.toFixed(3)}`,
       `popup_persist_latency_ms_count ${this.persistCount}`,
+      ...memoryLines(),
     ];
     return `${lines.join('\n')}\n`;
   }
+}
+
+/** process.memoryUsage() as gauges: resident set, V8 heap used and reserved, and off-heap buffers. */
+function memoryLines(): string[] {
+  const m = process.memoryUsage();
+  const gauge = (name: string, help: string, value: number) => [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${value}`];
+  return [
+    ...gauge('popup_process_resident_memory_bytes', 'Resident set size of the server process.', m.rss),
+    ...gauge('popup_process_heap_used_bytes', 'V8 heap in use (live objects and garbage not yet collected).', m.heapUsed),
+    ...gauge('popup_process_heap_total_bytes', 'V8 heap reserved.', m.heapTotal),
+    ...gauge('popup_process_external_bytes', 'Memory of buffers and C++ objects bound to JavaScript objects (ArrayBuffers included).', m.external),
+  ];
 }

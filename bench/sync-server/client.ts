@@ -7,7 +7,7 @@ import { MessageType, SyncStep, syncStep1, syncStep2, syncUpdate } from '../../s
  * A lean y-websocket client for load generation: it speaks the sync handshake like a WebsocketProvider
  * (sends its step 1, answers the server's step 1 with a step 2), applies the server's initial state to its
  * document when it has one, and then reports each relayed update by its first struct's id (client, clock)
- * WITHOUT applying it, so that thousands of them cost the load generator little. Durable acks (type 100,
+ * WITHOUT applying it (unless asked to), so that thousands of them cost the load generator little. Durable acks (type 100,
  * our server with `?ack=1`) are reported as state vectors.
  */
 export interface ClientOptions {
@@ -17,6 +17,8 @@ export interface ClientOptions {
   params?: Record<string, string>;
   /** Gets the server's initial state applied; without it a throw-away document is used. */
   doc?: Y.Doc;
+  /** Apply relayed updates to the document too, as a real reader does (the soak's organiser). */
+  apply?: boolean;
   onUpdate?: (client: number, clock: number, at: number) => void;
   onAck?: (stateVector: Map<number, number>, at: number) => void;
   onClose?: (code: number, reason: string) => void;
@@ -93,7 +95,7 @@ export class SyncClient {
         return false;
       }
       if (step === SyncStep.Step2 && !this.synced) {
-        if (this.opts.doc) Y.applyUpdate(this.doc, payload, 'server');
+        if (this.opts.doc || this.opts.apply) Y.applyUpdate(this.doc, payload, 'server');
         return true;
       }
       if (step === SyncStep.Step2 && this.stateWaiter) {
@@ -102,6 +104,7 @@ export class SyncClient {
         w(payload);
         return false;
       }
+      if (this.opts.apply) Y.applyUpdate(this.doc, payload, 'server');
       const id = firstStructId(payload);
       if (id && this.opts.onUpdate) this.opts.onUpdate(id.client, id.clock, at);
       return false;

@@ -44,6 +44,10 @@ export interface PropagationResult extends ServerUse {
   serverLoopP99: number;
   serverLoopMax: number;
   achievedRate: number;
+  /** Update messages that reached a till inside the measured window (whenever they were sent). */
+  deliveredInWindow: number;
+  /** The measured window, s. */
+  windowS: number;
 }
 
 /** The tills' documents and writers, kept from one server to the next (their Yjs clocks go on). */
@@ -83,6 +87,10 @@ export async function propagation(s: ServerProc, fleet: TillFleet, opts: { rate:
   let closedByServer = 0;
   let stray = 0;
   let stopping = false;
+  let deliveredInWindow = 0;
+  // Set when the measured window starts and ends (declared here: the clients' handlers read them).
+  let mon: ReturnType<typeof monitor> | undefined;
+  let use: ReturnType<ReturnType<typeof monitor>['stop']> | undefined;
 
   const clients = await pool(tills, 32, async (t, i) => {
     const doc = fleet.docs.get(t.tillId) ?? new Y.Doc();
@@ -100,6 +108,7 @@ export async function propagation(s: ServerProc, fleet: TillFleet, opts: { rate:
           return;
         }
         rec.got++;
+        if (mon && !use) deliveredInWindow++;
         if (rec.measured) samples.push(at - rec.sentAt);
         if (rec.got === readersPerUpdate) {
           if (rec.measured) allSamples.push(at - rec.sentAt);
@@ -134,8 +143,6 @@ export async function propagation(s: ServerProc, fleet: TillFleet, opts: { rate:
   const total = Math.round(opts.rate * (opts.warmupS + opts.durationS));
   const interval = 1000 / opts.rate;
   const loop = monitorEventLoopDelay({ resolution: 1 });
-  let mon: ReturnType<typeof monitor> | undefined;
-  let use: ReturnType<ReturnType<typeof monitor>['stop']> | undefined;
   let measuredSent = 0;
   const t0 = performance.now() + 50;
   const measureFrom = t0 + opts.warmupS * 1000;
@@ -192,6 +199,8 @@ export async function propagation(s: ServerProc, fleet: TillFleet, opts: { rate:
     serverLoopP99: serverStats.loopP99,
     serverLoopMax: serverStats.loopMax,
     achievedRate,
+    deliveredInWindow,
+    windowS: (measureEnd - measureFrom) / 1000,
     cpuPct: use?.cpuPct ?? NaN,
     peakRssMiB: (use?.peakRss ?? NaN) / MiB,
     endRssMiB: (use?.lastRss ?? NaN) / MiB,
@@ -343,6 +352,8 @@ export async function throughput(
 // ---- 3. Idle connections -----------------------------------------------------------------------------
 
 export interface IdleResult {
+  /** RSS and V8 heap as connections were added (every `checkpoint` connections). */
+  curve: { connections: number; rssMiB: number; heapMiB: number }[];
   connections: number;
   failed: number;
   rssBeforeMiB: number;
@@ -378,15 +389,28 @@ export async function idleConnections(s: ServerProc, opts: { docs: readonly stri
     await settle();
     const before = sample(s.pid).rssBytes;
     const statsBefore = await s.stats();
-    const t = performance.now();
-    await pool(plan.slice(opts.docs.length), 100, open);
-    const connectS = (performance.now() - t) / 1000;
+    const curve: IdleResult['curve'] = [{ connections: clients.length, rssMiB: before / MiB, heapMiB: statsBefore.heapUsed / MiB }];
+    const rest = plan.slice(opts.docs.length);
+    const step = Math.ceil(rest.length / 5);
+    let connectMs = 0;
+    for (let i = 0; i < rest.length; i += step) {
+      const t = performance.now();
+      await pool(rest.slice(i, i + step), 100, open);
+      connectMs += performance.now() - t;
+      if (i + step >= rest.length) break;
+      // A point of the memory-vs-connections curve (the last one is the settled figure below).
+      await new Promise((r) => setTimeout(r, 500));
+      curve.push({ connections: clients.length, rssMiB: sample(s.pid).rssBytes / MiB, heapMiB: (await s.stats()).heapUsed / MiB });
+    }
+    const connectS = connectMs / 1000;
     await settle();
     const after = sample(s.pid).rssBytes;
     const statsAfter = await s.stats();
     const added = opts.connections - opts.docs.length;
     opts.log(`  ${clients.length} connections open (${failed} failed), ${(added / connectS).toFixed(0)} connections/s`);
+    curve.push({ connections: clients.length, rssMiB: after / MiB, heapMiB: statsAfter.heapUsed / MiB });
     return {
+      curve,
       connections: clients.length,
       failed,
       rssBeforeMiB: before / MiB,

@@ -21,7 +21,8 @@ export const EVENT_ID = 'bench-sync';
 export const BRANDS = 200;
 export const SALES_BRANDS = 50;
 export const TILLS_PER_BRAND = 6;
-export const UNITS_PER_TILL = 500;
+/** Enough for workload 1 and the load sweep on both servers (each till sells about 400). */
+export const UNITS_PER_TILL = 1_000;
 export const ONLINE_UNITS = 1_000;
 export const ONLINE_BRAND = `b${String(BRANDS - 1).padStart(3, '0')}`;
 /** The throughput run's brand: a document of its own, outside the other workloads. */

@@ -1,0 +1,23 @@
+/**
+ * Parts of docs/benchmarks.md that other runs write between markers (`<!-- soak:start -->` …
+ * `<!-- soak:end -->`; the chaos suite's `chaos`): `npm run bench` rewrites the file around them and must
+ * carry them over unchanged.
+ */
+const start = (name: string) => `<!-- ${name}:start -->`;
+const end = (name: string) => `<!-- ${name}:end -->`;
+
+/** The marked section, markers included, or undefined when the file has none. */
+export function markedSection(doc: string, name: string): string | undefined {
+  const a = doc.indexOf(start(name));
+  if (a < 0) return undefined;
+  const b = doc.indexOf(end(name), a);
+  if (b < 0) return undefined;
+  return doc.slice(a, b + end(name).length);
+}
+
+/** Puts `body` between the markers, replacing what was there, or appends a new marked section. */
+export function putMarkedSection(doc: string, name: string, body: string): string {
+  const block = `${start(name)}\n${body.trim()}\n${end(name)}`;
+  const old = markedSection(doc, name);
+  return old === undefined ? `${doc.trimEnd()}\n\n${block}\n` : doc.replace(old, () => block);
+}
