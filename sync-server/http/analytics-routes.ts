@@ -3,9 +3,7 @@ import { loadAnalytics, type AnalyticsDeps } from '../analytics/analytics.ts';
 import { parseWebhookConfig } from '../analytics/webhook.ts';
 import type { Auth } from '../auth.ts';
 import { requireRole, type Router } from './router.ts';
-
-/** A stream whose client does not read is dropped once this much is waiting to be sent. */
-const MAX_BUFFERED_BYTES = 1 << 20;
+import { SseStream } from './sse.ts';
 
 /**
  * The organiser's alerts (list, live stream, webhook and its delivery log) and post-drop analytics. See
@@ -26,36 +24,14 @@ export function analyticsRoutes(router: Router, deps: AnalyticsDeps & { alerts: 
     // EventSource cannot set headers: the token may come as ?token=.
     const claims = ctx.claims ?? (await deps.auth.verify(ctx.query.get('token') ?? undefined));
     requireRole({ ...ctx, claims }, organiser, eventId);
-    const { res } = ctx;
-    let done = false;
-    // Set once the stream runs; read by `finish`, which may run first (the client left, the server closed).
-    const running: { heartbeat?: ReturnType<typeof setInterval>; stop?: () => void } = {};
-    const finish = () => {
-      if (done) return;
-      done = true;
-      clearInterval(running.heartbeat);
-      running.stop?.();
-      if (!res.writableEnded) res.end();
-    };
-    res.on('close', finish);
-    const write = (chunk: string) => {
-      if (done || res.writableEnded) return;
-      res.write(chunk);
-      if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy();
-    };
+    const stream = new SseStream(ctx.res);
     const sub = await deps.alerts.subscribe(eventId, (alerts) => {
-      for (const a of alerts) write(`event: alert\nid: ${a.id}\ndata: ${JSON.stringify(a)}\n\n`);
+      for (const a of alerts) stream.event('alert', a, a.id);
     });
-    running.stop = sub.stop;
-    if (done || res.destroyed) {
-      finish();
-      return 'handled';
-    }
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'x-accel-buffering': 'no', connection: 'keep-alive' });
-    write('retry: 3000\n\n');
-    write(`event: snapshot\ndata: ${JSON.stringify({ alerts: sub.alerts.map((a) => ({ ...a.alert, raisedAt: a.raisedAt })) })}\n\n`);
-    running.heartbeat = setInterval(() => write(': heartbeat\n\n'), deps.heartbeatMs ?? 15_000);
-    running.heartbeat.unref?.();
+    stream.onFinish(sub.stop);
+    if (stream.done) return 'handled';
+    stream.start(deps.heartbeatMs ?? 15_000);
+    stream.event('snapshot', { alerts: sub.alerts.map((a) => ({ ...a.alert, raisedAt: a.raisedAt })) });
     return 'handled';
   });
 

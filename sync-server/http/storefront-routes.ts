@@ -10,6 +10,7 @@ import { etagOf, ifNoneMatch } from '../storefront/stock.ts';
 import type { EventService } from '../event-service.ts';
 import { corsHeaders, parseOriginsBody, preflight, type StorefrontOrigins } from './cors.ts';
 import { errorReply, HttpError, requireRole, type Handler, type Reply, type RequestContext, type Router } from './router.ts';
+import { SseStream } from './sse.ts';
 
 /**
  * The storefront API (the online drop): stock with ETags, a live stock stream (Server-Sent Events),
@@ -28,9 +29,6 @@ export interface StorefrontRouteOptions {
   /** Comment line sent on an idle stream so proxies keep it open (default 15 s). */
   heartbeatMs?: number;
 }
-
-/** A stream whose client does not read is dropped once this much is waiting to be sent. */
-const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): void {
   const { storefront } = opts;
@@ -88,67 +86,31 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
       return { status: 429, body: { type: 'TooManyStreams', message: `at most ${maxStreams} open stock streams per token; close one first` }, headers: { 'retry-after': '10' } };
     }
     openStreams.set(tokenKey, open + 1);
-    const { res } = ctx;
-    let done = false;
-    // Set once the stream runs; read by `finish`, which may run first (the client left, the server closed).
-    const running: { heartbeat?: ReturnType<typeof setInterval>; stop?: () => void } = {};
-    const finish = () => {
-      if (done) return;
-      done = true;
-      clearInterval(running.heartbeat);
-      running.stop?.();
+    const stream = new SseStream(ctx.res);
+    stream.onFinish(() => {
       const n = (openStreams.get(tokenKey) ?? 1) - 1;
       if (n > 0) openStreams.set(tokenKey, n);
       else openStreams.delete(tokenKey);
-      if (!res.writableEnded) res.end();
-    };
-    res.on('close', finish);
-    const write = (chunk: string) => {
-      if (done || res.writableEnded) return;
-      res.write(chunk);
-      if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy();
-    };
-    const event = (name: string, data: unknown) => write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
-
+    });
     let watching: Awaited<ReturnType<Storefront['watch']>>;
     try {
       watching = await storefront.watch(eventId, {
-        stock: (items) => event('stock', { items }),
+        stock: (items) => stream.event('stock', { items }),
         closed: (reason) => {
-          write(`: closing (${reason.replace(/[\r\n]/g, ' ')})\n\n`);
-          finish();
+          stream.write(`: closing (${reason.replace(/[\r\n]/g, ' ')})\n\n`);
+          stream.finish();
         },
       });
     } catch (err) {
-      finish();
+      stream.finish();
       throw err;
     }
-    let stopped = false;
-    running.stop = () => {
-      if (stopped) return;
-      stopped = true;
-      watching.stop();
-    };
-    // The client may have left while we authenticated, before the 'close' listener was there.
-    if (!done && (res.destroyed || ctx.req.socket.destroyed)) finish();
-    if (done) {
-      // The client left (or the server began closing) while the stream was starting.
-      running.stop();
-      return 'handled';
-    }
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      // Tells nginx-style proxies not to buffer the stream.
-      'x-accel-buffering': 'no',
-      connection: 'keep-alive',
-      ...cors,
-    });
-    write('retry: 3000\n\n');
-    event('snapshot', watching.snapshot);
-    running.heartbeat = setInterval(() => write(': heartbeat\n\n'), heartbeatMs);
-    running.heartbeat.unref?.();
+    // Stops the watch when the stream ends, or at once if the client left (or the server began closing)
+    // while the stream was starting.
+    stream.onFinish(() => watching.stop());
+    if (stream.done) return 'handled';
+    stream.start(heartbeatMs, cors);
+    stream.event('snapshot', watching.snapshot);
     return 'handled';
   });
 
