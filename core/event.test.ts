@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { duplicateBarcodes, parseProduct } from './catalog.ts';
 import { DEMO_BRANDS, DEMO_PRODUCTS, demoConfig, ean13 } from './demo-event.ts';
-import { creatorKey, locationOfFor, ownerOfFor, parseCreator, parseEventConfig, parseLocation, parseThreshold, parseTill, publicPolicies, thresholdsAt } from './event.ts';
+import { creatorKey, locationOfFor, ownerOfFor, parseCreator, parseEventConfig, parseLocation, parseThreshold, parseTill, publicPolicies, thresholdMap, thresholdOverride, thresholdsAt } from './event.ts';
 import { SERVER_WRITER } from './holders.ts';
 
 const till = { id: 't1', name: 'Till 1', deviceId: 'T1DEV0000001', locationId: 'booth-a', brandIds: ['acme'], receiptPrefix: 'T1' };
@@ -78,6 +78,10 @@ describe('policies, drop page, creators and thresholds', () => {
     expect(thresholdsAt(cap, 'booth-b', overrides)).toEqual({ lowStockThreshold: 3, safetyStock: 1 });
     expect(thresholdsAt(cap, undefined, overrides)).toEqual({ lowStockThreshold: 3, safetyStock: 1 });
     expect(() => parseThreshold({ locationId: 'booth-a', sku: 'NT-CAP', lowStockThreshold: -1, safetyStock: 0 })).toThrow(/^lowStockThreshold: /);
+    // The same overrides built from the setup's list, and as the lookup the alert and rebalancing rules take.
+    expect(thresholdMap([t])).toEqual(overrides);
+    expect(thresholdOverride([t])(cap, 'booth-a')).toEqual(t);
+    expect(thresholdOverride([t])(cap, 'booth-b')).toBeUndefined();
   });
 });
 

@@ -202,6 +202,17 @@ export function parseThreshold(raw: unknown): StockThreshold {
   };
 }
 
+/** Location overrides keyed by `<locationId>/<sku>`, as `thresholdsAt` reads them. */
+export function thresholdMap(list: Iterable<StockThreshold>): Map<string, StockThreshold> {
+  return new Map([...list].map((t) => [thresholdKey(t.locationId, t.sku), t]));
+}
+
+/** The lookup the alert and rebalancing rules take (`ThresholdLookup`): a location's override, if any. */
+export function thresholdOverride(list: Iterable<StockThreshold>): (product: { sku: string }, locationId: string) => StockThreshold | undefined {
+  const map = thresholdMap(list);
+  return (product, locationId) => map.get(thresholdKey(locationId, product.sku));
+}
+
 /** A product's thresholds at a location: the location's override when there is one, else the product's. */
 export function thresholdsAt(
   product: { sku: string; lowStockThreshold: number; safetyStock: number },

@@ -1,7 +1,7 @@
 import type * as Y from 'yjs';
 import { evaluateAlerts, type Alert, type AlertThresholds, type RejectedWrite } from '../../core/alerts.ts';
 import type { VoidRecord } from '../../core/audit.ts';
-import { locationOfFor, thresholdKey } from '../../core/event.ts';
+import { locationOfFor, thresholdOverride } from '../../core/event.ts';
 import type { Refund } from '../../core/refund.ts';
 import type { Sale } from '../../core/sale.ts';
 import { BrandDoc, brandDocName, decodeValue, SetupDoc, setupDocName, TillDoc, tillDocName } from '../../core/schema.ts';
@@ -170,10 +170,9 @@ class EventWatch {
     const rejections = (await this.c.opts.storage.listRecords<RejectedWrite>('rejections')).filter(([k]) => k.startsWith(`${this.eventId}!`)).map(([, v]) => v);
     const voids = [...((await this.c.opts.voids?.(this.eventId)) ?? [])];
     for (const t of tills) voids.push(...(await this.c.opts.hub.read(tillDocName(this.eventId, t.id), (d) => new TillDoc(d).voids().items)));
-    const thresholds = new Map(setup.thresholds().items.map((t) => [thresholdKey(t.locationId, t.sku), t]));
     const now = this.c.opts.now();
     const alerts = evaluateAlerts(
-      { config, tills, locations: setup.locations().items, products, sales, refunds, voids, overrides, stock, rejections, now, thresholdFor: (p, loc) => thresholds.get(thresholdKey(loc, p.sku)) },
+      { config, tills, locations: setup.locations().items, products, sales, refunds, voids, overrides, stock, rejections, now, thresholdFor: thresholdOverride(setup.thresholds().items) },
       this.c.opts.thresholds,
     );
     await this.apply(alerts, now);

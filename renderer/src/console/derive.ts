@@ -2,7 +2,7 @@ import type { Alert, RejectedWrite } from '../../../core/alerts.ts';
 import { evaluateAlerts } from '../../../core/alerts.ts';
 import type { Product } from '../../../core/catalog.ts';
 import { holderLocationFor } from '../../../core/dashboard.ts';
-import { thresholdKey } from '../../../core/event.ts';
+import { thresholdOverride } from '../../../core/event.ts';
 import type { LedgerEntry } from '../../../core/ledger.ts';
 import type { Refund } from '../../../core/refund.ts';
 import type { Sale } from '../../../core/sale.ts';
@@ -36,7 +36,6 @@ export function closedShiftReports(s: EventState): ZReport[] {
 export function liveAlerts(s: EventState, rejections: readonly RejectedWrite[], now: number): Alert[] {
   if (!s.config) return [];
   const locationOf = holderLocationFor(s.tills, s.locations);
-  const overrides = new Map(s.thresholds.map((t) => [thresholdKey(t.locationId, t.sku), t]));
   return evaluateAlerts({
     config: s.config,
     tills: s.tills,
@@ -48,7 +47,7 @@ export function liveAlerts(s: EventState, rejections: readonly RejectedWrite[], 
     overrides: allOverrides(s),
     stock: [...s.byBrand.values()].map((b) => ({ brandId: b.brandId, byLocation: b.stock.byLocation(locationOf) })),
     rejections,
-    thresholdFor: (p, locationId) => overrides.get(thresholdKey(locationId, p.sku)),
+    thresholdFor: thresholdOverride(s.thresholds),
     now,
   });
 }

@@ -2,7 +2,7 @@ import type { Table } from 'dexie';
 import * as Y from 'yjs';
 import type { Product } from '../../../core/catalog.ts';
 import { buildCheckout, type CheckoutInput } from '../../../core/checkout.ts';
-import { ownerOfFor, thresholdKey, thresholdsAt, type Brand, type Creator, type EventConfig, type Location, type StockThreshold, type Till } from '../../../core/event.ts';
+import { ownerOfFor, thresholdMap, thresholdsAt, type Brand, type Creator, type EventConfig, type Location, type StockThreshold, type Till } from '../../../core/event.ts';
 import type { HybridClock } from '../../../core/hlc.ts';
 import { tillHolder, type HolderId, type OwnerOf } from '../../../core/holders.ts';
 import { formatReceiptNumber, newId } from '../../../core/ids.ts';
@@ -161,7 +161,7 @@ export class LocalStore {
    */
   thresholds(p: Product): { lowStockThreshold: number; safetyStock: number } {
     this.thresholdCache ??= {
-      overrides: new Map((this.setup?.thresholds().items ?? []).map((t) => [thresholdKey(t.locationId, t.sku), t])),
+      overrides: thresholdMap(this.setup?.thresholds().items ?? []),
       locationId: this.tills().find((t) => t.id === this.profile?.tillId)?.locationId,
     };
     return thresholdsAt(p, this.thresholdCache.locationId, this.thresholdCache.overrides);

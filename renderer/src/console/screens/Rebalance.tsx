@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { thresholdKey } from '../../../../core/event.ts';
+import { thresholdOverride } from '../../../../core/event.ts';
 import { pickListCsv, pickLists, pickListText, suggestRebalance, transferRequests, type Move } from '../../../../core/rebalance.ts';
 import { act, ev, useConsole, useEventState } from '../console-store.ts';
 import { download } from '../csv-download.ts';
@@ -15,11 +15,11 @@ export function Rebalance() {
   const api = useConsole((s) => s.api)!;
   const plan = useMemo(() => {
     if (!state) return { moves: [] as Move[], shortfalls: [] as { brandId: string; sku: string; holder: string; missing: number }[] };
-    const overrides = new Map(state.thresholds.map((t) => [thresholdKey(t.locationId, t.sku), t]));
+    const thresholdFor = thresholdOverride(state.thresholds);
     const moves: Move[] = [];
     const shortfalls: { brandId: string; sku: string; holder: string; missing: number }[] = [];
     for (const b of state.byBrand.values()) {
-      const p = suggestRebalance({ brandId: b.brandId, products: [...b.products.values()], tills: state.tills, locations: state.locations, stock: b.stock, thresholdFor: (pr, loc) => overrides.get(thresholdKey(loc, pr.sku)) });
+      const p = suggestRebalance({ brandId: b.brandId, products: [...b.products.values()], tills: state.tills, locations: state.locations, stock: b.stock, thresholdFor });
       moves.push(...p.moves);
       shortfalls.push(...p.shortfalls);
     }
