@@ -1,16 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { DEMO_EVENT_ID } from '../../core/demo-event.ts';
-import { newDeviceId } from '../../core/ids.ts';
-import { webCryptoRandom } from '../../core/platform.ts';
 import { BrandDoc, brandDocName } from '../../core/schema.ts';
 import { HubHost } from '../../electron/hub/hub-child.ts';
-import { LocalStore } from '../../renderer/src/store/local-store.ts';
-import { TillSync } from '../../renderer/src/sync/till-sync.ts';
+import { NodeTills } from './node-tills.ts';
 import { api, demoWorld, type World } from '../../sync-server/test-support.ts';
 
 /**
@@ -24,13 +19,10 @@ const hoodie = { brandId: 'north-thread', sku: 'NT-HOODIE-M' };
 
 let up: (World & Awaited<ReturnType<typeof demoWorld>>) | undefined;
 let host: HubHost | undefined;
-const tills: { store: LocalStore; sync: TillSync }[] = [];
+const tills = new NodeTills();
 const dirs: string[] = [];
 afterEach(async () => {
-  for (const t of tills.splice(0)) {
-    t.sync.stop();
-    t.store.close();
-  }
+  tills.stopAll();
   await host?.stop();
   host = undefined;
   await up?.stop();
@@ -52,19 +44,6 @@ async function relayingHub() {
   return { hubUrl: status.url!, upUrl: up.server.url };
 }
 
-async function pairTill(url: string, code: string) {
-  const deviceId = newDeviceId(webCryptoRandom);
-  const store = await LocalStore.open({ dbName: 'till', indexedDB: new IDBFactory(), IDBKeyRange, deviceId });
-  const res = await api(url, 'POST', '/api/pair', { body: { code, deviceId } });
-  expect(res.status).toBe(201);
-  const p = res.body as { token: string; tillId: string; receiptPrefix: string; brandIds: string[]; eventId: string };
-  await store.setProfile({ eventId: p.eventId, tillId: p.tillId, receiptPrefix: p.receiptPrefix, serverUrl: url, token: p.token, brandIds: p.brandIds });
-  const sync = new TillSync(store, { serverUrl: url, token: p.token, eventId: p.eventId, brandIds: p.brandIds, WebSocket: WebSocket as unknown as typeof globalThis.WebSocket, minBackoffMs: 50, maxBackoffMs: 200 });
-  sync.start();
-  tills.push({ store, sync });
-  await expect.poll(() => sync.current.state === 'online' && store.config() !== undefined, { timeout: 15_000 }).toBe(true);
-  return { store, sync, paired: p };
-}
 
 const upstreamSales = () => up!.server.hub.read(brandDocName(E, hoodie.brandId), (doc) => new BrandDoc(doc).sales().items.map((s) => s.receiptNumber).sort());
 
@@ -73,7 +52,7 @@ describe('a LAN hub relaying to the upstream server', () => {
     const { hubUrl } = await relayingHub();
     const code = await host!.pairingCode({ eventId: E, name: 'Venue till', locationId: 'booth-a', brandIds: [hoodie.brandId] });
     expect(code.tillId).toBe('hab1-till-1');
-    const till = await pairTill(hubUrl, code.code);
+    const till = await tills.pair(hubUrl, code.code);
     expect(till.paired.receiptPrefix).toBe('HAB11');
     await expect.poll(async () => (await up!.server.events.setup(E)).tills.find((t) => t.id === 'hab1-till-1')?.deviceId, { timeout: 10_000 }).toBe(till.store.identity.deviceId);
   });
@@ -81,7 +60,7 @@ describe('a LAN hub relaying to the upstream server', () => {
   it('brings the organiser’s stock move to the till and the till’s sale to the upstream, and catches up after the upstream was down', async () => {
     const { hubUrl, upUrl } = await relayingHub();
     const code = await host!.pairingCode({ eventId: E, name: 'Venue till', locationId: 'booth-a', brandIds: [hoodie.brandId] });
-    const till = await pairTill(hubUrl, code.code);
+    const till = await tills.pair(hubUrl, code.code);
     await expect.poll(async () => (await up!.server.events.setup(E)).tills.some((t) => t.id === code.tillId), { timeout: 10_000 }).toBe(true);
 
     // The organiser moves stock upstream; it reaches the till through the hub.
@@ -110,7 +89,7 @@ describe('a LAN hub relaying to the upstream server', () => {
   it('passes a till’s request for more to the upstream, which grants it from the reserve', async () => {
     const { hubUrl } = await relayingHub();
     const code = await host!.pairingCode({ eventId: E, name: 'Venue till', locationId: 'booth-a', brandIds: [hoodie.brandId] });
-    const till = await pairTill(hubUrl, code.code);
+    const till = await tills.pair(hubUrl, code.code);
     await expect.poll(async () => (await up!.server.events.setup(E)).tills.some((t) => t.id === code.tillId), { timeout: 10_000 }).toBe(true);
     expect(till.store.rights(hoodie.brandId, hoodie.sku)).toBe(0);
     await till.store.requestRights(hoodie.brandId, hoodie.sku, 6, 'asked at the till');

@@ -3,16 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { DEMO_EVENT_ID } from '../../core/demo-event.ts';
-import { newDeviceId } from '../../core/ids.ts';
-import { webCryptoRandom } from '../../core/platform.ts';
 import { HubController, type HubChild } from '../../electron/hub/hub-controller.ts';
 import type { HubRequest } from '../../electron/hub/hub-protocol.ts';
-import { LocalStore } from '../../renderer/src/store/local-store.ts';
-import { TillSync } from '../../renderer/src/sync/till-sync.ts';
+import { NodeTills } from './node-tills.ts';
 import { until } from '../../sync-server/test-support.ts';
 
 /**
@@ -24,15 +19,12 @@ import { until } from '../../sync-server/test-support.ts';
 const HUB_MAIN = fileURLToPath(new URL('../../electron/hub/hub-main.ts', import.meta.url));
 
 const children: ChildProcess[] = [];
-const tills: { store: LocalStore; sync: TillSync }[] = [];
+const tills = new NodeTills();
 const dirs: string[] = [];
 let controller: HubController | undefined;
 
 afterEach(async () => {
-  for (const t of tills.splice(0)) {
-    t.sync.stop();
-    t.store.close();
-  }
+  tills.stopAll();
   await controller?.dispose();
   controller = undefined;
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill();
@@ -58,19 +50,6 @@ async function hubController(): Promise<HubController> {
   return controller;
 }
 
-async function pairTill(url: string, code: string) {
-  const deviceId = newDeviceId(webCryptoRandom);
-  const store = await LocalStore.open({ dbName: 'till', indexedDB: new IDBFactory(), IDBKeyRange, deviceId });
-  const res = await fetch(`${url}/api/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code, deviceId }) });
-  expect(res.status).toBe(201);
-  const paired = (await res.json()) as { token: string; tillId: string; receiptPrefix: string; brandIds: string[]; eventId: string };
-  await store.setProfile({ eventId: paired.eventId, tillId: paired.tillId, receiptPrefix: paired.receiptPrefix, serverUrl: url, token: paired.token, brandIds: paired.brandIds });
-  const sync = new TillSync(store, { serverUrl: url, token: paired.token, eventId: paired.eventId, brandIds: paired.brandIds, WebSocket: WebSocket as unknown as typeof globalThis.WebSocket, minBackoffMs: 50, maxBackoffMs: 200 });
-  sync.start();
-  tills.push({ store, sync });
-  await until(() => sync.current.state === 'online' && store.config() !== undefined, 'the till to download its event from the hub', 15_000);
-  return { store, sync, paired };
-}
 
 const hoodie = { brandId: 'north-thread', sku: 'NT-HOODIE-M' };
 
@@ -101,8 +80,8 @@ describe('the LAN hub', () => {
     expect(codeA.code).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}$/);
     expect(codeA.url).toBe(status.url);
     expect(codeA.tillId).not.toBe(codeB.tillId);
-    const a = await pairTill(status.url!, codeA.code);
-    const b = await pairTill(status.url!, codeB.code);
+    const a = await tills.pair(status.url!, codeA.code);
+    const b = await tills.pair(status.url!, codeB.code);
 
     // Give till A stock through the hub's organiser API (the hub is the event's server here).
     const res = await fetch(`${status.url}/api/events/${DEMO_EVENT_ID}/stock/transfer`, {

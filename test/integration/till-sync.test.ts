@@ -1,12 +1,7 @@
-import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { DEMO_EVENT_ID } from '../../core/demo-event.ts';
-import { newDeviceId } from '../../core/ids.ts';
-import { webCryptoRandom } from '../../core/platform.ts';
 import { BrandDoc, brandDocName } from '../../core/schema.ts';
-import { LocalStore } from '../../renderer/src/store/local-store.ts';
-import { TillSync } from '../../renderer/src/sync/till-sync.ts';
+import { NodeTills } from './node-tills.ts';
 import { demoWorld, until, type World } from '../../sync-server/test-support.ts';
 
 /**
@@ -14,37 +9,20 @@ import { demoWorld, until, type World } from '../../sync-server/test-support.ts'
  * pairing, selling online and offline, acknowledgements, and a second till seeing the sales.
  */
 let w: (World & Awaited<ReturnType<typeof demoWorld>>) | undefined;
-const tills: { store: LocalStore; sync: TillSync }[] = [];
+const tills = new NodeTills();
 afterEach(async () => {
-  for (const t of tills.splice(0)) {
-    t.sync.stop();
-    t.store.close();
-  }
+  tills.stopAll();
   await w?.stop();
   w = undefined;
 });
 
-async function pairTill(world: NonNullable<typeof w>, code: string) {
-  const indexedDB = new IDBFactory();
-  const deviceId = newDeviceId(webCryptoRandom);
-  const store = await LocalStore.open({ dbName: 'till', indexedDB, IDBKeyRange, deviceId });
-  const res = await fetch(`${world.server.url}/api/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code, deviceId }) });
-  expect(res.status).toBe(201);
-  const paired = (await res.json()) as { token: string; tillId: string; receiptPrefix: string; brandIds: string[] };
-  await store.setProfile({ eventId: DEMO_EVENT_ID, tillId: paired.tillId, receiptPrefix: paired.receiptPrefix, serverUrl: world.server.url, token: paired.token });
-  const sync = new TillSync(store, { serverUrl: world.server.url, token: paired.token, eventId: DEMO_EVENT_ID, brandIds: paired.brandIds, WebSocket: WebSocket as unknown as typeof globalThis.WebSocket, minBackoffMs: 50, maxBackoffMs: 200 });
-  sync.start();
-  tills.push({ store, sync });
-  await until(() => sync.current.state === 'online' && store.config() !== undefined, 'the till to download its event');
-  return { store, sync, paired };
-}
 
 const hoodie = { brandId: 'north-thread', sku: 'NT-HOODIE-M' };
 
 describe('a paired till', () => {
   it('downloads its event, sells, and the server acknowledges the sale so the outbox empties', async () => {
     w = await demoWorld();
-    const { store } = await pairTill(w, w.demo.tills[0]!.code);
+    const { store } = await tills.pair(w.server.url, w.demo.tills[0]!.code);
     expect(store.rights(hoodie.brandId, hoodie.sku)).toBe(12);
     const [sale] = await store.commitSale({ cart: { lines: [{ ...hoodie, qty: 2 }] }, payments: [{ method: 'card', amount: 2 * 4830 }], cashierId: 'ana' });
     expect(sale!.receiptNumber).toBe('T1-00001');
@@ -55,7 +33,7 @@ describe('a paired till', () => {
 
   it('sells while the server is down and delivers the sales exactly once when it returns', async () => {
     w = await demoWorld();
-    const a = await pairTill(w, w.demo.tills[0]!.code);
+    const a = await tills.pair(w.server.url, w.demo.tills[0]!.code);
     await w.server.close();
     await until(() => a.sync.current.state === 'offline', 'the till to notice it is offline');
     for (let i = 0; i < 3; i++) {
@@ -72,9 +50,9 @@ describe('a paired till', () => {
 
   it('shows another till’s sale to a till of the same brand, live, and the booth stock follows', async () => {
     w = await demoWorld();
-    const a = await pairTill(w, w.demo.tills[0]!.code);
+    const a = await tills.pair(w.server.url, w.demo.tills[0]!.code);
     const extra = await w.server.events.createPairingCode(DEMO_EVENT_ID, { name: 'Booth A second till', locationId: 'booth-a', brandIds: ['north-thread'] });
-    const b = await pairTill(w, extra.code);
+    const b = await tills.pair(w.server.url, extra.code);
     expect(b.store.boothStock(hoodie.brandId, hoodie.sku)).toBe(12);
     await a.store.commitSale({ cart: { lines: [{ ...hoodie, qty: 1 }] }, payments: [{ method: 'cash', amount: 4830 }], cashierId: 'ana' });
     await expect.poll(() => b.store.stockView(hoodie.brandId)?.rights('till:till-1', hoodie.sku), { timeout: 5000 }).toBe(11);
@@ -88,7 +66,7 @@ describe('a paired till', () => {
 describe('rights requests', () => {
   it('a till short of stock asks the reserve, the server grants what it holds, and the till can sell', async () => {
     w = await demoWorld();
-    const { store } = await pairTill(w, w.demo.tills[0]!.code);
+    const { store } = await tills.pair(w.server.url, w.demo.tills[0]!.code);
     const cap = { brandId: 'north-thread', sku: 'NT-CAP' };
     const before = store.rights(cap.brandId, cap.sku);
     const request = await store.requestRights(cap.brandId, cap.sku, 7, 'queue at the booth');
@@ -102,7 +80,7 @@ describe('rights requests', () => {
 
   it('grants only what the reserve holds, once', async () => {
     w = await demoWorld();
-    const { store } = await pairTill(w, w.demo.tills[0]!.code);
+    const { store } = await tills.pair(w.server.url, w.demo.tills[0]!.code);
     const cap = { brandId: 'north-thread', sku: 'NT-CAP' };
     const reserve = await w.server.hub.read(brandDocName(DEMO_EVENT_ID, cap.brandId), (_d, view) => view!.rights('reserve', cap.sku));
     const before = store.rights(cap.brandId, cap.sku);
