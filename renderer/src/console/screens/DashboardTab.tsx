@@ -7,6 +7,7 @@ import { download } from '../csv-download.ts';
 import { LiveDashboard } from '../live-dashboard.ts';
 import { useCreators } from '../use-creators.ts';
 import { ChartCanvas, PALETTE } from './ChartCanvas.tsx';
+import { CsvCardHead } from './CsvCardHead.tsx';
 
 /**
  * The live dashboard: every figure is recomputed from the synced documents as sales arrive (within a second
@@ -90,12 +91,7 @@ function FigureTable({ d, table, title, money }: { d: Dashboard; table: Exclude<
   const sources = table === 'bySource';
   return (
     <section className="card" aria-label={title}>
-      <div className="card-head">
-        <h2>{title}</h2>
-        <button type="button" className="ghost no-print" onClick={() => exportTable(d, table)} aria-label={`Export ${title} as CSV`}>
-          Export CSV
-        </button>
-      </div>
+      <CsvCardHead title={title} onExport={() => exportTable(d, table)} />
       <div className="table-scroll">
         <table>
           <thead>
@@ -145,12 +141,7 @@ function FigureTable({ d, table, title, money }: { d: Dashboard; table: Exclude<
 function HeroTable({ d }: { d: Dashboard }) {
   return (
     <section className="card" aria-label="Hero items">
-      <div className="card-head">
-        <h2>Hero items: sell-through</h2>
-        <button type="button" className="ghost no-print" onClick={() => exportTable(d, 'hero')} aria-label="Export Hero items as CSV">
-          Export CSV
-        </button>
-      </div>
+      <CsvCardHead title="Hero items: sell-through" name="Hero items" onExport={() => exportTable(d, 'hero')} />
       <table>
         <thead>
           <tr>

@@ -4,6 +4,7 @@ import { reconcile, settle, settlementCsv, settlementText, type BrandStatement, 
 import { useEventState } from '../console-store.ts';
 import { download } from '../csv-download.ts';
 import { allRefunds, allSales, closedShiftReports } from '../derive.ts';
+import { CsvCardHead } from './CsvCardHead.tsx';
 
 const MEASURES: Record<string, string> = {
   gross: 'Gross sales',
@@ -39,12 +40,7 @@ export function SettlementTab() {
   return (
     <div className="settlement">
       <section className="card" aria-label="Statements">
-        <div className="card-head">
-          <h2>Statements by brand</h2>
-          <button type="button" className="ghost no-print" onClick={() => download(`${state.config!.id}-settlement.csv`, settlementCsv(statements))}>
-            Export CSV
-          </button>
-        </div>
+        <CsvCardHead title="Statements by brand" onExport={() => download(`${state.config!.id}-settlement.csv`, settlementCsv(statements))} />
         <table>
           <thead>
             <tr>
