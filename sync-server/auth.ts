@@ -24,6 +24,8 @@ export interface Claims {
   locationId?: string;
   /** till: the device that paired; it must be the writer of every entry the till sends. */
   deviceId?: string;
+  /** hub: the tag naming the tills its hub pairs (`H` + three, its relayTag); it writes only those tills. */
+  hubTag?: string;
   label: string;
   createdAt: number;
 }

@@ -17,7 +17,7 @@ import { guardUpdate } from './update-guard.ts';
  */
 const E = DEMO_EVENT_ID;
 const B = 'second-life';
-const hub: Claims = { role: 'hub', eventId: E, label: 'venue hub', createdAt: 0 };
+const hub: Claims = { role: 'hub', eventId: E, label: 'venue hub', createdAt: 0, hubTag: 'HAB1' };
 
 let w: (World & Awaited<ReturnType<typeof demoWorld>>) | undefined;
 afterEach(async () => {
@@ -86,7 +86,7 @@ describe('the hub role', () => {
 
   it('is issued by the event’s organiser, not by a till', async () => {
     w = await demoWorld();
-    const issued = await api(w.server.url, 'POST', `/api/events/${E}/tokens`, { token: w.demo.organiserToken, body: { role: 'hub', label: 'venue hub' } });
+    const issued = await api(w.server.url, 'POST', `/api/events/${E}/tokens`, { token: w.demo.organiserToken, body: { role: 'hub', label: 'venue hub', hubTag: 'HAB1' } });
     expect(issued.status).toBe(201);
     expect(issued.body).toMatchObject({ role: 'hub', eventId: E, label: 'venue hub' });
     const till = await pairTill(w.server.url, w.demo.tills[0]!.code);

@@ -6,14 +6,13 @@ import { parseRightsRequest } from '../core/rights-request.ts';
 import { checkEntries } from '../core/rights.ts';
 import { parseSale } from '../core/sale.ts';
 import { APPEND_ONLY_MAPS, decodeEntry, decodeValue, TILL_MAPS, watchAppendOnly, type DocRef } from '../core/schema.ts';
-import { creatorKey, parseBrand, parseCreator, parseEventConfig, parseLocation, parseThreshold, parseTill, thresholdKey } from '../core/event.ts';
 import { parseVoidRecord } from '../core/audit.ts';
 import { parseShiftEvent } from '../core/shift.ts';
 import { parseProduct } from '../core/catalog.ts';
-import { parseStaffMember } from '../core/staff.ts';
 import type { BalanceReader } from '../core/stock-view.ts';
 import { SERVER_WRITER, tillHolder } from '../core/holders.ts';
 import type { Claims } from './auth.ts';
+import { checkSetupChanges, checkSetupValue } from './setup-rules.ts';
 
 /**
  * Judges an incoming Yjs update BEFORE it touches the server's document. The update is decoded, not
@@ -34,17 +33,6 @@ export interface GuardContext {
   ownerOf?: OwnerOf;
 }
 
-/** Each setup map's parser, and the key a value must be stored under (when the map keys by content). */
-const SETUP_MAPS: Record<string, { parse: (v: unknown) => unknown; key?: (v: never) => string } | undefined> = {
-  event: { parse: parseEventConfig },
-  brands: { parse: parseBrand },
-  locations: { parse: parseLocation },
-  tills: { parse: parseTill },
-  staff: { parse: parseStaffMember },
-  thresholds: { parse: parseThreshold, key: (t: { locationId: string; sku: string }) => thresholdKey(t.locationId, t.sku) },
-  creators: { parse: parseCreator, key: (c: { code: string }) => creatorKey(c.code) },
-};
-
 const deny = (reason: string): GuardResult => ({ ok: false, reason });
 
 export function guardUpdate(update: Uint8Array, ctx: GuardContext): GuardResult {
@@ -54,8 +42,8 @@ export function guardUpdate(update: Uint8Array, ctx: GuardContext): GuardResult 
   } catch {
     return deny('the update could not be decoded');
   }
-  // Setup maps are last-writer-wins (an organiser edits them); brand and till documents only grow. A client's
-  // sync step 2 carries its whole delete set, so deletions the server has made already are no change.
+  // Setup maps are last-writer-wins (an organiser edits them); brand and till documents only grow. A setup
+  // update's deletes are judged by what they do, per key and role, in checkSetupChanges (setup-rules.ts).
   const appendOnly = ctx.ref.kind !== 'setup';
   // The admin (the server's own root, and a LAN hub's bridge bringing in what the upstream's organiser
   // changed) may overwrite set-up values and catalog entries; what it may never do, like anyone, is change
@@ -106,7 +94,7 @@ export function guardUpdate(update: Uint8Array, ctx: GuardContext): GuardResult 
         ? checkBrandValue(ctx, mapName, key, raw, entries)
         : ctx.ref.kind === 'till'
           ? checkTillValue(ctx, ctx.ref.tillId, mapName, key, raw)
-          : (checkSetupValue(ctx, mapName, key, decodeValue(raw)) ?? checkHubSetupValue(ctx, mapName, key, raw));
+          : checkSetupValue(ctx.claims, mapName, key, raw);
     if (problem) return deny(problem);
   }
   if (overwrites || (trusted && appendOnly && decoded.ds.clients.size > 0)) {
@@ -115,6 +103,11 @@ export function guardUpdate(update: Uint8Array, ctx: GuardContext): GuardResult 
     const report = watchAppendOnly(scratch, () => Y.applyUpdate(scratch, update), ctx.ref.kind === 'till' ? TILL_MAPS : APPEND_ONLY_MAPS);
     scratch.destroy();
     if (report.violations.length) return deny(`${report.violations[0]}: append-only records are never changed`);
+  }
+  if (ctx.ref.kind === 'setup') {
+    // Deletes included: what the update would do to each key is judged against the sender's role (setup-rules.ts).
+    const problem = checkSetupChanges(ctx, update);
+    if (problem) return deny(problem);
   }
   if (entries.length) {
     if (!ctx.view || !ctx.ownerOf) return deny('the event has no set-up on this server yet');
@@ -146,36 +139,6 @@ export function deletesAnythingNew(doc: Y.Doc, ds: ReturnType<typeof Y.decodeUpd
     }
   }
   return false;
-}
-
-/**
- * A LAN hub relays only the tills it paired into the setup document: not the event's settings, brands,
- * locations or staff (the organiser changes those here), and never a different device for an existing till
- * (that would hand the till's stock rights to another device).
- */
-function checkHubSetupValue(ctx: GuardContext, mapName: string, key: string, raw: unknown): string | undefined {
-  if (ctx.claims.role !== 'hub') return undefined;
-  if (mapName !== 'tills') return `a hub relays tills only, not "${mapName}"`;
-  const till = parseTill(decodeValue(raw));
-  if (till.id !== key) return `tills/${key} holds ${till.id}`;
-  const before = ctx.doc.getMap('tills').get(key);
-  if (before !== undefined && parseTill(decodeValue(before)).deviceId !== till.deviceId) return `tills/${key} is paired with another device`;
-  return undefined;
-}
-
-function checkSetupValue(ctx: GuardContext, mapName: string, key: string, value: unknown): string | undefined {
-  // Creator codes must be unique across the server (`/r/<code>` names no event), which only the HTTP API
-  // checks. The admin is trusted with them: a LAN hub's bridge brings the upstream's creators in as admin.
-  if (mapName === 'creators' && ctx.claims.role !== 'admin') return 'creators are set through the HTTP API (PUT /api/events/<id>/creators/<code>), which keeps codes unique';
-  const map = SETUP_MAPS[mapName];
-  if (!map) return `the setup document has no map "${mapName}"`;
-  try {
-    const parsed = map.parse(value);
-    if (map.key && map.key(parsed as never) !== key) return `${mapName}/${key} holds ${map.key(parsed as never)}`;
-  } catch (err) {
-    return `${mapName}: ${err instanceof Error ? err.message : String(err)}`;
-  }
-  return undefined;
 }
 
 /**

@@ -3,6 +3,7 @@ import { isHolderId } from '../../core/holders.ts';
 import type { StaffRole } from '../../core/staff.ts';
 import { ROLES, type Auth, type Role } from '../auth.ts';
 import type { EventService, StockLine } from '../event-service.ts';
+import { HUB_TAG } from '../setup-rules.ts';
 import type { ServerStorage } from '../storage/server-storage.ts';
 import { HttpError, requireRole, type Router } from './router.ts';
 
@@ -100,14 +101,17 @@ export function adminRoutes(router: Router, deps: { events: EventService; auth: 
     const eventId = ctx.params['eventId']!;
     const caller = requireRole(ctx, ['organiser'], eventId);
     await events.requireEvent(eventId);
-    const body = (await ctx.json()) as { role?: unknown; label?: unknown };
+    const body = (await ctx.json()) as { role?: unknown; label?: unknown; hubTag?: unknown };
     const role = body.role as Role;
     // An organiser hands out storefront and LAN hub tokens; only an admin makes organisers.
     const allowed: Role[] = caller.role === 'admin' ? ['organiser', 'storefront', 'hub'] : ['storefront', 'hub'];
     if (!ROLES.includes(role) || !allowed.includes(role)) throw new HttpError(403, `a ${caller.role} may issue ${allowed.join(' or ')} tokens`);
+    // A hub token names the hub's tag: it may then write only the tills that hub pairs (setup-rules.ts).
+    if (role === 'hub' && (typeof body.hubTag !== 'string' || !HUB_TAG.test(body.hubTag))) throw new ValidationError('hubTag', 'a hub token names the hub’s tag: H and three capital letters or digits, as the hub shows it');
+    const hubTag = role === 'hub' ? (body.hubTag as string) : undefined;
     const label = typeof body.label === 'string' && body.label.trim() ? body.label.trim().slice(0, 80) : role;
-    const token = await auth.issue({ role, eventId, label, createdAt: deps.now() });
-    return { status: 201, body: { token, role, eventId, label } };
+    const token = await auth.issue({ role, eventId, label, createdAt: deps.now(), ...(hubTag ? { hubTag } : {}) });
+    return { status: 201, body: { token, role, eventId, label, ...(hubTag ? { hubTag } : {}) } };
   });
 
   router.on('POST', '/api/pair', async (ctx) => {

@@ -32,7 +32,7 @@ afterEach(async () => {
 
 async function relayingHub() {
   up = await demoWorld();
-  const issued = await api(up.server.url, 'POST', `/api/events/${E}/tokens`, { token: up.demo.organiserToken, body: { role: 'hub', label: 'venue hub' } });
+  const issued = await api(up.server.url, 'POST', `/api/events/${E}/tokens`, { token: up.demo.organiserToken, body: { role: 'hub', label: 'venue hub', hubTag: 'HAB1' } });
   expect(issued.status).toBe(201);
   const dataDir = await mkdtemp(join(tmpdir(), 'popup-relay-'));
   dirs.push(dataDir);
