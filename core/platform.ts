@@ -25,17 +25,17 @@ export const webCryptoRandom: RandomSource = {
 };
 
 /**
- * PIN hashing through Web Crypto's PBKDF2 (SHA-256, 100 000 iterations), present in browsers, Electron and
- * Node 20+. Slow on purpose: the hashes sit on every till of the event. Used only when called, so the core
- * still loads where there is no Web Crypto.
+ * PIN hashing through Web Crypto's PBKDF2 (SHA-256), present in browsers, Electron and Node 20+. Slow on
+ * purpose: the hashes sit on every till of the event. The cost comes with each hash (core/staff.ts PinHash);
+ * 100 000 iterations is the first format's. Used only when called, so the core still loads without Web Crypto.
  */
 export const webCryptoPinHasher = {
-  async hash(pin: string, saltHex: string): Promise<string> {
+  async hash(pin: string, saltHex: string, iterations = 100_000): Promise<string> {
     const subtle = (globalThis as unknown as { crypto: { subtle: SubtleLike } }).crypto.subtle;
     const salt = new Uint8Array(saltHex.match(/../g)!.map((h) => parseInt(h, 16)));
     // PINs are ASCII digits (checkPinFormat), so their bytes are their char codes.
     const key = await subtle.importKey('raw', Uint8Array.from(pin, (c) => c.charCodeAt(0)), 'PBKDF2', false, ['deriveBits']);
-    const bits = await subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations: 100_000 }, key, 256);
+    const bits = await subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations }, key, 256);
     return [...new Uint8Array(bits)].map((b) => b.toString(16).padStart(2, '0')).join('');
   },
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PinGate, PinLockedError, WrongPinError, parseStaffMember, type PinHasher, type StaffMember } from './staff.ts';
+import { LEGACY_PIN_ITERATIONS, PIN_ITERATIONS, PinGate, PinLockedError, WrongPinError, needsRehash, newStaffMember, parsePinHash, parseStaffMember, verifyPin, type PinHasher, type StaffMember } from './staff.ts';
 
 /** A stand-in hasher with the same contract (salted, deterministic); the till uses PBKDF2. */
 const hasher: PinHasher = {
@@ -47,5 +47,34 @@ describe('the till’s PIN hash', () => {
     expect(await webCryptoPinHasher.hash('1234', '00112233445566778899aabbccddeeff')).toBe(a);
     expect(await webCryptoPinHasher.hash('1234', 'ffeeddccbbaa99887766554433221100')).not.toBe(a);
     expect(await webCryptoPinHasher.hash('1235', '00112233445566778899aabbccddeeff')).not.toBe(a);
+  });
+});
+
+describe('the PIN hash format', () => {
+  const salt = '00112233445566778899aabbccddeeff';
+  const legacy = 'd7eb973c765dbd5bc56c68688684a18d9d1dfb52c4fbb44d128851477cf7246b';
+
+  it('names its KDF and cost, and a new hash uses PBKDF2-SHA-256 at 600 000 iterations', async () => {
+    const { webCryptoPinHasher } = await import('./platform.ts');
+    const member = await newStaffMember({ id: 'zoe', name: 'Zoé', role: 'manager', pin: '482913' }, webCryptoPinHasher, { bytes: (n) => new Uint8Array(n).fill(7) });
+    expect(member.pinHash).toMatch(/^pbkdf2-sha256\$600000\$[0-9a-f]{64}$/);
+    expect(parsePinHash(member.pinHash)).toMatchObject({ kdf: 'pbkdf2-sha256', iterations: PIN_ITERATIONS });
+    expect(needsRehash(member)).toBe(false);
+    expect(await verifyPin(webCryptoPinHasher, member, '482913')).toBe(true);
+    expect(await verifyPin(webCryptoPinHasher, member, '482914')).toBe(false);
+  });
+
+  it('still verifies a hash of the first format (bare hex: 100 000 iterations) and marks it for upgrade', async () => {
+    const { webCryptoPinHasher } = await import('./platform.ts');
+    const old = parseStaffMember({ id: 'ana', name: 'Ana', role: 'cashier', pinSalt: salt, pinHash: legacy });
+    expect(parsePinHash(old.pinHash)).toEqual({ kdf: 'pbkdf2-sha256', iterations: LEGACY_PIN_ITERATIONS, hex: legacy });
+    expect(needsRehash(old)).toBe(true);
+    expect((await new PinGate(webCryptoPinHasher, () => 0).signIn([old], '1234')).id).toBe('ana');
+  });
+
+  it('refuses an unknown KDF or a cost below the first format’s, naming the field', () => {
+    for (const pinHash of [`md5$1$${legacy}`, `pbkdf2-sha256$1000$${legacy}`, 'pbkdf2-sha256$600000$abc']) {
+      expect(() => parseStaffMember({ id: 'ana', name: 'Ana', role: 'cashier', pinSalt: salt, pinHash })).toThrow(/^pinHash: /);
+    }
   });
 });

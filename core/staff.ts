@@ -5,7 +5,8 @@ import { asObject, oneOf, str } from './validate.ts';
 /**
  * The people who work the tills. A cashier sells and refunds defects up to the event's limit; a manager
  * also approves overrides (selling beyond rights), returns that need approval, and price changes. PINs are
- * checked on the till, offline, against a salted slow hash kept in the event's setup document.
+ * checked on the till, offline, against a salted slow hash kept in the event's setup document, which only the
+ * roles that sign staff in may open (tills, hubs, the organiser, the admin: sync-server/permissions.ts).
  */
 export const STAFF_ROLES = ['cashier', 'manager'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
@@ -14,28 +15,71 @@ export interface StaffMember {
   id: string;
   name: string;
   role: StaffRole;
-  /** Hex salt and hash of the PIN (see PinHasher). */
+  /** Hex salt of the PIN hash. */
   pinSalt: string;
+  /** The PIN hash, naming its KDF and cost: `pbkdf2-sha256$<iterations>$<hex>` (see PinHash). */
   pinHash: string;
 }
 
+/**
+ * How a PIN hash is written. The format names the KDF and its cost, so the cost can rise without breaking the
+ * hashes already on the tills: each is checked with the iterations it names. A bare 64-hex hash is the first
+ * format (PBKDF2-SHA-256, 100 000 iterations) and still verifies; a PIN set again is stored with today's cost.
+ */
+export interface PinHash {
+  kdf: 'pbkdf2-sha256';
+  iterations: number;
+  hex: string;
+}
+
+/** The cost of a new PIN hash: OWASP's 2023 figure for PBKDF2-HMAC-SHA-256 (docs/sync-protocol.md, "Staff PINs"). */
+export const PIN_ITERATIONS = 600_000;
+/** What a bare hex hash (the first format) was made with. */
+export const LEGACY_PIN_ITERATIONS = 100_000;
+
+export function parsePinHash(text: string): PinHash {
+  if (/^[0-9a-f]{64}$/.test(text)) return { kdf: 'pbkdf2-sha256', iterations: LEGACY_PIN_ITERATIONS, hex: text };
+  const m = /^pbkdf2-sha256\$([1-9][0-9]{4,7})\$([0-9a-f]{64})$/.exec(text);
+  // A cost below the first format's is refused: it could only make a stolen hash cheaper to guess.
+  if (!m || Number(m[1]) < LEGACY_PIN_ITERATIONS) throw new ValidationError('pinHash', `must be pbkdf2-sha256$<iterations ≥ ${LEGACY_PIN_ITERATIONS}>$<64 hex digits>`);
+  return { kdf: 'pbkdf2-sha256', iterations: Number(m[1]), hex: m[2]! };
+}
+
+export const formatPinHash = (h: PinHash): string => `${h.kdf}$${h.iterations}$${h.hex}`;
+
+/** Whether a member's PIN hash was made with less than today's cost (set the PIN again to upgrade it). */
+export const needsRehash = (member: StaffMember): boolean => parsePinHash(member.pinHash).iterations < PIN_ITERATIONS;
+
 export function parseStaffMember(raw: unknown): StaffMember {
   const o = asObject(raw, 'staff');
+  const pinHash = str(o, 'pinHash', { max: 128 });
+  parsePinHash(pinHash);
   return {
     id: str(o, 'id', { max: 48, pattern: ID_PATTERN }),
     name: str(o, 'name', { max: 80 }),
     role: oneOf(o, 'role', STAFF_ROLES),
     pinSalt: str(o, 'pinSalt', { max: 64, pattern: /^[0-9a-f]{16,64}$/ }),
-    pinHash: str(o, 'pinHash', { max: 128, pattern: /^[0-9a-f]{64}$/ }),
+    pinHash,
   };
 }
 
-/** The platform's slow hash (PBKDF2 through Web Crypto in the till); the core only compares. */
+/** The platform's PBKDF2-SHA-256 (Web Crypto in the till and the server); the core only formats and compares. */
 export interface PinHasher {
-  hash(pin: string, saltHex: string): Promise<string>;
+  /** Hex of the derived key; `iterations` defaults to the first format's cost. */
+  hash(pin: string, saltHex: string, iterations?: number): Promise<string>;
 }
 
-/** A new staff record with a random salt: the PIN itself is never stored. */
+/** Whether `pin` is this member's PIN, checked with the KDF cost the member's hash names. */
+export async function verifyPin(hasher: PinHasher, member: StaffMember, pin: string): Promise<boolean> {
+  const stored = parsePinHash(member.pinHash);
+  const hex = await hasher.hash(pin, member.pinSalt, stored.iterations);
+  // Constant-time compare: both are 64 hex digits.
+  let diff = hex.length ^ stored.hex.length;
+  for (let i = 0; i < stored.hex.length; i++) diff |= hex.charCodeAt(i) ^ stored.hex.charCodeAt(i);
+  return diff === 0;
+}
+
+/** A new staff record with a random salt and today's KDF cost: the PIN itself is never stored. */
 export async function newStaffMember(
   fields: { id: string; name: string; role: StaffRole; pin: string },
   hasher: PinHasher,
@@ -43,7 +87,8 @@ export async function newStaffMember(
 ): Promise<StaffMember> {
   checkPinFormat(fields.pin);
   const pinSalt = [...random.bytes(16)].map((b) => b.toString(16).padStart(2, '0')).join('');
-  return parseStaffMember({ id: fields.id, name: fields.name, role: fields.role, pinSalt, pinHash: await hasher.hash(fields.pin, pinSalt) });
+  const hex = await hasher.hash(fields.pin, pinSalt, PIN_ITERATIONS);
+  return parseStaffMember({ id: fields.id, name: fields.name, role: fields.role, pinSalt, pinHash: formatPinHash({ kdf: 'pbkdf2-sha256', iterations: PIN_ITERATIONS, hex }) });
 }
 
 export class PinLockedError extends PopupError {}
@@ -75,7 +120,7 @@ export class PinGate {
     checkPinFormat(pin);
     for (const member of staff) {
       if (opts.role && member.role !== opts.role) continue;
-      if ((await this.hasher.hash(pin, member.pinSalt)) === member.pinHash) {
+      if (await verifyPin(this.hasher, member, pin)) {
         this.failures = 0;
         return member;
       }

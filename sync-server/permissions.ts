@@ -10,11 +10,14 @@ import type { Claims } from './auth.ts';
  * | admin      | write                  | write                                     | read                            |
  * | organiser  | write                  | read (stock moves go through the HTTP API) | read                            |
  * | till       | read                   | write its own brands, none of the others  | write its own, none of the others |
- * | storefront | read                   | read (orders go through the HTTP API)     | none (cash and voids are private) |
- * | hub        | write (tills only)     | write (entries of the event's tills only) | write (records of that till's device only) |
+ * | storefront | none (staff PIN hashes) | read (orders go through the HTTP API)    | none (cash and voids are private) |
+ * | hub        | write (its tills only) | write (entries of the event's tills only) | write (records of that till's device only) |
  *
  * A write is still checked entry by entry (update-guard.ts): a till may only append what it wrote itself; a
- * hub may only relay what the event's paired tills wrote and the tills it paired. A till document is
+ * hub may only relay what the event's paired tills wrote and the tills it paired; what each role may add,
+ * change or delete in the setup document is setup-rules.ts. The setup document holds the staff's PIN hashes,
+ * so only the roles that sign staff in open it: a storefront token lives in a browser, and everything a
+ * storefront shows (stock, policies, the drop) comes through the HTTP API. A till document is
  * written by its till's device alone (directly, or relayed by a hub), so not even the admin writes it.
  */
 export type Access = 'none' | 'read' | 'write';
@@ -30,7 +33,7 @@ export function docAccess(claims: Claims, ref: DocRef): Access {
       if (ref.kind === 'setup') return 'read';
       return claims.brandIds?.includes(ref.brandId) ? 'write' : 'none';
     case 'storefront':
-      return 'read';
+      return ref.kind === 'setup' ? 'none' : 'read';
     case 'hub':
       return 'write';
   }

@@ -1,7 +1,9 @@
+import { pbkdf2Sync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_EVENT_ID } from '../core/demo-event.ts';
 import { webCryptoPinHasher } from '../core/platform.ts';
 import { SetupDoc, setupDocName } from '../core/schema.ts';
+import { verifyPin } from '../core/staff.ts';
 import { demoWorld, type World } from './test-support.ts';
 
 let w: World | undefined;
@@ -22,7 +24,11 @@ describe('staff API', () => {
     const zoe = await d.server.hub.read(setupDocName(DEMO_EVENT_ID), (doc) => new SetupDoc(doc).staff().items.find((m) => m.id === 'zoe'));
     expect(zoe).toMatchObject({ role: 'manager' });
     expect(JSON.stringify(zoe)).not.toContain('482913');
-    expect(await webCryptoPinHasher.hash('482913', zoe!.pinSalt)).toBe(zoe!.pinHash);
+    expect(zoe!.pinHash).toMatch(/^pbkdf2-sha256\$600000\$[0-9a-f]{64}$/);
+    // Known answer: the same derivation through Node's own PBKDF2.
+    expect(zoe!.pinHash.split('$')[2]).toBe(pbkdf2Sync('482913', Buffer.from(zoe!.pinSalt, 'hex'), 600_000, 32, 'sha256').toString('hex'));
+    expect(await verifyPin(webCryptoPinHasher, zoe!, '482913')).toBe(true);
+    expect(await verifyPin(webCryptoPinHasher, zoe!, '482914')).toBe(false);
 
     expect((await post(d.demo.storefrontToken, { staff: [{ id: 'eve', name: 'Eve', role: 'manager', pin: '1111' }] })).status).toBe(403);
     const bad = await post(d.demo.organiserToken, { staff: [{ id: 'bob', name: 'Bob', role: 'cashier', pin: '12' }] });
