@@ -117,6 +117,48 @@ export function isWebUrl(s: string): boolean {
   return /^https?:\/\/[^\s/?#]+([/?#][^\s]*)?$/i.test(s);
 }
 
+/** Query parameters that carry credentials by their name. */
+const SECRET_PARAM = /token|secret|passw|api[-_]?key|^key$|^auth|^sig(nature)?$|session|credential/i;
+/** This server's own tokens (sync-server/auth.ts newToken), wherever they sit in an address. */
+const SERVER_TOKEN = /pp_[A-Za-z0-9_-]{20,}/;
+
+/**
+ * What in a public address looks like a secret: a query parameter named like a credential (`token=`,
+ * `api_key=`, …) or one of this server's tokens anywhere in it. A drop page's address is published to every
+ * shopper (the policies, creator redirects), so it must never carry one.
+ */
+export function secretInUrl(url: string): string | undefined {
+  if (SERVER_TOKEN.test(url)) return 'a token';
+  const query = url.replace(/#.*$/, '').split('?')[1] ?? '';
+  for (const pair of query.split('&')) {
+    const name = decodeURIComponentSafe(pair.split('=')[0] ?? '');
+    if (name && SECRET_PARAM.test(name)) return `"${name}="`;
+  }
+  return undefined;
+}
+
+/** A drop page's address is public (policies, creator redirects): refuses one that carries a credential. */
+export function refuseSecretIn(dropUrl: string): void {
+  const secret = secretInUrl(dropUrl);
+  if (secret) throw new ValidationError('dropUrl', `carries ${secret}: the drop page's address is published to every shopper, so it must not hold a token or other secret`);
+}
+
+/** The address with every secret-looking query parameter (and any fragment) taken out; undefined if a token is left. */
+export function withoutSecrets(url: string): string | undefined {
+  const [base = '', query] = url.replace(/#.*$/, '').split('?');
+  const kept = (query ?? '').split('&').filter((p) => p && !SECRET_PARAM.test(decodeURIComponentSafe(p.split('=')[0] ?? '')) && !SERVER_TOKEN.test(p));
+  const out = kept.length ? `${base}?${kept.join('&')}` : base;
+  return SERVER_TOKEN.test(out) ? undefined : out;
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return s;
+  }
+}
+
 /**
  * The policies a storefront may publish: returns, warranty and pick-up. The pre-authorised defect refund
  * limit stays out: it is a till control (refunds up to it need no manager), and publishing it would tell
@@ -140,7 +182,8 @@ export function publicPolicies(config: EventConfig): PublicPolicies {
     returnsText: returnsPolicyText(config),
     warrantyText: config.policies.warrantyText,
     pickupText: config.policies.pickupText,
-    dropUrl: config.dropUrl ?? null,
+    // Never publish a secret: a config stored before secrets were refused may still carry one.
+    dropUrl: (config.dropUrl !== undefined ? withoutSecrets(config.dropUrl) : undefined) ?? null,
   };
 }
 

@@ -69,9 +69,11 @@ export async function seedDemo(server: SyncServer, startsAt: number): Promise<{ 
   tills.push({ name: HUB_TILL.name, code: hubTill.code, tillId: hubTill.tillId });
   const storefrontToken = await server.auth.issue({ role: 'storefront', eventId: DEMO_EVENT_ID, label: 'demo storefront', createdAt: Date.now() });
   const organiserToken = await server.auth.issue({ role: 'organiser', eventId: DEMO_EVENT_ID, label: 'demo organiser', createdAt: Date.now() });
-  // The drop's page is the example storefront this server serves, so a creator link (/r/LENA10) lands on a
-  // working shop that credits the creator. Set on every start: the address changes with the port.
-  const dropUrl = `${server.url}/examples/storefront/?${new URLSearchParams({ event: DEMO_EVENT_ID, token: storefrontToken })}`;
+  // The drop's page is the example storefront this server serves, so a creator link (/r/LENA10) lands on the
+  // shop that credits the creator. Set on every start: the address changes with the port. The address is
+  // public (the policies, every creator redirect), so it carries no token: the shop asks for one, and the
+  // terminal prints the storefront token and a link with it for the person running the demo.
+  const dropUrl = `${server.url}/examples/storefront/?${new URLSearchParams({ event: DEMO_EVENT_ID })}`;
   await server.setup.updateConfig(DEMO_EVENT_ID, { dropUrl });
   return { created, tills, storefrontToken, organiserToken };
 }

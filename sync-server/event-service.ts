@@ -1,7 +1,7 @@
 import { importCatalogCsv, type CsvRowError } from '../core/catalog-csv.ts';
 import { duplicateBarcodes, parseProduct, type Product } from '../core/catalog.ts';
 import { ValidationError } from '../core/errors.ts';
-import { parseBrand, parseEventConfig, parseLocation, type Brand, type Creator, type EventConfig, type Location, type StockThreshold, type Till } from '../core/event.ts';
+import { parseBrand, parseEventConfig, parseLocation, refuseSecretIn, type Brand, type Creator, type EventConfig, type Location, type StockThreshold, type Till } from '../core/event.ts';
 import { HybridClock } from '../core/hlc.ts';
 import { holderKind, RESERVE, SERVER_WRITER, type HolderId } from '../core/holders.ts';
 import { requestStatuses } from '../core/rights-request.ts';
@@ -125,6 +125,7 @@ export class EventService {
   async createEvent(input: { config: unknown; brands?: unknown[]; locations?: unknown[] }): Promise<EventConfig> {
     this.authority('create events');
     const config = parseEventConfig(input.config);
+    if (config.dropUrl !== undefined) refuseSecretIn(config.dropUrl);
     const brands = (input.brands ?? []).map(parseBrand);
     const locations = (input.locations ?? []).map(parseLocation);
     const existing = await this.setup(config.id);

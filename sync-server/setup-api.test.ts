@@ -168,8 +168,8 @@ describe('public policies', () => {
       returnsText: 'Returns within 14 days with this receipt.',
       warrantyText: expect.stringContaining('12-month warranty'),
       pickupText: expect.stringContaining('Central micro-hub'),
-      // The demo's drop page: the example storefront this server serves (demo-seed.ts).
-      dropUrl: expect.stringMatching(new RegExp(`^${url}/examples/storefront/\\?event=${E}&token=pp_`)),
+      // The demo's drop page: the example storefront this server serves (demo-seed.ts), with no token in it.
+      dropUrl: `${url}/examples/storefront/?event=${E}`,
     });
     expect(body).not.toHaveProperty('defectRefundLimit');
     const etag = res.headers.get('etag')!;

@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { creatorKey, parseBrand, parseCreator, parseEventConfig, parseLocation, parseThreshold, parseTill, thresholdKey } from '../core/event.ts';
+import { creatorKey, parseBrand, parseCreator, parseEventConfig, parseLocation, parseThreshold, parseTill, secretInUrl, thresholdKey } from '../core/event.ts';
 import { decodeValue } from '../core/schema.ts';
 import { parseStaffMember } from '../core/staff.ts';
 import type { Claims } from './auth.ts';
@@ -146,6 +146,9 @@ function mayWrite(ctx: { doc: Y.Doc; claims: Claims }, mapName: string, key: str
     return `${mapName}/${key}: ${err instanceof Error ? err.message : String(err)}`;
   }
   if (map.key(value as never) !== key) return `${mapName}/${key} holds ${map.key(value as never)}`;
+  // The drop page's address is published (policies, creator redirects): no credential in it, over sync either.
+  const dropUrl = mapName === 'event' ? (value as { dropUrl?: string }).dropUrl : undefined;
+  if (dropUrl !== undefined && secretInUrl(dropUrl)) return `event/config: dropUrl carries ${secretInUrl(dropUrl)}: the drop page's address is public`;
   if (claims.role === 'hub') return checkHubTill(ctx, key, value as ReturnType<typeof parseTill>, before);
   return undefined;
 }

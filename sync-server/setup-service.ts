@@ -6,6 +6,7 @@ import {
   parseEventConfig,
   parseLocation,
   parseThreshold,
+  refuseSecretIn,
   type Brand,
   type Creator,
   type EventConfig,
@@ -80,6 +81,7 @@ export class SetupService {
         if (body[k] !== current[k]) throw new ValidationError(k, `cannot change once the event exists (it is "${current[k]}")`);
       } else if (!(EDITABLE as readonly string[]).includes(k)) throw new ValidationError(k, `is not a setting of an event (editable: ${EDITABLE.join(', ')})`);
     }
+    if (typeof body['dropUrl'] === 'string') refuseSecretIn(body['dropUrl']);
     return this.events.serial(eventId, async () => {
       const current = await this.events.requireEvent(eventId);
       const next: Record<string, unknown> = { ...current };
@@ -182,3 +184,4 @@ export class SetupService {
     if (!removed) throw new HttpError(404, `${locationId} has no threshold override for ${sku}`);
   }
 }
+
