@@ -35,7 +35,7 @@ async function webhookReceiver(statuses: number[] = []) {
 }
 
 type Demo = Awaited<ReturnType<typeof demoWorld>>;
-const opts = { alerts: { debounceMs: 20, rejectionPollMs: 100, webhook: { backoffMs: 40, maxAttempts: 3, timeoutMs: 1000 } } };
+const opts = { alerts: { debounceMs: 20, rejectionPollMs: 100, webhook: { backoffMs: 40, maxAttempts: 3, timeoutMs: 1000, allowPrivate: true } } };
 
 /** Moves all the online channel's units of a SKU back to the reserve: the online location runs out. */
 async function emptyOnline(d: Demo, sku: string): Promise<string> {

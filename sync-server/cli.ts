@@ -7,7 +7,7 @@ import { seedDemo } from './demo-seed.ts';
 import { startSyncServer } from './server.ts';
 
 /**
- * `npm run serve -- [--port 8787] [--host 127.0.0.1] [--data ./data] [--demo]`
+ * `npm run serve -- [--port 8787] [--host 127.0.0.1] [--data ./data] [--demo] [--allow-private-webhooks]`
  * Runs the sync server with its embedded store; --demo seeds the demo mall and prints pairing codes.
  * `npm start` builds the till and runs this with --demo.
  */
@@ -19,6 +19,8 @@ const { values } = parseArgs({
     demo: { type: 'boolean', default: false },
     desktop: { type: 'boolean', default: false },
     'max-message-bytes': { type: 'string' },
+    // The alert webhook may target loopback, link-local and private addresses (off: see analytics/webhook-target.ts).
+    'allow-private-webhooks': { type: 'boolean', default: false },
   },
 });
 
@@ -40,6 +42,7 @@ const server = await startSyncServer({
   appDir: fileURLToPath(new URL('../renderer/dist', import.meta.url)),
   exampleStorefrontDir: fileURLToPath(new URL('../examples/storefront', import.meta.url)),
   ...(maxMessageBytes ? { limits: { maxMessageBytes } } : {}),
+  ...(values['allow-private-webhooks'] ? { alerts: { webhook: { allowPrivate: true } } } : {}),
   log: (level, message, fields) => console[level === 'info' ? 'log' : level](`[${level}] ${message}`, fields ? JSON.stringify(fields) : ''),
 });
 console.log(`Popup POS sync server on ${server.url}/ (data in ${values.data})`);

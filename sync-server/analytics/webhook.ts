@@ -1,7 +1,11 @@
 import { createHmac } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
 import type { Alert } from '../../core/alerts.ts';
 import { ValidationError } from '../../core/errors.ts';
 import type { ServerStorage } from '../storage/server-storage.ts';
+import { guardedLookup, isPrivateAddress, WebhookTargetError } from './webhook-target.ts';
 
 /**
  * Sends each new alert of an event to the organiser's webhook, if one is configured (docs/api.md, "Alerts").
@@ -25,6 +29,12 @@ export interface WebhookOptions {
   backoffMs: number;
   /** Delivery log entries kept per event, the newest (default 500). */
   logLimit: number;
+  /**
+   * Whether the webhook may point at loopback, link-local or private addresses (default false: an organiser
+   * token must not make the server reach what only the server can reach; see webhook-target.ts). The
+   * operator's `--allow-private-webhooks`; tests with a receiver on 127.0.0.1 set it.
+   */
+  allowPrivate: boolean;
 }
 
 export interface WebhookConfig {
@@ -88,7 +98,12 @@ export class WebhookSender {
   private closed = false;
 
   constructor(private readonly d: { storage: ServerStorage; now: () => number; log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void } & Partial<WebhookOptions>) {
-    this.o = { timeoutMs: d.timeoutMs ?? 5000, maxAttempts: d.maxAttempts ?? 6, backoffMs: d.backoffMs ?? 2000, logLimit: d.logLimit ?? 500 };
+    this.o = { timeoutMs: d.timeoutMs ?? 5000, maxAttempts: d.maxAttempts ?? 6, backoffMs: d.backoffMs ?? 2000, logLimit: d.logLimit ?? 500, allowPrivate: d.allowPrivate ?? false };
+  }
+
+  /** Whether private targets are allowed (the routes check a new URL against it: webhook-target.ts). */
+  get allowPrivate(): boolean {
+    return this.o.allowPrivate;
   }
 
   async configure(eventId: string, config: WebhookConfig): Promise<void> {
@@ -146,15 +161,7 @@ export class WebhookSender {
       let status: number | undefined;
       let error: string | undefined;
       try {
-        const res = await fetch(config.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', [DELIVERY_HEADER]: `${p.eventId}/${p.alert.id}`, [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: signature(config.secret, timestamp, body) },
-          body,
-          signal: AbortSignal.timeout(this.o.timeoutMs),
-          redirect: 'manual',
-        });
-        status = res.status;
-        await res.body?.cancel();
+        status = await this.post(config.url, { 'content-type': 'application/json', [DELIVERY_HEADER]: `${p.eventId}/${p.alert.id}`, [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: signature(config.secret, timestamp, body) }, body);
       } catch (err) {
         error = err instanceof Error ? (err.name === 'TimeoutError' ? `no answer within ${this.o.timeoutMs} ms` : err.message) : String(err);
       }
@@ -180,6 +187,28 @@ export class WebhookSender {
     } finally {
       this.inFlight.delete(k);
     }
+  }
+
+  /**
+   * One POST, redirects not followed. Through node:http(s) rather than fetch so the address is checked where
+   * the socket resolves it (guardedLookup): a name that now resolves to a private address is not sent to.
+   * No shared agent: a kept-alive connection would skip the lookup.
+   */
+  private post(url: string, headers: Record<string, string>, body: string): Promise<number> {
+    const target = new URL(url);
+    const host = target.hostname.replace(/^\[|\]$/g, '');
+    if (!this.o.allowPrivate && isIP(host) && isPrivateAddress(host)) return Promise.reject(new WebhookTargetError(`${host} is loopback, link-local or private: not sent`));
+    const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = request(target, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup: guardedLookup(this.o.allowPrivate), agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      const timer = setTimeout(() => req.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' })), this.o.timeoutMs);
+      req.on('close', () => clearTimeout(timer));
+      req.on('error', reject);
+      req.end(body);
+    });
   }
 
   private async logAttempt(a: DeliveryAttempt): Promise<void> {

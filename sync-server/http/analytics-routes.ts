@@ -1,8 +1,9 @@
 import type { AlertCenter } from '../analytics/alert-center.ts';
 import { loadAnalytics, type AnalyticsDeps } from '../analytics/analytics.ts';
 import { parseWebhookConfig } from '../analytics/webhook.ts';
+import { checkWebhookTarget, WebhookTargetError } from '../analytics/webhook-target.ts';
 import type { Auth } from '../auth.ts';
-import { requireRole, type Router } from './router.ts';
+import { HttpError, requireRole, type Router } from './router.ts';
 import { SseStream } from './sse.ts';
 
 /**
@@ -40,6 +41,12 @@ export function analyticsRoutes(router: Router, deps: AnalyticsDeps & { alerts: 
     requireRole(ctx, organiser, eventId);
     const config = parseWebhookConfig(await ctx.json(), deps.now());
     await deps.events.requireEvent(eventId);
+    try {
+      await checkWebhookTarget(new URL(config.url), { allowPrivate: deps.alerts.webhooks.allowPrivate });
+    } catch (err) {
+      if (err instanceof WebhookTargetError) throw new HttpError(400, err.message);
+      throw err;
+    }
     await deps.alerts.webhooks.configure(eventId, config);
     // From now on, new alerts of the event go to the webhook: make sure it is being watched.
     await deps.alerts.watch(eventId);
