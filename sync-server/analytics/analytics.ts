@@ -10,9 +10,11 @@ import type { ServerStorage } from '../storage/server-storage.ts';
 import type { OrderRecord } from '../storefront/orders.ts';
 
 /**
- * Post-drop analytics over every event this server stores that shares a brand with the drop (brands are
- * the same brand across events when their ids are equal): the drop's new and returning buyers, cohort
- * retention, LTV uplift and conversion by source (core/retention.ts).
+ * Post-drop analytics over the events that share a brand with the drop (brands are the same brand across
+ * events when their ids are equal) AND that the caller may read: the drop's new and returning buyers, cohort
+ * retention, LTV uplift and conversion by source (core/retention.ts). A brand id is only a name another
+ * organiser can pick too, so it never widens what a token sees: an organiser's token reads its own event,
+ * the admin's every event (permissions.ts).
  */
 export interface AnalyticsDeps {
   hub: DocHub;
@@ -30,7 +32,8 @@ export interface AnalyticsReport extends RetentionReport {
   clicksKnown: boolean;
 }
 
-export async function loadAnalytics(deps: AnalyticsDeps, eventId: string): Promise<AnalyticsReport> {
+export async function loadAnalytics(deps: AnalyticsDeps, eventId: string, mayRead: (eventId: string) => boolean): Promise<AnalyticsReport> {
+  if (!mayRead(eventId)) throw new HttpError(403, `this token may not read event "${eventId}"`);
   const drop = await deps.events.setup(eventId);
   if (!drop.config) throw new HttpError(404, `there is no event "${eventId}"`);
   const brandIds = drop.brands.map((b) => b.id);
@@ -38,7 +41,7 @@ export async function loadAnalytics(deps: AnalyticsDeps, eventId: string): Promi
   for (const name of await deps.storage.docNames()) {
     try {
       const ref = parseDocName(name);
-      if (ref.kind === 'brand' && brandIds.includes(ref.brandId)) eventIds.add(ref.eventId);
+      if (ref.kind === 'brand' && brandIds.includes(ref.brandId) && mayRead(ref.eventId)) eventIds.add(ref.eventId);
     } catch {
       // Not an event document (or a name from an older layout): not part of any event.
     }

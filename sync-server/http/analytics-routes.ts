@@ -3,6 +3,7 @@ import { loadAnalytics, type AnalyticsDeps } from '../analytics/analytics.ts';
 import { parseWebhookConfig } from '../analytics/webhook.ts';
 import { checkWebhookTarget, WebhookTargetError } from '../analytics/webhook-target.ts';
 import type { Auth } from '../auth.ts';
+import { docAccess } from '../permissions.ts';
 import { HttpError, requireRole, type Router } from './router.ts';
 import { SseStream } from './sse.ts';
 
@@ -75,7 +76,9 @@ export function analyticsRoutes(router: Router, deps: AnalyticsDeps & { alerts: 
 
   router.on('GET', '/api/events/:eventId/analytics', async (ctx) => {
     const eventId = ctx.params['eventId']!;
-    requireRole(ctx, organiser, eventId);
-    return { status: 200, body: await loadAnalytics(deps, eventId) };
+    const claims = requireRole(ctx, organiser, eventId);
+    // Only events this token may read count: the same brand id in another organiser's event is not this one's.
+    const mayRead = (id: string) => docAccess(claims, { kind: 'setup', eventId: id }) !== 'none';
+    return { status: 200, body: await loadAnalytics(deps, eventId, mayRead) };
   });
 }
