@@ -34,6 +34,7 @@ export class HubHost {
   private server: SyncServer | undefined;
   private bridge: { bridge: UpstreamBridge; url: string; eventId: string } | undefined;
   private host = '0.0.0.0';
+  private relayTag: string | undefined;
   private starting: Promise<HubStatus> | undefined;
 
   constructor(private readonly log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void) {}
@@ -56,6 +57,7 @@ export class HubHost {
     if (this.starting) return this.starting;
     this.starting = (async () => {
       this.host = options.host ?? '0.0.0.0';
+      this.relayTag = options.relayTag;
       const upstream = options.upstream;
       if (upstream && options.demo) throw new Error('A hub that relays to an upstream server holds that server’s event, not the demo mall');
       if (upstream && !options.relayTag) throw new Error('A relaying hub needs its tag (relayTag) to name the tills it pairs');
@@ -99,7 +101,7 @@ export class HubHost {
     const port = Number(new URL(server.url).port);
     const urls = lanAddresses(this.host).map((a) => `http://${a}:${port}`);
     const upstream = this.bridge ? { ...this.bridge.bridge.status(), url: this.bridge.url, eventId: this.bridge.eventId } : undefined;
-    return { running: true, url: urls[0] ?? server.url, urls, port, events: await this.events(server), adminToken: server.adminToken, ...(upstream ? { upstream } : {}) };
+    return { running: true, url: urls[0] ?? server.url, urls, port, events: await this.events(server), adminToken: server.adminToken, ...(upstream ? { upstream } : {}), ...(this.relayTag ? { relayTag: this.relayTag } : {}) };
   }
 
   private async events(server: SyncServer): Promise<HubEvent[]> {

@@ -46,6 +46,8 @@ export interface HubStatus {
   problem?: string;
   /** When relaying: the upstream server and how the forwarding goes. */
   upstream?: BridgeStatus & { url: string; eventId: string };
+  /** The hub's tag: the organiser names it when issuing the hub token, which then writes only this hub's tills. */
+  relayTag?: string;
 }
 
 export interface HubPairingRequest {

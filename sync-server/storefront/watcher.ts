@@ -54,7 +54,9 @@ export class StockWatcher {
   ) {
     this.peer = {
       id: nextPeerId--,
-      claims: { role: 'storefront', eventId, label: 'stock stream', createdAt: 0 },
+      // The server's own reader of the event (it sends nothing): it needs the setup document, which a
+      // storefront token may not open (it holds the staff's PIN hashes; permissions.ts).
+      claims: { role: 'organiser', eventId, label: 'stock stream (server)', createdAt: 0 },
       wantsAck: false,
       send: () => undefined,
       // The hub is shutting down or dropped a document it could not persist: end the streams; clients reconnect.

@@ -101,6 +101,11 @@ export function HubPanel() {
               <strong style={{ fontSize: '1.3rem' }}>{status.url}</strong>
               {status.urls.length > 1 && <div className="muted">Also: {status.urls.slice(1).join(', ')}</div>}
               <div className="muted">Admin token (set events up on the hub): {status.adminToken ? <code>{status.adminToken}</code> : '—'}</div>
+              {status.relayTag && (
+                <div className="muted">
+                  Hub tag <code>{status.relayTag}</code>: the organiser names it when issuing this hub&rsquo;s token
+                </div>
+              )}
             </div>
           </div>
           {status.upstream && (
