@@ -10,7 +10,7 @@ import { HybridClock } from '../core/hlc.ts';
 import { tillHolder } from '../core/holders.ts';
 import { newId } from '../core/ids.ts';
 import { parseEntry, type LedgerEntry } from '../core/ledger.ts';
-import { BrandDoc, brandDocName, encodeValue } from '../core/schema.ts';
+import { BrandDoc, brandDocName, encodeValue, setupDocName } from '../core/schema.ts';
 import type { PairedTill } from './event-service.ts';
 import { MessageType, syncStep1, syncUpdate } from './protocol.ts';
 import type { SyncServerOptions } from './server.ts';
@@ -77,6 +77,8 @@ async function arena(opts: Partial<SyncServerOptions> = {}) {
   for (const p of bystanders) p.on('connection-close', (e) => closes.push(`${p.roomname}: ${e?.code ?? 'local'}`));
   const acks = new Map([sameDocTill, otherDocTill].map((p) => [p, collectAcks(p)]));
   await Promise.all(bystanders.map(synced));
+  // The tills' replica of the event's setup: prices, receipt prefixes and managers come from it.
+  const setup = await copyOfServerDoc(d.server, setupDocName(E));
   const before = {
     nt: await storedState(d.server, NT),
     sl: await storedState(d.server, SL),
@@ -90,7 +92,7 @@ async function arena(opts: Partial<SyncServerOptions> = {}) {
   const replica = () => copyOfServerDoc(d.server, NT);
 
   const sells = async (till: PairedTill, brandId: string, p: typeof sameDocTill, watcher: typeof sameDocWatcher, sku: string) => {
-    const writer = new TillWriter(till, brandId, p.doc);
+    const writer = new TillWriter(till, brandId, p.doc, setup);
     const { sale } = writer.sell(sku, 1);
     const clock = Y.getState(p.doc.store, p.doc.clientID);
     await until(() => ackedClock(acks.get(p)!, p.doc.clientID) >= clock, `${till.tillId}'s sale to be acknowledged`);
@@ -100,6 +102,7 @@ async function arena(opts: Partial<SyncServerOptions> = {}) {
 
   return {
     d,
+    setup,
     tillA,
     tillB,
     sameDocTill,
@@ -215,7 +218,7 @@ describe('hostile input on the sync protocol', () => {
   it('closes a connection that sends a truncated sync message with 4400', async () => {
     const x = await arena();
     const replica = await x.replica();
-    const writer = new TillWriter(x.tillA, 'north-thread', replica);
+    const writer = new TillWriter(x.tillA, 'north-thread', replica, x.setup);
     const whole = syncUpdate(updateOf(replica, () => writer.sell('NT-CAP', 1)));
     const c = await x.hostile();
     c.send(whole.subarray(0, whole.length - 7));
@@ -228,7 +231,7 @@ describe('hostile input on the sync protocol', () => {
   it('refuses a well-framed sync message whose update is cut short with 4422', async () => {
     const x = await arena();
     const replica = await x.replica();
-    const writer = new TillWriter(x.tillA, 'north-thread', replica);
+    const writer = new TillWriter(x.tillA, 'north-thread', replica, x.setup);
     const update = updateOf(replica, () => writer.sell('NT-CAP', 1));
     await expectUpdateRejected(x, update.subarray(0, update.length - 9), 'the update could not be decoded');
   });
@@ -328,9 +331,9 @@ describe('hostile input on the sync protocol', () => {
     expect(await x.d.server.hub.read(NT, (_doc, view) => view!.rights(holder, 'NT-CAP'))).toBe(15);
 
     // The same oversell through the till's own client, with a manager's override: allowed, and on record.
-    const writer = new TillWriter(x.tillA, 'north-thread', x.sameDocTill.doc);
-    const { entries } = writer.sell('NT-CAP', 16, { managerId: 'manager-1', reason: 'customer already paid' });
-    expect(entries[0]!.override).toEqual({ managerId: 'manager-1', reason: 'customer already paid', shortfall: 1 });
+    const writer = new TillWriter(x.tillA, 'north-thread', x.sameDocTill.doc, x.setup);
+    const { entries } = writer.sell('NT-CAP', 16, { managerId: 'mia', reason: 'customer already paid' });
+    expect(entries[0]!.override).toEqual({ managerId: 'mia', reason: 'customer already paid', shortfall: 1 });
     await eventually(async () => expect(await x.d.server.hub.read(NT, (_doc, view) => view!.negativeBalances())).toEqual([{ holder, sku: 'NT-CAP', sellable: -1 }]));
     expect(await x.d.server.hub.read(NT, (_doc, view) => view!.overrides().map((e) => e.id))).toEqual([entries[0]!.id]);
   });
@@ -351,11 +354,11 @@ describe('hostile input on the sync protocol', () => {
   it('refuses an update that leaves a gap in its writer’s history (Yjs would hold it back, unchecked) with 4422', async () => {
     const x = await arena();
     const replica = await x.replica();
-    const writer = new TillWriter(x.tillA, 'north-thread', replica);
+    const writer = new TillWriter(x.tillA, 'north-thread', replica, x.setup);
     // Two sales of all 15 caps, the second with an override; sent second-first, the first would be held back
     // as "pending" and land unchecked once the gap is filled.
     updateOf(replica, () => writer.sell('NT-CAP', 15));
-    const second = updateOf(replica, () => writer.sell('NT-CAP', 15, { managerId: 'manager-1', reason: 'gap' }));
+    const second = updateOf(replica, () => writer.sell('NT-CAP', 15, { managerId: 'mia', reason: 'gap' }));
     await expectUpdateRejected(x, second, 'the update skips content the server does not have');
   });
 
