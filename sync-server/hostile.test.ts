@@ -5,7 +5,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import { DEMO_EVENT_ID, DEMO_PRODUCTS } from '../core/demo-event.ts';
+import type { Alert } from '../core/alerts.ts';
+import { DEMO_EVENT_ID, DEMO_PRODUCTS, demoConfig } from '../core/demo-event.ts';
+import { floorPrice } from '../core/pricing.ts';
+import { requestStatuses } from '../core/rights-request.ts';
+import type { Sale } from '../core/sale.ts';
 import { HybridClock } from '../core/hlc.ts';
 import { tillHolder } from '../core/holders.ts';
 import { newId } from '../core/ids.ts';
@@ -16,6 +20,7 @@ import { MessageType, syncStep1, syncUpdate } from './protocol.ts';
 import type { SyncServerOptions } from './server.ts';
 import {
   ackedClock,
+  api,
   collectAcks,
   copyOfServerDoc,
   demoWorld,
@@ -530,3 +535,223 @@ describe('connection limits by role', () => {
     expect(connectionCap({ role: 'admin' }, limits)).toBe(32 * CONSOLE_CONNECTION_FACTOR);
   });
 });
+
+/**
+ * What a till's entries and sales may MEAN (issue #12, items 4–8): an attacker holding a real till token,
+ * over a real WebSocket, sends well-formed values that a naive server would count. Each is refused with
+ * 4422 and its reason, nothing is stored, and the others carry on. All of these were accepted before.
+ */
+describe('entries and sales that mean more than the till may say', () => {
+  const SKU = 'NT-CAP';
+
+  /** A sale made honestly by till A's own checkout on a replica, then changed by `tamper` as an attacker would. */
+  async function tamperedSale(x: Arena, tamper: (sale: Sale, entries: LedgerEntry[]) => void, qty = 1, override?: { managerId: string; reason: string }) {
+    const replica = await x.replica();
+    const writer = new TillWriter(x.tillA, 'north-thread', replica, x.setup);
+    const { sale, entries } = writer.buildSale(SKU, qty, override);
+    tamper(sale, entries);
+    return { sale, entries, update: updateOf(replica, (doc) => new BrandDoc(doc).appendSale(sale, entries)) };
+  }
+
+  /** Sets every line to `unitPrice` (list price too, if given) and makes the totals and payment add up, tax-free. */
+  function charge(sale: Sale, unitPrice: number, listPrice?: number): void {
+    for (const l of sale.lines) {
+      l.unitPrice = unitPrice;
+      if (listPrice !== undefined) l.listPrice = listPrice;
+      l.net = l.gross = unitPrice * l.qty;
+      l.tax = 0;
+    }
+    sale.net = sale.total = sale.lines.reduce((a, l) => a + l.gross, 0);
+    sale.tax = 0;
+    sale.discount = sale.lines.reduce((a, l) => a + (l.listPrice - l.unitPrice) * l.qty, 0);
+    sale.payments = [{ method: 'cash', amount: sale.total }];
+  }
+
+  it('refuses a till receiving 1,000,000 units into its own rights and passing them to the online channel; the storefront stock is unchanged', async () => {
+    const x = await arena();
+    const replica = await x.replica();
+    const holder = tillHolder(x.tillA.tillId);
+    const onlineBefore = await x.d.server.hub.read(NT, (_doc, view) => view!.rights('online', SKU));
+    const minted = entryBy(x.tillA.deviceId, { kind: 'receive', to: holder, sku: SKU, qty: 1_000_000, ref: 'delivery' });
+    const passed = entryBy(x.tillA.deviceId, { kind: 'transfer', from: holder, to: 'online', sku: SKU, qty: 1_000_000 });
+    const update = updateOf(replica, (doc) => new BrandDoc(doc).appendEntries([minted, passed]));
+    await expectUpdateRejected(x, update, `receive entry ${minted.id}: a till does not receive stock: it enters at the reserve or a hub and reaches a till by transfer`);
+    expect(await x.d.server.hub.read(NT, (_doc, view) => view!.rights('online', SKU))).toBe(onlineBefore);
+  });
+
+  it('refuses a positive adjustment of 500,000 that gives only a reason', async () => {
+    const x = await arena();
+    const holder = tillHolder(x.tillA.tillId);
+    const bare = entryBy(x.tillA.deviceId, { kind: 'adjust', from: holder, sku: SKU, qty: 500_000, reason: 'found in the back' });
+    await expectUpdateRejected(x, updateOf(await x.replica(), (doc) => new BrandDoc(doc).appendEntries([bare])), `adjust entry ${bare.id}: a positive adjustment names the manager who approved it (approvedBy)`);
+  });
+
+  it('refuses a positive adjustment a manager approved beyond policies.maxAdjustUnits, and accepts and alerts one within it', async () => {
+    const x = await arena();
+    const holder = tillHolder(x.tillA.tillId);
+    const big = entryBy(x.tillA.deviceId, { kind: 'adjust', from: holder, sku: SKU, qty: 500_000, reason: 'found in the back', approvedBy: 'mia' });
+    await expectUpdateRejected(x, updateOf(await x.replica(), (doc) => new BrandDoc(doc).appendEntries([big])), `adjust entry ${big.id}: adds 500000 units, more than the 50 one adjustment may add (policies.maxAdjustUnits)`);
+
+    const recount = entryBy(x.tillA.deviceId, { kind: 'adjust', from: holder, sku: SKU, qty: 3, reason: 'recount found a box', approvedBy: 'mia' });
+    new BrandDoc(x.sameDocTill.doc).appendEntries([recount]);
+    await eventually(async () => expect(await x.d.server.hub.read(NT, (_doc, view) => view!.has(recount.id))).toBe(true));
+    await eventually(async () => {
+      const listed = await api(x.d.server.url, 'GET', `/api/events/${E}/alerts`, { token: x.d.demo.organiserToken });
+      expect((listed.body as { alerts: Alert[] }).alerts.find((a) => a.id === `positive-adjustment:${recount.id}`)).toMatchObject({ kind: 'positive-adjustment', subject: { cashierId: 'mia', tillId: x.tillA.tillId } });
+    });
+  });
+
+  it('refuses an override naming a manager who does not exist ("ghost")', async () => {
+    const x = await arena();
+    const { entries, update } = await tamperedSale(x, (_s, entries) => (entries[0]!.override!.managerId = 'ghost'), 16, { managerId: 'mia', reason: 'customer waiting' });
+    await expectUpdateRejected(x, update, `sale entry ${entries[0]!.id}: the override names "ghost", who is not a manager of this event`);
+  });
+
+  it('refuses an override naming a real cashier, not a manager', async () => {
+    const x = await arena();
+    const { entries, update } = await tamperedSale(x, (_s, entries) => (entries[0]!.override!.managerId = 'ana'), 16, { managerId: 'mia', reason: 'customer waiting' });
+    await expectUpdateRejected(x, update, `sale entry ${entries[0]!.id}: the override names "ana", who is not a manager of this event`);
+  });
+
+  it('refuses an override beyond policies.maxOverrideUnits even from a real manager', async () => {
+    const x = await arena();
+    const { entries, update } = await tamperedSale(x, (sale, entries) => {
+      // The till would refuse this itself; the attacker writes the bytes anyway (15 held, 1,015 sold).
+      entries[0]!.qty = sale.lines[0]!.qty = 1_015;
+      entries[0]!.override!.shortfall = 1_000;
+      charge(sale, sale.lines[0]!.unitPrice);
+    }, 16, { managerId: 'mia', reason: 'customer waiting' });
+    await expectUpdateRejected(x, update, `sale entry ${entries[0]!.id}: the override sells 1000 units beyond rights, more than the 10 allowed (policies.maxOverrideUnits)`);
+  });
+
+  it('accepts a real manager’s override within the bound, and raises an oversell alert', async () => {
+    const x = await arena();
+    const writer = new TillWriter(x.tillA, 'north-thread', x.sameDocTill.doc, x.setup);
+    const { entries } = writer.sell(SKU, 16, { managerId: 'mia', reason: 'customer already paid' });
+    await eventually(async () => expect(await x.d.server.hub.read(NT, (_doc, view) => view!.has(entries[0]!.id))).toBe(true));
+    await eventually(async () => {
+      const listed = await api(x.d.server.url, 'GET', `/api/events/${E}/alerts`, { token: x.d.demo.organiserToken });
+      expect((listed.body as { alerts: Alert[] }).alerts.find((a) => a.id === `oversell:${entries[0]!.id}`)).toMatchObject({ kind: 'oversell', subject: { cashierId: 'mia' } });
+    });
+  });
+
+  it('refuses a sale whose total is an unsafe integer (9,007,199,254,740,991)', async () => {
+    const x = await arena();
+    const { sale, update } = await tamperedSale(x, (sale) => charge(sale, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER));
+    await expectUpdateRejected(x, update, `sale ${sale.id}: net ${Number.MAX_SAFE_INTEGER} is beyond 10000000000 minor units`);
+  });
+
+  it('refuses a sale with no ledger entry behind it', async () => {
+    const x = await arena();
+    const replica = await x.replica();
+    const { sale, entries } = new TillWriter(x.tillA, 'north-thread', replica, x.setup).buildSale(SKU, 1);
+    const update = updateOf(replica, (doc) => new BrandDoc(doc).append('sales', [[sale.id, sale]]));
+    await expectUpdateRejected(x, update, `sale ${sale.id}: line ${SKU} names entry ${entries[0]!.id}, which is not in the ledger`);
+  });
+
+  it('refuses a sale entry that comes without its sale', async () => {
+    const x = await arena();
+    const replica = await x.replica();
+    const { sale, entries } = new TillWriter(x.tillA, 'north-thread', replica, x.setup).buildSale(SKU, 1);
+    const update = updateOf(replica, (doc) => new BrandDoc(doc).appendEntries(entries));
+    await expectUpdateRejected(x, update, `sale entry ${entries[0]!.id} comes without the sale ${sale.id} that lists it`);
+  });
+
+  it('refuses a sale whose line quantity does not match its entry', async () => {
+    const x = await arena();
+    const { sale, update } = await tamperedSale(x, (_s, entries) => (entries[0]!.qty = 2));
+    await expectUpdateRejected(x, update, `sale ${sale.id}: line ${SKU} × 1 does not match its entry (${SKU} × 2)`);
+  });
+
+  it('refuses a sale at a price that is not the catalog’s at the tier in force', async () => {
+    const x = await arena();
+    let fair = 0;
+    const { sale, update } = await tamperedSale(x, (sale) => {
+      fair = sale.lines[0]!.unitPrice;
+      charge(sale, fair - 100);
+    });
+    await expectUpdateRejected(x, update, `sale ${sale.id}: ${SKU} costs ${fair} (tier ${sale.lines[0]!.tierId}) at the sale's time, not ${fair - 100} (tier ${sale.lines[0]!.tierId})`);
+  });
+
+  it('refuses a manager’s hand-set price below the margin floor', async () => {
+    const x = await arena();
+    const cheap = await tamperedSale(x, (sale) => {
+      sale.lines[0]!.priceSetBy = 'mia';
+      sale.lines[0]!.tierId = null;
+      charge(sale, 1);
+    });
+    await expectUpdateRejected(x, cheap.update, `sale ${cheap.sale.id}: manual price 1 for ${SKU} is below its margin floor ${floorOf(SKU)}`);
+  });
+
+  it('refuses a hand-set price by a cashier', async () => {
+    const x = await arena();
+    const { sale, update } = await tamperedSale(x, (sale) => {
+      sale.lines[0]!.priceSetBy = 'ana';
+      sale.lines[0]!.tierId = null;
+    });
+    await expectUpdateRejected(x, update, `sale ${sale.id}: the price of ${SKU} was set by "ana", who is not a manager of this event`);
+  });
+
+  it('refuses a sale whose receipt number is not under the till’s own prefix', async () => {
+    const x = await arena();
+    const { sale, update } = await tamperedSale(x, (sale) => (sale.receiptNumber = 'T2-00001'));
+    await expectUpdateRejected(x, update, `sale ${sale.id}: receipt T2-00001 is not under ${x.tillA.tillId}'s prefix ${x.tillA.receiptPrefix}`);
+  });
+
+  it('refuses a 4 MiB value that is otherwise a valid ledger entry', async () => {
+    const x = await arena();
+    const holder = tillHolder(x.tillA.tillId);
+    const entry = entryBy(x.tillA.deviceId, { kind: 'transfer', from: holder, to: tillHolder(x.tillB.tillId), sku: SKU, qty: 1 });
+    const { id: _id, at: _at, writer: _writer, ...stored } = entry;
+    const huge = updateOf(await x.replica(), (doc) => doc.getMap('ledger').set(entry.id, JSON.stringify({ ...stored, junk: 'x'.repeat(4 * 1024 * 1024) })));
+    await expectUpdateRejected(x, huge, `ledger/${entry.id} is larger than 2048 bytes`);
+  });
+
+  it('refuses a ledger value with a field the schema does not have', async () => {
+    const x = await arena();
+    const holder = tillHolder(x.tillA.tillId);
+    const entry = entryBy(x.tillA.deviceId, { kind: 'transfer', from: holder, to: tillHolder(x.tillB.tillId), sku: SKU, qty: 1 });
+    const { id: _id, at: _at, writer: _writer, ...stored } = entry;
+    const extra = updateOf(await x.replica(), (doc) => doc.getMap('ledger').set(entry.id, JSON.stringify({ ...stored, note: 'hello' })));
+    await expectUpdateRejected(x, extra, `ledger/${entry.id}: entry ${entry.id}: unknown field "note"`);
+  });
+
+  it('refuses an entry dated two days ahead of the server’s clock', async () => {
+    const x = await arena();
+    const ahead = new HybridClock(x.tillA.deviceId, { now: () => Date.now() + 48 * 3_600_000 });
+    const id = newId('e', ahead);
+    const entry = parseEntry({ id, at: id.slice(2), writer: x.tillA.deviceId, kind: 'transfer', from: tillHolder(x.tillA.tillId), to: tillHolder(x.tillB.tillId), sku: SKU, qty: 1 });
+    const update = updateOf(await x.replica(), (doc) => new BrandDoc(doc).appendEntries([entry]));
+    await expectUpdateRejected(x, update, `ledger/${entry.id} is dated more than 1440 minutes ahead of the server's clock`);
+  });
+
+  it('refuses a Yjs object where the schema says JSON text', async () => {
+    const x = await arena();
+    const entry = entryBy(x.tillA.deviceId, { kind: 'transfer', from: tillHolder(x.tillA.tillId), to: tillHolder(x.tillB.tillId), sku: SKU, qty: 1 });
+    const { id: _id, at: _at, writer: _writer, ...stored } = entry;
+    const update = updateOf(await x.replica(), (doc) => doc.getMap('ledger').set(entry.id, stored));
+    await expectUpdateRejected(x, update, `ledger/${entry.id} is not JSON text: values are stored as strings`);
+  });
+
+  it('grants a rights request for 1,000,000 units only up to policies.maxAutoGrantUnits; the rest stays open for the organiser', async () => {
+    const x = await arena();
+    const received = await api(x.d.server.url, 'POST', `/api/events/${E}/stock/receive`, { token: x.d.demo.organiserToken, body: { holder: 'reserve', lines: [{ brandId: 'north-thread', sku: SKU, qty: 500 }] } });
+    expect(received.status).toBeLessThan(300);
+    const reserveBefore = await x.d.server.hub.read(NT, (_doc, view) => view!.rights('reserve', SKU));
+    const id = newId('rq', clockOf(x.tillA.deviceId));
+    const request = { id, at: id.slice(3), writer: x.tillA.deviceId, holder: tillHolder(x.tillA.tillId), sku: SKU, qty: 1_000_000 };
+    new BrandDoc(x.sameDocTill.doc).appendRequest(request);
+    const status = await eventually(async () => {
+      const s = await x.d.server.hub.read(NT, (doc) => requestStatuses(new BrandDoc(doc).requests().items, new BrandDoc(doc).ledger().items).find((r) => r.request.id === id));
+      expect(s?.granted).toBeGreaterThan(0);
+      return s!;
+    });
+    expect(status).toMatchObject({ granted: 50, state: 'partial' });
+    expect(await x.d.server.hub.read(NT, (_doc, view) => view!.rights('reserve', SKU))).toBe(reserveBefore - 50);
+  });
+});
+
+/** The margin floor of a demo product in the demo event's tax mode. */
+function floorOf(sku: string): number {
+  return floorPrice(DEMO_PRODUCTS.find((p) => p.sku === sku)!, demoConfig(0).taxMode);
+}

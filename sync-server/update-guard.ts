@@ -190,7 +190,8 @@ function checkValueShape(ctx: GuardContext, mapName: string, key: string, raw: u
   if (raw.length > limit || (raw.length * 3 > limit && utf8.encode(raw).length > limit)) return `${mapName}/${key} is larger than ${limit} bytes`;
   if (ctx.ref.kind !== 'setup' && ID_KEYED_MAPS.has(mapName)) {
     const m = /^[a-z]{1,3}_([0-9a-z]{11})[0-9a-z]{4}-/.exec(key);
-    if (m && parseInt(m[1]!, 36) > serverNow(ctx) + (ctx.maxAheadMs ?? DEFAULT_MAX_AHEAD_MS)) return `${mapName}/${key} is dated in the future (the server's clock is ${new Date(serverNow(ctx)).toISOString()})`;
+    const maxAhead = ctx.maxAheadMs ?? DEFAULT_MAX_AHEAD_MS;
+    if (m && parseInt(m[1]!, 36) > serverNow(ctx) + maxAhead) return `${mapName}/${key} is dated more than ${Math.round(maxAhead / 60_000)} minutes ahead of the server's clock`;
   }
   return undefined;
 }
