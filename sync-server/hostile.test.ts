@@ -360,10 +360,10 @@ describe('hostile input on the sync protocol', () => {
     const x = await arena();
     const replica = await x.replica();
     const writer = new TillWriter(x.tillA, 'north-thread', replica, x.setup);
-    // Two sales of all 15 caps, the second with an override; sent second-first, the first would be held back
-    // as "pending" and land unchecked once the gap is filled.
+    // A sale of all 15 caps, then 10 more with an override (the most one override may allow); sent
+    // second-first, the first would be held back as "pending" and land unchecked once the gap is filled.
     updateOf(replica, () => writer.sell('NT-CAP', 15));
-    const second = updateOf(replica, () => writer.sell('NT-CAP', 15, { managerId: 'mia', reason: 'gap' }));
+    const second = updateOf(replica, () => writer.sell('NT-CAP', 10, { managerId: 'mia', reason: 'gap' }));
     await expectUpdateRejected(x, second, 'the update skips content the server does not have');
   });
 
