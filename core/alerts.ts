@@ -19,7 +19,7 @@ import type { Balance } from './stock-view.ts';
  *  - occurrences (`ongoing: false`): a burst of voids, a manual price, a manager oversell, a sale outside the
  *    drop's hours, a write the server rejected. Each is raised once, for ever.
  */
-export const ALERT_KINDS = ['out-of-stock', 'below-safety-stock', 'low-stock', 'refund-rate', 'repeated-voids', 'price-override', 'oversell', 'outside-hours', 'rejected-write'] as const;
+export const ALERT_KINDS = ['out-of-stock', 'below-safety-stock', 'low-stock', 'refund-rate', 'repeated-voids', 'price-override', 'oversell', 'positive-adjustment', 'outside-hours', 'rejected-write'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 export type AlertSeverity = 'info' | 'warning' | 'critical';
 
@@ -101,6 +101,8 @@ export interface AlertInput {
   voids?: readonly VoidRecord[];
   /** Ledger entries carrying a manager override (`StockView.overrides()` of each brand). */
   overrides?: readonly LedgerEntry[];
+  /** Adjustments that added stock (`StockView.positiveAdjustments()` of each brand). */
+  adjustments?: readonly LedgerEntry[];
   stock?: readonly StockAt[];
   rejections?: readonly RejectedWrite[];
   thresholdFor?: ThresholdLookup;
@@ -110,7 +112,7 @@ export interface AlertInput {
 /** Every alert due now, most severe first, then newest first. */
 export function evaluateAlerts(input: AlertInput, thresholds: Partial<AlertThresholds> = {}): Alert[] {
   const t = { ...DEFAULT_ALERT_THRESHOLDS, ...thresholds };
-  const alerts = [...stockAlerts(input, t), ...refundRateAlerts(input, t), ...voidAlerts(input, t), ...priceAlerts(input), ...oversellAlerts(input), ...outsideHoursAlerts(input, t), ...rejectionAlerts(input)];
+  const alerts = [...stockAlerts(input, t), ...refundRateAlerts(input, t), ...voidAlerts(input, t), ...priceAlerts(input), ...oversellAlerts(input), ...adjustmentAlerts(input), ...outsideHoursAlerts(input, t), ...rejectionAlerts(input)];
   const unique = new Map(alerts.map((a) => [a.id, a]));
   return [...unique.values()].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || b.at - a.at || (a.id < b.id ? -1 : 1));
 }
@@ -254,6 +256,26 @@ function oversellAlerts(input: AlertInput): Alert[] {
       subject: { sku: e.sku, ...(e.from && tillByHolder.has(e.from) ? { tillId: tillByHolder.get(e.from)! } : {}), cashierId: e.override!.managerId, deviceId: e.writer, ref: e.ref ?? e.id },
       message: `${e.qty} × ${e.sku} sold with ${e.override!.shortfall} beyond stock, allowed by ${e.override!.managerId}: ${e.override!.reason}`,
       at: (e.ref !== undefined ? saleTime.get(e.ref) : undefined) ?? wallOfHlc(e.at),
+    }));
+}
+
+/**
+ * Stock that appeared by a manager's say-so rather than from the reserve: every positive adjustment is
+ * raised, because it is the one entry a till writes that creates units (bounded per entry, but a pattern
+ * of them is what the organiser must see).
+ */
+function adjustmentAlerts(input: AlertInput): Alert[] {
+  const tillByHolder = new Map(input.tills.map((t) => [`till:${t.id}`, t.id]));
+  return (input.adjustments ?? [])
+    .filter((e) => e.kind === 'adjust' && e.qty > 0)
+    .map((e) => ({
+      id: `positive-adjustment:${e.id}`,
+      kind: 'positive-adjustment' as const,
+      severity: 'warning' as const,
+      ongoing: false,
+      subject: { sku: e.sku, ...(e.from && tillByHolder.has(e.from) ? { tillId: tillByHolder.get(e.from)! } : {}), ...(e.approvedBy ? { cashierId: e.approvedBy } : {}), deviceId: e.writer, ref: e.id },
+      message: `${e.qty} × ${e.sku} added to ${e.from} by adjustment, approved by ${e.approvedBy ?? 'nobody'}: ${e.reason ?? ''}`,
+      at: wallOfHlc(e.at),
     }));
 }
 

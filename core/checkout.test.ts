@@ -1,3 +1,5 @@
+import { DEMO_STAFF } from './demo-event.ts';
+import { managersOf } from './entry-rules.ts';
 import { describe, expect, it } from 'vitest';
 import { addToCart, emptyCart, setQty } from './cart.ts';
 import { buildCheckout, splitPayments } from './checkout.ts';
@@ -38,6 +40,7 @@ function till(stock: number) {
       clock,
       product: (b: string, s: string) => DEMO_PRODUCTS.find((p) => p.brandId === b && p.sku === s),
       writer: (b: string) => writers.get(b)!,
+      isManager: managersOf(DEMO_STAFF),
     },
   };
 }

@@ -2,13 +2,15 @@ import { ValidationError } from './errors.ts';
 import type { Cart, CartItem } from './cart.ts';
 import type { StoredCustomer } from './customer.ts';
 import { productLabel, type Product } from './catalog.ts';
-import type { EventConfig } from './event.ts';
+import { checkEntryRules } from './entry-rules.ts';
+import { ledgerLimits, type EventConfig } from './event.ts';
 import type { HybridClock } from './hlc.ts';
 import type { HolderId } from './holders.ts';
 import { newId } from './ids.ts';
 import type { LedgerEntry } from './ledger.ts';
 import { cartTotals, dropPhase, unitPrice, type CartTotals, type UnitPrice } from './pricing.ts';
 import type { LedgerWriter } from './rights.ts';
+import { checkSaleRules } from './sale-rules.ts';
 import { checkSaleTotals, type Payment, type Sale, type SaleLine } from './sale.ts';
 
 /**
@@ -38,6 +40,11 @@ export interface CheckoutContext {
   clock: HybridClock;
   product(brandId: string, sku: string): Product | undefined;
   writer(brandId: string): LedgerWriter;
+  /**
+   * Whether a staff id is a manager of the event (its setup's staff): overrides and price changes must
+   * name one, or the server refuses the sale (core/entry-rules.ts, core/sale-rules.ts).
+   */
+  isManager(staffId: string): boolean;
 }
 
 export interface CheckoutResult {
@@ -114,6 +121,16 @@ export function buildCheckout(input: CheckoutInput, ctx: CheckoutContext): Check
       ...(input.customer ? { customer: input.customer } : {}),
     };
     checkSaleTotals(sale);
+    // The same rules the server judges the sale by, before anything is committed: a till never writes
+    // what the server would refuse (and then resend it for ever).
+    const limits = ledgerLimits(ctx.config);
+    for (const e of batch.entries) checkEntryRules(e, { isManager: ctx.isManager, limits });
+    checkSaleRules(sale, {
+      config: ctx.config,
+      product: (sku) => ctx.product(part.brandId, sku),
+      entry: (id) => batch.entries.find((e) => e.id === id),
+      isManager: ctx.isManager,
+    });
     sales.push(sale);
     entries.set(part.brandId, batch.entries);
   });

@@ -4,7 +4,7 @@ import { isDeviceId } from './ids.ts';
 import { ID_PATTERN, SKU_PATTERN } from './catalog.ts';
 import type { RoundingMode } from './money.ts';
 import { validateDrop, type Drop } from './pricing.ts';
-import { asObject, int, oneOf, optStr, str, strArray, type Obj } from './validate.ts';
+import { asObject, int, oneOf, optInt, optStr, str, strArray, type Obj } from './validate.ts';
 
 /** An event's settings: one currency, one time zone, one tax mode for all its brands. */
 export interface EventConfig {
@@ -36,6 +36,38 @@ export interface Policies {
   warrantyText: string;
   /** How local pick-up works (where, when, what to bring), for the storefront; '' when not set. */
   pickupText: string;
+  /**
+   * Most units one manager override may sell beyond a till's rights, per ledger entry. Optional: older
+   * events have none and get DEFAULT_LEDGER_LIMITS (see `ledgerLimits`).
+   */
+  maxOverrideUnits?: number;
+  /** Most units one positive stock adjustment (a manager's recount) may add, per ledger entry. */
+  maxAdjustUnits?: number;
+  /** Most units the server grants automatically per rights request; the rest is left to the organiser. */
+  maxAutoGrantUnits?: number;
+}
+
+/**
+ * The bounds on what one ledger entry or one automatic grant may move without the organiser. Defaults:
+ * an override covers a customer at the counter (a few units the shelf has and the rights do not), not a
+ * pallet; a recount finds a box, not a warehouse; 50 units is a booth's busy hour of a hero item, and the
+ * reserve is the organiser's to hand out beyond that.
+ */
+export interface LedgerLimits {
+  maxOverrideUnits: number;
+  maxAdjustUnits: number;
+  maxAutoGrantUnits: number;
+}
+
+export const DEFAULT_LEDGER_LIMITS: LedgerLimits = { maxOverrideUnits: 10, maxAdjustUnits: 50, maxAutoGrantUnits: 50 };
+
+export function ledgerLimits(config: Pick<EventConfig, 'policies'> | undefined): LedgerLimits {
+  const p = config?.policies;
+  return {
+    maxOverrideUnits: p?.maxOverrideUnits ?? DEFAULT_LEDGER_LIMITS.maxOverrideUnits,
+    maxAdjustUnits: p?.maxAdjustUnits ?? DEFAULT_LEDGER_LIMITS.maxAdjustUnits,
+    maxAutoGrantUnits: p?.maxAutoGrantUnits ?? DEFAULT_LEDGER_LIMITS.maxAutoGrantUnits,
+  };
 }
 
 export interface Brand {
@@ -90,6 +122,11 @@ export function parseEventConfig(raw: unknown): EventConfig {
     if (typeof v !== 'string' || v.length > 2000) throw new ValidationError(k, 'must be a text of at most 2000 characters');
     return v;
   };
+  // Optional limits (added later): absent means the default, kept absent so an older config round-trips.
+  const limit = (k: 'maxOverrideUnits' | 'maxAdjustUnits' | 'maxAutoGrantUnits') => {
+    const v = optInt(pol, k, { min: 0, max: 1_000_000 });
+    return v === undefined ? {} : { [k]: v };
+  };
   const dropUrl = optStr(o, 'dropUrl', { max: 500 });
   if (dropUrl !== undefined && !isWebUrl(dropUrl)) throw new ValidationError('dropUrl', `"${dropUrl}" is not an http(s) address`);
   return {
@@ -107,6 +144,9 @@ export function parseEventConfig(raw: unknown): EventConfig {
       returnsText: text('returnsText'),
       warrantyText: text('warrantyText'),
       pickupText: text('pickupText'),
+      ...limit('maxOverrideUnits'),
+      ...limit('maxAdjustUnits'),
+      ...limit('maxAutoGrantUnits'),
     },
     ...(dropUrl !== undefined ? { dropUrl } : {}),
   };

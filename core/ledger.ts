@@ -41,7 +41,12 @@ export interface LedgerEntry {
   fromQuarantine?: boolean;
   /** sale only: a manager allowed it beyond the holder's rights; this is an oversell exception. */
   override?: Override;
+  /** adjust only: the manager (staff id) who approved a positive correction (core/entry-rules.ts). */
+  approvedBy?: string;
 }
+
+/** Every field an entry may carry: anything else in a stored value is refused (core/entry-rules.ts). */
+export const ENTRY_FIELDS: readonly string[] = ['id', 'at', 'writer', 'kind', 'sku', 'qty', 'from', 'to', 'ref', 'reason', 'fromQuarantine', 'override', 'approvedBy'];
 
 export class LedgerRuleError extends PopupError {}
 
@@ -82,6 +87,8 @@ export function parseEntry(raw: unknown): LedgerEntry {
   if (ref !== undefined) e.ref = ref;
   const reason = optStr(o, 'reason', { max: 200 });
   if (reason !== undefined) e.reason = reason;
+  const approvedBy = optStr(o, 'approvedBy', { max: 80 });
+  if (approvedBy !== undefined) e.approvedBy = approvedBy;
   if (o['fromQuarantine'] === true) e.fromQuarantine = true;
   if (o['override'] !== undefined) {
     const ov = asObject(o['override'], 'override');
@@ -126,6 +133,7 @@ function checkShape(e: LedgerEntry): void {
   }
   need(e.override === undefined || e.kind === 'sale', 'only a sale may carry a manager override');
   need(e.fromQuarantine === undefined || e.kind === 'write-off', 'only a write-off may come from quarantine');
+  need(e.approvedBy === undefined || e.kind === 'adjust', 'only an adjustment names an approving manager');
 }
 
 /** A stock movement of one entry: which bucket of which holder changes by how much. */

@@ -1,3 +1,5 @@
+import { DEMO_STAFF } from './demo-event.ts';
+import { managersOf } from './entry-rules.ts';
 import { describe, expect, it } from 'vitest';
 import { buildCheckout, priceItems } from './checkout.ts';
 import { DEMO_BRANDS, DEMO_PRODUCTS, demoConfig } from './demo-event.ts';
@@ -31,7 +33,7 @@ describe('receipt', () => {
     const total = priceItems(cart.lines, config, product, now).totals.total;
     const { sales } = buildCheckout(
       { cart, payments: [{ method: 'cash', amount: total, tendered: 12_000 }], cashierId: 'ana', now },
-      { config, deviceId: DEVICE, tillId: 't1', holder, receiptNumber: 'T1-00042', clock, product, writer: (b) => writers.get(b)! },
+      { config, deviceId: DEVICE, tillId: 't1', holder, receiptNumber: 'T1-00042', clock, product, writer: (b) => writers.get(b)!, isManager: managersOf(DEMO_STAFF) },
     );
     const r = receiptModel(sales, config, DEMO_BRANDS);
     expect(r.receiptNumber).toBe('T1-00042');

@@ -1,3 +1,5 @@
+import { DEMO_STAFF } from './demo-event.ts';
+import { managersOf } from './entry-rules.ts';
 import { describe, expect, it } from 'vitest';
 import { buildCheckout, priceItems } from './checkout.ts';
 import { DEMO_PRODUCTS, demoConfig } from './demo-event.ts';
@@ -21,7 +23,7 @@ function sold(lines: { sku: string; qty: number }[]) {
   receive.entries.forEach((e) => view.add(e));
   const config = demoConfig(START);
   const cart = { lines: lines.map((l) => ({ brandId: 'north-thread', ...l })) };
-  const ctx = { config, deviceId: DEVICE, tillId: 't1', holder, receiptNumber: 'T1-00001', clock, product: (b: string, s: string) => DEMO_PRODUCTS.find((p) => p.brandId === b && p.sku === s), writer: () => writer };
+  const ctx = { config, deviceId: DEVICE, tillId: 't1', holder, receiptNumber: 'T1-00001', clock, product: (b: string, s: string) => DEMO_PRODUCTS.find((p) => p.brandId === b && p.sku === s), writer: () => writer, isManager: managersOf(DEMO_STAFF) };
   const now = START + 20 * 60_000; // −20 % tier
   const total = priceItems(cart.lines, config, ctx.product, now).totals.total;
   const { sales, entries } = buildCheckout({ cart, payments: [{ method: 'card', amount: total }], cashierId: 'ana', now }, ctx);

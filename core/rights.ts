@@ -116,8 +116,9 @@ export class LedgerBatch {
     return this.push({ kind: disposition === 'restock' ? 'refund-restock' : 'refund-quarantine', to, sku, qty, ref: refundId });
   }
 
-  adjust(holder: HolderId, sku: string, delta: number, reason: string): LedgerEntry {
-    return this.push({ kind: 'adjust', from: holder, sku, qty: delta, reason });
+  /** A counted correction; a positive one names the approving manager (core/entry-rules.ts). */
+  adjust(holder: HolderId, sku: string, delta: number, reason: string, approvedBy?: string): LedgerEntry {
+    return this.push({ kind: 'adjust', from: holder, sku, qty: delta, reason, ...(approvedBy ? { approvedBy } : {}) });
   }
 
   writeOff(holder: HolderId, sku: string, qty: number, reason: string, fromQuarantine = false): LedgerEntry {

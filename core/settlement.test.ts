@@ -1,3 +1,5 @@
+import { DEMO_STAFF } from './demo-event.ts';
+import { managersOf } from './entry-rules.ts';
 import { describe, expect, it } from 'vitest';
 import { buildCheckout, priceItems } from './checkout.ts';
 import { parseCsv } from './csv.ts';
@@ -161,7 +163,7 @@ describe('reconciliation with the Z reports', () => {
     const sell = (t: (typeof tills)[number], ms: number, lines: { brandId: string; sku: string; qty: number }[]) => {
       at(ms);
       const total = priceItems(lines, config, product, now).totals.total;
-      const ctx = { config, deviceId: t.device, tillId: t.tillId, holder: t.holder, receiptNumber: `${t.tillId}-${++t.receipt}`, clock: t.clock, product, writer: t.writer };
+      const ctx = { config, deviceId: t.device, tillId: t.tillId, holder: t.holder, receiptNumber: `${t.tillId}-${++t.receipt}`, clock: t.clock, product, writer: t.writer, isManager: managersOf(DEMO_STAFF) };
       const r = buildCheckout({ cart: { lines }, payments: [{ method: 'card', amount: total }], cashierId: 'ana', now }, ctx);
       for (const [b, entries] of r.entries) entries.forEach((e) => t.views.get(b)!.add(e));
       sales.push(...r.sales);

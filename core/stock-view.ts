@@ -34,6 +34,8 @@ export class StockView implements BalanceReader {
   private readonly balances = new Map<HolderId, Map<string, Balance>>();
   private readonly totals = new Map<string, SkuTotals>();
   private readonly overrideEntries: LedgerEntry[] = [];
+  /** Adjustments that added stock: each one a manager answers for, and the organiser is alerted to. */
+  private readonly addedByAdjustment: LedgerEntry[] = [];
 
   /** Adds an entry; returns false when it was already counted. */
   add(e: LedgerEntry): boolean {
@@ -55,6 +57,7 @@ export class StockView implements BalanceReader {
       case 'transfer': break;
     }
     if (e.override) this.overrideEntries.push(e);
+    if (e.kind === 'adjust' && e.qty > 0) this.addedByAdjustment.push(e);
     return true;
   }
 
@@ -145,6 +148,14 @@ export class StockView implements BalanceReader {
   /** Sales a manager allowed beyond rights, oldest first: the oversell exceptions to resolve. */
   overrides(): LedgerEntry[] {
     return [...this.overrideEntries].sort((a, b) => (a.at < b.at ? -1 : 1));
+  }
+
+  /**
+   * Adjustments that added stock, oldest first (for the fraud alert). Not restored by `restore`: the server,
+   * which raises the alerts, builds its view from the whole ledger.
+   */
+  positiveAdjustments(): LedgerEntry[] {
+    return [...this.addedByAdjustment].sort((a, b) => (a.at < b.at ? -1 : 1));
   }
 
   /** Holders below zero for a SKU; after an override these are the open exceptions. */

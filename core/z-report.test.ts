@@ -1,3 +1,5 @@
+import { DEMO_STAFF } from './demo-event.ts';
+import { managersOf } from './entry-rules.ts';
 import { describe, expect, it } from 'vitest';
 import type { Product } from './catalog.ts';
 import { buildCheckout, priceItems } from './checkout.ts';
@@ -59,7 +61,7 @@ function till() {
     now = min(minute);
     const cart = { lines: lines.map((l) => ({ brandId: 'north-thread', ...l })) };
     const total = priceItems(cart.lines, config, product, now).totals.total;
-    const ctx = { config, deviceId: DEVICE, tillId: opts.tillId ?? 't1', holder, receiptNumber: `T1-${String(++receipt).padStart(5, '0')}`, clock, product, writer };
+    const ctx = { config, deviceId: DEVICE, tillId: opts.tillId ?? 't1', holder, receiptNumber: `T1-${String(++receipt).padStart(5, '0')}`, clock, product, writer, isManager: managersOf(DEMO_STAFF) };
     const result = buildCheckout({ cart, payments: pay(total), cashierId: 'ana', now, ...(opts.override ? { override: opts.override } : {}) }, ctx);
     for (const [brandId, entries] of result.entries) entries.forEach((e) => views.get(brandId)!.add(e));
     sales.push(...result.sales);

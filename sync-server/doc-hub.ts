@@ -39,6 +39,8 @@ export interface HubOptions {
   /** Fold a document's updates into a snapshot after this many (default 500). */
   compactEvery?: number;
   now?: () => number;
+  /** How far ahead of the server's clock a record may be dated (default 24 h, update-guard.ts). */
+  maxAheadMs?: number;
 }
 
 export const SERVER_ORIGIN = Symbol('server');
@@ -226,6 +228,10 @@ export class DocHub {
       claims: peer.claims,
       ...(loaded.view ? { view: loaded.view } : {}),
       ownerOf: this.ownerOf(loaded.ref.eventId),
+      // A brand document's sales and entries are judged against the event's setup (held loaded with it).
+      ...(loaded.ref.kind === 'brand' ? { setup: this.docs.get(setupDocName(loaded.ref.eventId))?.doc } : {}),
+      now: (this.opts.now ?? Date.now)(),
+      ...(this.opts.maxAheadMs !== undefined ? { maxAheadMs: this.opts.maxAheadMs } : {}),
     });
     if (!result.ok) {
       this.reject(loaded, peer, result.reason, CloseCode.UpdateRejected);

@@ -12,8 +12,8 @@ import * as Y from 'yjs';
 import { DEMO_EVENT_ID, DEMO_PRODUCTS } from '../core/demo-event.ts';
 import type { LedgerEntry } from '../core/ledger.ts';
 import type { Sale } from '../core/sale.ts';
-import { BrandDoc, brandDocName } from '../core/schema.ts';
-import { ackedClock, collectAcks, demoWorld, pairTill, synced, TillWriter, until, viewOf, type World } from './test-support.ts';
+import { BrandDoc, brandDocName, setupDocName } from '../core/schema.ts';
+import { ackedClock, collectAcks, copyOfServerDoc, demoWorld, pairTill, synced, TillWriter, until, viewOf, type World } from './test-support.ts';
 
 /**
  * Durability: an update the server has acknowledged (message type 100, `?ack=1`) survives the server
@@ -98,7 +98,9 @@ describe('durability', () => {
     const acks = collectAcks(tillClient);
     await synced(tillClient);
     const me = tillDoc.clientID;
-    const writer = new TillWriter(till, 'north-thread', tillDoc);
+    const setup = connect(first.url, setupDocName(DEMO_EVENT_ID), till.token, new Y.Doc());
+    await synced(setup);
+    const writer = new TillWriter(till, 'north-thread', tillDoc, setup.doc);
     const skus = DEMO_PRODUCTS.filter((p) => p.brandId === 'north-thread').map((p) => p.sku);
     const opening = new Map(skus.map((sku) => [sku, writer.rights(sku)]));
 
@@ -180,7 +182,7 @@ describe('durability', () => {
       return new Promise<void>((resolve, reject) => held.push(() => void write.then(resolve, reject)));
     };
     try {
-      const writer = new TillWriter(till, 'north-thread', tillClient.doc);
+      const writer = new TillWriter(till, 'north-thread', tillClient.doc, await copyOfServerDoc(d.server, setupDocName(DEMO_EVENT_ID)));
       writer.sell('NT-CAP', 1);
       const firstClock = Y.getState(tillClient.doc.store, me);
       await until(() => held.length === 1, 'the first write to start');

@@ -1,7 +1,7 @@
 import { importCatalogCsv, type CsvRowError } from '../core/catalog-csv.ts';
 import { duplicateBarcodes, parseProduct, type Product } from '../core/catalog.ts';
 import { ValidationError } from '../core/errors.ts';
-import { parseBrand, parseEventConfig, parseLocation, refuseSecretIn, type Brand, type Creator, type EventConfig, type Location, type StockThreshold, type Till } from '../core/event.ts';
+import { ledgerLimits, parseBrand, parseEventConfig, parseLocation, refuseSecretIn, type Brand, type Creator, type EventConfig, type Location, type StockThreshold, type Till } from '../core/event.ts';
 import { HybridClock } from '../core/hlc.ts';
 import { holderKind, RESERVE, SERVER_WRITER, type HolderId } from '../core/holders.ts';
 import { requestStatuses } from '../core/rights-request.ts';
@@ -252,19 +252,23 @@ export class EventService {
 
   /**
    * Answers a till's request for more rights from the reserve: as much as the reserve holds, up to what was
-   * asked, as one transfer naming the request. A request already answered (in full or in part) is left
-   * alone, so seeing it again after a restart grants nothing twice.
+   * asked and up to the event's automatic-grant cap (`policies.maxAutoGrantUnits`, default 50), as one
+   * transfer naming the request. A request for more than the cap stays partial: the rest is the organiser's
+   * to give (it shows in the console's rebalancing list), so one till cannot empty the reserve by asking.
+   * A request already answered (in full or in part) is left alone, so seeing it again after a restart grants
+   * nothing twice.
    */
   async grantRightsRequest(eventId: string, brandId: string, requestId: string): Promise<number> {
     return this.serial(eventId, async () => {
       const doc = brandDocName(eventId, brandId);
+      const { maxAutoGrantUnits } = ledgerLimits(await this.requireEvent(eventId));
       const plan = await this.hub.read(doc, (d, view) => {
         const brand = new BrandDoc(d);
         const request = brand.requests().items.find((r) => r.id === requestId);
         if (!request || !view) return undefined;
         const [status] = requestStatuses([request], brand.ledger().items);
         if (!status || status.state !== 'open') return undefined;
-        const qty = Math.min(request.qty, view.rights(RESERVE, request.sku));
+        const qty = Math.min(request.qty, view.rights(RESERVE, request.sku), maxAutoGrantUnits);
         return qty > 0 ? { request, qty } : undefined;
       });
       if (!plan) return 0;

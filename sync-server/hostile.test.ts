@@ -5,17 +5,22 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import { DEMO_EVENT_ID, DEMO_PRODUCTS } from '../core/demo-event.ts';
+import type { Alert } from '../core/alerts.ts';
+import { DEMO_EVENT_ID, DEMO_PRODUCTS, demoConfig } from '../core/demo-event.ts';
+import { floorPrice } from '../core/pricing.ts';
+import { requestStatuses } from '../core/rights-request.ts';
+import type { Sale } from '../core/sale.ts';
 import { HybridClock } from '../core/hlc.ts';
 import { tillHolder } from '../core/holders.ts';
 import { newId } from '../core/ids.ts';
 import { parseEntry, type LedgerEntry } from '../core/ledger.ts';
-import { BrandDoc, brandDocName, encodeValue } from '../core/schema.ts';
+import { BrandDoc, brandDocName, encodeValue, setupDocName } from '../core/schema.ts';
 import type { PairedTill } from './event-service.ts';
 import { MessageType, syncStep1, syncUpdate } from './protocol.ts';
 import type { SyncServerOptions } from './server.ts';
 import {
   ackedClock,
+  api,
   collectAcks,
   copyOfServerDoc,
   demoWorld,
@@ -77,6 +82,8 @@ async function arena(opts: Partial<SyncServerOptions> = {}) {
   for (const p of bystanders) p.on('connection-close', (e) => closes.push(`${p.roomname}: ${e?.code ?? 'local'}`));
   const acks = new Map([sameDocTill, otherDocTill].map((p) => [p, collectAcks(p)]));
   await Promise.all(bystanders.map(synced));
+  // The tills' replica of the event's setup: prices, receipt prefixes and managers come from it.
+  const setup = await copyOfServerDoc(d.server, setupDocName(E));
   const before = {
     nt: await storedState(d.server, NT),
     sl: await storedState(d.server, SL),
@@ -90,7 +97,7 @@ async function arena(opts: Partial<SyncServerOptions> = {}) {
   const replica = () => copyOfServerDoc(d.server, NT);
 
   const sells = async (till: PairedTill, brandId: string, p: typeof sameDocTill, watcher: typeof sameDocWatcher, sku: string) => {
-    const writer = new TillWriter(till, brandId, p.doc);
+    const writer = new TillWriter(till, brandId, p.doc, setup);
     const { sale } = writer.sell(sku, 1);
     const clock = Y.getState(p.doc.store, p.doc.clientID);
     await until(() => ackedClock(acks.get(p)!, p.doc.clientID) >= clock, `${till.tillId}'s sale to be acknowledged`);
@@ -100,6 +107,7 @@ async function arena(opts: Partial<SyncServerOptions> = {}) {
 
   return {
     d,
+    setup,
     tillA,
     tillB,
     sameDocTill,
@@ -215,7 +223,7 @@ describe('hostile input on the sync protocol', () => {
   it('closes a connection that sends a truncated sync message with 4400', async () => {
     const x = await arena();
     const replica = await x.replica();
-    const writer = new TillWriter(x.tillA, 'north-thread', replica);
+    const writer = new TillWriter(x.tillA, 'north-thread', replica, x.setup);
     const whole = syncUpdate(updateOf(replica, () => writer.sell('NT-CAP', 1)));
     const c = await x.hostile();
     c.send(whole.subarray(0, whole.length - 7));
@@ -228,7 +236,7 @@ describe('hostile input on the sync protocol', () => {
   it('refuses a well-framed sync message whose update is cut short with 4422', async () => {
     const x = await arena();
     const replica = await x.replica();
-    const writer = new TillWriter(x.tillA, 'north-thread', replica);
+    const writer = new TillWriter(x.tillA, 'north-thread', replica, x.setup);
     const update = updateOf(replica, () => writer.sell('NT-CAP', 1));
     await expectUpdateRejected(x, update.subarray(0, update.length - 9), 'the update could not be decoded');
   });
@@ -328,9 +336,9 @@ describe('hostile input on the sync protocol', () => {
     expect(await x.d.server.hub.read(NT, (_doc, view) => view!.rights(holder, 'NT-CAP'))).toBe(15);
 
     // The same oversell through the till's own client, with a manager's override: allowed, and on record.
-    const writer = new TillWriter(x.tillA, 'north-thread', x.sameDocTill.doc);
-    const { entries } = writer.sell('NT-CAP', 16, { managerId: 'manager-1', reason: 'customer already paid' });
-    expect(entries[0]!.override).toEqual({ managerId: 'manager-1', reason: 'customer already paid', shortfall: 1 });
+    const writer = new TillWriter(x.tillA, 'north-thread', x.sameDocTill.doc, x.setup);
+    const { entries } = writer.sell('NT-CAP', 16, { managerId: 'mia', reason: 'customer already paid' });
+    expect(entries[0]!.override).toEqual({ managerId: 'mia', reason: 'customer already paid', shortfall: 1 });
     await eventually(async () => expect(await x.d.server.hub.read(NT, (_doc, view) => view!.negativeBalances())).toEqual([{ holder, sku: 'NT-CAP', sellable: -1 }]));
     expect(await x.d.server.hub.read(NT, (_doc, view) => view!.overrides().map((e) => e.id))).toEqual([entries[0]!.id]);
   });
@@ -351,11 +359,11 @@ describe('hostile input on the sync protocol', () => {
   it('refuses an update that leaves a gap in its writer’s history (Yjs would hold it back, unchecked) with 4422', async () => {
     const x = await arena();
     const replica = await x.replica();
-    const writer = new TillWriter(x.tillA, 'north-thread', replica);
-    // Two sales of all 15 caps, the second with an override; sent second-first, the first would be held back
-    // as "pending" and land unchecked once the gap is filled.
+    const writer = new TillWriter(x.tillA, 'north-thread', replica, x.setup);
+    // A sale of all 15 caps, then 10 more with an override (the most one override may allow); sent
+    // second-first, the first would be held back as "pending" and land unchecked once the gap is filled.
     updateOf(replica, () => writer.sell('NT-CAP', 15));
-    const second = updateOf(replica, () => writer.sell('NT-CAP', 15, { managerId: 'manager-1', reason: 'gap' }));
+    const second = updateOf(replica, () => writer.sell('NT-CAP', 10, { managerId: 'mia', reason: 'gap' }));
     await expectUpdateRejected(x, second, 'the update skips content the server does not have');
   });
 
@@ -527,3 +535,223 @@ describe('connection limits by role', () => {
     expect(connectionCap({ role: 'admin' }, limits)).toBe(32 * CONSOLE_CONNECTION_FACTOR);
   });
 });
+
+/**
+ * What a till's entries and sales may MEAN (issue #12, items 4–8): an attacker holding a real till token,
+ * over a real WebSocket, sends well-formed values that a naive server would count. Each is refused with
+ * 4422 and its reason, nothing is stored, and the others carry on. All of these were accepted before.
+ */
+describe('entries and sales that mean more than the till may say', () => {
+  const SKU = 'NT-CAP';
+
+  /** A sale made honestly by till A's own checkout on a replica, then changed by `tamper` as an attacker would. */
+  async function tamperedSale(x: Arena, tamper: (sale: Sale, entries: LedgerEntry[]) => void, qty = 1, override?: { managerId: string; reason: string }) {
+    const replica = await x.replica();
+    const writer = new TillWriter(x.tillA, 'north-thread', replica, x.setup);
+    const { sale, entries } = writer.buildSale(SKU, qty, override);
+    tamper(sale, entries);
+    return { sale, entries, update: updateOf(replica, (doc) => new BrandDoc(doc).appendSale(sale, entries)) };
+  }
+
+  /** Sets every line to `unitPrice` (list price too, if given) and makes the totals and payment add up, tax-free. */
+  function charge(sale: Sale, unitPrice: number, listPrice?: number): void {
+    for (const l of sale.lines) {
+      l.unitPrice = unitPrice;
+      if (listPrice !== undefined) l.listPrice = listPrice;
+      l.net = l.gross = unitPrice * l.qty;
+      l.tax = 0;
+    }
+    sale.net = sale.total = sale.lines.reduce((a, l) => a + l.gross, 0);
+    sale.tax = 0;
+    sale.discount = sale.lines.reduce((a, l) => a + (l.listPrice - l.unitPrice) * l.qty, 0);
+    sale.payments = [{ method: 'cash', amount: sale.total }];
+  }
+
+  it('refuses a till receiving 1,000,000 units into its own rights and passing them to the online channel; the storefront stock is unchanged', async () => {
+    const x = await arena();
+    const replica = await x.replica();
+    const holder = tillHolder(x.tillA.tillId);
+    const onlineBefore = await x.d.server.hub.read(NT, (_doc, view) => view!.rights('online', SKU));
+    const minted = entryBy(x.tillA.deviceId, { kind: 'receive', to: holder, sku: SKU, qty: 1_000_000, ref: 'delivery' });
+    const passed = entryBy(x.tillA.deviceId, { kind: 'transfer', from: holder, to: 'online', sku: SKU, qty: 1_000_000 });
+    const update = updateOf(replica, (doc) => new BrandDoc(doc).appendEntries([minted, passed]));
+    await expectUpdateRejected(x, update, `receive entry ${minted.id}: a till does not receive stock: it enters at the reserve or a hub and reaches a till by transfer`);
+    expect(await x.d.server.hub.read(NT, (_doc, view) => view!.rights('online', SKU))).toBe(onlineBefore);
+  });
+
+  it('refuses a positive adjustment of 500,000 that gives only a reason', async () => {
+    const x = await arena();
+    const holder = tillHolder(x.tillA.tillId);
+    const bare = entryBy(x.tillA.deviceId, { kind: 'adjust', from: holder, sku: SKU, qty: 500_000, reason: 'found in the back' });
+    await expectUpdateRejected(x, updateOf(await x.replica(), (doc) => new BrandDoc(doc).appendEntries([bare])), `adjust entry ${bare.id}: a positive adjustment names the manager who approved it (approvedBy)`);
+  });
+
+  it('refuses a positive adjustment a manager approved beyond policies.maxAdjustUnits, and accepts and alerts one within it', async () => {
+    const x = await arena();
+    const holder = tillHolder(x.tillA.tillId);
+    const big = entryBy(x.tillA.deviceId, { kind: 'adjust', from: holder, sku: SKU, qty: 500_000, reason: 'found in the back', approvedBy: 'mia' });
+    await expectUpdateRejected(x, updateOf(await x.replica(), (doc) => new BrandDoc(doc).appendEntries([big])), `adjust entry ${big.id}: adds 500000 units, more than the 50 one adjustment may add (policies.maxAdjustUnits)`);
+
+    const recount = entryBy(x.tillA.deviceId, { kind: 'adjust', from: holder, sku: SKU, qty: 3, reason: 'recount found a box', approvedBy: 'mia' });
+    new BrandDoc(x.sameDocTill.doc).appendEntries([recount]);
+    await eventually(async () => expect(await x.d.server.hub.read(NT, (_doc, view) => view!.has(recount.id))).toBe(true));
+    await eventually(async () => {
+      const listed = await api(x.d.server.url, 'GET', `/api/events/${E}/alerts`, { token: x.d.demo.organiserToken });
+      expect((listed.body as { alerts: Alert[] }).alerts.find((a) => a.id === `positive-adjustment:${recount.id}`)).toMatchObject({ kind: 'positive-adjustment', subject: { cashierId: 'mia', tillId: x.tillA.tillId } });
+    });
+  });
+
+  it('refuses an override naming a manager who does not exist ("ghost")', async () => {
+    const x = await arena();
+    const { entries, update } = await tamperedSale(x, (_s, entries) => (entries[0]!.override!.managerId = 'ghost'), 16, { managerId: 'mia', reason: 'customer waiting' });
+    await expectUpdateRejected(x, update, `sale entry ${entries[0]!.id}: the override names "ghost", who is not a manager of this event`);
+  });
+
+  it('refuses an override naming a real cashier, not a manager', async () => {
+    const x = await arena();
+    const { entries, update } = await tamperedSale(x, (_s, entries) => (entries[0]!.override!.managerId = 'ana'), 16, { managerId: 'mia', reason: 'customer waiting' });
+    await expectUpdateRejected(x, update, `sale entry ${entries[0]!.id}: the override names "ana", who is not a manager of this event`);
+  });
+
+  it('refuses an override beyond policies.maxOverrideUnits even from a real manager', async () => {
+    const x = await arena();
+    const { entries, update } = await tamperedSale(x, (sale, entries) => {
+      // The till would refuse this itself; the attacker writes the bytes anyway (15 held, 1,015 sold).
+      entries[0]!.qty = sale.lines[0]!.qty = 1_015;
+      entries[0]!.override!.shortfall = 1_000;
+      charge(sale, sale.lines[0]!.unitPrice);
+    }, 16, { managerId: 'mia', reason: 'customer waiting' });
+    await expectUpdateRejected(x, update, `sale entry ${entries[0]!.id}: the override sells 1000 units beyond rights, more than the 10 allowed (policies.maxOverrideUnits)`);
+  });
+
+  it('accepts a real manager’s override within the bound, and raises an oversell alert', async () => {
+    const x = await arena();
+    const writer = new TillWriter(x.tillA, 'north-thread', x.sameDocTill.doc, x.setup);
+    const { entries } = writer.sell(SKU, 16, { managerId: 'mia', reason: 'customer already paid' });
+    await eventually(async () => expect(await x.d.server.hub.read(NT, (_doc, view) => view!.has(entries[0]!.id))).toBe(true));
+    await eventually(async () => {
+      const listed = await api(x.d.server.url, 'GET', `/api/events/${E}/alerts`, { token: x.d.demo.organiserToken });
+      expect((listed.body as { alerts: Alert[] }).alerts.find((a) => a.id === `oversell:${entries[0]!.id}`)).toMatchObject({ kind: 'oversell', subject: { cashierId: 'mia' } });
+    });
+  });
+
+  it('refuses a sale whose total is an unsafe integer (9,007,199,254,740,991)', async () => {
+    const x = await arena();
+    const { sale, update } = await tamperedSale(x, (sale) => charge(sale, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER));
+    await expectUpdateRejected(x, update, `sale ${sale.id}: net ${Number.MAX_SAFE_INTEGER} is beyond 10000000000 minor units`);
+  });
+
+  it('refuses a sale with no ledger entry behind it', async () => {
+    const x = await arena();
+    const replica = await x.replica();
+    const { sale, entries } = new TillWriter(x.tillA, 'north-thread', replica, x.setup).buildSale(SKU, 1);
+    const update = updateOf(replica, (doc) => new BrandDoc(doc).append('sales', [[sale.id, sale]]));
+    await expectUpdateRejected(x, update, `sale ${sale.id}: line ${SKU} names entry ${entries[0]!.id}, which is not in the ledger`);
+  });
+
+  it('refuses a sale entry that comes without its sale', async () => {
+    const x = await arena();
+    const replica = await x.replica();
+    const { sale, entries } = new TillWriter(x.tillA, 'north-thread', replica, x.setup).buildSale(SKU, 1);
+    const update = updateOf(replica, (doc) => new BrandDoc(doc).appendEntries(entries));
+    await expectUpdateRejected(x, update, `sale entry ${entries[0]!.id} comes without the sale ${sale.id} that lists it`);
+  });
+
+  it('refuses a sale whose line quantity does not match its entry', async () => {
+    const x = await arena();
+    const { sale, update } = await tamperedSale(x, (_s, entries) => (entries[0]!.qty = 2));
+    await expectUpdateRejected(x, update, `sale ${sale.id}: line ${SKU} × 1 does not match its entry (${SKU} × 2)`);
+  });
+
+  it('refuses a sale at a price that is not the catalog’s at the tier in force', async () => {
+    const x = await arena();
+    let fair = 0;
+    const { sale, update } = await tamperedSale(x, (sale) => {
+      fair = sale.lines[0]!.unitPrice;
+      charge(sale, fair - 100);
+    });
+    await expectUpdateRejected(x, update, `sale ${sale.id}: ${SKU} costs ${fair} (tier ${sale.lines[0]!.tierId}) at the sale's time, not ${fair - 100} (tier ${sale.lines[0]!.tierId})`);
+  });
+
+  it('refuses a manager’s hand-set price below the margin floor', async () => {
+    const x = await arena();
+    const cheap = await tamperedSale(x, (sale) => {
+      sale.lines[0]!.priceSetBy = 'mia';
+      sale.lines[0]!.tierId = null;
+      charge(sale, 1);
+    });
+    await expectUpdateRejected(x, cheap.update, `sale ${cheap.sale.id}: manual price 1 for ${SKU} is below its margin floor ${floorOf(SKU)}`);
+  });
+
+  it('refuses a hand-set price by a cashier', async () => {
+    const x = await arena();
+    const { sale, update } = await tamperedSale(x, (sale) => {
+      sale.lines[0]!.priceSetBy = 'ana';
+      sale.lines[0]!.tierId = null;
+    });
+    await expectUpdateRejected(x, update, `sale ${sale.id}: the price of ${SKU} was set by "ana", who is not a manager of this event`);
+  });
+
+  it('refuses a sale whose receipt number is not under the till’s own prefix', async () => {
+    const x = await arena();
+    const { sale, update } = await tamperedSale(x, (sale) => (sale.receiptNumber = 'T2-00001'));
+    await expectUpdateRejected(x, update, `sale ${sale.id}: receipt T2-00001 is not under ${x.tillA.tillId}'s prefix ${x.tillA.receiptPrefix}`);
+  });
+
+  it('refuses a 4 MiB value that is otherwise a valid ledger entry', async () => {
+    const x = await arena();
+    const holder = tillHolder(x.tillA.tillId);
+    const entry = entryBy(x.tillA.deviceId, { kind: 'transfer', from: holder, to: tillHolder(x.tillB.tillId), sku: SKU, qty: 1 });
+    const { id: _id, at: _at, writer: _writer, ...stored } = entry;
+    const huge = updateOf(await x.replica(), (doc) => doc.getMap('ledger').set(entry.id, JSON.stringify({ ...stored, junk: 'x'.repeat(4 * 1024 * 1024) })));
+    await expectUpdateRejected(x, huge, `ledger/${entry.id} is larger than 2048 bytes`);
+  });
+
+  it('refuses a ledger value with a field the schema does not have', async () => {
+    const x = await arena();
+    const holder = tillHolder(x.tillA.tillId);
+    const entry = entryBy(x.tillA.deviceId, { kind: 'transfer', from: holder, to: tillHolder(x.tillB.tillId), sku: SKU, qty: 1 });
+    const { id: _id, at: _at, writer: _writer, ...stored } = entry;
+    const extra = updateOf(await x.replica(), (doc) => doc.getMap('ledger').set(entry.id, JSON.stringify({ ...stored, note: 'hello' })));
+    await expectUpdateRejected(x, extra, `ledger/${entry.id}: entry ${entry.id}: unknown field "note"`);
+  });
+
+  it('refuses an entry dated two days ahead of the server’s clock', async () => {
+    const x = await arena();
+    const ahead = new HybridClock(x.tillA.deviceId, { now: () => Date.now() + 48 * 3_600_000 });
+    const id = newId('e', ahead);
+    const entry = parseEntry({ id, at: id.slice(2), writer: x.tillA.deviceId, kind: 'transfer', from: tillHolder(x.tillA.tillId), to: tillHolder(x.tillB.tillId), sku: SKU, qty: 1 });
+    const update = updateOf(await x.replica(), (doc) => new BrandDoc(doc).appendEntries([entry]));
+    await expectUpdateRejected(x, update, `ledger/${entry.id} is dated more than 1440 minutes ahead of the server's clock`);
+  });
+
+  it('refuses a Yjs object where the schema says JSON text', async () => {
+    const x = await arena();
+    const entry = entryBy(x.tillA.deviceId, { kind: 'transfer', from: tillHolder(x.tillA.tillId), to: tillHolder(x.tillB.tillId), sku: SKU, qty: 1 });
+    const { id: _id, at: _at, writer: _writer, ...stored } = entry;
+    const update = updateOf(await x.replica(), (doc) => doc.getMap('ledger').set(entry.id, stored));
+    await expectUpdateRejected(x, update, `ledger/${entry.id} is not JSON text: values are stored as strings`);
+  });
+
+  it('grants a rights request for 1,000,000 units only up to policies.maxAutoGrantUnits; the rest stays open for the organiser', async () => {
+    const x = await arena();
+    const received = await api(x.d.server.url, 'POST', `/api/events/${E}/stock/receive`, { token: x.d.demo.organiserToken, body: { holder: 'reserve', lines: [{ brandId: 'north-thread', sku: SKU, qty: 500 }] } });
+    expect(received.status).toBeLessThan(300);
+    const reserveBefore = await x.d.server.hub.read(NT, (_doc, view) => view!.rights('reserve', SKU));
+    const id = newId('rq', clockOf(x.tillA.deviceId));
+    const request = { id, at: id.slice(3), writer: x.tillA.deviceId, holder: tillHolder(x.tillA.tillId), sku: SKU, qty: 1_000_000 };
+    new BrandDoc(x.sameDocTill.doc).appendRequest(request);
+    const status = await eventually(async () => {
+      const s = await x.d.server.hub.read(NT, (doc) => requestStatuses(new BrandDoc(doc).requests().items, new BrandDoc(doc).ledger().items).find((r) => r.request.id === id));
+      expect(s?.granted).toBeGreaterThan(0);
+      return s!;
+    });
+    expect(status).toMatchObject({ granted: 50, state: 'partial' });
+    expect(await x.d.server.hub.read(NT, (_doc, view) => view!.rights('reserve', SKU))).toBe(reserveBefore - 50);
+  });
+});
+
+/** The margin floor of a demo product in the demo event's tax mode. */
+function floorOf(sku: string): number {
+  return floorPrice(DEMO_PRODUCTS.find((p) => p.sku === sku)!, demoConfig(0).taxMode);
+}

@@ -31,7 +31,7 @@ async function setting() {
   const setup = await copyOfServerDoc(w.server, setupDocName(E));
   const brand = await copyOfServerDoc(w.server, brandDocName(E, B));
   const ownerOf = w.server.hub.ownerOf(E);
-  const judge = (doc: Y.Doc, name: string, update: Uint8Array) => guardUpdate(update, { doc, ref: parseDocName(name), claims: hub, view: viewOf(doc), ownerOf });
+  const judge = (doc: Y.Doc, name: string, update: Uint8Array) => guardUpdate(update, { doc, ref: parseDocName(name), claims: hub, view: viewOf(doc), ownerOf, setup });
   return { till, setup, brand, ownerOf, judge };
 }
 
@@ -54,17 +54,17 @@ describe('the hub role', () => {
   });
 
   it('relays a sale written by the device paired as its till', async () => {
-    const { till, brand, judge } = await setting();
+    const { till, brand, setup, judge } = await setting();
     const base = await copyOfServerDoc(w!.server, brandDocName(E, B));
-    const update = updateOf(brand, () => new TillWriter(till, B, brand).sell('SL-CABLE', 1));
+    const update = updateOf(brand, () => new TillWriter(till, B, brand, setup).sell('SL-CABLE', 1));
     expect(judge(base, brandDocName(E, B), update)).toMatchObject({ ok: true });
   });
 
   it('refuses a sale in a paired till’s name from another device', async () => {
-    const { till, brand, judge } = await setting();
+    const { till, brand, setup, judge } = await setting();
     const base = await copyOfServerDoc(w!.server, brandDocName(E, B));
     const impostor = { ...till, deviceId: freshDeviceId() };
-    const update = updateOf(brand, () => new TillWriter(impostor, B, brand).sell('SL-CABLE', 1));
+    const update = updateOf(brand, () => new TillWriter(impostor, B, brand, setup).sell('SL-CABLE', 1));
     const result = judge(base, brandDocName(E, B), update);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.reason).toMatch(/^sales\/s_\S+ was not written by the device paired as till till-2$/);

@@ -5,7 +5,7 @@ import { HybridClock } from '../core/hlc.ts';
 import { BrandDoc, brandDocName, encodeValue, setupDocName, TillDoc, tillDocName } from '../core/schema.ts';
 import { openShift } from '../core/shift.ts';
 import { syncStep1, syncUpdate } from './protocol.ts';
-import { api, demoWorld, docState, eventually, metric, pairTill, rawClient, rejections, storedState, TillWriter, until, updateOf, type World } from './test-support.ts';
+import { api, copyOfServerDoc, demoWorld, docState, eventually, metric, pairTill, rawClient, rejections, storedState, TillWriter, until, updateOf, type World } from './test-support.ts';
 
 /**
  * Who may open, read and change which document, over the sync protocol, and who may call the organiser's
@@ -102,7 +102,9 @@ async function permissionWorld() {
     'other-event organiser': (otherOrganiser.body as { token: string }).token,
     'bad token': 'pp_this-token-was-never-issued',
   };
-  return { d, till, tokens };
+  // The till's own replica of the setup document: its prices, receipt prefix and managers come from it.
+  const setup = await copyOfServerDoc(d.server, setupDocName(E));
+  return { d, till: { ...till, setup }, tokens };
 }
 
 /** A valid change for this role on this document, made on a replica of it: what is written, and where. */
@@ -119,7 +121,7 @@ function validChange(role: RoleName, docKey: DocKey, replica: Y.Doc, till: Await
   }
   if (role === 'till') {
     // A sale of the till's own device, within its rights.
-    const writer = new TillWriter(till, B1, replica);
+    const writer = new TillWriter(till, B1, replica, till.setup);
     let sold: ReturnType<TillWriter['sell']> | undefined;
     const update = updateOf(replica, () => (sold = writer.sell('SL-CABLE', 1)));
     const brand = new BrandDoc(replica);

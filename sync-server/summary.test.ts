@@ -1,3 +1,5 @@
+import { DEMO_STAFF } from '../core/demo-event.ts';
+import { managersOf } from '../core/entry-rules.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildCheckout, priceItems } from '../core/checkout.ts';
 import { DEMO_EVENT_ID } from '../core/demo-event.ts';
@@ -60,6 +62,7 @@ async function tillSale(d: Demo, lines: { sku: string; qty: number }[]): Promise
       clock,
       product,
       writer: () => new LedgerWriter(deviceId, clock, view, ownerOfFor(tills)),
+      isManager: managersOf(DEMO_STAFF),
     },
   );
   const sale = checkout.sales[0]!;

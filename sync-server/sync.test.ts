@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { DEMO_EVENT_ID, DEMO_PRODUCTS } from '../core/demo-event.ts';
 import { BrandDoc, brandDocName, SetupDoc, setupDocName } from '../core/schema.ts';
-import { ackedClock, api, collectAcks, demoWorld, docState, pairTill, storedState, synced, TillWriter, until, viewOf, type World } from './test-support.ts';
+import { ackedClock, api, collectAcks, copyOfServerDoc, demoWorld, docState, pairTill, storedState, synced, TillWriter, until, viewOf, type World } from './test-support.ts';
 
 let w: World | undefined;
 afterEach(async () => {
@@ -49,7 +49,7 @@ describe('sync server with stock y-websocket clients', () => {
     const tillClient = d.provider(northThread, till.token);
     await Promise.all([...organisers, tillClient].map(synced));
 
-    const writer = new TillWriter(till, 'north-thread', tillClient.doc);
+    const writer = new TillWriter(till, 'north-thread', tillClient.doc, await copyOfServerDoc(d.server, setupDocName(DEMO_EVENT_ID)));
     expect(writer.rights('NT-CAP')).toBe(15);
     const { sale, entries } = writer.sell('NT-CAP', 2);
     expect(entries).toHaveLength(1);
@@ -78,7 +78,7 @@ describe('sync server with stock y-websocket clients', () => {
     const me = tillClient.doc.clientID;
     expect(ackedClock(tillAcks, me)).toBe(0);
 
-    const writer = new TillWriter(till, 'north-thread', tillClient.doc);
+    const writer = new TillWriter(till, 'north-thread', tillClient.doc, await copyOfServerDoc(d.server, setupDocName(DEMO_EVENT_ID)));
     const { sale, entries } = writer.sell('NT-TOTE', 1);
     // One sale record and one ledger entry: two structs of this client.
     expect(Y.getState(tillClient.doc.store, me)).toBe(2);
@@ -121,7 +121,7 @@ describe('sync server with stock y-websocket clients', () => {
       p.connect();
     }
     await Promise.all([synced(tillClient), synced(organiser)]);
-    const writer = new TillWriter(till, 'north-thread', tillClient.doc);
+    const writer = new TillWriter(till, 'north-thread', tillClient.doc, await copyOfServerDoc(d.server, setupDocName(DEMO_EVENT_ID)));
     const { sale } = writer.sell('NT-CAP', 1);
     await until(() => ackedClock(acks, tillClient.doc.clientID) >= Y.getState(tillClient.doc.store, tillClient.doc.clientID), 'the sale after reconnecting to be acknowledged');
     await until(() => new BrandDoc(organiser.doc).saleById(sale.id) !== undefined, 'the sale to reach the organiser');

@@ -6,10 +6,11 @@ import * as decoding from 'lib0/decoding';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { ownerOfFor } from '../core/event.ts';
+import { buildCheckout, priceItems } from '../core/checkout.ts';
+import { managersOf } from '../core/entry-rules.ts';
 import { HybridClock } from '../core/hlc.ts';
 import { tillHolder, type HolderId, type OwnerOf } from '../core/holders.ts';
-import { newDeviceId, newId } from '../core/ids.ts';
+import { formatReceiptNumber, newDeviceId } from '../core/ids.ts';
 import type { LedgerEntry } from '../core/ledger.ts';
 import type { RandomSource } from '../core/platform.ts';
 import { LedgerWriter } from '../core/rights.ts';
@@ -216,7 +217,11 @@ export function viewOf(doc: Y.Doc): StockView {
   return view;
 }
 
-/** A minimal sale record that passes `parseSale`: one line, no tax, paid in cash. */
+/**
+ * A sale record that passes `parseSale` but is NOT priced from the catalog (one line at `unitPrice`, no tax,
+ * receipt under no till's prefix): for tests of what the server refuses before it looks at prices. A sale
+ * the server should accept is made by `TillWriter`, which checks out as the real till does.
+ */
 export function saleRecord(p: { saleId: string; deviceId: string; tillId: string; eventId: string; brandId: string; holder?: HolderId; entry: LedgerEntry; unitPrice?: number }): Sale {
   const price = p.unitPrice ?? 1000;
   const gross = price * p.entry.qty;
@@ -242,24 +247,27 @@ export function saleRecord(p: { saleId: string; deviceId: string; tillId: string
 }
 
 /**
- * A paired till's writing side over a synced brand document: it checks each sale against its own view
- * with a LedgerWriter (as the real till does) and appends the sale and its entry in one transaction.
+ * A paired till's writing side over a synced brand document and its event's setup document: it checks out
+ * with core `buildCheckout`, as the real till does (the catalog's price at the tier in force, its receipt
+ * prefix from the setup, managers from the setup's staff, rights from its own view), and appends the sale
+ * and its entries in one transaction. It believes it owns its till's holder: the server is the judge.
  */
 export class TillWriter {
   readonly clock: HybridClock;
   readonly view: StockView;
   private readonly ownerOf: OwnerOf;
+  private receiptSeq = 0;
 
   constructor(
     readonly till: Pick<PairedTill, 'deviceId' | 'tillId' | 'eventId'>,
     readonly brandId: string,
     readonly doc: Y.Doc,
-    setupDoc?: Y.Doc,
+    readonly setupDoc: Y.Doc,
   ) {
     this.clock = new HybridClock(till.deviceId, { now: () => Date.now() });
     this.view = viewOf(doc);
     const holder = tillHolder(till.tillId);
-    this.ownerOf = setupDoc ? ownerOfFor(new SetupDoc(setupDoc).tills().items) : (h) => (h === holder ? till.deviceId : undefined);
+    this.ownerOf = (h) => (h === holder ? till.deviceId : undefined);
   }
 
   get holder(): HolderId {
@@ -270,13 +278,31 @@ export class TillWriter {
     return this.view.rights(this.holder, sku);
   }
 
-  /** Builds a sale (checked against the till's rights) without appending it. */
-  buildSale(sku: string, qty: number, override?: { managerId: string; reason: string }): { sale: Sale; entries: LedgerEntry[] } {
-    const saleId = newId('s', this.clock);
-    const batch = new LedgerWriter(this.till.deviceId, this.clock, this.view, this.ownerOf).batch();
-    const entry = batch.sale(this.holder, sku, qty, saleId, override);
-    const sale = saleRecord({ saleId, deviceId: this.till.deviceId, tillId: this.till.tillId, eventId: this.till.eventId, brandId: this.brandId, entry });
-    return { sale, entries: batch.entries };
+  /** Builds a sale (checked against the till's rights and the sale rules) without appending it. */
+  buildSale(sku: string, qty: number, override?: { managerId: string; reason: string }, now = Date.now()): { sale: Sale; entries: LedgerEntry[] } {
+    const setup = new SetupDoc(this.setupDoc);
+    const config = setup.config();
+    if (!config) throw new Error('the setup document has no event config');
+    const prefix = setup.tills().items.find((t) => t.id === this.till.tillId)?.receiptPrefix;
+    if (!prefix) throw new Error(`${this.till.tillId} is not in the setup document`);
+    const brand = new BrandDoc(this.doc);
+    const cart = { lines: [{ brandId: this.brandId, sku, qty }] };
+    const total = priceItems(cart.lines, config, (_b, s) => brand.productBySku(s), now).totals.total;
+    const result = buildCheckout(
+      { cart, payments: total > 0 ? [{ method: 'cash', amount: total }] : [], cashierId: 'ana', now, ...(override ? { override } : {}) },
+      {
+        config,
+        deviceId: this.till.deviceId,
+        tillId: this.till.tillId,
+        holder: this.holder,
+        receiptNumber: formatReceiptNumber(prefix, ++this.receiptSeq),
+        clock: this.clock,
+        product: (_b, s) => brand.productBySku(s),
+        writer: () => new LedgerWriter(this.till.deviceId, this.clock, this.view, this.ownerOf),
+        isManager: managersOf(setup.staff().items),
+      },
+    );
+    return { sale: result.sales[0]!, entries: result.entries.get(this.brandId) ?? [] };
   }
 
   /** Sells and appends to the document (one Yjs transaction, so one update on the wire). */

@@ -4,8 +4,11 @@ import type { LedgerEntry } from '../core/ledger.ts';
 import { parseRefund } from '../core/refund.ts';
 import { parseRightsRequest } from '../core/rights-request.ts';
 import { checkEntries } from '../core/rights.ts';
-import { parseSale } from '../core/sale.ts';
-import { APPEND_ONLY_MAPS, decodeEntry, decodeValue, TILL_MAPS, watchAppendOnly, type DocRef } from '../core/schema.ts';
+import { parseSale, type Sale } from '../core/sale.ts';
+import { checkEntryFields, checkEntryRules, managersOf } from '../core/entry-rules.ts';
+import { checkSaleFields, checkSaleRules } from '../core/sale-rules.ts';
+import { APPEND_ONLY_MAPS, decodeEntry, decodeValue, SetupDoc, TILL_MAPS, watchAppendOnly, type DocRef } from '../core/schema.ts';
+import { ledgerLimits, type EventConfig } from '../core/event.ts';
 import { parseVoidRecord } from '../core/audit.ts';
 import { parseShiftEvent } from '../core/shift.ts';
 import { parseProduct } from '../core/catalog.ts';
@@ -31,7 +34,49 @@ export interface GuardContext {
   /** Brand documents: the server's current stock view and holder ownership. */
   view?: BalanceReader;
   ownerOf?: OwnerOf;
+  /** Brand documents: the event's setup document (config, staff, tills), which the sale and entry rules read. */
+  setup?: Y.Doc | undefined;
+  /** The server's clock (epoch ms); ids and sale times further ahead than `maxAheadMs` are refused. */
+  now?: number;
+  /** How far ahead of `now` a record's time may be (default DEFAULT_MAX_AHEAD_MS). */
+  maxAheadMs?: number;
 }
+
+/**
+ * A till's clock may run fast, but not by a day: a record stamped far in the future would sort after
+ * everything written since, and a sale dated into a deeper discount tier would be priced by it. 24 hours
+ * tolerates any time-zone or daylight-saving mistake on a device; operators can narrow it (HubOptions).
+ */
+export const DEFAULT_MAX_AHEAD_MS = 24 * 60 * 60_000;
+
+/**
+ * The most bytes (UTF-8 of the JSON text) one value may have, per map. Measured on real values: a ledger
+ * entry is ~120 bytes (an override ~250), a 20-line sale with a customer ~7 KiB, a product ~400 bytes, an
+ * event config with all three 2,000-character policy texts ~7 KiB. The bounds leave 8–16× headroom and stop
+ * a valid-looking value from carrying megabytes that every till downloads and keeps for ever.
+ */
+export const VALUE_LIMITS: Record<string, number> = {
+  ledger: 2 * 1024,
+  sales: 64 * 1024,
+  refunds: 64 * 1024,
+  requests: 2 * 1024,
+  products: 8 * 1024,
+  shifts: 8 * 1024,
+  voids: 64 * 1024,
+  event: 32 * 1024,
+  brands: 4 * 1024,
+  locations: 4 * 1024,
+  tills: 8 * 1024,
+  staff: 4 * 1024,
+  creators: 4 * 1024,
+  thresholds: 2 * 1024,
+};
+/** Any other map (the guard refuses unknown maps anyway): small, so the refusal is cheap. */
+const DEFAULT_VALUE_LIMIT = 2 * 1024;
+
+/** Maps keyed by a device-made id (`<prefix>_<hlc>`): the key's time is checked against the server's clock. */
+const ID_KEYED_MAPS = new Set<string>([...APPEND_ONLY_MAPS, ...TILL_MAPS]);
+const utf8 = new TextEncoder();
 
 const deny = (reason: string): GuardResult => ({ ok: false, reason });
 
@@ -53,6 +98,7 @@ export function guardUpdate(update: Uint8Array, ctx: GuardContext): GuardResult 
   if (appendOnly && !trusted && deletesAnythingNew(ctx.doc, decoded.ds)) return deny(`the update deletes or overwrites content of a ${ctx.ref.kind} document`);
 
   const entries: LedgerEntry[] = [];
+  const sales: Sale[] = [];
   const seenKeys = new Set<string>();
   const nextClock = new Map<number, number>();
   for (const struct of decoded.structs) {
@@ -89,9 +135,11 @@ export function guardUpdate(update: Uint8Array, ctx: GuardContext): GuardResult 
     if (seenKeys.has(`${mapName}\u0000${key}`)) return deny(`the update writes ${mapName}/${key} twice`);
     seenKeys.add(`${mapName}\u0000${key}`);
     const raw = struct.content.arr[0];
+    const shape = checkValueShape(ctx, mapName, key, raw);
+    if (shape) return deny(shape);
     const problem =
       ctx.ref.kind === 'brand'
-        ? checkBrandValue(ctx, mapName, key, raw, entries)
+        ? checkBrandValue(ctx, mapName, key, raw, entries, sales)
         : ctx.ref.kind === 'till'
           ? checkTillValue(ctx, ctx.ref.tillId, mapName, key, raw)
           : checkSetupValue(ctx.claims, mapName, key, raw);
@@ -117,7 +165,91 @@ export function guardUpdate(update: Uint8Array, ctx: GuardContext): GuardResult 
       return deny(err instanceof Error ? err.message : String(err));
     }
   }
+  if (ctx.ref.kind === 'brand' && !trusted && (entries.length || sales.length)) {
+    const problem = checkMeaning(ctx, entries, sales);
+    if (problem) return deny(problem);
+  }
   return { ok: true, entries };
+}
+
+/**
+ * The shared prologue for every value of every document kind: JSON text (a string) — never a Yjs object,
+ * array, nested type or binary, which no parser here reads the same way twice — within its map's size bound,
+ * and, where the key is a device-made id, not stamped far ahead of the server's clock.
+ */
+function checkValueShape(ctx: GuardContext, mapName: string, key: string, raw: unknown): string | undefined {
+  if (typeof raw !== 'string') return `${mapName}/${key} is not JSON text: values are stored as strings`;
+  const limit = VALUE_LIMITS[mapName] ?? DEFAULT_VALUE_LIMIT;
+  // A UTF-8 byte is at least one UTF-16 unit and at most three: only encode when the length alone cannot tell.
+  if (raw.length > limit || (raw.length * 3 > limit && utf8.encode(raw).length > limit)) return `${mapName}/${key} is larger than ${limit} bytes`;
+  if (ctx.ref.kind !== 'setup' && ID_KEYED_MAPS.has(mapName)) {
+    const m = /^[a-z]{1,3}_([0-9a-z]{11})[0-9a-z]{4}-/.exec(key);
+    const maxAhead = ctx.maxAheadMs ?? DEFAULT_MAX_AHEAD_MS;
+    if (m && parseInt(m[1]!, 36) > serverNow(ctx) + maxAhead) return `${mapName}/${key} is dated more than ${Math.round(maxAhead / 60_000)} minutes ahead of the server's clock`;
+  }
+  return undefined;
+}
+
+const serverNow = (ctx: GuardContext): number => ctx.now ?? Date.now();
+
+/**
+ * What the new entries and sales of a till's (or a relaying hub's) update MEAN, judged against the event's
+ * setup (config, managers, tills) and the brand's catalog: core/entry-rules.ts and core/sale-rules.ts, the
+ * same rules the till's checkout applied. A sale entry comes with its sale, and a sale with its entries.
+ */
+function checkMeaning(ctx: GuardContext, entries: readonly LedgerEntry[], sales: readonly Sale[]): string | undefined {
+  if (!ctx.setup) return 'the event has no set-up on this server yet';
+  const setup = new SetupDoc(ctx.setup);
+  let config: EventConfig | undefined;
+  try {
+    config = setup.config();
+  } catch {
+    config = undefined;
+  }
+  if (!config) return 'the event has no set-up on this server yet';
+  const isManager = managersOf(setup.staff().items);
+  const limits = ledgerLimits(config);
+  const newEntries = new Map(entries.map((e) => [e.id, e]));
+  const ledger = ctx.doc.getMap('ledger');
+  const products = ctx.doc.getMap('products');
+  const prefixes = new Map(setup.tills().items.map((t) => [t.id, t.receiptPrefix]));
+  const linesOf = new Map(sales.map((s) => [s.id, new Set(s.lines.map((l) => l.entryId))]));
+  try {
+    for (const e of entries) {
+      checkEntryRules(e, { isManager, limits });
+      if (e.kind === 'sale' && !linesOf.get(e.ref!)?.has(e.id)) return `sale entry ${e.id} comes without the sale ${e.ref} that lists it`;
+    }
+    for (const sale of sales) {
+      const ahead = sale.wallTime - serverNow(ctx);
+      if (ahead > (ctx.maxAheadMs ?? DEFAULT_MAX_AHEAD_MS)) return `sale ${sale.id} is dated ${Math.round(ahead / 60_000)} minutes ahead of the server's clock`;
+      checkSaleRules(sale, {
+        config,
+        isManager,
+        product: (sku) => {
+          const raw = products.get(sku);
+          try {
+            return raw === undefined ? undefined : parseProduct(decodeValue(raw));
+          } catch {
+            return undefined;
+          }
+        },
+        entry: (id) => {
+          const found = newEntries.get(id);
+          if (found) return found;
+          const raw = ledger.get(id);
+          try {
+            return raw === undefined ? undefined : decodeEntry(id, raw);
+          } catch {
+            return undefined;
+          }
+        },
+        receiptPrefix: (tillId) => prefixes.get(tillId),
+      });
+    }
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+  return undefined;
 }
 
 /**
@@ -163,7 +295,7 @@ function checkTillValue(ctx: GuardContext, tillId: string, mapName: string, key:
   return undefined;
 }
 
-function checkBrandValue(ctx: GuardContext, mapName: string, key: string, raw: unknown, entries: LedgerEntry[]): string | undefined {
+function checkBrandValue(ctx: GuardContext, mapName: string, key: string, raw: unknown, entries: LedgerEntry[], sales: Sale[]): string | undefined {
   const value = decodeValue(raw);
   const append = (APPEND_ONLY_MAPS as readonly string[]).includes(mapName);
   if (!append && mapName !== 'products') return `a brand document has no map "${mapName}"`;
@@ -181,6 +313,7 @@ function checkBrandValue(ctx: GuardContext, mapName: string, key: string, raw: u
       }
       case 'ledger': {
         // The key names the entry and its writer (see encodeEntry).
+        checkEntryFields(value, key);
         const e = decodeEntry(key, raw);
         if (device && e.writer !== device) return `entry ${e.id} names writer ${e.writer}, but this connection is device ${device}`;
         // A hub relays its tills' entries; the server's own (reserve, hubs, online) are written here only.
@@ -191,6 +324,7 @@ function checkBrandValue(ctx: GuardContext, mapName: string, key: string, raw: u
       }
       case 'sales':
       case 'refunds': {
+        if (mapName === 'sales') checkSaleFields(value);
         const r = mapName === 'sales' ? parseSale(value) : parseRefund(value);
         if (r.id !== key) return `${mapName}/${key} holds ${r.id}`;
         if (device && (r.writer !== device || r.holder !== ownHolder)) return `${mapName}/${key} was not written by this till`;
@@ -198,6 +332,7 @@ function checkBrandValue(ctx: GuardContext, mapName: string, key: string, raw: u
         if (ctx.ref.kind === 'brand' && (r.eventId !== ctx.ref.eventId || r.brandId !== ctx.ref.brandId)) return `${mapName}/${key} belongs to another event or brand`;
         if (claims.role === 'till' && r.tillId !== claims.tillId) return `${mapName}/${key} names till ${r.tillId}, not this one`;
         if (claims.role === 'hub' && (r.holder !== tillHolder(r.tillId) || ctx.ownerOf?.(r.holder) !== r.writer)) return `${mapName}/${key} was not written by the device paired as till ${r.tillId}`;
+        if (mapName === 'sales') sales.push(r as Sale);
         return undefined;
       }
       case 'requests': {

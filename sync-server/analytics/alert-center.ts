@@ -152,6 +152,7 @@ class EventWatch {
     const products = [];
     const stock = [];
     const overrides = [];
+    const adjustments = [];
     for (const b of setup.brands().items) {
       const { doc, view } = await this.c.opts.hub.read(brandDocName(this.eventId, b.id), (d, v) => ({ doc: d, view: v as StockView | undefined }));
       const brand = new BrandDoc(doc);
@@ -165,6 +166,7 @@ class EventWatch {
       if (view) {
         stock.push({ brandId: b.id, byLocation: view.byLocation(locationOf) });
         overrides.push(...view.overrides());
+        adjustments.push(...view.positiveAdjustments());
       }
     }
     const rejections = (await this.c.opts.storage.listRecords<RejectedWrite>('rejections')).filter(([k]) => k.startsWith(`${this.eventId}!`)).map(([, v]) => v);
@@ -172,7 +174,7 @@ class EventWatch {
     for (const t of tills) voids.push(...(await this.c.opts.hub.read(tillDocName(this.eventId, t.id), (d) => new TillDoc(d).voids().items)));
     const now = this.c.opts.now();
     const alerts = evaluateAlerts(
-      { config, tills, locations: setup.locations().items, products, sales, refunds, voids, overrides, stock, rejections, now, thresholdFor: thresholdOverride(setup.thresholds().items) },
+      { config, tills, locations: setup.locations().items, products, sales, refunds, voids, overrides, adjustments, stock, rejections, now, thresholdFor: thresholdOverride(setup.thresholds().items) },
       this.c.opts.thresholds,
     );
     await this.apply(alerts, now);

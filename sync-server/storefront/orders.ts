@@ -312,6 +312,8 @@ export class OrderDesk {
         clock,
         product,
         writer: (brandId) => new LedgerWriter(SERVER_WRITER, clock, docs.get(brandId)!.view, this.d.hub.ownerOf(eventId)),
+        // An online order has no manager at hand: no override, no price change.
+        isManager: () => false,
       },
     );
     const orderId = newId('o', clock);

@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { parseRightsRequest, type RightsRequest } from '../../../core/rights-request.ts';
 import { WebsocketProvider } from 'y-websocket';
 import type { Product } from '../../../core/catalog.ts';
 import type { LedgerEntry } from '../../../core/ledger.ts';
@@ -26,6 +27,8 @@ export interface BrandData {
   sales: Sale[];
   refunds: Refund[];
   entries: LedgerEntry[];
+  /** Tills' requests for more rights; what the server did not grant automatically is the organiser's. */
+  requests: RightsRequest[];
   stock: StockView;
   /** Values that did not decode: shown to the organiser, never silently dropped. */
   invalid: string[];
@@ -141,7 +144,7 @@ export class EventDocs {
 
   /** Decodes what each transaction adds to a brand document, and only that. */
   private watchBrand(brandId: string, brand: BrandDoc): BrandData {
-    const data: BrandData = { brandId, products: new Map(), sales: [], refunds: [], entries: [], stock: new StockView(), invalid: [] };
+    const data: BrandData = { brandId, products: new Map(), sales: [], refunds: [], entries: [], requests: [], stock: new StockView(), invalid: [] };
     const keep = <T>(map: Y.Map<unknown>, onAdd: (key: string, raw: unknown) => T | undefined, into: T[] | undefined, replace?: (key: string, v: T) => void) => {
       map.observe((ev) => {
         for (const [key, change] of ev.changes.keys) {
@@ -161,6 +164,7 @@ export class EventDocs {
     keep(brand.map('products'), (_k, raw) => parseProduct(decodeValue(raw)), undefined, (k, p) => data.products.set(k, p));
     keep(brand.map('sales'), (_k, raw) => parseSale(decodeValue(raw)), data.sales);
     keep(brand.map('refunds'), (_k, raw) => parseRefund(decodeValue(raw)), data.refunds);
+    keep(brand.map('requests'), (_k, raw) => parseRightsRequest(decodeValue(raw)), data.requests);
     keep(
       brand.map('ledger'),
       (k, raw) => {

@@ -10,7 +10,7 @@ function eventWith(entries: Omit<LedgerEntry, 'at' | 'writer'>[]): EventState {
   const stock = new StockView();
   for (const e of entries) stock.add({ at: '0', writer: 'SERVER000000', ...e });
   const products = DEMO_PRODUCTS.filter((p) => p.brandId === 'north-thread');
-  const nt: BrandData = { brandId: 'north-thread', products: new Map(products.map((p) => [p.sku, p])), sales: [], refunds: [], entries: [], stock, invalid: [] };
+  const nt: BrandData = { brandId: 'north-thread', products: new Map(products.map((p) => [p.sku, p])), sales: [], refunds: [], entries: [], requests: [], stock, invalid: [] };
   return {
     config: demoConfig(0),
     brands: DEMO_BRANDS,

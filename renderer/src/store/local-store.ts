@@ -2,6 +2,7 @@ import type { Table } from 'dexie';
 import * as Y from 'yjs';
 import type { Product } from '../../../core/catalog.ts';
 import { buildCheckout, type CheckoutInput } from '../../../core/checkout.ts';
+import { managersOf } from '../../../core/entry-rules.ts';
 import { ownerOfFor, thresholdMap, thresholdsAt, type Brand, type Creator, type EventConfig, type Location, type StockThreshold, type Till } from '../../../core/event.ts';
 import type { HybridClock } from '../../../core/hlc.ts';
 import { tillHolder, type HolderId, type OwnerOf } from '../../../core/holders.ts';
@@ -378,6 +379,7 @@ export class LocalStore {
           clock: this.clock,
           product: (b, s) => this.product(b, s),
           writer: (b) => this.writer(b),
+          isManager: managersOf(this.staff()),
         },
       );
       const names = result.sales.map((s) => this.brandName(s.brandId));

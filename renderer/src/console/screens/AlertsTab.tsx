@@ -13,6 +13,7 @@ const KIND_LABEL: Record<Alert['kind'], string> = {
   'repeated-voids': 'Repeated voids',
   'price-override': 'Manual price',
   oversell: 'Manager oversell',
+  'positive-adjustment': 'Stock added by adjustment',
   'outside-hours': 'Outside event hours',
   'rejected-write': 'Rejected write',
 };

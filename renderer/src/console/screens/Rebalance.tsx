@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { thresholdOverride } from '../../../../core/event.ts';
 import { pickListCsv, pickLists, pickListText, suggestRebalance, transferRequests, type Move } from '../../../../core/rebalance.ts';
+import { requestStatuses, type RightsRequest } from '../../../../core/rights-request.ts';
 import { act, ev, useConsole, useEventState } from '../console-store.ts';
 import { download } from '../csv-download.ts';
 import { allProducts } from '../derive.ts';
@@ -25,7 +26,17 @@ export function Rebalance() {
     }
     return { moves, shortfalls };
   }, [state]);
+  // Requests the server's automatic grant left open or partial (it grants up to policies.maxAutoGrantUnits).
+  const waiting = useMemo(
+    () => (state ? [...state.byBrand.values()].flatMap((b) => requestStatuses(b.requests, b.entries).filter((r) => r.state !== 'granted').map((status) => ({ brandId: b.brandId, status }))) : []),
+    [state],
+  );
   if (!state) return null;
+  const grant = async (brandId: string, request: RightsRequest, qty: number) => {
+    await act(async () => {
+      await api.post(ev('/stock/transfer'), { from: 'reserve', to: request.holder, requestId: request.id, lines: [{ brandId, sku: request.sku, qty }] });
+    }, `Granted ${qty} × ${request.sku} to ${request.holder}`);
+  };
   const lists = pickLists(plan.moves, { products: allProducts(state), locations: state.locations, tills: state.tills });
   const apply = async () => {
     const requests = transferRequests(plan.moves);
@@ -84,6 +95,38 @@ export function Rebalance() {
         <p className="error">
           Not enough spare stock for: {plan.shortfalls.map((s) => `${s.sku} at ${s.holder} (${s.missing} short)`).join('; ')}. Receive more or move it from another till.
         </p>
+      )}
+      {waiting.length > 0 && (
+        <>
+          <h3>Requests waiting for you</h3>
+          <p className="muted">The server grants a till's request automatically only up to the event's cap; the rest is yours to give.</p>
+          <table aria-label="Rights requests waiting">
+            <thead>
+              <tr>
+                <th>Item</th>
+                <th>For</th>
+                <th className="num">Asked</th>
+                <th className="num">Granted</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {waiting.map(({ brandId, status: r }) => (
+                <tr key={r.request.id}>
+                  <td>{r.request.sku}</td>
+                  <td>{r.request.holder}</td>
+                  <td className="num">{r.request.qty}</td>
+                  <td className="num">{r.granted}</td>
+                  <td>
+                    <button type="button" className="ghost" onClick={() => void grant(brandId, r.request, r.request.qty - r.granted)}>
+                      Grant {r.request.qty - r.granted} from the reserve
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
       )}
     </section>
   );
