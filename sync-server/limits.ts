@@ -24,6 +24,38 @@ export interface Limits {
   handshakeTimeoutMs: number;
   /** HTTP request bodies (catalog imports, orders), in bytes (default 4 MiB). */
   maxBodyBytes: number;
+  /**
+   * How long a connection may stay open without sending its first byte (default 10 s). Node's header timeout
+   * only starts at the first byte, so 300 silent TCP connections were held for ever; a real client sends its
+   * request at once.
+   */
+  idleConnectionMs: number;
+  /**
+   * How long a whole HTTP request (head and body) may take (default 30 s). 4 MiB takes well under a second on
+   * venue Wi-Fi; a body sent at one byte a second (slowloris) holds a socket and a buffer until this ends it.
+   */
+  requestTimeoutMs: number;
+  /**
+   * Largest awareness message a connection may send, in bytes (default 64 KiB). Awareness is presence (a
+   * name, a colour, a cursor): every state is relayed to every peer and to every newcomer, so one large state
+   * is multiplied by the audience.
+   */
+  awarenessBytes: number;
+  /** Awareness client ids one connection may speak for (default 4: one per tab or provider, with room). */
+  awarenessClientsPerConnection: number;
+  /** Awareness messages a second per connection (default 10, bursts of twice that): presence, not a feed. */
+  awarenessPerSecond: number;
+  /** Pairing attempts (`POST /api/pair`) per client address per minute (default 10): codes must not be guessable. */
+  pairPerMinute: number;
+  /** Storefront API requests per token per second (default 20): a storefront backend polling and ordering. */
+  storefrontPerTokenPerSecond: number;
+  /** Storefront API requests per client address per second (default 40), whatever the token. */
+  storefrontPerAddressPerSecond: number;
+  /**
+   * Take the client address from the last `X-Forwarded-For` hop (default false). Only behind a reverse proxy
+   * that sets it: otherwise any client could name any address and dodge the per-address limits.
+   */
+  trustProxy: boolean;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -32,6 +64,15 @@ export const DEFAULT_LIMITS: Limits = {
   messagesPerSecond: 200,
   handshakeTimeoutMs: 10_000,
   maxBodyBytes: 4 * 1024 * 1024,
+  idleConnectionMs: 10_000,
+  requestTimeoutMs: 30_000,
+  awarenessBytes: 64 * 1024,
+  awarenessClientsPerConnection: 4,
+  awarenessPerSecond: 10,
+  pairPerMinute: 10,
+  storefrontPerTokenPerSecond: 20,
+  storefrontPerAddressPerSecond: 40,
+  trustProxy: false,
 };
 
 export const CONSOLE_CONNECTION_FACTOR = 8;

@@ -15,6 +15,7 @@ import { storefrontRoutes } from './http/storefront-routes.ts';
 import { sessionRoutes } from './http/session-routes.ts';
 import { summaryRoutes } from './http/summary-routes.ts';
 import { Router, send } from './http/router.ts';
+import { applyEdgeTimeouts, EDGE_SERVER_OPTIONS } from './http/edge.ts';
 import { DEFAULT_LIMITS, type Limits } from './limits.ts';
 import { Metrics } from './metrics.ts';
 import { staticFiles } from './static-files.ts';
@@ -116,7 +117,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   const example = opts.exampleStorefrontDir ? exampleStorefront(opts.exampleStorefrontDir) : undefined;
   const started = now();
 
-  const server = createServer((req, res) => {
+  const server = createServer(EDGE_SERVER_OPTIONS, (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') return send(res, { status: 200, body: { status: 'ok', uptimeMs: now() - started, documents: hub.loadedCount(), connections: metrics.connections } });
     if (path === '/metrics') return send(res, { status: 200, text: metrics.render(), headers: { 'content-type': 'text/plain; version=0.0.4' } });
@@ -127,9 +128,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
       send(res, { status: 404, body: { type: 'NotFound', message: `nothing at ${path}` } });
     })().catch((err: unknown) => send(res, { status: 500, body: { type: 'InternalError', message: String(err) } }));
   });
-  // Bounded time to send the request head (the WebSocket upgrade included): see limits.ts.
-  server.headersTimeout = limits.handshakeTimeoutMs;
-  server.requestTimeout = 60_000;
+  applyEdgeTimeouts(server, limits);
   const ws = attachWebSockets(server, { hub, auth, limits, metrics });
 
   await new Promise<void>((resolve, reject) => {
