@@ -87,7 +87,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   const storage = await LevelStorage.open(`${opts.dataDir}/store`);
   const metrics = new Metrics();
   const auth = new Auth(storage, admin.token, now);
-  const hub = new DocHub({ storage, metrics, ...(opts.log ? { log: opts.log } : {}), ...opts.hub, now });
+  const hub = new DocHub({ storage, metrics, ...(opts.log ? { log: opts.log } : {}), ...opts.hub, now, awareness: limits });
   const events = new EventService(hub, auth, storage, { now }, opts.relay);
   // A till running low asks; the server, holder of the reserve, grants what it can (docs/sync-protocol.md).
   // A relaying hub leaves that to the upstream server, whose grant comes back through the relay.
