@@ -40,6 +40,8 @@ export interface HubOptions {
   idleUnloadMs?: number;
   /** Fold a document's updates into a snapshot after this many (default 500). */
   compactEvery?: number;
+  /** A relaying LAN hub's event: the admin (its bridge) opens its documents before they exist here. */
+  relayedEventId?: string;
   /** Bounds on awareness per connection (awareness-guard.ts); defaults in limits.ts. */
   awareness?: AwarenessLimits;
   now?: () => number;
@@ -109,7 +111,8 @@ export class DocHub {
     // Opening never creates: a document outside an existing event would be made in memory (and its updates
     // stored) for any name a token may open. Events and their documents are created by the server's own
     // writes (`change`): creating an event, adding a brand, pairing a till.
-    const missing = await this.missing(ref);
+    const bridging = peer.claims.role === 'admin' && ref.eventId === this.opts.relayedEventId;
+    const missing = bridging ? undefined : await this.missing(ref);
     if (missing) {
       peer.close(CloseCode.UnknownDocument, missing);
       return false;

@@ -47,9 +47,12 @@ export interface Limits {
   awarenessPerSecond: number;
   /** Pairing attempts (`POST /api/pair`) per client address per minute (default 10): codes must not be guessable. */
   pairPerMinute: number;
-  /** Storefront API requests per token per second (default 20): a storefront backend polling and ordering. */
+  /**
+   * Storefront API requests per token per second (default 200). One token often carries a whole drop (a
+   * storefront backend, or a static page every buyer loads), so this bounds a runaway client, not the drop.
+   */
   storefrontPerTokenPerSecond: number;
-  /** Storefront API requests per client address per second (default 40), whatever the token. */
+  /** Storefront API requests per client address per second (default 100), whatever the token: one buyer's browser needs a few. */
   storefrontPerAddressPerSecond: number;
   /**
    * Take the client address from the last `X-Forwarded-For` hop (default false). Only behind a reverse proxy
@@ -70,8 +73,8 @@ export const DEFAULT_LIMITS: Limits = {
   awarenessClientsPerConnection: 4,
   awarenessPerSecond: 10,
   pairPerMinute: 10,
-  storefrontPerTokenPerSecond: 20,
-  storefrontPerAddressPerSecond: 40,
+  storefrontPerTokenPerSecond: 200,
+  storefrontPerAddressPerSecond: 100,
   trustProxy: false,
 };
 

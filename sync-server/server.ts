@@ -15,6 +15,7 @@ import { storefrontRoutes } from './http/storefront-routes.ts';
 import { sessionRoutes } from './http/session-routes.ts';
 import { summaryRoutes } from './http/summary-routes.ts';
 import { Router, send } from './http/router.ts';
+import { RateLimits } from './http/rate-limits.ts';
 import { applyEdgeTimeouts, EDGE_SERVER_OPTIONS } from './http/edge.ts';
 import { DEFAULT_LIMITS, type Limits } from './limits.ts';
 import { Metrics } from './metrics.ts';
@@ -87,7 +88,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   const storage = await LevelStorage.open(`${opts.dataDir}/store`);
   const metrics = new Metrics();
   const auth = new Auth(storage, admin.token, now);
-  const hub = new DocHub({ storage, metrics, ...(opts.log ? { log: opts.log } : {}), ...opts.hub, now, awareness: limits });
+  const hub = new DocHub({ storage, metrics, ...(opts.log ? { log: opts.log } : {}), ...opts.hub, now, awareness: limits, ...(opts.relay?.eventId ? { relayedEventId: opts.relay.eventId } : {}) });
   const events = new EventService(hub, auth, storage, { now }, opts.relay);
   // A till running low asks; the server, holder of the reserve, grants what it can (docs/sync-protocol.md).
   // A relaying hub leaves that to the upstream server, whose grant comes back through the relay.
@@ -97,9 +98,12 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
     });
   }
   const router = new Router(auth, limits.maxBodyBytes);
+  const rateLimits = new RateLimits(limits, metrics);
+  // Pairing codes must not be guessable by trying: per address (a pairing device has no token yet).
+  router.before('POST', '/api/pair', (ctx) => rateLimits.take('pair-address', rateLimits.clientAddress(ctx.req)));
   adminRoutes(router, { events, auth, storage, now });
   const storefront = new Storefront({ hub, events, storage, now, ...(opts.log ? { log: opts.log } : {}) });
-  storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(storage) });
+  storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(storage), rateLimits });
   summaryRoutes(router, { hub, events });
   sessionRoutes(router);
   const setup = new SetupService(hub, events, storage);

@@ -39,6 +39,7 @@ export type Handler = (ctx: RequestContext) => Promise<Reply | 'handled'> | Repl
 
 interface Route {
   method: string;
+  path: string;
   pattern: RegExp;
   keys: string[];
   handler: Handler;
@@ -46,6 +47,7 @@ interface Route {
 
 export class Router {
   private readonly routes: Route[] = [];
+  private readonly checks: { method: string; path: string; check: (ctx: RequestContext) => Promise<void> }[] = [];
 
   constructor(
     private readonly auth: Auth,
@@ -56,7 +58,13 @@ export class Router {
   on(method: string, path: string, handler: Handler): this {
     const keys: string[] = [];
     const pattern = new RegExp(`^${path.replace(/:([a-zA-Z]+)/g, (_m, k: string) => (keys.push(k), '([^/]+)'))}$`);
-    this.routes.push({ method, pattern, keys, handler });
+    this.routes.push({ method, path, pattern, keys, handler });
+    return this;
+  }
+
+  /** Runs `check` before the handler of the route registered as `method path` (a rate limit); a throw is the answer. */
+  before(method: string, path: string, check: (ctx: RequestContext) => Promise<void>): this {
+    this.checks.push({ method, path, check });
     return this;
   }
 
@@ -73,6 +81,7 @@ export class Router {
     const matching = this.routes.filter((r) => r.pattern.test(url.pathname));
     if (matching.length === 0) return false;
     const route = matching.find((r) => r.method === req.method);
+    const checks = route ? this.checks.filter((c) => c.method === route.method && c.path === route.path) : [];
     if (!route) {
       send(res, { status: 405, body: { type: 'MethodNotAllowed', message: `${req.method} is not allowed here` }, headers: { allow: matching.map((r) => r.method).join(', ') } });
       return true;
@@ -103,6 +112,7 @@ export class Router {
       },
     };
     try {
+      for (const c of checks) await c.check(ctx);
       const reply = await route.handler(ctx);
       if (reply !== 'handled') send(res, reply);
     } catch (err) {
@@ -114,10 +124,18 @@ export class Router {
 
 export function errorReply(err: unknown): Reply {
   const tagged = toTagged(err);
-  if (err instanceof HttpError) return { status: err.status, body: { ...tagged, ...(err.details !== undefined ? { details: err.details } : {}) } };
+  if (err instanceof HttpError) {
+    // A 429 says when to try again (rate-limits.ts).
+    const retry = err.status === 429 && isRetryDetails(err.details) ? { 'retry-after': String(err.details.retryAfterSeconds) } : undefined;
+    return { status: err.status, body: { ...tagged, ...(err.details !== undefined ? { details: err.details } : {}) }, ...(retry ? { headers: retry } : {}) };
+  }
   if (err instanceof ValidationError) return { status: 422, body: { ...tagged, field: err.field } };
   if (err instanceof PopupError) return { status: 409, body: tagged };
   return { status: 500, body: { type: 'InternalError', message: tagged.message } };
+}
+
+function isRetryDetails(d: unknown): d is { retryAfterSeconds: number } {
+  return typeof d === 'object' && d !== null && typeof (d as { retryAfterSeconds?: unknown }).retryAfterSeconds === 'number';
 }
 
 export function send(res: ServerResponse, reply: Reply): void {
