@@ -132,7 +132,8 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
   storefrontRoute('POST', '/api/events/:eventId/reservations', async (ctx) => {
     const eventId = ctx.params['eventId']!;
     requireRole(ctx, ['storefront'], eventId);
-    return storefront.reserve(eventId, await ctx.json());
+    const token = bearerToken(ctx.req);
+    return storefront.reserve(eventId, await ctx.json(), token ? hashToken(token) : undefined);
   });
 
   storefrontRoute('GET', '/api/events/:eventId/reservations/:id', async (ctx) => {
