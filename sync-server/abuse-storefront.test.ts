@@ -61,3 +61,55 @@ describe('hold caps', () => {
     expect(unknown.status).toBe(422);
   });
 });
+
+describe('buyer limits', () => {
+  async function limitedDrop(buyerLimits: Record<string, number>) {
+    const d = await demoWorld();
+    w = d;
+    const url = d.server.url;
+    expect((await api(url, 'PATCH', E, { token: ADMIN, body: { buyerLimits } })).status).toBe(200);
+    const other = await api(url, 'POST', `${E}/tokens`, { token: ADMIN, body: { role: 'storefront' } });
+    const stock = (await api(url, 'GET', `${E}/stock`, { token: d.demo.storefrontToken })).body as { buyerLimits: unknown; items: { sku: string; price: number; perCustomerLimit: number | null }[] };
+    const price = (sku: string) => stock.items.find((i) => i.sku === sku)!.price;
+    let n = 0;
+    const order = (token: string, lines: { brandId: string; sku: string; qty: number }[], extra: { customer?: Record<string, unknown>; reference?: string } = {}) => {
+      const amount = lines.reduce((a, l) => a + price(l.sku) * l.qty, 0);
+      return api(url, 'POST', `${E}/orders`, {
+        token,
+        headers: { 'idempotency-key': `limit-${++n}` },
+        body: { lines, payment: { method: 'card', amount, ...(extra.reference ? { reference: extra.reference } : {}) }, ...(extra.customer ? { customer: extra.customer } : {}) },
+      });
+    };
+    const sales = () => d.server.storage.listRecords('orders').then((r) => r.length);
+    return { d, a: d.demo.storefrontToken, b: (other.body as { token: string }).token, stock, order, sales };
+  }
+
+  it('holds one customer to the per-product limit across tokens, on the normalised e-mail and the payment reference, and states it in the stock feed', async () => {
+    const x = await limitedDrop({ perCustomerPerProduct: 2 });
+    expect(x.stock.buyerLimits).toEqual({ perCustomerPerProduct: 2, perCustomerPerDrop: null, liveHoldSeconds: 600 });
+    expect(x.stock.items.find((i) => i.sku === 'NT-SOCKS')!.perCustomerLimit).toBe(2);
+
+    expect((await x.order(x.a, socks(2), { customer: { email: 'Buyer@Example.com', consent: false }, reference: 'psp_A' })).status).toBe(201);
+    const sameEmail = await x.order(x.b, socks(1), { customer: { email: '  buyer@example.COM ', consent: true } });
+    expect(sameEmail.status).toBe(409);
+    expect(sameEmail.body).toMatchObject({ type: 'BuyerLimitError', message: 'NT-SOCKS is limited to 2 per customer in this drop; this customer has bought 2 and asks for 1', details: { limit: 'perCustomerPerProduct', max: 2, bought: 2, sku: 'NT-SOCKS' } });
+    const sameCard = await x.order(x.b, socks(1), { customer: { email: 'someone-else@example.com', consent: false }, reference: ' PSP_a ' });
+    expect(sameCard.status).toBe(409);
+    // Another product is within its own limit; an order naming nobody cannot be checked, so it is refused.
+    expect((await x.order(x.b, [{ brandId: 'north-thread', sku: 'NT-CAP', qty: 2 }], { customer: { email: 'buyer@example.com', consent: false } })).status).toBe(201);
+    const anonymous = await x.order(x.b, socks(1));
+    expect(anonymous.status).toBe(422);
+    expect((anonymous.body as { message: string }).message).toMatch(/send customer\.email, customer\.phone or payment\.reference/);
+    expect(await x.sales()).toBe(2);
+  });
+
+  it('holds one customer to the per-drop limit, and still after a restart', async () => {
+    const x = await limitedDrop({ perCustomerPerDrop: 3 });
+    expect((await x.order(x.a, socks(2), { customer: { phone: '+33 6 12 34 56 78', consent: false } })).status).toBe(201);
+    await x.d.restart();
+    const over = await x.order(x.b, [{ brandId: 'north-thread', sku: 'NT-CAP', qty: 2 }], { customer: { phone: '+33612345678', consent: false } });
+    expect(over.status).toBe(409);
+    expect(over.body).toMatchObject({ type: 'BuyerLimitError', details: { limit: 'perCustomerPerDrop', max: 3, bought: 2 } });
+    expect(await x.sales()).toBe(1);
+  });
+});

@@ -48,11 +48,11 @@ export interface Limits {
   /** Pairing attempts (`POST /api/pair`) per client address per minute (default 10): codes must not be guessable. */
   pairPerMinute: number;
   /**
-   * Storefront API requests per token per second (default 200). One token often carries a whole drop (a
+   * Storefront API requests per token per second (default 500). One token often carries a whole drop (a
    * storefront backend, or a static page every buyer loads), so this bounds a runaway client, not the drop.
    */
   storefrontPerTokenPerSecond: number;
-  /** Storefront API requests per client address per second (default 100), whatever the token: one buyer's browser needs a few. */
+  /** Storefront API requests per client address per second (default 200), whatever the token: a storefront backend sends all its buyers from one address. */
   storefrontPerAddressPerSecond: number;
   /**
    * Take the client address from the last `X-Forwarded-For` hop (default false). Only behind a reverse proxy
@@ -73,8 +73,8 @@ export const DEFAULT_LIMITS: Limits = {
   awarenessClientsPerConnection: 4,
   awarenessPerSecond: 10,
   pairPerMinute: 10,
-  storefrontPerTokenPerSecond: 200,
-  storefrontPerAddressPerSecond: 100,
+  storefrontPerTokenPerSecond: 500,
+  storefrontPerAddressPerSecond: 200,
   trustProxy: false,
 };
 

@@ -88,6 +88,7 @@ describe('storefront stock', () => {
       currency: 'EUR',
       available: 24,
       maxPerOrder: 10,
+      perCustomerLimit: null,
     });
     expect(item(s, 'SL-PHONE-11')).toMatchObject({ available: 4, maxPerOrder: 2 });
     // An organiser may read it too.
