@@ -1,4 +1,5 @@
 import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
 import type { Claims } from './auth.ts';
 import { CloseCode } from './close-codes.ts';
 import type { Limits } from './limits.ts';
@@ -12,7 +13,7 @@ import type { Limits } from './limits.ts';
  */
 export type AwarenessLimits = Pick<Limits, 'awarenessBytes' | 'awarenessClientsPerConnection' | 'awarenessPerSecond'>;
 
-export type AwarenessVerdict = { ok: true; clientIds: number[] } | { ok: true; drop: true } | { ok: false; code: number; reason: string };
+export type AwarenessVerdict = { ok: true; update: Uint8Array; clientIds: number[] } | { ok: true; drop: true } | { ok: false; code: number; reason: string };
 
 /**
  * Roles whose connections show presence. A storefront is a program reading stock: nobody looks at its
@@ -21,7 +22,13 @@ export type AwarenessVerdict = { ok: true; clientIds: number[] } | { ok: true; d
  */
 const PRESENCE_ROLES: ReadonlySet<Claims['role']> = new Set(['admin', 'organiser', 'till', 'hub']);
 
-export function checkAwareness(update: Uint8Array, claims: Claims, ownClients: ReadonlySet<number>, limits: AwarenessLimits): AwarenessVerdict {
+/**
+ * `ownClients`: the ids this connection already speaks for; `othersClient(id)`: whether another connection on
+ * the document speaks for `id`. Stock y-websocket providers echo every awareness change they receive, other
+ * clients' included; those entries are left out (they are not this connection's to set, and counting them
+ * would close every stock client once a few others are present). The verdict's `update` is what remains.
+ */
+export function checkAwareness(update: Uint8Array, claims: Claims, ownClients: ReadonlySet<number>, othersClient: (id: number) => boolean, limits: AwarenessLimits): AwarenessVerdict {
   if (update.length > limits.awarenessBytes) {
     return { ok: false, code: CloseCode.MessageTooBig, reason: `an awareness message may carry at most ${limits.awarenessBytes} bytes` };
   }
@@ -30,23 +37,35 @@ export function checkAwareness(update: Uint8Array, claims: Claims, ownClients: R
     if (states.every((s) => s.state === 'null' || s.state === '{}')) return { ok: true, drop: true };
     return { ok: false, code: CloseCode.ReadOnly, reason: `a ${claims.role} connection has no presence to show; awareness is refused` };
   }
+  const own = states.filter((s) => ownClients.has(s.clientId) || !othersClient(s.clientId));
   const ids = new Set(ownClients);
-  for (const s of states) ids.add(s.clientId);
+  for (const s of own) ids.add(s.clientId);
   if (ids.size > limits.awarenessClientsPerConnection) {
     return { ok: false, code: CloseCode.RateLimited, reason: `a connection may speak for at most ${limits.awarenessClientsPerConnection} awareness clients` };
   }
-  return { ok: true, clientIds: states.map((s) => s.clientId) };
+  return { ok: true, update: encodeStates(own), clientIds: own.map((s) => s.clientId) };
+}
+
+function encodeStates(states: readonly { clientId: number; clock: number; state: string }[]): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, states.length);
+  for (const s of states) {
+    encoding.writeVarUint(e, s.clientId);
+    encoding.writeVarUint(e, s.clock);
+    encoding.writeVarString(e, s.state);
+  }
+  return encoding.toUint8Array(e);
 }
 
 /** The y-protocols awareness update: a count, then per client its id, clock and state as JSON text. */
-function decodeStates(update: Uint8Array): { clientId: number; state: string }[] {
+function decodeStates(update: Uint8Array): { clientId: number; clock: number; state: string }[] {
   const d = decoding.createDecoder(update);
   const n = decoding.readVarUint(d);
-  const out: { clientId: number; state: string }[] = [];
+  const out: { clientId: number; clock: number; state: string }[] = [];
   for (let i = 0; i < n; i++) {
     const clientId = decoding.readVarUint(d);
-    decoding.readVarUint(d);
-    out.push({ clientId, state: decoding.readVarString(d) });
+    const clock = decoding.readVarUint(d);
+    out.push({ clientId, clock, state: decoding.readVarString(d) });
   }
   return out;
 }

@@ -157,7 +157,7 @@ export class DocHub {
         case 'awareness': {
           const limits = this.opts.awareness ?? DEFAULT_LIMITS;
           const verdict = member.awarenessBudget.take()
-            ? checkAwareness(msg.update, peer.claims, member.awarenessClients, limits)
+            ? checkAwareness(msg.update, peer.claims, member.awarenessClients, (id) => [...loaded.peers.values()].some((m) => m !== member && m.awarenessClients.has(id)), limits)
             : { ok: false as const, code: CloseCode.RateLimited, reason: `more than ${limits.awarenessPerSecond} awareness messages a second` };
           if (!verdict.ok) {
             this.opts.metrics.awarenessRefused++;
@@ -166,7 +166,7 @@ export class DocHub {
           }
           if ('drop' in verdict) return;
           // Remember which awareness clients this peer speaks for, to remove them when it leaves.
-          awarenessProtocol.applyAwarenessUpdate(loaded.awareness, msg.update, peer);
+          awarenessProtocol.applyAwarenessUpdate(loaded.awareness, verdict.update, peer);
           for (const id of verdict.clientIds) member.awarenessClients.add(id);
           return;
         }

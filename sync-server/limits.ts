@@ -10,6 +10,13 @@ export interface Limits {
    */
   maxMessageBytes: number;
   /**
+   * Largest WebSocket message from a storefront connection, in bytes (default 1 MiB). A storefront only reads:
+   * it sends a state vector and an empty sync step 2, never a document. With the 16 MiB limit above, 30
+   * storefront connections each sending a 4 MiB awareness state made the server buffer and read 403 MB in
+   * 9 s; at this size `ws` refuses the frame (1009) from its header, before buffering it.
+   */
+  readOnlyMessageBytes: number;
+  /**
    * Open connections per token (default 32): a till opens one per document; a runaway loop opens many.
    * Organiser and admin tokens may hold `CONSOLE_CONNECTION_FACTOR` times as many, since the organiser
    * console opens every document of an event (setup, one per brand, one per till) at once.
@@ -63,6 +70,7 @@ export interface Limits {
 
 export const DEFAULT_LIMITS: Limits = {
   maxMessageBytes: 16 * 1024 * 1024,
+  readOnlyMessageBytes: 1024 * 1024,
   connectionsPerToken: 32,
   messagesPerSecond: 200,
   handshakeTimeoutMs: 10_000,
