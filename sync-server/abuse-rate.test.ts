@@ -73,7 +73,7 @@ describe('storefront API', () => {
     const d = await demoWorld({ limits: { storefrontPerAddressPerSecond: 2 } });
     w = d;
     const other = await api(d.server.url, 'POST', `/api/events/${DEMO_EVENT_ID}/tokens`, { token: ADMIN, body: { role: 'storefront' } });
-    const tokens = [d.demo.storefrontToken, (other.body as { token: string }).token];
+    const tokens: [string, string] = [d.demo.storefrontToken, (other.body as { token: string }).token];
     expect((await api(d.server.url, 'GET', `/api/events/${DEMO_EVENT_ID}/stock`, { token: tokens[0] })).status).toBe(200);
     expect((await api(d.server.url, 'GET', `/api/events/${DEMO_EVENT_ID}/stock`, { token: tokens[1] })).status).toBe(200);
     const order = await api(d.server.url, 'POST', `/api/events/${DEMO_EVENT_ID}/orders`, {
