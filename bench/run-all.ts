@@ -13,7 +13,7 @@ import { syncServerBench, type SyncCurves } from './sync-server.bench.ts';
 /**
  * `npm run bench`: runs every benchmark, prints the figures, and writes them to docs/benchmarks.md with the
  * machine they were measured on, and the charts to docs/bench/. Never fails on timing: a missed target is
- * written down, not thrown. The soak's and the chaos suite's sections (between their markers) are carried
+ * written down, not thrown. The soak's, the abuse bench's and the chaos suite's sections (between their markers) are carried
  * over from the existing file unchanged: other commands write them. `--render` redoes the document and the
  * charts from the last run's figures (bench/out/last-run.json) without measuring again.
  */
@@ -102,14 +102,14 @@ function targetsTable(): string[] {
 
 const charts = Object.values(SYNC_CHARTS).map((c) => `![${c.alt}](bench/${c.file})`);
 const existing = await readFile(DOC, 'utf8').catch(() => '');
-const kept = ['soak', 'chaos'].map((name) => markedSection(existing, name)).filter((s): s is string => s !== undefined);
+const kept = ['soak', 'abuse', 'chaos'].map((name) => markedSection(existing, name)).filter((s): s is string => s !== undefined);
 
 const doc = [
   '# Benchmarks',
   '',
   'Written by `npm run bench` (bench/run-all.ts); do not edit by hand. Benchmarks print figures and never fail on timing.',
   'Figures move from run to run (a shared 2-core VM: ±15 % is common), so read a missed target near its limit as "at the limit".',
-  'The soak section is written by `npm run soak` and the chaos section by `npm run test:chaos`; `npm run bench` keeps them as they are.',
+  'The soak section is written by `npm run soak`, the abuse section by `npm run bench:abuse` and the chaos section by `npm run test:chaos`; `npm run bench` keeps them as they are.',
   '',
   `- Date: ${run.date.slice(0, 16).replace('T', ' ')} UTC`,
   `- Machine: ${m.os}; ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM`,

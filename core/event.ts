@@ -1,3 +1,4 @@
+import { parseBuyerLimits, type BuyerLimits } from './buyer-limits.ts';
 import { ValidationError } from './errors.ts';
 import { ONLINE, RESERVE, SERVER_WRITER, tillHolder, type HolderId, type OwnerOf } from './holders.ts';
 import { isDeviceId } from './ids.ts';
@@ -25,6 +26,11 @@ export interface EventConfig {
    * made before it existed, or one with no online drop, has none.
    */
   dropUrl?: string;
+  /**
+   * Caps on what one storefront or buyer may hold and buy online (core/buyer-limits.ts). Optional: absent
+   * fields take the documented defaults (docs/api.md).
+   */
+  buyerLimits?: Partial<BuyerLimits>;
 }
 
 export interface Policies {
@@ -149,6 +155,7 @@ export function parseEventConfig(raw: unknown): EventConfig {
       ...limit('maxAutoGrantUnits'),
     },
     ...(dropUrl !== undefined ? { dropUrl } : {}),
+    ...(o['buyerLimits'] !== undefined ? { buyerLimits: parseBuyerLimits(o['buyerLimits']) } : {}),
   };
 }
 

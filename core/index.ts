@@ -4,6 +4,7 @@
  * every module in core/ is listed here; add new modules to it.
  */
 export * from './alerts.ts';
+export * from './buyer-limits.ts';
 export * from './cart.ts';
 export * from './audit.ts';
 export * from './catalog-csv.ts';

@@ -5,9 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { seedDemo } from './demo-seed.ts';
 import { startSyncServer } from './server.ts';
+import type { Limits } from './limits.ts';
 
 /**
- * `npm run serve -- [--port 8787] [--host 127.0.0.1] [--data ./data] [--demo] [--allow-private-webhooks]`
+ * `npm run serve -- [--port 8787] [--host 127.0.0.1] [--data ./data] [--demo] [--allow-private-webhooks] [--trust-proxy] [limit flags, docs/api.md "Limits"]`
  * Runs the sync server with its embedded store; --demo seeds the demo mall and prints pairing codes.
  * `npm start` builds the till and runs this with --demo.
  */
@@ -21,6 +22,16 @@ const { values } = parseArgs({
     'max-message-bytes': { type: 'string' },
     // The alert webhook may target loopback, link-local and private addresses (off: see analytics/webhook-target.ts).
     'allow-private-webhooks': { type: 'boolean', default: false },
+    // The limits of docs/api.md ("Limits"); each flag is the setting of the same name in limits.ts.
+    'max-body-bytes': { type: 'string' },
+    'idle-connection-ms': { type: 'string' },
+    'request-timeout-ms': { type: 'string' },
+    'pair-per-minute': { type: 'string' },
+    'storefront-per-token-per-second': { type: 'string' },
+    'storefront-per-address-per-second': { type: 'string' },
+    'awareness-bytes': { type: 'string' },
+    'awareness-per-second': { type: 'string' },
+    'trust-proxy': { type: 'boolean', default: false },
   },
 });
 
@@ -35,13 +46,40 @@ if (maxMessageBytes !== undefined && (!Number.isInteger(maxMessageBytes) || maxM
   process.exit(2);
 }
 
+/** A whole-number flag, refused with its name when it is not one (at least `min`). */
+function wholeFlag(name: string, min: number): number | undefined {
+  const raw = (values as Record<string, string | boolean | undefined>)[name];
+  if (raw === undefined || typeof raw === 'boolean') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    console.error(`--${name} must be a whole number, at least ${min}; got "${raw}"`);
+    process.exit(2);
+  }
+  return n;
+}
+const limitFlags: Partial<Limits> = {};
+const setLimit = <K extends keyof Limits>(key: K, value: Limits[K] | undefined) => {
+  if (value !== undefined) limitFlags[key] = value;
+};
+setLimit('maxMessageBytes', maxMessageBytes);
+setLimit('maxBodyBytes', wholeFlag('max-body-bytes', 1024));
+setLimit('idleConnectionMs', wholeFlag('idle-connection-ms', 1000));
+setLimit('requestTimeoutMs', wholeFlag('request-timeout-ms', 1000));
+setLimit('pairPerMinute', wholeFlag('pair-per-minute', 1));
+setLimit('storefrontPerTokenPerSecond', wholeFlag('storefront-per-token-per-second', 1));
+setLimit('storefrontPerAddressPerSecond', wholeFlag('storefront-per-address-per-second', 1));
+setLimit('awarenessBytes', wholeFlag('awareness-bytes', 1024));
+setLimit('awarenessPerSecond', wholeFlag('awareness-per-second', 1));
+// Only behind a reverse proxy that sets X-Forwarded-For (docs/operations.md): otherwise clients could name any address.
+if (values['trust-proxy']) limitFlags.trustProxy = true;
+
 const server = await startSyncServer({
   host: values.host,
   port,
   dataDir: values.data,
   appDir: fileURLToPath(new URL('../renderer/dist', import.meta.url)),
   exampleStorefrontDir: fileURLToPath(new URL('../examples/storefront', import.meta.url)),
-  ...(maxMessageBytes ? { limits: { maxMessageBytes } } : {}),
+  limits: limitFlags,
   ...(values['allow-private-webhooks'] ? { alerts: { webhook: { allowPrivate: true } } } : {}),
   log: (level, message, fields) => console[level === 'info' ? 'log' : level](`[${level}] ${message}`, fields ? JSON.stringify(fields) : ''),
 });

@@ -11,6 +11,8 @@ import { docAccess, type Access } from './permissions.ts';
 import { ackMessage, awarenessMessage, decodeMessage, permissionDenied, syncStep1, syncStep2, syncUpdate } from './protocol.ts';
 import type { ServerStorage } from './storage/server-storage.ts';
 import { deletesAnythingNew, guardUpdate } from './update-guard.ts';
+import { checkAwareness, type AwarenessLimits } from './awareness-guard.ts';
+import { DEFAULT_LIMITS, TokenBucket } from './limits.ts';
 
 /**
  * The sync server's core: documents, who is connected to each, validation, persistence and relaying. It
@@ -38,6 +40,10 @@ export interface HubOptions {
   idleUnloadMs?: number;
   /** Fold a document's updates into a snapshot after this many (default 500). */
   compactEvery?: number;
+  /** A relaying LAN hub's event: the admin (its bridge) opens its documents before they exist here. */
+  relayedEventId?: string;
+  /** Bounds on awareness per connection (awareness-guard.ts); defaults in limits.ts. */
+  awareness?: AwarenessLimits;
   now?: () => number;
   /** How far ahead of the server's clock a record may be dated (default 24 h, update-guard.ts). */
   maxAheadMs?: number;
@@ -48,6 +54,8 @@ export const SERVER_ORIGIN = Symbol('server');
 interface Member {
   access: Access;
   awarenessClients: Set<number>;
+  /** Awareness messages this connection may still send (awareness-guard.ts). */
+  awarenessBudget: TokenBucket;
 }
 
 class LoadedDoc {
@@ -78,6 +86,8 @@ export class DocHub {
   private readonly loading = new Map<string, Promise<LoadedDoc>>();
   private readonly unloading = new Map<string, Promise<void>>();
   private readonly owners = new Map<string, OwnerOf>();
+  /** Events whose setup has been seen with a config: events are never deleted, so this only grows. */
+  private readonly knownEvents = new Set<string>();
   private readonly log: NonNullable<HubOptions['log']>;
   private closed = false;
   private requestListener: ((eventId: string, brandId: string, requestId: string) => void) | undefined;
@@ -100,10 +110,21 @@ export class DocHub {
       peer.close(CloseCode.Forbidden, `this token may not open ${docName}`);
       return false;
     }
+    // Opening never creates: a document outside an existing event would be made in memory (and its updates
+    // stored) for any name a token may open. Events and their documents are created by the server's own
+    // writes (`change`): creating an event, adding a brand, pairing a till.
+    const bridging = peer.claims.role === 'admin' && ref.eventId === this.opts.relayedEventId;
+    const missing = bridging ? undefined : await this.missing(ref);
+    if (missing) {
+      peer.close(CloseCode.UnknownDocument, missing);
+      return false;
+    }
+    if (this.closed) return false;
     const loaded = await this.load(docName);
     if (this.closed) return false;
     clearTimeout(loaded.idleTimer);
-    loaded.peers.set(peer, { access, awarenessClients: new Set() });
+    const awareness = this.opts.awareness ?? DEFAULT_LIMITS;
+    loaded.peers.set(peer, { access, awarenessClients: new Set(), awarenessBudget: new TokenBucket(awareness.awarenessPerSecond, awareness.awarenessPerSecond * 2) });
     // Standard server greeting: our state vector (the client answers with what we lack) …
     peer.send(syncStep1(Y.encodeStateVector(loaded.doc)));
     // … and the awareness states of the others.
@@ -136,10 +157,19 @@ export class DocHub {
           this.incomingUpdate(loaded, peer, member, msg.update);
           return;
         case 'awareness': {
+          const limits = this.opts.awareness ?? DEFAULT_LIMITS;
+          const verdict = member.awarenessBudget.take()
+            ? checkAwareness(msg.update, peer.claims, member.awarenessClients, (id) => [...loaded.peers.values()].some((m) => m !== member && m.awarenessClients.has(id)), limits)
+            : { ok: false as const, code: CloseCode.RateLimited, reason: `more than ${limits.awarenessPerSecond} awareness messages a second` };
+          if (!verdict.ok) {
+            this.opts.metrics.awarenessRefused++;
+            peer.close(verdict.code, verdict.reason);
+            return;
+          }
+          if ('drop' in verdict) return;
           // Remember which awareness clients this peer speaks for, to remove them when it leaves.
-          const before = new Set(loaded.awareness.getStates().keys());
-          awarenessProtocol.applyAwarenessUpdate(loaded.awareness, msg.update, peer);
-          for (const id of loaded.awareness.getStates().keys()) if (!before.has(id)) member.awarenessClients.add(id);
+          awarenessProtocol.applyAwarenessUpdate(loaded.awareness, verdict.update, peer);
+          for (const id of verdict.clientIds) member.awarenessClients.add(id);
           return;
         }
         case 'query-awareness':
@@ -215,6 +245,25 @@ export class DocHub {
   }
 
   // ---- internals ------------------------------------------------------------------------------------
+
+  /** Why a document is not part of an existing event, or undefined if it is (see `join`). */
+  private async missing(ref: DocRef): Promise<string | undefined> {
+    const setupName = setupDocName(ref.eventId);
+    // Look at the disk before loading: loading the setup of an event that does not exist would itself make
+    // an empty document in memory.
+    if (!this.docs.has(setupName) && !this.knownEvents.has(ref.eventId)) {
+      const stored = await this.opts.storage.loadDoc(setupName);
+      if (!stored.snapshot && stored.updates.length === 0) return `there is no event "${ref.eventId}"`;
+    }
+    return this.read(setupName, (doc) => {
+      const setup = new SetupDoc(doc);
+      if (!setup.config()) return `there is no event "${ref.eventId}"`;
+      this.knownEvents.add(ref.eventId);
+      if (ref.kind === 'brand' && !doc.getMap('brands').has(ref.brandId)) return `event "${ref.eventId}" has no brand "${ref.brandId}"`;
+      if (ref.kind === 'till' && !doc.getMap('tills').has(ref.tillId)) return `event "${ref.eventId}" has no till "${ref.tillId}"`;
+      return undefined;
+    });
+  }
 
   private incomingUpdate(loaded: LoadedDoc, peer: Peer, member: Member, update: Uint8Array): void {
     if (member.access !== 'write') {

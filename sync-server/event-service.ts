@@ -70,6 +70,11 @@ const TILL_PLANS = 'till-plans';
 export interface RelayMode {
   /** Four characters, [0-9A-Z], starting with H: till ids `<tag>-till-<n>` (lower case), receipts `<TAG><n>`. */
   tag: string;
+  /**
+   * The event relayed: its documents may be opened by the admin (the bridge) before they exist here, since
+   * the bridge fills them from the upstream (doc-hub.ts `join`). Others must exist, as on any server.
+   */
+  eventId?: string;
 }
 
 export class EventService {

@@ -10,6 +10,13 @@ export interface Limits {
    */
   maxMessageBytes: number;
   /**
+   * Largest WebSocket message from a storefront connection, in bytes (default 1 MiB). A storefront only reads:
+   * it sends a state vector and an empty sync step 2, never a document. With the 16 MiB limit above, 30
+   * storefront connections each sending a 4 MiB awareness state made the server buffer and read 403 MB in
+   * 9 s; at this size `ws` refuses the frame (1009) from its header, before buffering it.
+   */
+  readOnlyMessageBytes: number;
+  /**
    * Open connections per token (default 32): a till opens one per document; a runaway loop opens many.
    * Organiser and admin tokens may hold `CONSOLE_CONNECTION_FACTOR` times as many, since the organiser
    * console opens every document of an event (setup, one per brand, one per till) at once.
@@ -24,14 +31,59 @@ export interface Limits {
   handshakeTimeoutMs: number;
   /** HTTP request bodies (catalog imports, orders), in bytes (default 4 MiB). */
   maxBodyBytes: number;
+  /**
+   * How long a connection may stay open without sending its first byte (default 10 s). Node's header timeout
+   * only starts at the first byte, so 300 silent TCP connections were held for ever; a real client sends its
+   * request at once.
+   */
+  idleConnectionMs: number;
+  /**
+   * How long a whole HTTP request (head and body) may take (default 30 s). 4 MiB takes well under a second on
+   * venue Wi-Fi; a body sent at one byte a second (slowloris) holds a socket and a buffer until this ends it.
+   */
+  requestTimeoutMs: number;
+  /**
+   * Largest awareness message a connection may send, in bytes (default 64 KiB). Awareness is presence (a
+   * name, a colour, a cursor): every state is relayed to every peer and to every newcomer, so one large state
+   * is multiplied by the audience.
+   */
+  awarenessBytes: number;
+  /** Awareness client ids one connection may speak for (default 4: one per tab or provider, with room). */
+  awarenessClientsPerConnection: number;
+  /** Awareness messages a second per connection (default 10, bursts of twice that): presence, not a feed. */
+  awarenessPerSecond: number;
+  /** Pairing attempts (`POST /api/pair`) per client address per minute (default 10): codes must not be guessable. */
+  pairPerMinute: number;
+  /**
+   * Storefront API requests per token per second (default 500). One token often carries a whole drop (a
+   * storefront backend, or a static page every buyer loads), so this bounds a runaway client, not the drop.
+   */
+  storefrontPerTokenPerSecond: number;
+  /** Storefront API requests per client address per second (default 200), whatever the token: a storefront backend sends all its buyers from one address. */
+  storefrontPerAddressPerSecond: number;
+  /**
+   * Take the client address from the last `X-Forwarded-For` hop (default false). Only behind a reverse proxy
+   * that sets it: otherwise any client could name any address and dodge the per-address limits.
+   */
+  trustProxy: boolean;
 }
 
 export const DEFAULT_LIMITS: Limits = {
   maxMessageBytes: 16 * 1024 * 1024,
+  readOnlyMessageBytes: 1024 * 1024,
   connectionsPerToken: 32,
   messagesPerSecond: 200,
   handshakeTimeoutMs: 10_000,
   maxBodyBytes: 4 * 1024 * 1024,
+  idleConnectionMs: 10_000,
+  requestTimeoutMs: 30_000,
+  awarenessBytes: 64 * 1024,
+  awarenessClientsPerConnection: 4,
+  awarenessPerSecond: 10,
+  pairPerMinute: 10,
+  storefrontPerTokenPerSecond: 500,
+  storefrontPerAddressPerSecond: 200,
+  trustProxy: false,
 };
 
 export const CONSOLE_CONNECTION_FACTOR = 8;

@@ -12,6 +12,10 @@ export class Metrics {
   updatesOut = 0;
   updatesRejected = 0;
   persistFailures = 0;
+  /** Awareness messages refused (too large, too many clients, too fast, or from a role with no presence). */
+  awarenessRefused = 0;
+  /** Requests answered 429 by the HTTP rate limits, per limit (http/rate-limits.ts). */
+  readonly rateLimited = new Map<string, number>();
   private readonly buckets = LATENCY_BUCKETS_MS.map(() => 0);
   private persistCount = 0;
   private persistSumMs = 0;
@@ -50,6 +54,12 @@ export class Metrics {
       `popup_persist_latency_ms_bucket{le="+Inf"} ${this.persistCount}`,
       `popup_persist_latency_ms_sum ${this.persistSumMs.toFixed(3)}`,
       `popup_persist_latency_ms_count ${this.persistCount}`,
+      '# HELP popup_awareness_refused_total Awareness messages refused; the connection was closed.',
+      '# TYPE popup_awareness_refused_total counter',
+      `popup_awareness_refused_total ${this.awarenessRefused}`,
+      '# HELP popup_rate_limited_total HTTP requests answered 429, by limit.',
+      '# TYPE popup_rate_limited_total counter',
+      ...[...this.rateLimited].map(([limit, n]) => `popup_rate_limited_total{limit="${limit}"} ${n}`),
       ...memoryLines(),
     ];
     return `${lines.join('\n')}\n`;

@@ -15,6 +15,8 @@ import { storefrontRoutes } from './http/storefront-routes.ts';
 import { sessionRoutes } from './http/session-routes.ts';
 import { summaryRoutes } from './http/summary-routes.ts';
 import { Router, send } from './http/router.ts';
+import { RateLimits } from './http/rate-limits.ts';
+import { applyEdgeTimeouts, EDGE_SERVER_OPTIONS } from './http/edge.ts';
 import { DEFAULT_LIMITS, type Limits } from './limits.ts';
 import { Metrics } from './metrics.ts';
 import { staticFiles } from './static-files.ts';
@@ -86,7 +88,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   const storage = await LevelStorage.open(`${opts.dataDir}/store`);
   const metrics = new Metrics();
   const auth = new Auth(storage, admin.token, now);
-  const hub = new DocHub({ storage, metrics, ...(opts.log ? { log: opts.log } : {}), ...opts.hub, now });
+  const hub = new DocHub({ storage, metrics, ...(opts.log ? { log: opts.log } : {}), ...opts.hub, now, awareness: limits, ...(opts.relay?.eventId ? { relayedEventId: opts.relay.eventId } : {}) });
   const events = new EventService(hub, auth, storage, { now }, opts.relay);
   // A till running low asks; the server, holder of the reserve, grants what it can (docs/sync-protocol.md).
   // A relaying hub leaves that to the upstream server, whose grant comes back through the relay.
@@ -96,9 +98,12 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
     });
   }
   const router = new Router(auth, limits.maxBodyBytes);
+  const rateLimits = new RateLimits(limits, metrics);
+  // Pairing codes must not be guessable by trying: per address (a pairing device has no token yet).
+  router.before('POST', '/api/pair', (ctx) => rateLimits.take('pair-address', rateLimits.clientAddress(ctx.req)));
   adminRoutes(router, { events, auth, storage, now });
   const storefront = new Storefront({ hub, events, storage, now, ...(opts.log ? { log: opts.log } : {}) });
-  storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(storage) });
+  storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(storage), rateLimits });
   summaryRoutes(router, { hub, events });
   sessionRoutes(router);
   const setup = new SetupService(hub, events, storage);
@@ -116,7 +121,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   const example = opts.exampleStorefrontDir ? exampleStorefront(opts.exampleStorefrontDir) : undefined;
   const started = now();
 
-  const server = createServer((req, res) => {
+  const server = createServer(EDGE_SERVER_OPTIONS, (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') return send(res, { status: 200, body: { status: 'ok', uptimeMs: now() - started, documents: hub.loadedCount(), connections: metrics.connections } });
     if (path === '/metrics') return send(res, { status: 200, text: metrics.render(), headers: { 'content-type': 'text/plain; version=0.0.4' } });
@@ -127,9 +132,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
       send(res, { status: 404, body: { type: 'NotFound', message: `nothing at ${path}` } });
     })().catch((err: unknown) => send(res, { status: 500, body: { type: 'InternalError', message: String(err) } }));
   });
-  // Bounded time to send the request head (the WebSocket upgrade included): see limits.ts.
-  server.headersTimeout = limits.handshakeTimeoutMs;
-  server.requestTimeout = 60_000;
+  applyEdgeTimeouts(server, limits);
   const ws = attachWebSockets(server, { hub, auth, limits, metrics });
 
   await new Promise<void>((resolve, reject) => {

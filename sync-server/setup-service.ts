@@ -36,7 +36,7 @@ export interface EventSummary {
 }
 
 /** Fields of the event's settings that may change once it exists; the id and currency never do. */
-const EDITABLE = ['name', 'timeZone', 'locale', 'taxMode', 'rounding', 'drop', 'policies', 'dropUrl'] as const;
+const EDITABLE = ['name', 'timeZone', 'locale', 'taxMode', 'rounding', 'drop', 'policies', 'dropUrl', 'buyerLimits'] as const;
 
 /** Which event holds a creator code: `/r/<code>` names no event, so codes are unique on the server. */
 const CODE_INDEX = 'creator-codes';

@@ -15,6 +15,8 @@ import type { Metrics } from './metrics.ts';
  */
 export function attachWebSockets(server: Server, deps: { hub: DocHub; auth: Auth; limits: Limits; metrics: Metrics }): { close(): void } {
   const wss = new WebSocketServer({ noServer: true, maxPayload: deps.limits.maxMessageBytes });
+  // Storefront connections only read: their frames are bounded far lower, before they are buffered (limits.ts).
+  const readOnlyWss = new WebSocketServer({ noServer: true, maxPayload: deps.limits.readOnlyMessageBytes });
   const perToken = new Map<string, number>();
   let nextId = 1;
 
@@ -31,9 +33,16 @@ export function attachWebSockets(server: Server, deps: { hub: DocHub; auth: Auth
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      void accept(ws, url).catch(() => ws.close(CloseCode.InternalError, 'internal error'));
-    });
+    // The role picks the frame limit, so it is looked up before the upgrade (`accept` checks the token again).
+    void deps.auth.verify(url.searchParams.get('token')).then(
+      (claims) => {
+        if (socket.destroyed) return;
+        (claims?.role === 'storefront' ? readOnlyWss : wss).handleUpgrade(req, socket, head, (ws) => {
+          void accept(ws, url).catch(() => ws.close(CloseCode.InternalError, 'internal error'));
+        });
+      },
+      () => socket.destroy(),
+    );
   };
 
   const accept = async (ws: WebSocket, url: URL) => {
@@ -109,8 +118,9 @@ export function attachWebSockets(server: Server, deps: { hub: DocHub; auth: Auth
   return {
     close: () => {
       server.off('upgrade', onUpgrade);
-      for (const ws of wss.clients) ws.terminate();
+      for (const ws of [...wss.clients, ...readOnlyWss.clients]) ws.terminate();
       wss.close();
+      readOnlyWss.close();
     },
   };
 }

@@ -66,7 +66,7 @@ export class HubHost {
         port: options.port ?? 8787,
         dataDir: options.dataDir,
         ...(options.appDir ? { appDir: options.appDir } : {}),
-        ...(upstream ? { relay: { tag: options.relayTag! } } : {}),
+        ...(upstream ? { relay: { tag: options.relayTag!, eventId: upstream.eventId } } : {}),
         log: this.log,
       });
       if (upstream) {

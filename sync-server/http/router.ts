@@ -39,6 +39,7 @@ export type Handler = (ctx: RequestContext) => Promise<Reply | 'handled'> | Repl
 
 interface Route {
   method: string;
+  path: string;
   pattern: RegExp;
   keys: string[];
   handler: Handler;
@@ -46,6 +47,7 @@ interface Route {
 
 export class Router {
   private readonly routes: Route[] = [];
+  private readonly checks: { method: string; path: string; check: (ctx: RequestContext) => Promise<void> }[] = [];
 
   constructor(
     private readonly auth: Auth,
@@ -56,16 +58,30 @@ export class Router {
   on(method: string, path: string, handler: Handler): this {
     const keys: string[] = [];
     const pattern = new RegExp(`^${path.replace(/:([a-zA-Z]+)/g, (_m, k: string) => (keys.push(k), '([^/]+)'))}$`);
-    this.routes.push({ method, pattern, keys, handler });
+    this.routes.push({ method, path, pattern, keys, handler });
+    return this;
+  }
+
+  /** Runs `check` before the handler of the route registered as `method path` (a rate limit); a throw is the answer. */
+  before(method: string, path: string, check: (ctx: RequestContext) => Promise<void>): this {
+    this.checks.push({ method, path, check });
     return this;
   }
 
   /** Handles the request if a route matches; returns false otherwise. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      // A request target that is not a URL (`http://[bad`): the client's mistake, as on the WebSocket path.
+      send(res, { status: 400, body: { type: 'BadRequestTarget', message: 'the request target is not a valid URL' } });
+      return true;
+    }
     const matching = this.routes.filter((r) => r.pattern.test(url.pathname));
     if (matching.length === 0) return false;
     const route = matching.find((r) => r.method === req.method);
+    const checks = route ? this.checks.filter((c) => c.method === route.method && c.path === route.path) : [];
     if (!route) {
       send(res, { status: 405, body: { type: 'MethodNotAllowed', message: `${req.method} is not allowed here` }, headers: { allow: matching.map((r) => r.method).join(', ') } });
       return true;
@@ -81,15 +97,22 @@ export class Router {
       claims: await this.auth.verify(bearer(req)),
       body: () => (bodyText ??= readBody(req, this.maxBodyBytes)),
       json: async () => {
+        checkJsonType(req);
         const text = await ctx.body();
+        let value: unknown;
         try {
-          return JSON.parse(text) as unknown;
+          value = JSON.parse(text) as unknown;
         } catch {
           throw new HttpError(400, 'the request body is not valid JSON');
         }
+        // Handlers read fields off the body; `null` would make them throw a TypeError (a 500) instead of
+        // telling the client what is wrong.
+        if (value === null || typeof value !== 'object') throw new HttpError(400, `the request body must be a JSON object or array, not ${value === null ? 'null' : typeof value}`);
+        return value;
       },
     };
     try {
+      for (const c of checks) await c.check(ctx);
       const reply = await route.handler(ctx);
       if (reply !== 'handled') send(res, reply);
     } catch (err) {
@@ -101,15 +124,25 @@ export class Router {
 
 export function errorReply(err: unknown): Reply {
   const tagged = toTagged(err);
-  if (err instanceof HttpError) return { status: err.status, body: { ...tagged, ...(err.details !== undefined ? { details: err.details } : {}) } };
+  if (err instanceof HttpError) {
+    // A 429 says when to try again (rate-limits.ts).
+    const retry = err.status === 429 && isRetryDetails(err.details) ? { 'retry-after': String(err.details.retryAfterSeconds) } : undefined;
+    return { status: err.status, body: { ...tagged, ...(err.details !== undefined ? { details: err.details } : {}) }, ...(retry ? { headers: retry } : {}) };
+  }
   if (err instanceof ValidationError) return { status: 422, body: { ...tagged, field: err.field } };
   if (err instanceof PopupError) return { status: 409, body: tagged };
   return { status: 500, body: { type: 'InternalError', message: tagged.message } };
 }
 
+function isRetryDetails(d: unknown): d is { retryAfterSeconds: number } {
+  return typeof d === 'object' && d !== null && typeof (d as { retryAfterSeconds?: unknown }).retryAfterSeconds === 'number';
+}
+
 export function send(res: ServerResponse, reply: Reply): void {
   if (res.headersSent) return;
   const headers: Record<string, string> = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...reply.headers };
+  // After a 413 the rest of the body is still on the wire: the connection cannot carry another request.
+  if (reply.status === 413) headers['connection'] = 'close';
   if (reply.text !== undefined) {
     res.writeHead(reply.status, { 'content-type': 'text/plain; charset=utf-8', ...headers }).end(reply.text);
   } else if (reply.body === undefined) {
@@ -134,20 +167,51 @@ function bearer(req: IncomingMessage): string | undefined {
   return h?.startsWith('Bearer ') ? h.slice(7).trim() : undefined;
 }
 
+/**
+ * JSON endpoints answer 415 to a body that says it is something else (`text/plain` is what a browser form or
+ * a careless `fetch` sends, and it skips the CORS preflight). No content-type at all is taken as JSON, so
+ * `curl --data-binary` keeps working.
+ */
+function checkJsonType(req: IncomingMessage): void {
+  const type = req.headers['content-type'];
+  if (type === undefined) return;
+  const mime = type.split(';')[0]!.trim().toLowerCase();
+  if (mime === 'application/json' || /^application\/[a-z0-9.+-]*\+json$/.test(mime)) return;
+  throw new HttpError(415, `this endpoint takes application/json, not ${mime || 'an empty content-type'}`);
+}
+
+/** The error a body over the limit gets: answered, then the connection is closed (see `readBody`). */
+export class BodyTooLargeError extends HttpError {
+  constructor(limit: number) {
+    super(413, `the request body is larger than ${limit} bytes`);
+  }
+}
+
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
+    // A declared length over the limit is refused before a byte of it is read.
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) return tooLarge();
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > limit) {
-        reject(new HttpError(413, `the request body is larger than ${limit} bytes`));
-        req.destroy();
-        return;
-      }
+      if (size > limit) return tooLarge();
       chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
+
+    /**
+     * Destroying the request at once reset the connection before the client could read any answer. Instead
+     * the 413 is written with `connection: close` (Node ends the socket once it is sent), and what the client
+     * is still sending is read and dropped meanwhile, so its writes do not fail before it sees the answer.
+     */
+    function tooLarge(): void {
+      chunks.length = 0;
+      req.removeAllListeners('data');
+      req.on('data', () => undefined);
+      reject(new BodyTooLargeError(limit));
+    }
   });
 }

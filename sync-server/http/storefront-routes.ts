@@ -11,6 +11,7 @@ import type { EventService } from '../event-service.ts';
 import { corsHeaders, parseOriginsBody, preflight, type StorefrontOrigins } from './cors.ts';
 import { errorReply, HttpError, requireRole, type Handler, type Reply, type RequestContext, type Router } from './router.ts';
 import { SseStream } from './sse.ts';
+import type { RateLimits } from './rate-limits.ts';
 
 /**
  * The storefront API (the online drop): stock with ETags, a live stock stream (Server-Sent Events),
@@ -28,6 +29,8 @@ export interface StorefrontRouteOptions {
   maxStreamsPerToken?: number;
   /** Comment line sent on an idle stream so proxies keep it open (default 15 s). */
   heartbeatMs?: number;
+  /** Requests per address and per token (rate-limits.ts); none when absent. */
+  rateLimits?: RateLimits;
 }
 
 export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): void {
@@ -49,6 +52,7 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
       const cors = corsHeaders(ctx.req.headers.origin, await opts.origins.get(ctx.params['eventId']!));
       let reply: Reply | 'handled';
       try {
+        await opts.rateLimits?.storefront(ctx.req, bearerToken(ctx.req) ?? ctx.query.get('token') ?? undefined);
         reply = await handler(ctx, cors);
       } catch (err) {
         reply = errorReply(err);
@@ -128,7 +132,8 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
   storefrontRoute('POST', '/api/events/:eventId/reservations', async (ctx) => {
     const eventId = ctx.params['eventId']!;
     requireRole(ctx, ['storefront'], eventId);
-    return storefront.reserve(eventId, await ctx.json());
+    const token = bearerToken(ctx.req);
+    return storefront.reserve(eventId, await ctx.json(), token ? hashToken(token) : undefined);
   });
 
   storefrontRoute('GET', '/api/events/:eventId/reservations/:id', async (ctx) => {

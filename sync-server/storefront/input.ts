@@ -57,6 +57,8 @@ export interface ReservationInput {
   ttlSeconds: number;
   /** Where the order will go, when the cart already knows: the reservation is pinned near it. */
   fulfilment?: Fulfilment;
+  /** Who the cart is for, when the storefront knows: the per-customer hold cap counts by it (hashes only). */
+  customer?: { email?: string; phone?: string };
 }
 
 export function parseReservationInput(body: unknown): ReservationInput {
@@ -64,6 +66,10 @@ export function parseReservationInput(body: unknown): ReservationInput {
   const ttl = o['ttlSeconds'] === undefined ? DEFAULT_TTL_SECONDS : int(o, 'ttlSeconds', { min: 1, max: MAX_TTL_SECONDS });
   const out: ReservationInput = { lines: parseLines(o['lines']), ttlSeconds: ttl };
   if (o['fulfilment'] !== undefined) out.fulfilment = parseFulfilment(o['fulfilment']);
+  if (o['customer'] !== undefined) {
+    const { email, phone } = parseCustomer({ consent: false, ...asObject(o['customer'], 'customer') });
+    out.customer = { ...(email !== undefined ? { email } : {}), ...(phone !== undefined ? { phone } : {}) };
+  }
   return out;
 }
 

@@ -15,6 +15,9 @@ import { errorReply, HttpError, type Reply } from '../http/router.ts';
 import type { ServerStorage } from '../storage/server-storage.ts';
 import { fingerprint, parseOrderInput, storedCustomer, type Fulfilment, type OrderInput, type StoredCustomer } from './input.ts';
 import type { ReservationStore } from './reservations.ts';
+import { buyerLimitsOf } from '../../core/buyer-limits.ts';
+import { buyerKeys } from './buyer-keys.ts';
+import { BuyerTally } from './buyer-tally.ts';
 import { destinationOf, routeLines, routeRefusalReply } from './route.ts';
 
 /**
@@ -109,6 +112,11 @@ export interface OrderRecord {
   sales: string[];
   source?: string;
   customer?: StoredCustomer;
+  /**
+   * The buyer's keys (hashes of the normalised e-mail, phone and payment reference, buyer-keys.ts), kept
+   * only while the event limits what one customer may buy: the limit is checked against them.
+   */
+  buyerKeys?: string[];
   reservationId?: string;
   /** Set when a crash left the order only partly written and the rest could not be completed. */
   problems?: string[];
@@ -154,13 +162,16 @@ export interface OrderDeskDeps {
 
 export class OrderDesk {
   private readonly receiptSeq = new Map<string, number>();
+  private readonly tally: BuyerTally;
   private pending: Promise<Map<string, Set<string>>> | undefined;
   /** Idempotency records written but maybe not yet durable: visible to the next request at once. */
   private readonly inflight = new Map<string, IdempotencyRecord>();
   /** Order ids per `eventId!locationId` they are routed to, built from storage on first use. */
   private routed: Promise<Map<string, Set<string>>> | undefined;
 
-  constructor(private readonly d: OrderDeskDeps) {}
+  constructor(private readonly d: OrderDeskDeps) {
+    this.tally = new BuyerTally(d.storage, ORDERS);
+  }
 
   /**
    * Places an order under an Idempotency-Key. Returns the reply to send; when it is a replay of an earlier
@@ -282,6 +293,12 @@ export class OrderDesk {
       };
     }
 
+    // Per-customer limits, across storefront tokens: on the normalised e-mail, phone and payment reference.
+    const limits = buyerLimitsOf(config);
+    const limited = limits.perCustomerPerProduct > 0 || limits.perCustomerPerDrop > 0;
+    const keys = limited ? buyerKeys({ email: input.customer?.email, phone: input.customer?.phone, paymentReference: input.payment.reference }) : [];
+    await this.tally.check(eventId, keys, input.lines, limits);
+
     // Routing: each source's rights less what other live reservations pinned to it hold. A valid reservation
     // of this order counts for it (it is left out of the held units), so its source can always take the
     // reserved units; a nearer source that holds the whole order is still preferred. An unknown or expired
@@ -349,6 +366,7 @@ export class OrderDesk {
       sales: body.sales,
       ...(input.source !== undefined ? { source: input.source } : {}),
       ...(input.customer ? { customer: storedCustomer(input.customer) } : {}),
+      ...(keys.length ? { buyerKeys: keys } : {}),
       ...(usable ? { reservationId: usable.id } : {}),
     };
     const journal: Journal = {
@@ -389,6 +407,7 @@ export class OrderDesk {
       this.d.storage.putRecord(RECEIPTS, j.eventId, Math.max(stored, j.receiptSeq)),
       this.d.events.saveServerClock(),
     ]);
+    await this.tally.record(j.order);
     if (j.order.routedTo !== undefined) {
       const index = await this.routedIndex();
       const k = key(j.eventId, j.order.routedTo);
@@ -430,6 +449,7 @@ export class OrderDesk {
       this.d.log('warn', 'an online order none of whose sales were written is forgotten', { eventId: j.eventId, orderId: j.orderId, problems });
       await Promise.all([this.d.storage.deleteRecord(ORDERS, k), this.d.storage.deleteRecord(IDEMPOTENCY, key(j.eventId, j.idempotencyKey))]);
       if (j.order.routedTo !== undefined) (await this.routedIndex()).get(key(j.eventId, j.order.routedTo))?.delete(j.orderId);
+      await this.tally.forget(j.eventId, j.orderId);
     } else {
       if (problems.length) {
         this.d.log('error', 'an online order is only partly written', { eventId: j.eventId, orderId: j.orderId, problems });

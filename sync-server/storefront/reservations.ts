@@ -3,6 +3,9 @@ import { ONLINE, type HolderId } from '../../core/holders.ts';
 import type { StockLine } from '../event-service.ts';
 import type { ServerStorage } from '../storage/server-storage.ts';
 import { skuKey } from './input.ts';
+import type { BuyerLimits } from '../../core/buyer-limits.ts';
+import { HttpError } from '../http/router.ts';
+import { sharesKey } from './buyer-keys.ts';
 
 /**
  * Reservations: instant stock locks for online carts. A reservation does not move rights (nothing is written
@@ -23,6 +26,22 @@ export interface Reservation {
   holder?: HolderId;
   createdAt: number;
   expiresAt: number;
+  /** SHA-256 of the storefront token that made it: the per-token hold cap counts by it. */
+  tokenKey?: string;
+  /** The buyer's keys (buyer-keys.ts), when the storefront named the customer: the per-customer cap. */
+  customerKeys?: string[];
+}
+
+/** A reservation over one of the event's hold caps (core/buyer-limits.ts): 409, naming the cap. */
+export class HoldLimitError extends HttpError {
+  constructor(
+    readonly limit: 'heldUnitsPerToken' | 'heldUnitsPerCustomer' | 'holdsPerDrop',
+    max: number,
+    held: number,
+    message: string,
+  ) {
+    super(409, message, { limit, max, held });
+  }
 }
 
 const NS = 'reservations';
@@ -82,6 +101,36 @@ export class ReservationStore {
     await this.storage.deleteRecord(NS, recordKey(eventId, id));
     this.byEvent.get(eventId)?.delete(id);
     return true;
+  }
+
+  /** The event's unexpired reservations. */
+  active(eventId: string): Reservation[] {
+    const now = this.now();
+    return [...(this.byEvent.get(eventId)?.values() ?? [])].filter((r) => r.expiresAt > now);
+  }
+
+  /**
+   * Refuses a new reservation of `units` that would take its token, its customer or the drop over the
+   * event's caps. Called inside the event's serial queue, so two reservations cannot both slip under a cap.
+   */
+  checkCaps(eventId: string, units: number, who: { tokenKey?: string; customerKeys: string[] }, limits: BuyerLimits): void {
+    const active = this.active(eventId);
+    if (active.length + 1 > limits.holdsPerDrop) {
+      throw new HoldLimitError('holdsPerDrop', limits.holdsPerDrop, active.length, `the drop already has ${active.length} open reservations, its cap (holdsPerDrop ${limits.holdsPerDrop}); try again when some expire`);
+    }
+    const unitsOf = (rs: Reservation[]) => rs.reduce((a, r) => a + r.lines.reduce((b, l) => b + l.qty, 0), 0);
+    if (who.tokenKey) {
+      const held = unitsOf(active.filter((r) => r.tokenKey === who.tokenKey));
+      if (held + units > limits.heldUnitsPerToken) {
+        throw new HoldLimitError('heldUnitsPerToken', limits.heldUnitsPerToken, held, `this storefront token holds ${held} units in reservations; with ${units} more it would pass its cap (heldUnitsPerToken ${limits.heldUnitsPerToken})`);
+      }
+    }
+    if (who.customerKeys.length) {
+      const held = unitsOf(active.filter((r) => sharesKey(r.customerKeys, who.customerKeys)));
+      if (held + units > limits.heldUnitsPerCustomer) {
+        throw new HoldLimitError('heldUnitsPerCustomer', limits.heldUnitsPerCustomer, held, `this customer holds ${held} units in reservations; with ${units} more they would pass the cap (heldUnitsPerCustomer ${limits.heldUnitsPerCustomer})`);
+      }
+    }
   }
 
   /** Events that hold expired reservations (for the sweep). */

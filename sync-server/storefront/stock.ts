@@ -8,6 +8,7 @@ import { maxFromOneSource, totalFromSources, type FulfilmentSource } from '../..
 import { BrandDoc } from '../../core/schema.ts';
 import type { StockView } from '../../core/stock-view.ts';
 import { skuKey } from './input.ts';
+import { buyerLimitsOf } from '../../core/buyer-limits.ts';
 
 /**
  * What the online drop can sell: per SKU, the catalog facts a shop page shows, the price at the tier in
@@ -29,6 +30,8 @@ export interface StockItem {
   currency: string;
   available: number;
   maxPerOrder: number;
+  /** Most units of this product one customer may buy in the drop (`buyerLimits`), or null: no limit. */
+  perCustomerLimit: number | null;
 }
 
 export interface StockSnapshot {
@@ -37,6 +40,11 @@ export interface StockSnapshot {
   /** Where the drop stands: prices are the tier's while `live`, list prices otherwise. */
   phase: 'before' | 'live' | 'ended';
   tier: { id: string; label: string; percentOffBp: number } | null;
+  /**
+   * What one customer may buy (null: no limit) and how long a hold lasts while the drop is live, so a shop
+   * page can say so before an order is refused (core/buyer-limits.ts).
+   */
+  buyerLimits: { perCustomerPerProduct: number | null; perCustomerPerDrop: number | null; liveHoldSeconds: number };
   items: StockItem[];
 }
 
@@ -58,6 +66,7 @@ export type Reserved = (holder: HolderId, key: string) => number;
 export function computeStock(config: EventConfig, brands: readonly BrandStock[], sources: readonly FulfilmentSource[], reserved: Reserved, now: number): StockSnapshot {
   const phase = dropPhase(config.drop, now);
   const tier = phase.phase === 'live' ? phase.tier : null;
+  const limits = buyerLimitsOf(config);
   const items: StockItem[] = [];
   for (const b of brands) {
     const give = (holder: HolderId, _brandId: string, sku: string) => b.rights(holder, sku) - reserved(holder, skuKey(b.brandId, sku));
@@ -76,6 +85,7 @@ export function computeStock(config: EventConfig, brands: readonly BrandStock[],
         currency: config.currency,
         available: totalFromSources(sources, give, b.brandId, p.sku),
         maxPerOrder: maxFromOneSource(sources, give, b.brandId, p.sku),
+        perCustomerLimit: limits.perCustomerPerProduct || null,
       });
     }
   }
@@ -86,6 +96,7 @@ export function computeStock(config: EventConfig, brands: readonly BrandStock[],
     currency: config.currency,
     phase: phase.phase,
     tier: tier ? { id: tier.id, label: tier.label, percentOffBp: tier.percentOffBp } : null,
+    buyerLimits: { perCustomerPerProduct: limits.perCustomerPerProduct || null, perCustomerPerDrop: limits.perCustomerPerDrop || null, liveHoldSeconds: limits.liveHoldSeconds },
     items,
   };
 }

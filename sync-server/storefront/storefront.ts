@@ -7,6 +7,8 @@ import type { EventService } from '../event-service.ts';
 import { HttpError, type Reply } from '../http/router.ts';
 import type { ServerStorage } from '../storage/server-storage.ts';
 import { parseReservationInput } from './input.ts';
+import { buyerLimitsOf } from '../../core/buyer-limits.ts';
+import { buyerKeys } from './buyer-keys.ts';
 import { OrderDesk } from './orders.ts';
 import { ReservationStore, type Reservation } from './reservations.ts';
 import { destinationOf, reservedFrom, routeLines, routeRefusalReply } from './route.ts';
@@ -70,7 +72,7 @@ export class Storefront {
    * destination when given): 201 with the reservation, or 409 naming every line that is short or, when no
    * single place holds the cart, where its units are.
    */
-  async reserve(eventId: string, raw: unknown): Promise<Reply> {
+  async reserve(eventId: string, raw: unknown, tokenKey?: string): Promise<Reply> {
     const input = parseReservationInput(raw);
     return this.d.events.serial(eventId, async (): Promise<Reply> => {
       await this.reservations.ready();
@@ -94,9 +96,25 @@ export class Storefront {
           if (view) views.set(brandId, view);
         });
       }
+      const limits = buyerLimitsOf(config);
+      const customerKeys = buyerKeys(input.customer ?? {});
+      this.reservations.checkCaps(eventId, input.lines.reduce((a, l) => a + l.qty, 0), { ...(tokenKey ? { tokenKey } : {}), customerKeys }, limits);
       const route = routeLines(input.lines, locations, views, this.reservations.heldAt(eventId), destination);
       if (!route.ok) return routeRefusalReply(route.reason, route.lines);
-      const r: Reservation = { id: this.reservations.newId(), eventId, lines: input.lines, holder: route.source.holder, createdAt: now, expiresAt: now + input.ttlSeconds * 1000 };
+      // While the drop is live, a hold is cut to liveHoldSeconds: an hour-long hold on the hero item is a
+      // way to keep it from everyone else.
+      const live = now >= config.drop.startsAt && now < config.drop.endsAt;
+      const ttlMs = Math.min(input.ttlSeconds, live ? limits.liveHoldSeconds : Infinity) * 1000;
+      const r: Reservation = {
+        id: this.reservations.newId(),
+        eventId,
+        lines: input.lines,
+        holder: route.source.holder,
+        createdAt: now,
+        expiresAt: now + ttlMs,
+        ...(tokenKey ? { tokenKey } : {}),
+        ...(customerKeys.length ? { customerKeys } : {}),
+      };
       await this.reservations.put(r);
       this.changed(eventId);
       return { status: 201, body: publicReservation(r) };

@@ -1,0 +1,109 @@
+import type { BuyerLimits } from '../../core/buyer-limits.ts';
+import { HttpError } from '../http/router.ts';
+import type { ServerStorage } from '../storage/server-storage.ts';
+import { skuKey } from './input.ts';
+
+/**
+ * What each buyer has bought in a drop, for the per-customer limits (core/buyer-limits.ts). Built from the
+ * stored orders on first use (each order keeps its buyer's keys: hashes, see buyer-keys.ts) and kept up to
+ * date as orders are stored or forgotten, so a restart loses nothing. A buyer is every order sharing any key
+ * with the new one: the same e-mail, phone or payment reference, whatever the storefront token.
+ */
+export interface TalliedOrder {
+  orderId: string;
+  eventId: string;
+  buyerKeys?: string[];
+  lines: { brandId: string; sku: string; qty: number }[];
+}
+
+/** An order over a per-customer limit: 409, naming the limit, the product and what was bought already. */
+export class BuyerLimitError extends HttpError {
+  constructor(
+    readonly limit: 'perCustomerPerProduct' | 'perCustomerPerDrop',
+    max: number,
+    bought: number,
+    message: string,
+    sku?: string,
+  ) {
+    super(409, message, { limit, max, bought, ...(sku !== undefined ? { sku } : {}) });
+  }
+}
+
+export class BuyerTally {
+  /** Per event: orders by id, and order ids by buyer key. */
+  private loaded: Promise<Map<string, { orders: Map<string, TalliedOrder>; byKey: Map<string, Set<string>> }>> | undefined;
+
+  constructor(
+    private readonly storage: ServerStorage,
+    private readonly ordersNs: string,
+  ) {}
+
+  /** Refuses an order of `lines` by the buyer with `keys` that would pass the event's limits. */
+  async check(eventId: string, keys: readonly string[], lines: readonly { brandId: string; sku: string; qty: number }[], limits: BuyerLimits): Promise<void> {
+    if (!limits.perCustomerPerProduct && !limits.perCustomerPerDrop) return;
+    if (keys.length === 0) {
+      throw new HttpError(422, 'this drop limits what one customer may buy: send customer.email, customer.phone or payment.reference so the limit can be checked', { limit: limits.perCustomerPerProduct ? 'perCustomerPerProduct' : 'perCustomerPerDrop' });
+    }
+    const event = (await this.events()).get(eventId);
+    const ids = new Set<string>();
+    for (const k of keys) for (const id of event?.byKey.get(k) ?? []) ids.add(id);
+    const perSku = new Map<string, number>();
+    let total = 0;
+    for (const id of ids) {
+      for (const l of event!.orders.get(id)!.lines) {
+        perSku.set(skuKey(l.brandId, l.sku), (perSku.get(skuKey(l.brandId, l.sku)) ?? 0) + l.qty);
+        total += l.qty;
+      }
+    }
+    const wanted = new Map<string, { sku: string; qty: number }>();
+    for (const l of lines) {
+      const k = skuKey(l.brandId, l.sku);
+      wanted.set(k, { sku: l.sku, qty: (wanted.get(k)?.qty ?? 0) + l.qty });
+    }
+    if (limits.perCustomerPerProduct) {
+      for (const [k, w] of wanted) {
+        const bought = perSku.get(k) ?? 0;
+        if (bought + w.qty > limits.perCustomerPerProduct) {
+          throw new BuyerLimitError('perCustomerPerProduct', limits.perCustomerPerProduct, bought, `${w.sku} is limited to ${limits.perCustomerPerProduct} per customer in this drop; this customer has bought ${bought} and asks for ${w.qty}`, w.sku);
+        }
+      }
+    }
+    const asked = [...wanted.values()].reduce((a, w) => a + w.qty, 0);
+    if (limits.perCustomerPerDrop && total + asked > limits.perCustomerPerDrop) {
+      throw new BuyerLimitError('perCustomerPerDrop', limits.perCustomerPerDrop, total, `this drop is limited to ${limits.perCustomerPerDrop} units per customer; this customer has bought ${total} and asks for ${asked}`);
+    }
+  }
+
+  /** An order was stored (again, on recovery: idempotent). */
+  async record(order: TalliedOrder): Promise<void> {
+    add(await this.events(), order);
+  }
+
+  /** An order was forgotten (none of its sales could be written). */
+  async forget(eventId: string, orderId: string): Promise<void> {
+    const event = (await this.events()).get(eventId);
+    const order = event?.orders.get(orderId);
+    if (!event || !order) return;
+    event.orders.delete(orderId);
+    for (const k of order.buyerKeys ?? []) event.byKey.get(k)?.delete(orderId);
+  }
+
+  private events() {
+    return (this.loaded ??= (async () => {
+      const out = new Map<string, { orders: Map<string, TalliedOrder>; byKey: Map<string, Set<string>> }>();
+      for (const [, o] of await this.storage.listRecords<TalliedOrder>(this.ordersNs)) add(out, o);
+      return out;
+    })());
+  }
+}
+
+function add(events: Map<string, { orders: Map<string, TalliedOrder>; byKey: Map<string, Set<string>> }>, o: TalliedOrder): void {
+  if (!o.buyerKeys?.length) return;
+  let event = events.get(o.eventId);
+  if (!event) {
+    event = { orders: new Map(), byKey: new Map() };
+    events.set(o.eventId, event);
+  }
+  event.orders.set(o.orderId, { orderId: o.orderId, eventId: o.eventId, buyerKeys: o.buyerKeys, lines: o.lines.map((l) => ({ brandId: l.brandId, sku: l.sku, qty: l.qty })) });
+  for (const k of o.buyerKeys) event.byKey.set(k, (event.byKey.get(k) ?? new Set()).add(o.orderId));
+}
