@@ -14,6 +14,7 @@ import { parseStaffMember } from '../core/staff.ts';
 import type { BalanceReader } from '../core/stock-view.ts';
 import { SERVER_WRITER, tillHolder } from '../core/holders.ts';
 import type { Claims } from './auth.ts';
+import { checkRefundRightsValue, RefundUpdateCheck } from './refund-rules.ts';
 
 /**
  * Judges an incoming Yjs update BEFORE it touches the server's document. The update is decoded, not
@@ -67,6 +68,7 @@ export function guardUpdate(update: Uint8Array, ctx: GuardContext): GuardResult 
   const entries: LedgerEntry[] = [];
   const seenKeys = new Set<string>();
   const nextClock = new Map<number, number>();
+  const refundCheck = new RefundUpdateCheck();
   for (const struct of decoded.structs) {
     const known = Y.getState(ctx.doc.store, struct.id.client);
     if (struct.id.clock + struct.length <= known) continue; // already here: Yjs will skip it
@@ -108,7 +110,11 @@ export function guardUpdate(update: Uint8Array, ctx: GuardContext): GuardResult 
           ? checkTillValue(ctx, ctx.ref.tillId, mapName, key, raw)
           : (checkSetupValue(ctx, mapName, key, decodeValue(raw)) ?? checkHubSetupValue(ctx, mapName, key, raw));
     if (problem) return deny(problem);
+    if (ctx.ref.kind === 'brand') refundCheck.note(mapName, raw);
   }
+  // Refunds exactly once: each refund and refund-rights record against the rights (sync-server/refund-rules.ts).
+  const refundProblem = ctx.ref.kind === 'brand' ? refundCheck.problem(ctx.doc, ctx.ownerOf) : undefined;
+  if (refundProblem) return deny(refundProblem);
   if (overwrites || (trusted && appendOnly && decoded.ds.clients.size > 0)) {
     const scratch = new Y.Doc();
     Y.applyUpdate(scratch, Y.encodeStateAsUpdate(ctx.doc));
@@ -237,6 +243,8 @@ function checkBrandValue(ctx: GuardContext, mapName: string, key: string, raw: u
         if (claims.role === 'hub' && (r.holder !== tillHolder(r.tillId) || ctx.ownerOf?.(r.holder) !== r.writer)) return `${mapName}/${key} was not written by the device paired as till ${r.tillId}`;
         return undefined;
       }
+      case 'refundRights':
+        return checkRefundRightsValue(claims, key, value);
       case 'requests': {
         const r = parseRightsRequest(value);
         if (r.id !== key) return `requests/${key} holds ${r.id}`;
