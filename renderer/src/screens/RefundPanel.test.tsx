@@ -34,6 +34,8 @@ describe('refund panel', () => {
     await user.selectOptions(within(refundPanel()).getByLabelText('Reason for Canvas Tote'), 'defective');
     await user.click(within(refundPanel()).getByRole('button', { name: 'Refund selected' }));
     expect(await within(refundPanel()).findByText('Give back €10.50')).toBeTruthy();
+    // It says where the money goes: back to the card it was paid with.
+    expect(within(within(refundPanel()).getByRole('list', { name: 'Where the money goes' })).getByText('€10.50 back to card')).toBeTruthy();
     expect(screen.queryByRole('form', { name: 'Manager approval' })).toBeNull();
     // Defective: quarantined, not back on sale.
     expect(store.rights('north-thread', 'NT-TOTE')).toBe(19);
