@@ -28,6 +28,7 @@ export function RefundPanel({ money }: { money: (n: number) => string }) {
   const [done, setDone] = useState<Refund[] | undefined>();
   const [needsManager, setNeedsManager] = useState<string | undefined>();
   const [needsRightsOverride, setNeedsRightsOverride] = useState<string | undefined>();
+  const [claiming, setClaiming] = useState(false);
   const online = usePos((s) => s.sync?.state === 'online');
   const cashier = usePos((s) => s.cashier);
   // A scanned receipt barcode opens the panel with its number: look the sale up at once (only when it changes).
@@ -55,12 +56,17 @@ export function RefundPanel({ money }: { money: (n: number) => string }) {
   const claimRights = async (sale: Sale): Promise<boolean> => {
     if (!store || !online) return false;
     const lines = linesOf(sale);
-    await store.claimRefundRights(sale.id, lines);
-    for (const until = Date.now() + CLAIM_WAIT_MS; Date.now() < until; ) {
-      if ((await store.refundRightsMissing(sale.id, lines)) === 0) return true;
-      await new Promise((r) => setTimeout(r, 200));
+    setClaiming(true);
+    try {
+      await store.claimRefundRights(sale.id, lines);
+      for (const until = Date.now() + CLAIM_WAIT_MS; Date.now() < until; ) {
+        if ((await store.refundRightsMissing(sale.id, lines)) === 0) return true;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      return false;
+    } finally {
+      setClaiming(false);
     }
-    return false;
   };
 
   const submit = async (approvedBy?: string, overrideRights = false) => {
@@ -170,6 +176,9 @@ export function RefundPanel({ money }: { money: (n: number) => string }) {
           </ul>
         );
       })}
+      {claiming && (
+        <p role="status">Receipt sold at another till: asking the server for the right to refund it…</p>
+      )}
       {error && (
         <p role="alert" className="error">
           {error}
