@@ -7,6 +7,7 @@ import { NoRefundRightsError, saleRefundRights } from '../../core/refund-rights.
 import { LedgerWriter } from '../../core/rights.ts';
 import { BrandDoc, brandDocName } from '../../core/schema.ts';
 import { HybridClock } from '../../core/hlc.ts';
+import { newId } from '../../core/ids.ts';
 import { syncUpdate } from '../../sync-server/protocol.ts';
 import { copyOfServerDoc, demoWorld, joinedRawClient, storedState, updateOf, viewOf, type World } from '../../sync-server/test-support.ts';
 import { NodeTills } from './node-tills.ts';
@@ -94,5 +95,22 @@ describe('refund rights through the sync server', () => {
     expect(closed.reason).toContain('NoRefundRightsError');
     expect(await storedState(server, NT)).toEqual(before);
   });
-});
 
+  it('refuses (4422) a till that hands itself refund rights the server holds, and stores nothing', async () => {
+    const { b, sale } = await soldOnline();
+    const server = w!.server;
+    const before = await storedState(server, NT);
+    const replica = await copyOfServerDoc(server, NT);
+    const device = b.store.identity.deviceId;
+    const clock = new HybridClock(device, { now: () => Date.now() });
+    const id = newId('rm', clock);
+    // Written by B's device, but it moves the reserve's rights: only the server writes for the reserve.
+    const forged = { kind: 'move' as const, id, at: id.slice(3), writer: device, from: RESERVE, to: tillHolder(b.paired.tillId), saleId: sale.id, lines: [{ sku: hoodie.sku, qty: 3 }] };
+    const c = await joinedRawClient(w!, NT, b.paired.token);
+    c.send(syncUpdate(updateOf(replica, (doc) => new BrandDoc(doc).appendRefundRights([forged]))));
+    const closed = await c.closed;
+    expect(closed.code).toBe(4422);
+    expect(closed.reason).toContain('may not write refund rights');
+    expect(await storedState(server, NT)).toEqual(before);
+  });
+});
