@@ -195,8 +195,8 @@ export class DocHub {
     this.requestListener = listener;
   }
 
-  /** Called with the refund-rights claims (`rc_` keys) seen in a brand document: new ones, and all on load. */
-  onRefundClaims(listener: (eventId: string, brandId: string, claimIds: string[]) => void): void {
+  /** Called with the refund-rights records added to a brand document, and with all its claims on load. */
+  onRefundClaims(listener: (eventId: string, brandId: string, recordIds: string[]) => void): void {
     this.refundClaimListener = listener;
   }
 
@@ -320,12 +320,15 @@ export class DocHub {
       queueMicrotask(() => announce(requests.keys()));
       // Refund-rights claims: the server answers them from the rights it holds (sync-server/refund-claims.ts).
       const refundRights = doc.getMap('refundRights');
-      const claims = (keys: Iterable<string>) => {
-        const ids = [...keys].filter((k) => k.startsWith('rc_'));
-        if (ids.length) this.refundClaimListener?.(ref.eventId, ref.brandId, ids);
-      };
-      refundRights.observe((ev) => claims([...ev.changes.keys].filter(([, c]) => c.action === 'add').map(([k]) => k)));
-      queueMicrotask(() => claims(refundRights.keys()));
+      // New moves too: a claim that came before the seller released the sale is answered when the release lands.
+      refundRights.observe((ev) => {
+        const added = [...ev.changes.keys].filter(([, c]) => c.action === 'add').map(([k]) => k);
+        if (added.length) this.refundClaimListener?.(ref.eventId, ref.brandId, added);
+      });
+      queueMicrotask(() => {
+        const claims = [...refundRights.keys()].filter((k) => k.startsWith('rc_'));
+        if (claims.length) this.refundClaimListener?.(ref.eventId, ref.brandId, claims);
+      });
     } else if (ref.kind === 'setup') {
       const setup = new SetupDoc(doc);
       const refresh = () => this.owners.set(ref.eventId, ownerOfFor(setup.tills().items));

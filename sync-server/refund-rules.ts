@@ -24,15 +24,14 @@ export function checkRefundRightsValue(claims: Claims, key: string, value: unkno
 }
 
 export class RefundUpdateCheck {
-  private readonly sales = new Map<string, Sale>();
+  /** Sales the update adds, kept raw: parsed only when the update also adds refunds or rights records. */
+  private readonly rawSales: unknown[] = [];
   private readonly added: ({ kind: 'refund'; refund: Refund } | { kind: 'rights'; record: RefundRightsRecord })[] = [];
 
   /** Notes a value the update adds to a brand document (already checked on its own by the guard). */
   note(mapName: string, raw: unknown): void {
-    if (mapName === 'sales') {
-      const sale = parseSale(decodeValue(raw));
-      this.sales.set(sale.id, sale);
-    } else if (mapName === 'refunds') this.added.push({ kind: 'refund', refund: parseRefund(decodeValue(raw)) });
+    if (mapName === 'sales') this.rawSales.push(raw);
+    else if (mapName === 'refunds') this.added.push({ kind: 'refund', refund: parseRefund(decodeValue(raw)) });
     else if (mapName === 'refundRights') this.added.push({ kind: 'rights', record: parseRefundRightsRecord(decodeValue(raw)) });
   }
 
@@ -41,13 +40,14 @@ export class RefundUpdateCheck {
     if (this.added.length === 0) return undefined;
     if (!ownerOf) return 'the event has no set-up on this server yet';
     const brand = new BrandDoc(doc);
+    const sales = new Map<string, Sale>(this.rawSales.map((raw) => parseSale(decodeValue(raw))).map((sale) => [sale.id, sale]));
     // Decoded once per update, and only when it adds refunds or rights records (rarer than sales).
     const refunds = brand.refunds().items;
     const records = brand.refundRights().items;
     for (const item of this.added) {
       const saleId = item.kind === 'refund' ? item.refund.saleId : item.record.saleId;
       const what = item.kind === 'refund' ? `refunds/${item.refund.id}` : `refundRights/${item.record.id}`;
-      const sale = this.sales.get(saleId) ?? brand.saleById(saleId);
+      const sale = sales.get(saleId) ?? brand.saleById(saleId);
       if (!sale) return `${what} names sale ${saleId}, which this server does not have`;
       const ofSale = refunds.filter((r) => r.saleId === saleId);
       const recordsOfSale = records.filter((r) => r.saleId === saleId);

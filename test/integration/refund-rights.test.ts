@@ -113,4 +113,27 @@ describe('refund rights through the sync server', () => {
     expect(closed.reason).toContain('may not write refund rights');
     expect(await storedState(server, NT)).toEqual(before);
   });
+
+  it('answers a claim that came before the seller released the sale, once the release lands', async () => {
+    w = await demoWorld();
+    const a = await tills.pair(w.server.url, w.demo.tills[0]!.code);
+    const extra = await w.server.events.createPairingCode(DEMO_EVENT_ID, { name: 'Booth A second till', locationId: 'booth-a', brandIds: ['north-thread'] });
+    const b = await tills.pair(w.server.url, extra.code);
+    const server = w.server;
+    // A's sale reaches the server, but A learns of it (and releases) only later: its link drops first.
+    a.sync.stop();
+    const [sale] = await a.store.commitSale({ cart: { lines: [{ ...hoodie, qty: 1 }] }, payments: [{ method: 'cash', amount: 4830 }], cashierId: 'ana' });
+    const upload = new Y.Doc();
+    Y.applyUpdate(upload, Y.encodeStateAsUpdate(a.store.brandDoc('north-thread')!.doc));
+    await server.hub.change(NT, (doc) => Y.applyUpdate(doc, Y.encodeStateAsUpdate(upload)));
+    await expect.poll(() => b.store.salesByReceipt(sale!.receiptNumber).then((s) => s.length), { timeout: 5000 }).toBe(1);
+    const claim = await b.store.claimRefundRights(sale!.id, [{ sku: hoodie.sku, qty: 1 }]);
+    await expect.poll(() => server.hub.read(NT, (doc) => new BrandDoc(doc).refundRights().items.some((r) => r.id === claim!.id)), { timeout: 5000 }).toBe(true);
+    // Nothing to hand on yet: A still holds the rights.
+    expect(await b.store.refundRightsMissing(sale!.id, [{ sku: hoodie.sku, qty: 1 }])).toBe(1);
+    // A comes back: the server acknowledges, A releases, and the server answers B's waiting claim.
+    a.sync.start();
+    await expect.poll(() => b.store.refundRightsMissing(sale!.id, [{ sku: hoodie.sku, qty: 1 }]), { timeout: 8000 }).toBe(0);
+    expect(await server.hub.read(NT, (doc) => heldOnServer(doc, sale!.id))).toEqual({ [tillHolder(a.paired.tillId)]: 0, [RESERVE]: 0, [tillHolder(b.paired.tillId)]: 1 });
+  });
 });
