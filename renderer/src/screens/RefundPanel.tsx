@@ -52,6 +52,11 @@ export function RefundPanel({ money }: { money: (n: number) => string }) {
       .filter((x) => x.p && x.p.qty > 0)
       .map(({ l, p }) => ({ sku: l.sku, qty: p!.qty, reason: p!.reason, ...(l.serial ? { serial: l.serial } : {}) }));
 
+  const rightsMessage = (units: number, receiptNumber: string) =>
+    online
+      ? `No refund rights left here for ${units} unit(s) of receipt ${receiptNumber}: they were refunded elsewhere or are held by a till that is offline. A manager may refund anyway; the organiser is alerted`
+      : `This till is offline and does not hold the refund rights for ${units} unit(s) of receipt ${receiptNumber}. A manager may refund anyway; the organiser is alerted`;
+
   /** Online, a till that lacks a sale's refund rights claims them and waits for the server's answer. */
   const claimRights = async (sale: Sale): Promise<boolean> => {
     if (!store || !online) return false;
@@ -75,29 +80,32 @@ export function RefundPanel({ money }: { money: (n: number) => string }) {
     setNeedsManager(undefined);
     setNeedsRightsOverride(undefined);
     try {
+      // Every sale's refund rights first (claimed through the server when online), so that a manager's prompt
+      // never comes after part of a multi-brand receipt was already refunded.
+      if (!overrideRights) {
+        let short = 0;
+        for (const sale of sales) {
+          const lines = linesOf(sale);
+          if (lines.length && (await store.refundRightsMissing(sale.id, lines)) > 0 && !(await claimRights(sale))) short += await store.refundRightsMissing(sale.id, lines);
+        }
+        if (short > 0) {
+          setNeedsRightsOverride(rightsMessage(short, sales[0]!.receiptNumber));
+          return;
+        }
+      }
       const made: Refund[] = [];
       for (const sale of sales) {
         const lines = linesOf(sale);
         if (lines.length === 0) continue;
         const req = { lines, cashierId: cashier?.id ?? 'till', ...(approvedBy ? { approvedBy } : {}), ...(overrideRights && approvedBy ? { rightsOverride: { managerId: approvedBy, reason: RIGHTS_OVERRIDE_REASON } } : {}) };
-        try {
-          made.push(await store.commitRefund(sale.id, req));
-        } catch (err) {
-          if (!(err instanceof NoRefundRightsError) || !(await claimRights(sale))) throw err;
-          made.push(await store.commitRefund(sale.id, req));
-        }
+        made.push(await store.commitRefund(sale.id, req));
       }
       if (made.length === 0) setError('Choose at least one item to return');
       else setDone(made);
     } catch (err) {
       if (err instanceof ManagerApprovalRequired || err instanceof ReturnWindowClosed) setNeedsManager(err.message);
-      else if (err instanceof NoRefundRightsError) {
-        setNeedsRightsOverride(
-          online
-            ? `No refund rights left for ${err.shortfall} unit(s) of receipt ${err.receiptNumber}: they were refunded elsewhere or are held by a till that is offline. A manager may refund anyway; the organiser is alerted`
-            : `This till is offline and does not hold the refund rights for ${err.shortfall} unit(s) of receipt ${err.receiptNumber}. A manager may refund anyway; the organiser is alerted`,
-        );
-      } else setError(toTagged(err).message);
+      else if (err instanceof NoRefundRightsError) setNeedsRightsOverride(rightsMessage(err.shortfall, err.receiptNumber));
+      else setError(toTagged(err).message);
     }
   };
 
