@@ -19,7 +19,7 @@ import type { Balance } from './stock-view.ts';
  *  - occurrences (`ongoing: false`): a burst of voids, a manual price, a manager oversell, a sale outside the
  *    drop's hours, a write the server rejected. Each is raised once, for ever.
  */
-export const ALERT_KINDS = ['out-of-stock', 'below-safety-stock', 'low-stock', 'refund-rate', 'repeated-voids', 'price-override', 'oversell', 'positive-adjustment', 'outside-hours', 'rejected-write'] as const;
+export const ALERT_KINDS = ['out-of-stock', 'below-safety-stock', 'low-stock', 'refund-rate', 'repeated-voids', 'price-override', 'oversell', 'positive-adjustment', 'outside-hours', 'rejected-write', 'refund-beyond-rights'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 export type AlertSeverity = 'info' | 'warning' | 'critical';
 
@@ -112,7 +112,7 @@ export interface AlertInput {
 /** Every alert due now, most severe first, then newest first. */
 export function evaluateAlerts(input: AlertInput, thresholds: Partial<AlertThresholds> = {}): Alert[] {
   const t = { ...DEFAULT_ALERT_THRESHOLDS, ...thresholds };
-  const alerts = [...stockAlerts(input, t), ...refundRateAlerts(input, t), ...voidAlerts(input, t), ...priceAlerts(input), ...oversellAlerts(input), ...adjustmentAlerts(input), ...outsideHoursAlerts(input, t), ...rejectionAlerts(input)];
+  const alerts = [...stockAlerts(input, t), ...refundRateAlerts(input, t), ...voidAlerts(input, t), ...priceAlerts(input), ...oversellAlerts(input), ...adjustmentAlerts(input), ...refundBeyondRightsAlerts(input), ...outsideHoursAlerts(input, t), ...rejectionAlerts(input)];
   const unique = new Map(alerts.map((a) => [a.id, a]));
   return [...unique.values()].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || b.at - a.at || (a.id < b.id ? -1 : 1));
 }
@@ -276,6 +276,24 @@ function adjustmentAlerts(input: AlertInput): Alert[] {
       subject: { sku: e.sku, ...(e.from && tillByHolder.has(e.from) ? { tillId: tillByHolder.get(e.from)! } : {}), ...(e.approvedBy ? { cashierId: e.approvedBy } : {}), deviceId: e.writer, ref: e.id },
       message: `${e.qty} × ${e.sku} added to ${e.from} by adjustment, approved by ${e.approvedBy ?? 'nobody'}: ${e.reason ?? ''}`,
       at: wallOfHlc(e.at),
+    }));
+}
+
+/**
+ * A refund a manager allowed beyond the refund rights its till held (core/refund-rights.ts): money paid out
+ * that another till may also have paid out for the same units. Raised once per refund.
+ */
+function refundBeyondRightsAlerts(input: AlertInput): Alert[] {
+  return input.refunds
+    .filter((r) => r.override)
+    .map((r) => ({
+      id: `refund-beyond-rights:${r.id}`,
+      kind: 'refund-beyond-rights' as const,
+      severity: 'warning' as const,
+      ongoing: false,
+      subject: { brandId: r.brandId, tillId: r.tillId, cashierId: r.override!.managerId, deviceId: r.writer, ref: r.id },
+      message: `refund beyond rights: receipt ${r.receiptNumber} refunded at till ${r.tillId} with ${r.override!.units} unit(s) whose refund rights it did not hold, allowed by ${r.override!.managerId}: ${r.override!.reason}`,
+      at: r.wallTime,
     }));
 }
 

@@ -17,9 +17,11 @@ describe('audit log', () => {
     const foreign = { ...override, from: 'till:t2' } as LedgerEntry;
     const refund = { id: 'r1', tillId: 't1', cashierId: 'ana', wallTime: 2000, receiptNumber: 'T1-00003', lines: [{ qty: 1, reason: 'defective' }], total: 2400 } as unknown as Refund;
     const cashOut = { id: 'sh2', shiftId: 'sh1', kind: 'cash-out', tillId: 't1', cashierId: 'mia', wallTime: 4000, amount: 10000, reason: 'banking' } as ShiftEvent;
-    const log = auditLog('t1', { voids, overrides: [override, foreign], refunds: [refund], shiftEvents: [cashOut], holder: 'till:t1' });
+    const beyond = { ...refund, id: 'r2', wallTime: 3500, approvedBy: 'mia', override: { managerId: 'mia', reason: 'till 2 offline', units: 1 } } as Refund;
+    const log = auditLog('t1', { voids, overrides: [override, foreign], refunds: [refund, beyond], shiftEvents: [cashOut], holder: 'till:t1' });
     expect(log).toEqual([
       { at: 4000, kind: 'cash-out', who: 'mia', what: 'banking', amount: 10000 },
+      { at: 3500, kind: 'refund', who: 'ana', what: 'receipt T1-00003: 1 item(s), defective, approved by mia; 1 beyond refund rights, overridden by mia', amount: 2400 },
       { at: 3000, kind: 'override', who: 'mia', what: '3 × CAP sold, 1 beyond stock: display unit' },
       { at: 2000, kind: 'refund', who: 'ana', what: 'receipt T1-00003: 1 item(s), defective, pre-authorised', amount: 2400 },
       { at: 1000, kind: 'void', who: 'ana', what: 'cart cleared: 2 × Cap', amount: 4800 },

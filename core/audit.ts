@@ -99,7 +99,9 @@ export function auditLog(
     if (r.tillId !== tillId) continue;
     const reasons = [...new Set(r.lines.map((l) => l.reason))].join(', ');
     const approved = r.approvedBy ? `, approved by ${r.approvedBy}` : ', pre-authorised';
-    items.push({ at: r.wallTime, kind: 'refund', who: r.cashierId, what: `receipt ${r.receiptNumber}: ${r.lines.reduce((a, l) => a + l.qty, 0)} item(s), ${reasons}${approved}`, amount: r.total });
+    // A refund past the till's refund rights (core/refund-rights.ts) may pay out what another till paid out too.
+    const beyond = r.override ? `; ${r.override.units} beyond refund rights, overridden by ${r.override.managerId}` : '';
+    items.push({ at: r.wallTime, kind: 'refund', who: r.cashierId, what: `receipt ${r.receiptNumber}: ${r.lines.reduce((a, l) => a + l.qty, 0)} item(s), ${reasons}${approved}${beyond}`, amount: r.total });
   }
   for (const s of sources.shiftEvents) {
     if (s.tillId !== tillId || (s.kind !== 'cash-in' && s.kind !== 'cash-out')) continue;

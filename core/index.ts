@@ -27,6 +27,7 @@ export * from './pricing.ts';
 export * from './rebalance.ts';
 export * from './receipt.ts';
 export * from './refund-builder.ts';
+export * from './refund-rights.ts';
 export * from './refund.ts';
 export * from './retention.ts';
 export * from './rights-request.ts';

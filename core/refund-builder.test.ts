@@ -28,7 +28,7 @@ function sold(lines: { sku: string; qty: number }[]) {
   const total = priceItems(cart.lines, config, ctx.product, now).totals.total;
   const { sales, entries } = buildCheckout({ cart, payments: [{ method: 'card', amount: total }], cashierId: 'ana', now }, ctx);
   entries.get('north-thread')!.forEach((e) => view.add(e));
-  return { sale: sales[0]!, view, refundCtx: { config, deviceId: DEVICE, tillId: 't1', holder, clock, writer }, now };
+  return { sale: sales[0]!, view, refundCtx: { config, deviceId: DEVICE, tillId: 't1', holder, clock, writer, rightsRecords: [] }, now };
 }
 
 describe('refunds', () => {

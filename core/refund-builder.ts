@@ -6,6 +6,7 @@ import { newId } from './ids.ts';
 import type { LedgerEntry } from './ledger.ts';
 import { allocate, formatMoney } from './money.ts';
 import type { Refund, RefundLine } from './refund.ts';
+import { NoRefundRightsError, refundShortfall, saleRefundRights, type RefundRightsRecord } from './refund-rights.ts';
 import type { LedgerWriter } from './rights.ts';
 import type { PaymentMethod, Sale } from './sale.ts';
 
@@ -41,6 +42,8 @@ export interface RefundRequest {
   cashierId: string;
   /** A manager's id when one approved it. */
   approvedBy?: string;
+  /** A manager lets this till refund units whose refund rights it does not hold: recorded and alerted. */
+  rightsOverride?: { managerId: string; reason: string };
   now: number;
 }
 
@@ -51,6 +54,8 @@ export interface RefundContext {
   holder: HolderId;
   clock: HybridClock;
   writer: LedgerWriter;
+  /** The brand's refund rights records (claims and moves), to check this till holds the right to refund. */
+  rightsRecords: readonly RefundRightsRecord[];
 }
 
 export interface Returnable {
@@ -71,7 +76,9 @@ export function returnable(sale: Sale, earlier: readonly Refund[]): Map<string, 
     if (refund.saleId !== sale.id) continue;
     for (const l of refund.lines) {
       const r = left.get(lineKey(l.sku, l.serial));
-      if (r) left.set(lineKey(l.sku, l.serial), { units: r.units - l.qty, gross: r.gross - l.amount, tax: r.tax - l.tax });
+      // Never below zero: refunds merged from two tills may add up to more than was sold (a manager override
+      // allows that); the till and the console show what is left to return, not a debt.
+      if (r) left.set(lineKey(l.sku, l.serial), { units: Math.max(0, r.units - l.qty), gross: Math.max(0, r.gross - l.amount), tax: Math.max(0, r.tax - l.tax) });
     }
   }
   return left;
@@ -105,6 +112,9 @@ export function buildRefund(sale: Sale, earlier: readonly Refund[], req: RefundR
     const entry = batch.refund(ctx.holder, soldLine.sku, want.qty, refundId, disposition);
     return { sku: soldLine.sku, qty: want.qty, amount, tax, disposition, reason: reason.id, entryId: entry.id, ...(soldLine.serial ? { serial: soldLine.serial } : {}) };
   });
+  // Refunds exactly once, like sales: this till spends refund rights it holds, or a manager overrides.
+  const short = refundShortfall(saleRefundRights(sale, earlier, ctx.rightsRecords), ctx.holder, lines);
+  if (short > 0 && !req.rightsOverride) throw new NoRefundRightsError(ctx.holder, sale.id, sale.receiptNumber, short);
   const total = lines.reduce((a, l) => a + l.amount, 0);
   const allDefective = lines.every((l) => REFUND_REASONS.find((r) => r.id === l.reason)?.defective);
   const preAuthorised = allDefective && total <= ctx.config.policies.defectRefundLimit;
@@ -132,6 +142,7 @@ export function buildRefund(sale: Sale, earlier: readonly Refund[], req: RefundR
     payments: total > 0 ? refundPayments(total, sale, req.method) : [],
     total,
     ...(req.approvedBy ? { approvedBy: req.approvedBy } : {}),
+    ...(short > 0 && req.rightsOverride ? { override: { ...req.rightsOverride, units: short } } : {}),
   };
   return { refund, entries: batch.entries };
 }
@@ -148,6 +159,17 @@ function refundPayments(total: number, sale: Sale, method: PaymentMethod | undef
   const methods = [...byMethod.keys()];
   const parts = allocate(total, methods.map((m) => byMethod.get(m)!));
   return methods.map((m, i) => ({ method: m, amount: parts[i]! })).filter((p) => p.amount > 0);
+}
+
+/**
+ * Where the money goes, one phrase per method, for the screen and the refund receipt: "€8.96 back to card",
+ * "€4.00 in cash". `money` formats minor units in the event's currency.
+ */
+export function whereMoneyGoes(payments: readonly { method: PaymentMethod; amount: number }[], money: (n: number) => string): string[] {
+  const byMethod = new Map<PaymentMethod, number>();
+  for (const p of payments) byMethod.set(p.method, (byMethod.get(p.method) ?? 0) + p.amount);
+  const phrase: Record<PaymentMethod, string> = { card: 'back to card', cash: 'in cash', other: 'by the other payment method' };
+  return [...byMethod].filter(([, n]) => n > 0).map(([m, n]) => `${money(n)} ${phrase[m]}`);
 }
 
 const lineKey = (sku: string, serial: string | undefined) => `${sku}\u0000${serial ?? ''}`;

@@ -27,6 +27,11 @@ export interface Refund extends TillRecordHeader {
   cashierId: string;
   /** Manager who approved it; absent when it was within the event's pre-authorised defect limit. */
   approvedBy?: string;
+  /**
+   * A manager let this till refund units whose refund rights it did not hold (another till holds them, or
+   * none are left): `units` is how many it lacked. Accepted, and raised as a "refund beyond rights" alert.
+   */
+  override?: { managerId: string; reason: string; units: number };
   lines: RefundLine[];
   payments: { method: PaymentMethod; amount: Minor }[];
   total: Minor;
@@ -65,6 +70,10 @@ export function parseRefund(raw: unknown): Refund {
   };
   const approvedBy = optStr(o, 'approvedBy', { max: 80 });
   if (approvedBy !== undefined) refund.approvedBy = approvedBy;
+  if (o['override'] !== undefined) {
+    const v = asObject(o['override'], 'override');
+    refund.override = { managerId: str(v, 'managerId', { max: 80 }), reason: str(v, 'reason', { max: 200 }), units: int(v, 'units', { min: 1, max: 100_000 }) };
+  }
   if (lines.reduce((a, l) => a + l.amount, 0) !== refund.total) throw new ValidationError('total', 'does not equal the sum of the lines');
   if (payments.reduce((a, p) => a + p.amount, 0) !== refund.total) throw new ValidationError('payments', 'do not add up to the refund total');
   return refund;

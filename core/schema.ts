@@ -23,6 +23,7 @@ import { parseVoidRecord, type VoidRecord } from './audit.ts';
 import { parseShiftEvent, type ShiftEvent } from './shift.ts';
 import { parseRightsRequest, type RightsRequest } from './rights-request.ts';
 import { parseRefund, type Refund } from './refund.ts';
+import { parseRefundRightsRecord, type RefundRightsRecord } from './refund-rights.ts';
 import { parseStaffMember, type StaffMember } from './staff.ts';
 
 /**
@@ -61,7 +62,7 @@ export function parseDocName(name: string): DocRef {
 }
 
 /** The append-only maps of a brand document. */
-export const APPEND_ONLY_MAPS = ['ledger', 'sales', 'refunds', 'requests'] as const;
+export const APPEND_ONLY_MAPS = ['ledger', 'sales', 'refunds', 'requests', 'refundRights'] as const;
 export type AppendOnlyMap = (typeof APPEND_ONLY_MAPS)[number];
 
 /** The append-only maps of a till document: shift events (core/shift.ts) and voids (core/audit.ts). */
@@ -211,6 +212,15 @@ export class BrandDoc {
       this.append('refunds', [[refund.id, refund]], origin);
       this.appendEntries(entries, origin);
     }, origin);
+  }
+
+  /** Refund rights claims and moves (core/refund-rights.ts). */
+  refundRights(): Decoded<RefundRightsRecord> {
+    return decodeMap(this.map('refundRights'), json(parseRefundRightsRecord), (r) => r.id);
+  }
+
+  appendRefundRights(records: readonly RefundRightsRecord[], origin: unknown = null): void {
+    this.append('refundRights', records.map((r) => [r.id, r]), origin);
   }
 
   requests(): Decoded<RightsRequest> {

@@ -171,7 +171,7 @@ describe('reconciliation with the Z reports', () => {
     };
     const giveBack = (t: (typeof tills)[number], ms: number, s: Sale, sku: string) => {
       at(ms);
-      const { refund } = buildRefund(s, refunds, { lines: [{ sku, qty: 1, reason: 'changed-mind' }], method: 'card', cashierId: 'ana', now, approvedBy: 'mgr' }, { config, deviceId: t.device, tillId: t.tillId, holder: t.holder, clock: t.clock, writer: t.writer(s.brandId) });
+      const { refund } = buildRefund(s, refunds, { lines: [{ sku, qty: 1, reason: 'changed-mind' }], method: 'card', cashierId: 'ana', now, approvedBy: 'mgr', rightsOverride: { managerId: 'mgr', reason: 'returned at another till' } }, { config, deviceId: t.device, tillId: t.tillId, holder: t.holder, clock: t.clock, writer: t.writer(s.brandId), rightsRecords: [] });
       refunds.push(refund);
       return refund;
     };

@@ -70,7 +70,7 @@ function till() {
 
   const refund = (minute: number, sale: Sale, sku: string, reason: string, method: 'cash' | 'card', approvedBy?: string): Refund => {
     now = min(minute);
-    const ctx = { config, deviceId: DEVICE, tillId: 't1', holder, clock, writer: writer(sale.brandId) };
+    const ctx = { config, deviceId: DEVICE, tillId: 't1', holder, clock, writer: writer(sale.brandId), rightsRecords: [] };
     const req = { lines: [{ sku, qty: 1, reason }], method, cashierId: 'ana', now, ...(approvedBy ? { approvedBy } : {}) };
     const { refund, entries } = buildRefund(sale, refunds, req, ctx);
     entries.forEach((e) => views.get(sale.brandId)!.add(e));

@@ -91,6 +91,7 @@ export class DocHub {
   private readonly log: NonNullable<HubOptions['log']>;
   private closed = false;
   private requestListener: ((eventId: string, brandId: string, requestId: string) => void) | undefined;
+  private refundClaimListener: ((eventId: string, brandId: string, claimIds: string[]) => void) | undefined;
 
   constructor(private readonly opts: HubOptions) {
     this.log = opts.log ?? (() => undefined);
@@ -224,6 +225,11 @@ export class DocHub {
   /** Called with each rights request key seen in a brand document (new ones, and all of them on load). */
   onRightsRequest(listener: (eventId: string, brandId: string, requestId: string) => void): void {
     this.requestListener = listener;
+  }
+
+  /** Called with the refund-rights records added to a brand document, and with all its claims on load. */
+  onRefundClaims(listener: (eventId: string, brandId: string, recordIds: string[]) => void): void {
+    this.refundClaimListener = listener;
   }
 
   /** Holder ownership for an event, from its setup document's tills. */
@@ -367,6 +373,17 @@ export class DocHub {
       requests.observe((ev) => announce([...ev.changes.keys].filter(([, c]) => c.action === 'add').map(([k]) => k)));
       // Ones that arrived while the server was down or the document unloaded are looked at once on load.
       queueMicrotask(() => announce(requests.keys()));
+      // Refund-rights claims: the server answers them from the rights it holds (sync-server/refund-claims.ts).
+      const refundRights = doc.getMap('refundRights');
+      // New moves too: a claim that came before the seller released the sale is answered when the release lands.
+      refundRights.observe((ev) => {
+        const added = [...ev.changes.keys].filter(([, c]) => c.action === 'add').map(([k]) => k);
+        if (added.length) this.refundClaimListener?.(ref.eventId, ref.brandId, added);
+      });
+      queueMicrotask(() => {
+        const claims = [...refundRights.keys()].filter((k) => k.startsWith('rc_'));
+        if (claims.length) this.refundClaimListener?.(ref.eventId, ref.brandId, claims);
+      });
     } else if (ref.kind === 'setup') {
       const setup = new SetupDoc(doc);
       const refresh = () => this.owners.set(ref.eventId, ownerOfFor(setup.tills().items));

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Auth } from './auth.ts';
 import { adminToken } from './admin-token.ts';
 import { DocHub, type HubOptions } from './doc-hub.ts';
+import { answerRefundClaims } from './refund-claims.ts';
 import { EventService, type RelayMode } from './event-service.ts';
 import { AlertCenter, type AlertCenterOptions } from './analytics/alert-center.ts';
 import { adminRoutes } from './http/admin-routes.ts';
@@ -95,6 +96,9 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   if (!opts.relay) {
     hub.onRightsRequest((eventId, brandId, requestId) => {
       events.grantRightsRequest(eventId, brandId, requestId).catch((err: unknown) => opts.log?.('warn', 'could not answer a rights request', { eventId, brandId, requestId, err: String(err) }));
+    });
+    hub.onRefundClaims((eventId, brandId, claimIds) => {
+      answerRefundClaims(events, hub, eventId, brandId, claimIds).catch((err: unknown) => opts.log?.('warn', 'could not answer refund-rights claims', { eventId, brandId, err: String(err) }));
     });
   }
   const router = new Router(auth, limits.maxBodyBytes);

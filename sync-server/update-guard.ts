@@ -16,6 +16,7 @@ import type { BalanceReader } from '../core/stock-view.ts';
 import { SERVER_WRITER, tillHolder } from '../core/holders.ts';
 import type { Claims } from './auth.ts';
 import { checkSetupChanges, checkSetupValue } from './setup-rules.ts';
+import { checkRefundRightsValue, RefundUpdateCheck } from './refund-rules.ts';
 
 /**
  * Judges an incoming Yjs update BEFORE it touches the server's document. The update is decoded, not
@@ -101,6 +102,7 @@ export function guardUpdate(update: Uint8Array, ctx: GuardContext): GuardResult 
   const sales: Sale[] = [];
   const seenKeys = new Set<string>();
   const nextClock = new Map<number, number>();
+  const refundCheck = new RefundUpdateCheck();
   for (const struct of decoded.structs) {
     const known = Y.getState(ctx.doc.store, struct.id.client);
     if (struct.id.clock + struct.length <= known) continue; // already here: Yjs will skip it
@@ -144,7 +146,11 @@ export function guardUpdate(update: Uint8Array, ctx: GuardContext): GuardResult 
           ? checkTillValue(ctx, ctx.ref.tillId, mapName, key, raw)
           : checkSetupValue(ctx.claims, mapName, key, raw);
     if (problem) return deny(problem);
+    if (ctx.ref.kind === 'brand') refundCheck.note(mapName, raw);
   }
+  // Refunds exactly once: each refund and refund-rights record against the rights (sync-server/refund-rules.ts).
+  const refundProblem = ctx.ref.kind === 'brand' ? refundCheck.problem(ctx.doc, ctx.ownerOf) : undefined;
+  if (refundProblem) return deny(refundProblem);
   if (overwrites || (trusted && appendOnly && decoded.ds.clients.size > 0)) {
     const scratch = new Y.Doc();
     Y.applyUpdate(scratch, Y.encodeStateAsUpdate(ctx.doc));
@@ -335,6 +341,8 @@ function checkBrandValue(ctx: GuardContext, mapName: string, key: string, raw: u
         if (mapName === 'sales') sales.push(r as Sale);
         return undefined;
       }
+      case 'refundRights':
+        return checkRefundRightsValue(claims, key, value);
       case 'requests': {
         const r = parseRightsRequest(value);
         if (r.id !== key) return `requests/${key} holds ${r.id}`;

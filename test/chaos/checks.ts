@@ -183,11 +183,14 @@ export function runChecks(server: ServerReplica, tills: TillReplica[], record: R
     const refundTotal = allRefunds.reduce((a, r) => a + r.total, 0);
     if (server.summary.refunds.amount !== refundTotal || server.summary.refunds.count !== allRefunds.length) problems.push(`summary refunds ${JSON.stringify(server.summary.refunds)} ≠ ${allRefunds.length} refunds of ${refundTotal}`);
     for (const r of record.refunds) if (!allRefunds.some((x) => x.id === r.refundId)) problems.push(`refund ${r.refundId} of ${r.till} missing`);
-    // Never more returned than sold, per sale and SKU.
+    // Never more returned than sold, per sale and SKU, except the units a manager's override recorded
+    // (refund rights: tills refund each other's sales, so this is what two tills refunding one unit would break).
     for (const s of allSales.values()) {
+      const ofSale = allRefunds.filter((r) => r.saleId === s.id);
+      const overridden = ofSale.reduce((a, r) => a + (r.override?.units ?? 0), 0);
       for (const l of s.lines) {
-        const back = allRefunds.filter((r) => r.saleId === s.id).flatMap((r) => r.lines).filter((x) => x.sku === l.sku).reduce((a, x) => a + x.qty, 0);
-        if (back > l.qty) problems.push(`sale ${s.id} ${l.sku}: ${back} returned of ${l.qty} sold`);
+        const back = ofSale.flatMap((r) => r.lines).filter((x) => x.sku === l.sku).reduce((a, x) => a + x.qty, 0);
+        if (back > l.qty + overridden) problems.push(`sale ${s.id} ${l.sku}: ${back} returned of ${l.qty} sold, ${overridden} by override`);
       }
     }
     check('money per brand', problems, `revenue in minor units: ${lines.join(', ')}; ${allRefunds.length} refunds of ${refundTotal}`);

@@ -6,6 +6,8 @@ import { hubHolder } from '../../core/holders.ts';
 import { newDeviceId } from '../../core/ids.ts';
 import { webCryptoRandom } from '../../core/platform.ts';
 import { returnable } from '../../core/refund-builder.ts';
+import { NoRefundRightsError } from '../../core/refund-rights.ts';
+import type { Refund } from '../../core/refund.ts';
 import type { Sale } from '../../core/sale.ts';
 import { LocalStore } from '../../renderer/src/store/local-store.ts';
 import { TillSync } from '../../renderer/src/sync/till-sync.ts';
@@ -124,9 +126,14 @@ export class NodeTill {
     if (this.rng.chance(opts.reloadChance)) await this.reload();
   }
 
+  /**
+   * Returns a unit of a recent sale of any till of its brands (refund rights, core/refund-rights.ts): when
+   * this till does not hold the sale's refund rights it claims them through the server (they arrive while it
+   * is online; a later refund uses them), and now and then a manager overrides instead (recorded, alerted).
+   */
   private async refund(): Promise<void> {
     const recent = await this.store.recentSales(40);
-    const candidates = recent.filter((s) => s.tillId === this.profile!.tillId && hasReturnable(s, this.store.refundsOf(s)));
+    const candidates = recent.filter((s) => hasReturnable(s, this.store.refundsOf(s)));
     if (candidates.length === 0) return;
     const sale = this.rng.pick(candidates);
     const earlier = this.store.refundsOf(sale).flatMap((r) => r.lines);
@@ -134,7 +141,21 @@ export class NodeTill {
     if (left.length === 0) return;
     const { sku } = this.rng.pick(left);
     const reason = this.rng.chance(0.7) ? 'changed-mind' : 'defective';
-    const refund = await this.store.commitRefund(sale.id, { lines: [{ sku, qty: 1, reason }], cashierId: 'ana', approvedBy: 'mia' });
+    const req = { lines: [{ sku, qty: 1, reason }], cashierId: 'ana', approvedBy: 'mia' };
+    let refund: Refund;
+    try {
+      refund = await this.store.commitRefund(sale.id, req);
+    } catch (err) {
+      if (!(err instanceof NoRefundRightsError)) throw err;
+      if (!this.rng.chance(0.1)) {
+        await this.store.claimRefundRights(sale.id, [{ sku, qty: 1 }]);
+        this.record.counters.refundClaims++;
+        return;
+      }
+      refund = await this.store.commitRefund(sale.id, { ...req, rightsOverride: { managerId: 'mia', reason: 'chaos: rights held elsewhere' } });
+      this.record.counters.refundOverrides++;
+    }
+    if (sale.tillId !== this.profile!.tillId) this.record.counters.crossTillRefunds++;
     this.record.refunds.push({ till: this.name, brandId: sale.brandId, refundId: refund.id, total: refund.total });
     this.record.counters.refunds++;
   }

@@ -33,6 +33,10 @@ export interface Counters {
   salesBrowser: number;
   overrides: number;
   refunds: number;
+  /** Refunds of another till's sale, with rights claimed through the server or a manager's override. */
+  crossTillRefunds: number;
+  refundClaims: number;
+  refundOverrides: number;
   transfers: number;
   rightsRequests: number;
   refusedOutOfRights: number;
@@ -65,6 +69,9 @@ export class RunRecord {
     salesBrowser: 0,
     overrides: 0,
     refunds: 0,
+    crossTillRefunds: 0,
+    refundClaims: 0,
+    refundOverrides: 0,
     transfers: 0,
     rightsRequests: 0,
     refusedOutOfRights: 0,

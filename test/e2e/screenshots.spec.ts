@@ -130,7 +130,7 @@ for (const screen of SCREENS) {
       await refund.getByRole('button', { name: 'Refund selected' }).click();
       await expect(refund).toContainText('Give back €20.30');
       // The tee came from a sale paid part by card, part in cash: the refund goes back the same way.
-      await expect(refund.getByRole('list', { name: 'Refund by method' })).toHaveText(/Card €\d+\.\d\d\s*Cash €\d+\.\d\d/);
+      await expect(refund.getByRole('list', { name: 'Where the money goes' })).toHaveText(/€\d+\.\d\d back to card\s*€\d+\.\d\d in cash/);
       await shot('refund-complete');
       await refund.getByRole('button', { name: 'New sale' }).click();
 

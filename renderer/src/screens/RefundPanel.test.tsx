@@ -5,6 +5,8 @@ import { renderSellingTill } from '../testing/render-till.tsx';
 import { closeTill } from '../testing/till-world.ts';
 import type { LocalStore } from '../store/local-store.ts';
 import { priceCart } from '../app/pricing-view.ts';
+import { HybridClock } from '../../../core/hlc.ts';
+import { releaseFor } from '../../../core/refund-rights.ts';
 
 afterEach(closeTill);
 
@@ -34,6 +36,8 @@ describe('refund panel', () => {
     await user.selectOptions(within(refundPanel()).getByLabelText('Reason for Canvas Tote'), 'defective');
     await user.click(within(refundPanel()).getByRole('button', { name: 'Refund selected' }));
     expect(await within(refundPanel()).findByText('Give back €10.50')).toBeTruthy();
+    // It says where the money goes: back to the card it was paid with.
+    expect(within(within(refundPanel()).getByRole('list', { name: 'Where the money goes' })).getByText('€10.50 back to card')).toBeTruthy();
     expect(screen.queryByRole('form', { name: 'Manager approval' })).toBeNull();
     // Defective: quarantined, not back on sale.
     expect(store.rights('north-thread', 'NT-TOTE')).toBe(19);
@@ -71,5 +75,26 @@ describe('refund panel', () => {
     });
     expect(await within(refundPanel()).findByLabelText('Units of Five-panel Cap to return')).toBeTruthy();
     expect((within(refundPanel()).getByLabelText('Receipt number') as HTMLInputElement).value).toBe(receipt);
+  });
+
+  it('offline, a till that handed a sale’s refund rights on refunds it only with a manager’s override, and says so', async () => {
+    const { user, store } = await renderSellingTill();
+    const receipt = await sold(store, 'north-thread', 'NT-TOTE');
+    // As when the server had acknowledged the sale: this till handed its refund rights to the server.
+    const [sale] = await store.salesByReceipt(receipt);
+    const clock = new HybridClock(store.identity.deviceId, { now: () => Date.now() });
+    store.brandDoc('north-thread')!.appendRefundRights([releaseFor(sale!, [], [], store.holder!, store.identity.deviceId, clock)!]);
+    await user.click(screen.getByRole('button', { name: 'Refund' }));
+    await user.type(within(refundPanel()).getByLabelText('Receipt number'), `${receipt}{Enter}`);
+    fireEvent.change(await within(refundPanel()).findByLabelText('Units of Canvas Tote to return'), { target: { value: '1' } });
+    await user.selectOptions(within(refundPanel()).getByLabelText('Reason for Canvas Tote'), 'defective');
+    await user.click(within(refundPanel()).getByRole('button', { name: 'Refund selected' }));
+    const approval = await screen.findByRole('form', { name: 'Manager approval' });
+    expect(approval.textContent).toContain('does not hold the refund rights for 1 unit(s)');
+    expect(store.refundsOf(sale!)).toEqual([]);
+    await user.type(within(approval).getByLabelText('Manager PIN'), '9999{Enter}');
+    expect(await within(refundPanel()).findByText('€10.50 back to card')).toBeTruthy();
+    expect(within(refundPanel()).getByText(/beyond this till's refund rights/)).toBeTruthy();
+    expect(store.refundsOf(sale!)[0]).toMatchObject({ approvedBy: 'mia', override: { managerId: 'mia', units: 1 } });
   });
 });

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { toTagged } from '../../../core/errors.ts';
-import { ManagerApprovalRequired, REFUND_REASONS, ReturnWindowClosed, returnable } from '../../../core/refund-builder.ts';
+import { ManagerApprovalRequired, REFUND_REASONS, ReturnWindowClosed, returnable, whereMoneyGoes } from '../../../core/refund-builder.ts';
+import { NoRefundRightsError } from '../../../core/refund-rights.ts';
 import { ManagerApproval } from './ManagerApproval.tsx';
 import type { Refund } from '../../../core/refund.ts';
 import type { Sale } from '../../../core/sale.ts';
@@ -9,8 +10,12 @@ import { closeRefund, usePos } from '../app/pos-store.ts';
 /**
  * Returns, offline too: find the sale by its receipt number (typed or scanned from the receipt), pick the
  * units and a templated reason; defective items up to the event's limit go through without a manager.
+ * A till refunds only units whose refund rights it holds (core/refund-rights.ts): online it claims them
+ * through the server and waits for the answer; offline, or when none are left, only a manager's override
+ * (recorded, and alerted to the organiser) lets it pay out.
  */
-const METHOD_LABEL: Record<string, string> = { cash: 'Cash', card: 'Card', other: 'Other' };
+const CLAIM_WAIT_MS = 10_000;
+const RIGHTS_OVERRIDE_REASON = 'refund rights held by another till';
 
 export function RefundPanel({ money }: { money: (n: number) => string }) {
   const store = usePos((s) => s.store);
@@ -22,6 +27,9 @@ export function RefundPanel({ money }: { money: (n: number) => string }) {
   const [error, setError] = useState<string | undefined>();
   const [done, setDone] = useState<Refund[] | undefined>();
   const [needsManager, setNeedsManager] = useState<string | undefined>();
+  const [needsRightsOverride, setNeedsRightsOverride] = useState<string | undefined>();
+  const [claiming, setClaiming] = useState(false);
+  const online = usePos((s) => s.sync?.state === 'online');
   const cashier = usePos((s) => s.cashier);
   // A scanned receipt barcode opens the panel with its number: look the sale up at once (only when it changes).
   useEffect(() => {
@@ -38,47 +46,84 @@ export function RefundPanel({ money }: { money: (n: number) => string }) {
     setPick({});
   }
 
-  const submit = async (approvedBy?: string) => {
+  const linesOf = (sale: Sale) =>
+    sale.lines
+      .map((l) => ({ l, p: pick[`${sale.id}/${l.sku}/${l.serial ?? ''}`] }))
+      .filter((x) => x.p && x.p.qty > 0)
+      .map(({ l, p }) => ({ sku: l.sku, qty: p!.qty, reason: p!.reason, ...(l.serial ? { serial: l.serial } : {}) }));
+
+  const rightsMessage = (units: number, receiptNumber: string) =>
+    online
+      ? `No refund rights left here for ${units} unit(s) of receipt ${receiptNumber}: they were refunded elsewhere or are held by a till that is offline. A manager may refund anyway; the organiser is alerted`
+      : `This till is offline and does not hold the refund rights for ${units} unit(s) of receipt ${receiptNumber}. A manager may refund anyway; the organiser is alerted`;
+
+  /** Online, a till that lacks a sale's refund rights claims them and waits for the server's answer. */
+  const claimRights = async (sale: Sale): Promise<boolean> => {
+    if (!store || !online) return false;
+    const lines = linesOf(sale);
+    setClaiming(true);
+    try {
+      await store.claimRefundRights(sale.id, lines);
+      for (const until = Date.now() + CLAIM_WAIT_MS; Date.now() < until; ) {
+        if ((await store.refundRightsMissing(sale.id, lines)) === 0) return true;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      return false;
+    } finally {
+      setClaiming(false);
+    }
+  };
+
+  const submit = async (approvedBy?: string, overrideRights = false) => {
     if (!sales) return;
     setError(undefined);
     setNeedsManager(undefined);
+    setNeedsRightsOverride(undefined);
     try {
+      // Every sale's refund rights first (claimed through the server when online), so that a manager's prompt
+      // never comes after part of a multi-brand receipt was already refunded.
+      if (!overrideRights) {
+        let short = 0;
+        for (const sale of sales) {
+          const lines = linesOf(sale);
+          if (lines.length && (await store.refundRightsMissing(sale.id, lines)) > 0 && !(await claimRights(sale))) short += await store.refundRightsMissing(sale.id, lines);
+        }
+        if (short > 0) {
+          setNeedsRightsOverride(rightsMessage(short, sales[0]!.receiptNumber));
+          return;
+        }
+      }
       const made: Refund[] = [];
       for (const sale of sales) {
-        const lines = sale.lines
-          .map((l) => ({ l, p: pick[`${sale.id}/${l.sku}/${l.serial ?? ''}`] }))
-          .filter((x) => x.p && x.p.qty > 0)
-          .map(({ l, p }) => ({ sku: l.sku, qty: p!.qty, reason: p!.reason, ...(l.serial ? { serial: l.serial } : {}) }));
-        if (lines.length) {
-          made.push(await store.commitRefund(sale.id, { lines, cashierId: cashier?.id ?? 'till', ...(approvedBy ? { approvedBy } : {}) }));
-        }
+        const lines = linesOf(sale);
+        if (lines.length === 0) continue;
+        const req = { lines, cashierId: cashier?.id ?? 'till', ...(approvedBy ? { approvedBy } : {}), ...(overrideRights && approvedBy ? { rightsOverride: { managerId: approvedBy, reason: RIGHTS_OVERRIDE_REASON } } : {}) };
+        made.push(await store.commitRefund(sale.id, req));
       }
       if (made.length === 0) setError('Choose at least one item to return');
       else setDone(made);
     } catch (err) {
       if (err instanceof ManagerApprovalRequired || err instanceof ReturnWindowClosed) setNeedsManager(err.message);
+      else if (err instanceof NoRefundRightsError) setNeedsRightsOverride(rightsMessage(err.shortfall, err.receiptNumber));
       else setError(toTagged(err).message);
     }
   };
 
   if (done) {
     const total = done.reduce((a, r) => a + r.total, 0);
-    // Money goes back the way it came: say how much by each method, not only the total.
-    const byMethod = new Map<string, number>();
-    for (const p of done.flatMap((r) => r.payments)) byMethod.set(p.method, (byMethod.get(p.method) ?? 0) + p.amount);
+    // Money goes back the way it came: say where it goes ("€8.96 back to card"), each method on its own line.
+    const where = whereMoneyGoes(done.flatMap((r) => r.payments), money);
+    const overridden = done.filter((r) => r.override);
     return (
       <section aria-label="Refund" className="cart done">
         <h2>Refund complete</h2>
         <p className="change">Give back {money(total)}</p>
-        {byMethod.size > 1 && (
-          <ul className="refund-methods" aria-label="Refund by method">
-            {[...byMethod].map(([method, amount]) => (
-              <li key={method}>
-                {METHOD_LABEL[method] ?? method} {money(amount)}
-              </li>
-            ))}
-          </ul>
-        )}
+        <ul className="refund-methods" aria-label="Where the money goes">
+          {where.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
+        {overridden.length > 0 && <p className="warning">Refunded beyond this till's refund rights with a manager's override: the organiser has been alerted.</p>}
         <button className="primary big" autoFocus onClick={closeRefund}>
           New sale
         </button>
@@ -139,6 +184,9 @@ export function RefundPanel({ money }: { money: (n: number) => string }) {
           </ul>
         );
       })}
+      {claiming && (
+        <p role="status">Receipt sold at another till: asking the server for the right to refund it…</p>
+      )}
       {error && (
         <p role="alert" className="error">
           {error}
@@ -150,6 +198,9 @@ export function RefundPanel({ money }: { money: (n: number) => string }) {
           onApproved={(m) => void submit(m.id)}
           onCancel={() => setNeedsManager(undefined)}
         />
+      )}
+      {needsRightsOverride && (
+        <ManagerApproval what={needsRightsOverride} onApproved={(m) => void submit(m.id, true)} onCancel={() => setNeedsRightsOverride(undefined)} />
       )}
       <div className="actions">
         <button className="ghost" onClick={closeRefund}>

@@ -17,6 +17,7 @@ import type { Sale } from '../../../core/sale.ts';
 import type { Refund } from '../../../core/refund.ts';
 import type { StaffMember } from '../../../core/staff.ts';
 import { buildRefund, type RefundRequest } from '../../../core/refund-builder.ts';
+import { claimFor, refundShortfall, releaseFor, saleRefundRights, type RefundRightsClaim, type RefundRightsLine } from '../../../core/refund-rights.ts';
 import { parseShiftEvent, type ShiftEvent } from '../../../core/shift.ts';
 import { BrandDoc, brandDocName, parseDocName, SetupDoc, setupDocName, TillDoc, tillDocName } from '../../../core/schema.ts';
 import { StockView } from '../../../core/stock-view.ts';
@@ -320,6 +321,9 @@ export class LocalStore {
     const covered = rows.filter((r) => Y.decodeUpdate(r.update).structs.every((s) => s.id.clock + s.length <= (sv.get(s.id.client) ?? 0)));
     if (covered.length) await this.markSynced(covered.map((r) => r.seq!));
     if (covered.length) for (const l of this.listeners) l([]);
+    // The sales these rows carried are on the server now: their refund rights go to the server.
+    const saleIds = covered.flatMap((r) => Y.decodeUpdate(r.update).structs.flatMap((s) => (s instanceof Y.Item && (s.parent as unknown) === 'sales' && s.parentSub ? [s.parentSub] : [])));
+    await this.releaseRefundRights(docName, saleIds);
     return covered.length;
   }
 
@@ -413,9 +417,57 @@ export class LocalStore {
         holder: tillHolder(profile.tillId),
         clock: this.clock,
         writer: state.writer,
+        rightsRecords: state.brand.refundRights().items.filter((r) => r.saleId === sale.id),
       });
       await this.write([this.brandName(sale.brandId)], () => state.brand.appendRefund(refund, entries, LOCAL_ORIGIN), {});
       return refund;
+    });
+  }
+
+  /**
+   * Asks for the refund rights of units of a sale this till does not hold (written now, sent when online):
+   * the server answers with a move naming the claim from what it holds (core/refund-rights.ts). Nothing is
+   * written when this till holds them all already.
+   */
+  async claimRefundRights(saleId: string, lines: readonly RefundRightsLine[]): Promise<RefundRightsClaim | undefined> {
+    return this.serial(async () => {
+      const holder = this.holder;
+      const sale = await this.db.sales.get(saleId);
+      if (!holder || !sale) throw new Error(`no sale ${saleId} on this till`);
+      const state = this.brandState(sale.brandId);
+      const claim = claimFor(sale, this.refundsOf(sale), state.brand.refundRights().items.filter((r) => r.saleId === sale.id), holder, lines, this.identity.deviceId, this.clock);
+      if (claim) await this.write([this.brandName(sale.brandId)], () => state.brand.appendRefundRights([claim], LOCAL_ORIGIN), {});
+      return claim;
+    });
+  }
+
+  /** Units of `lines` of a sale whose refund rights this till does not hold (0: it may refund them). */
+  async refundRightsMissing(saleId: string, lines: readonly RefundRightsLine[]): Promise<number> {
+    const holder = this.holder;
+    const sale = await this.db.sales.get(saleId);
+    if (!holder || !sale) return lines.reduce((a, l) => a + l.qty, 0);
+    const records = this.brandState(sale.brandId).brand.refundRights().items.filter((r) => r.saleId === sale.id);
+    return refundShortfall(saleRefundRights(sale, this.refundsOf(sale), records), holder, lines);
+  }
+
+  /**
+   * Hands the refund rights of this till's own sales that the server now holds (named by an acknowledgement)
+   * to the server, so any till of the event can claim them while online. Until the server has a sale, its
+   * rights stay here: a sale made offline can be refunded offline at this till.
+   */
+  private async releaseRefundRights(docName: string, saleIds: readonly string[]): Promise<void> {
+    const holder = this.holder;
+    const state = [...this.brands.entries()].find(([brandId]) => this.brandName(brandId) === docName)?.[1];
+    if (!holder || !state || saleIds.length === 0) return;
+    await this.serial(async () => {
+      const records = state.brand.refundRights().items;
+      const moves = saleIds.flatMap((id) => {
+        const sale = state.brand.saleById(id);
+        if (!sale || sale.holder !== holder || sale.writer !== this.identity.deviceId) return [];
+        const move = releaseFor(sale, this.refundsOf(sale), records.filter((r) => r.saleId === id), holder, this.identity.deviceId, this.clock);
+        return move ? [move] : [];
+      });
+      if (moves.length) await this.write([docName], () => state.brand.appendRefundRights(moves, LOCAL_ORIGIN), {});
     });
   }
 

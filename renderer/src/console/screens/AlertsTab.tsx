@@ -16,6 +16,7 @@ const KIND_LABEL: Record<Alert['kind'], string> = {
   'positive-adjustment': 'Stock added by adjustment',
   'outside-hours': 'Outside event hours',
   'rejected-write': 'Rejected write',
+  'refund-beyond-rights': 'Refund beyond rights',
 };
 
 /** The server's refused writes, re-read every 10 s: a till that keeps being refused needs a person. */
