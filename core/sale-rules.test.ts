@@ -6,6 +6,7 @@ import { HybridClock } from './hlc.ts';
 import { tillHolder } from './holders.ts';
 import { LedgerWriter } from './rights.ts';
 import { checkSaleFields, checkSaleRules, MAX_SALE_MINOR, SaleRuleError } from './sale-rules.ts';
+import type { LedgerEntry } from './ledger.ts';
 import type { Sale } from './sale.ts';
 import { StockView } from './stock-view.ts';
 
@@ -38,7 +39,8 @@ describe('sale rules', () => {
   const totalOf = (qty: number) => priceItems([line(qty)], config, product, START + 60_000).totals.total;
   const make = (t: ReturnType<typeof till>) => {
     const r = buildCheckout({ cart: { lines: [line(1)] }, payments: paid(totalOf(1)), cashierId: 'ana', now: START + 60_000 }, t.ctx);
-    return { sale: structuredClone(r.sales[0]!), entries: structuredClone(r.entries.get('north-thread')!) };
+    // Copies, so a test can tamper with them as an attacker would with the bytes.
+    return { sale: JSON.parse(JSON.stringify(r.sales[0]!)) as Sale, entries: JSON.parse(JSON.stringify(r.entries.get('north-thread')!)) as LedgerEntry[] };
   };
 
   it('accepts what the till’s checkout makes; the till itself refuses a ghost override and a cashier’s price change', () => {
