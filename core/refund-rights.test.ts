@@ -54,7 +54,7 @@ function soldOnA() {
   const product = (brandId: string, sku: string) => DEMO_PRODUCTS.find((p) => p.brandId === brandId && p.sku === sku);
   const now = START + 20 * 60_000;
   const total = priceItems(cart.lines, config, product, now).totals.total;
-  const { sales, entries } = buildCheckout({ cart, payments: [{ method: 'card', amount: total }], cashierId: 'ana', now }, { config, deviceId: A.device, tillId: A.tillId, holder: A.holder, receiptNumber: 'T1-00001', clock: a.clock, product, writer: () => a.writer });
+  const { sales, entries } = buildCheckout({ cart, payments: [{ method: 'card', amount: total }], cashierId: 'ana', now }, { config, deviceId: A.device, tillId: A.tillId, holder: A.holder, receiptNumber: 'T1-00001', clock: a.clock, product, writer: () => a.writer, isManager: () => false });
   a.brand.appendSale(sales[0]!, entries.get('north-thread')!);
   sync(a.doc, b.doc);
   return { a, b, sale: sales[0]! };
