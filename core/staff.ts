@@ -36,6 +36,11 @@ export interface PinHash {
 export const PIN_ITERATIONS = 600_000;
 /** What a bare hex hash (the first format) was made with. */
 export const LEGACY_PIN_ITERATIONS = 100_000;
+/**
+ * The cost for the demo's staff. Their PINs (1234, 9999) are printed in the demo's screens and docs, so a slow
+ * hash protects nothing there and only slows every demo start and sign-in; real staff get PIN_ITERATIONS.
+ */
+export const DEMO_PIN_ITERATIONS = LEGACY_PIN_ITERATIONS;
 
 export function parsePinHash(text: string): PinHash {
   if (/^[0-9a-f]{64}$/.test(text)) return { kdf: 'pbkdf2-sha256', iterations: LEGACY_PIN_ITERATIONS, hex: text };
@@ -84,11 +89,12 @@ export async function newStaffMember(
   fields: { id: string; name: string; role: StaffRole; pin: string },
   hasher: PinHasher,
   random: { bytes(n: number): Uint8Array },
+  iterations = PIN_ITERATIONS,
 ): Promise<StaffMember> {
   checkPinFormat(fields.pin);
   const pinSalt = [...random.bytes(16)].map((b) => b.toString(16).padStart(2, '0')).join('');
-  const hex = await hasher.hash(fields.pin, pinSalt, PIN_ITERATIONS);
-  return parseStaffMember({ id: fields.id, name: fields.name, role: fields.role, pinSalt, pinHash: formatPinHash({ kdf: 'pbkdf2-sha256', iterations: PIN_ITERATIONS, hex }) });
+  const hex = await hasher.hash(fields.pin, pinSalt, iterations);
+  return parseStaffMember({ id: fields.id, name: fields.name, role: fields.role, pinSalt, pinHash: formatPinHash({ kdf: 'pbkdf2-sha256', iterations, hex }) });
 }
 
 export class PinLockedError extends PopupError {}

@@ -1,3 +1,4 @@
+import { DEMO_PIN_ITERATIONS } from '../core/staff.ts';
 import { DEMO_BRANDS, DEMO_EVENT_ID, DEMO_LOCATIONS, DEMO_PRODUCTS, DEMO_STAFF, demoConfig } from '../core/demo-event.ts';
 import type { Product } from '../core/catalog.ts';
 import type { Creator, Location } from '../core/event.ts';
@@ -48,7 +49,8 @@ export async function seedDemo(server: SyncServer, startsAt: number): Promise<{ 
   if (created) {
     await events.createEvent({ config: demoConfig(startsAt), brands: DEMO_BRANDS, locations: [...DEMO_LOCATIONS, ...ONLINE_DROP_LOCATIONS] });
     await events.putProducts(DEMO_EVENT_ID, DEMO_PRODUCTS);
-    await events.putStaff(DEMO_EVENT_ID, DEMO_STAFF);
+    // The demo's PINs are public, so they get the demo's cost (core/staff.ts DEMO_PIN_ITERATIONS).
+    await events.putStaff(DEMO_EVENT_ID, DEMO_STAFF, DEMO_PIN_ITERATIONS);
     // Creators and their codes (the demo's warranty and pick-up texts are in its config, core/demo-event.ts).
     for (const c of DEMO_CREATORS) await server.setup.putCreator(DEMO_EVENT_ID, c.code, c);
     await events.receive(DEMO_EVENT_ID, RESERVE, stock((p) => (p.serialTracked ? 12 : 60)), 'demo delivery');

@@ -8,7 +8,7 @@ import { requestStatuses } from '../core/rights-request.ts';
 import { isDeviceId } from '../core/ids.ts';
 import type { LedgerEntry } from '../core/ledger.ts';
 import { webCryptoPinHasher, webCryptoRandom, type Clock } from '../core/platform.ts';
-import { newStaffMember, type StaffMember, type StaffRole } from '../core/staff.ts';
+import { newStaffMember, PIN_ITERATIONS, type StaffMember, type StaffRole } from '../core/staff.ts';
 import { LedgerWriter, type LedgerBatch } from '../core/rights.ts';
 import { BrandDoc, brandDocName, SetupDoc, setupDocName } from '../core/schema.ts';
 import type { StockView } from '../core/stock-view.ts';
@@ -247,10 +247,10 @@ export class EventService {
   }
 
   /** Adds or replaces staff members (PINs are hashed here; only the hash is stored, in the setup document). */
-  async putStaff(eventId: string, members: readonly { id: string; name: string; role: StaffRole; pin: string }[]): Promise<StaffMember[]> {
+  async putStaff(eventId: string, members: readonly { id: string; name: string; role: StaffRole; pin: string }[], iterations = PIN_ITERATIONS): Promise<StaffMember[]> {
     this.authority('change the staff');
     await this.requireEvent(eventId);
-    const hashed = await Promise.all(members.map((m) => newStaffMember(m, webCryptoPinHasher, webCryptoRandom)));
+    const hashed = await Promise.all(members.map((m) => newStaffMember(m, webCryptoPinHasher, webCryptoRandom, iterations)));
     await this.hub.change(setupDocName(eventId), (doc) => new SetupDoc(doc).write({ staff: hashed }));
     return hashed;
   }
