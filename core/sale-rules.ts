@@ -31,6 +31,13 @@ export interface SaleRulesContext {
   config: EventConfig;
   /** The brand's catalog entry for a SKU. */
   product(sku: string): Product | undefined;
+  /**
+   * Earlier versions of a SKU's catalog entry (the brand document's `catalogHistory`). A till that sold
+   * offline priced with the catalog it had; if the organiser re-priced the product meanwhile, its sale is
+   * judged against the version whose list price it claims — a price the organiser really set — not refused
+   * for ever (which would also stall everything the till sends after it).
+   */
+  productVersions?(sku: string): Product[];
   /** A ledger entry by id: written with the sale, or already in the document. */
   entry(entryId: string): LedgerEntry | undefined;
   isManager(staffId: string): boolean;
@@ -80,7 +87,7 @@ export function checkSaleRules(sale: Sale, ctx: SaleRulesContext): void {
   }));
   let priced: ReturnType<typeof priceItems>;
   try {
-    priced = priceItems(items, ctx.config, (_brand, sku) => ctx.product(sku), sale.wallTime);
+    priced = priceItems(items, ctx.config, (_brand, sku) => catalogEntryFor(sale, sku, ctx), sale.wallTime);
   } catch (err) {
     return refuse(err instanceof Error ? err.message : String(err));
   }
@@ -97,6 +104,14 @@ export function checkSaleRules(sale: Sale, ctx: SaleRulesContext): void {
   if (sale.discount !== totals.discount || sale.net !== totals.net || sale.tax !== totals.tax || sale.total !== totals.total) {
     refuse(`its totals are not what its lines give (total ${totals.total}, discount ${totals.discount})`);
   }
+}
+
+/** The catalog entry a sale was priced with: the current one, or the earlier version whose list price it names. */
+function catalogEntryFor(sale: Sale, sku: string, ctx: SaleRulesContext): Product | undefined {
+  const current = ctx.product(sku);
+  const claimed = sale.lines.find((l) => l.sku === sku)?.listPrice;
+  if (claimed === undefined || current?.price === claimed) return current;
+  return ctx.productVersions?.(sku).find((v) => v.price === claimed) ?? current;
 }
 
 /** Every amount a safe whole number within MAX_SALE_MINOR (parseSale has checked they are whole numbers). */

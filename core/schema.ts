@@ -62,7 +62,7 @@ export function parseDocName(name: string): DocRef {
 }
 
 /** The append-only maps of a brand document. */
-export const APPEND_ONLY_MAPS = ['ledger', 'sales', 'refunds', 'requests', 'refundRights'] as const;
+export const APPEND_ONLY_MAPS = ['ledger', 'sales', 'refunds', 'requests', 'refundRights', 'catalogHistory'] as const;
 export type AppendOnlyMap = (typeof APPEND_ONLY_MAPS)[number];
 
 /** The append-only maps of a till document: shift events (core/shift.ts) and voids (core/audit.ts). */
@@ -178,9 +178,31 @@ export class BrandDoc {
 
   putProducts(products: readonly Product[], origin: unknown = null): void {
     const map = this.map('products');
+    const history = this.map('catalogHistory');
     this.doc.transact(() => {
-      for (const p of products) map.set(p.sku, encodeValue(p));
+      for (const p of products) {
+        const before = map.get(p.sku);
+        const next = encodeValue(p);
+        // The version being replaced is kept: a till that sold offline at it is judged by it (core/sale-rules.ts).
+        if (typeof before === 'string' && before !== next) {
+          let n = history.size;
+          while (history.has(`${p.sku}!${n.toString(36)}`)) n++;
+          history.set(`${p.sku}!${n.toString(36)}`, before);
+        }
+        map.set(p.sku, next);
+      }
     }, origin);
+  }
+
+  /** Earlier catalog entries of a SKU, as the organiser set them (never changed, only added). */
+  productVersions(sku: string): Product[] {
+    const out: Product[] = [];
+    for (const [key, raw] of this.map('catalogHistory').entries()) {
+      if (!key.startsWith(`${sku}!`)) continue;
+      const p = decodeOne(raw, key, json(parseProduct));
+      if (p) out.push(p);
+    }
+    return out;
   }
 
   productBySku(sku: string): Product | undefined {

@@ -663,6 +663,27 @@ describe('entries and sales that mean more than the till may say', () => {
     await expectUpdateRejected(x, update, `sale ${sale.id}: line ${SKU} × 1 does not match its entry (${SKU} × 2)`);
   });
 
+  it('accepts a sale a till priced offline with the catalog it had, after the organiser re-priced the product, and refuses a list price the organiser never set', async () => {
+    const x = await arena();
+    // Till A's replica holds the catalog as it was; the sale is made on it "offline".
+    const { sale, update } = await tamperedSale(x, () => undefined);
+    const [before] = (await x.d.server.events.products(E)).filter((p) => p.sku === SKU);
+    await x.d.server.events.putProducts(E, [{ ...before!, price: before!.price + 500 }]);
+    const c = await x.hostile();
+    c.send(syncUpdate(update));
+    await eventually(async () => expect(await x.d.server.hub.read(NT, (doc) => new BrandDoc(doc).saleById(sale.id)?.total)).toBe(sale.total));
+    expect(c.messages.filter((m) => m?.type === 'auth')).toEqual([]);
+
+    const { sale: invented, update: inventedUpdate } = await tamperedSale(x, (s) => {
+      for (const l of s.lines) l.listPrice = before!.price - 300;
+      charge(s, before!.price - 300);
+    });
+    const y = await x.hostile();
+    y.send(syncUpdate(inventedUpdate));
+    expect((await y.closed).code).toBe(4422);
+    expect(await x.d.server.hub.read(NT, (doc) => new BrandDoc(doc).saleById(invented.id))).toBeUndefined();
+  });
+
   it('refuses a sale at a price that is not the catalog’s at the tier in force', async () => {
     const x = await arena();
     let fair = 0;

@@ -7,7 +7,7 @@ import { checkEntries } from '../core/rights.ts';
 import { parseSale, type Sale } from '../core/sale.ts';
 import { checkEntryFields, checkEntryRules, managersOf } from '../core/entry-rules.ts';
 import { checkSaleFields, checkSaleRules } from '../core/sale-rules.ts';
-import { APPEND_ONLY_MAPS, decodeEntry, decodeValue, SetupDoc, TILL_MAPS, watchAppendOnly, type DocRef } from '../core/schema.ts';
+import { APPEND_ONLY_MAPS, BrandDoc, decodeEntry, decodeValue, SetupDoc, TILL_MAPS, watchAppendOnly, type DocRef } from '../core/schema.ts';
 import { ledgerLimits, type EventConfig } from '../core/event.ts';
 import { parseVoidRecord } from '../core/audit.ts';
 import { parseShiftEvent } from '../core/shift.ts';
@@ -62,6 +62,7 @@ export const VALUE_LIMITS: Record<string, number> = {
   refunds: 64 * 1024,
   requests: 2 * 1024,
   products: 8 * 1024,
+  catalogHistory: 8 * 1024,
   shifts: 8 * 1024,
   voids: 64 * 1024,
   event: 32 * 1024,
@@ -231,6 +232,7 @@ function checkMeaning(ctx: GuardContext, entries: readonly LedgerEntry[], sales:
       checkSaleRules(sale, {
         config,
         isManager,
+        productVersions: (sku) => new BrandDoc(ctx.doc).productVersions(sku),
         product: (sku) => {
           const raw = products.get(sku);
           try {
@@ -311,6 +313,13 @@ function checkBrandValue(ctx: GuardContext, mapName: string, key: string, raw: u
   const ownHolder = claims.role === 'till' && claims.tillId ? tillHolder(claims.tillId) : undefined;
   try {
     switch (mapName) {
+      case 'catalogHistory': {
+        // Written by the server as it replaces a catalog entry (BrandDoc.putProducts); nobody else.
+        if (claims.role !== 'admin') return 'only the server records catalog history';
+        const p = parseProduct(value);
+        if (!key.startsWith(`${p.sku}!`)) return `catalogHistory/${key} holds SKU ${p.sku}`;
+        return undefined;
+      }
       case 'products': {
         if (claims.role !== 'admin') return 'only the organiser changes the catalog (through the HTTP API)';
         const p = parseProduct(value);
