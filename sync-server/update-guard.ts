@@ -160,6 +160,9 @@ function checkHubSetupValue(ctx: GuardContext, mapName: string, key: string, raw
   if (till.id !== key) return `tills/${key} holds ${till.id}`;
   const before = ctx.doc.getMap('tills').get(key);
   if (before !== undefined && parseTill(decodeValue(before)).deviceId !== till.deviceId) return `tills/${key} is paired with another device`;
+  // A device id is a writer identity: never the server's own, never another till's (device-registry.ts).
+  if (till.deviceId === SERVER_WRITER) return `tills/${key} names the server's own writer id`;
+  for (const [k, v] of ctx.doc.getMap('tills').entries()) if (k !== key && parseTill(decodeValue(v)).deviceId === till.deviceId) return `tills/${key}: device ${till.deviceId} is ${k}'s`;
   return undefined;
 }
 
