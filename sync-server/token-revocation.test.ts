@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_EVENT_ID, demoConfig } from '../core/demo-event.ts';
 import { brandDocName } from '../core/schema.ts';
+import { hashToken, tokenId } from './auth.ts';
 import { CloseCode } from './close-codes.ts';
 import { api, demoWorld, joinedRawClient, rawClient, until, type World } from './test-support.ts';
 
@@ -190,5 +191,21 @@ describe('token expiry', () => {
     expect(res).toMatchObject({ status: 422, body: { field: 'expiresAt' } });
     const bad = await api(d.server.url, 'POST', `/api/events/${E}/tokens`, { token: d.demo.organiserToken, body: { role: 'storefront', expiresAt: 'soon' } });
     expect(bad).toMatchObject({ status: 422, body: { field: 'expiresAt' } });
+  });
+});
+
+describe('tokens issued before the by-event index', () => {
+  it('are indexed once at start, so the organiser lists and revokes them', async () => {
+    const d = await start();
+    // A token stored as the server stored them before the index existed: by hash only.
+    const legacy = `pp_${'L'.repeat(43)}`;
+    await d.server.storage.putRecord('tokens', hashToken(legacy), { role: 'storefront', eventId: E, label: 'old shop', createdAt: 1 });
+    await d.server.storage.deleteRecord('meta', 'tokens-indexed');
+    await d.restart();
+
+    const found = (await list(d, d.demo.organiserToken)).find((t) => t.label === 'old shop');
+    expect(found).toMatchObject({ id: tokenId(hashToken(legacy)), role: 'storefront' });
+    expect((await api(d.server.url, 'POST', `/api/events/${E}/tokens/${found!.id}/revoke`, { token: d.demo.organiserToken })).status).toBe(200);
+    expect(await api(d.server.url, 'GET', `/api/events/${E}/stock`, { token: legacy })).toMatchObject({ status: 401, body: { type: 'TokenRevoked' } });
   });
 });
