@@ -135,7 +135,7 @@ export class Auth {
     if (record.expiresAt !== undefined && record.expiresAt <= this.now()) {
       return refuse('TokenExpired', `this token expired at ${new Date(record.expiresAt).toISOString()}: ask the organiser for a new one`, CloseCode.TokenExpired);
     }
-    await this.noteUsed(key);
+    this.noteUsed(key);
     const { revokedAt: _r, revokedReason: _w, ...claims } = record;
     return { ok: true, claims, key };
   }
@@ -264,12 +264,16 @@ export class Auth {
     };
   }
 
-  /** Records when the token was last accepted, at most once a minute (kept apart from the token record). */
-  private async noteUsed(key: string): Promise<void> {
+  /**
+   * Records when the token was last accepted, at most once a minute (kept apart from the token record, so it
+   * never races a revocation). Not awaited: a request must not wait for a bookkeeping write. A failed write is
+   * retried on the token's next use.
+   */
+  private noteUsed(key: string): void {
     const t = this.now();
     if (t - (this.usedWritten.get(key) ?? 0) < USED_WRITE_EVERY_MS) return;
     this.usedWritten.set(key, t);
-    await this.storage.putRecord(USED, key, t);
+    this.storage.putRecord(USED, key, t).catch(() => this.usedWritten.delete(key));
   }
 }
 
