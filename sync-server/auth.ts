@@ -1,11 +1,18 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { ValidationError } from '../core/errors.ts';
 import { newDeviceId } from '../core/ids.ts';
+import { CloseCode } from './close-codes.ts';
+import { LiveConnections } from './live-connections.ts';
 import type { ServerStorage } from './storage/server-storage.ts';
 
 /**
  * Tokens and pairing codes. A token is shown once and stored only as its SHA-256 hash, so a copy of the
  * data folder does not hand out working tokens. Pairing codes are short (a person types them into a till),
  * single-use and expire.
+ *
+ * A token can be revoked (its record is kept, marked, so that it is refused by name) and may carry an
+ * expiry; either way its open connections close at once (live-connections.ts). Tokens are also indexed by
+ * event (`tokens-by-event/<eventId>`), so an organiser's list reads only its own event's tokens.
  */
 /**
  * `hub`: a LAN hub (a till app hosting the sync at a venue) relaying its tills' changes to this server. Issued
@@ -28,7 +35,41 @@ export interface Claims {
   hubTag?: string;
   label: string;
   createdAt: number;
+  /** When the token stops working (ms since the epoch); none: until revoked. */
+  expiresAt?: number;
 }
+
+/** What is stored under a token's hash: its claims, and when and why it was revoked. */
+interface TokenRecord extends Claims {
+  revokedAt?: number;
+  revokedReason?: string;
+}
+
+/** A token as listed to an organiser: never the token itself, only an id (a prefix of its hash). */
+export interface TokenInfo {
+  id: string;
+  role: Role;
+  label: string;
+  eventId?: string;
+  tillId?: string;
+  deviceId?: string;
+  createdAt: number;
+  expiresAt?: number;
+  revokedAt?: number;
+  revokedReason?: string;
+  /** Last time it was accepted, to the minute (writes are throttled); absent if never used. */
+  lastUsedAt?: number;
+}
+
+/** Why a presented token was refused; `type` is the tagged error's type over HTTP. */
+export interface TokenRefusal {
+  type: 'MissingToken' | 'UnknownToken' | 'TokenRevoked' | 'TokenExpired';
+  message: string;
+  /** The WebSocket close code that says the same. */
+  closeCode: number;
+}
+
+export type TokenCheck = { ok: true; claims: Claims; key: string } | { ok: false; refusal: TokenRefusal };
 
 export interface PairingGrant {
   eventId: string;
@@ -38,14 +79,23 @@ export interface PairingGrant {
   brandIds: string[];
   receiptPrefix: string;
   expiresAt: number;
+  /** A re-pair code: the device the till is paired with now, which redeeming the code retires. */
+  replacesDeviceId?: string;
 }
 
 const TOKENS = 'tokens';
 const PAIRING = 'pairing';
+const USED = 'token-used';
+const byEvent = (eventId: string) => `tokens-by-event/${eventId}`;
 /** How long a pairing code works: long enough to set up a booth the evening before. */
 export const PAIRING_TTL_MS = 24 * 3_600_000;
+/** Last-used times are written at most this often per token: a write per request would not be cheap. */
+const USED_WRITE_EVERY_MS = 60_000;
+/** Hex characters of a token's hash that make its listed id: 64 bits, unique enough within one event. */
+const ID_LENGTH = 16;
 
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+export const tokenId = (hash: string): string => hash.slice(0, ID_LENGTH);
 
 export function newToken(): string {
   return `pp_${randomBytes(32).toString('base64url')}`;
@@ -53,6 +103,9 @@ export function newToken(): string {
 
 export class Auth {
   private readonly adminHash: Buffer;
+  /** Open connections per token, closed when it is revoked or expires. */
+  readonly live: LiveConnections;
+  private readonly usedWritten = new Map<string, number>();
 
   constructor(
     private readonly storage: ServerStorage,
@@ -60,24 +113,116 @@ export class Auth {
     private readonly now: () => number = Date.now,
   ) {
     this.adminHash = Buffer.from(hashToken(adminToken), 'hex');
+    this.live = new LiveConnections(now, (key) => this.live.closeAll(key, CloseCode.TokenExpired, 'this token has expired'));
   }
 
+  /** The token's claims if it is valid now; undefined otherwise (use `check` to know why). */
   async verify(token: string | null | undefined): Promise<Claims | undefined> {
-    if (!token || token.length > 200) return undefined;
-    const hash = hashToken(token);
-    if (timingSafeEqual(Buffer.from(hash, 'hex'), this.adminHash)) return { role: 'admin', label: 'admin', createdAt: 0 };
-    return this.storage.getRecord<Claims>(TOKENS, hash);
+    const c = await this.check(token);
+    return c.ok ? c.claims : undefined;
+  }
+
+  /** Checks a presented token: valid, or refused with a reason (unknown, revoked, expired). */
+  async check(token: string | null | undefined): Promise<TokenCheck> {
+    if (!token) return refuse('MissingToken', 'a bearer token is required', CloseCode.Unauthorized);
+    if (token.length > 200) return refuse('UnknownToken', 'this token is not one this server issued', CloseCode.Unauthorized);
+    const key = hashToken(token);
+    if (timingSafeEqual(Buffer.from(key, 'hex'), this.adminHash)) return { ok: true, claims: { role: 'admin', label: 'admin', createdAt: 0 }, key };
+    const record = await this.storage.getRecord<TokenRecord>(TOKENS, key);
+    if (!record) return refuse('UnknownToken', 'this token is not one this server issued', CloseCode.Unauthorized);
+    if (record.revokedAt !== undefined) {
+      const why = record.revokedReason ? ` (${record.revokedReason})` : '';
+      return refuse('TokenRevoked', `this token was revoked at ${new Date(record.revokedAt).toISOString()}${why}: ask the organiser for a new one`, CloseCode.TokenRevoked);
+    }
+    if (record.expiresAt !== undefined && record.expiresAt <= this.now()) {
+      return refuse('TokenExpired', `this token expired at ${new Date(record.expiresAt).toISOString()}: ask the organiser for a new one`, CloseCode.TokenExpired);
+    }
+    this.noteUsed(key);
+    const { revokedAt: _r, revokedReason: _w, ...claims } = record;
+    return { ok: true, claims, key };
   }
 
   /** Issues a token for these claims; the token itself is returned once and never stored. */
   async issue(claims: Claims): Promise<string> {
+    if (claims.expiresAt !== undefined && (!Number.isSafeInteger(claims.expiresAt) || claims.expiresAt <= this.now())) {
+      throw new ValidationError('expiresAt', 'must be a time in the future');
+    }
     const token = newToken();
-    await this.storage.putRecord(TOKENS, hashToken(token), claims);
+    const key = hashToken(token);
+    await this.storage.putRecord(TOKENS, key, claims);
+    if (claims.eventId !== undefined) await this.storage.putRecord(byEvent(claims.eventId), key, { createdAt: claims.createdAt });
     return token;
   }
 
-  async revoke(token: string): Promise<void> {
-    await this.storage.deleteRecord(TOKENS, hashToken(token));
+  /** The event's tokens (revoked ones too, so the organiser sees what was withdrawn), oldest first. */
+  async list(eventId: string): Promise<TokenInfo[]> {
+    const keys = await this.storage.listRecords<unknown>(byEvent(eventId));
+    const out: TokenInfo[] = [];
+    for (const [key] of keys) {
+      const record = await this.storage.getRecord<TokenRecord>(TOKENS, key);
+      if (record) out.push(await this.info(key, record));
+    }
+    return out.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  }
+
+  /** One token of the event by its listed id, or undefined if the event has no such token. */
+  async find(eventId: string, id: string): Promise<TokenInfo | undefined> {
+    if (!/^[0-9a-f]{16}$/.test(id)) return undefined;
+    const keys = await this.storage.listRecords<unknown>(byEvent(eventId));
+    const key = keys.map(([k]) => k).find((k) => tokenId(k) === id);
+    if (!key) return undefined;
+    const record = await this.storage.getRecord<TokenRecord>(TOKENS, key);
+    return record ? this.info(key, record) : undefined;
+  }
+
+  /**
+   * Revokes one of the event's tokens by its listed id: it is refused from now on (TokenRevoked) and its
+   * open connections close at once. Revoking a revoked token changes nothing. Undefined: no such token.
+   */
+  async revoke(eventId: string, id: string, reason: string): Promise<TokenInfo | undefined> {
+    if (!/^[0-9a-f]{16}$/.test(id)) return undefined;
+    const keys = await this.storage.listRecords<unknown>(byEvent(eventId));
+    const key = keys.map(([k]) => k).find((k) => tokenId(k) === id);
+    if (!key) return undefined;
+    return this.revokeKey(key, reason);
+  }
+
+  /** Revokes every live token of one till of the event (it was paired with another device). */
+  async revokeTill(eventId: string, tillId: string, reason: string): Promise<number> {
+    let n = 0;
+    for (const [key] of await this.storage.listRecords<unknown>(byEvent(eventId))) {
+      const record = await this.storage.getRecord<TokenRecord>(TOKENS, key);
+      if (record?.role === 'till' && record.tillId === tillId && record.revokedAt === undefined) {
+        await this.revokeKey(key, reason);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private async revokeKey(key: string, reason: string): Promise<TokenInfo | undefined> {
+    const record = await this.storage.getRecord<TokenRecord>(TOKENS, key);
+    if (!record) return undefined;
+    if (record.revokedAt === undefined) {
+      const revoked: TokenRecord = { ...record, revokedAt: this.now(), revokedReason: reason };
+      // Stored first, then the connections closed: a client that reconnects at once is refused.
+      await this.storage.putRecord(TOKENS, key, revoked);
+      this.live.closeAll(key, CloseCode.TokenRevoked, `token revoked: ${reason}`);
+      return this.info(key, revoked);
+    }
+    return this.info(key, record);
+  }
+
+  /**
+   * Tokens issued before the by-event index existed get their index entry, once (a flag in `meta` says it
+   * was done), so listing never has to scan every event's tokens.
+   */
+  async indexLegacyTokens(): Promise<void> {
+    if (await this.storage.getRecord<boolean>('meta', 'tokens-indexed')) return;
+    for (const [key, record] of await this.storage.listRecords<TokenRecord>(TOKENS)) {
+      if (record.eventId !== undefined) await this.storage.putRecord(byEvent(record.eventId), key, { createdAt: record.createdAt });
+    }
+    await this.storage.putRecord('meta', 'tokens-indexed', true);
   }
 
   /** A code like `K7PX-M2QD` (40 random bits) that a till exchanges once for its token. */
@@ -89,6 +234,12 @@ export class Auth {
     return { code, expiresAt };
   }
 
+  /** The grant a code would give, without using it up (so a refused pairing leaves the code working). */
+  async peekPairingCode(code: string): Promise<PairingGrant | undefined> {
+    const grant = await this.storage.getRecord<PairingGrant>(PAIRING, hashToken(normaliseCode(code)));
+    return grant && grant.expiresAt > this.now() ? grant : undefined;
+  }
+
   /** Redeems a pairing code: returns its grant once; a second use, or a use after expiry, gets nothing. */
   async redeemPairingCode(code: string): Promise<PairingGrant | undefined> {
     const key = hashToken(normaliseCode(code));
@@ -97,6 +248,39 @@ export class Auth {
     await this.storage.deleteRecord(PAIRING, key);
     return grant.expiresAt > this.now() ? grant : undefined;
   }
+
+  private async info(key: string, r: TokenRecord): Promise<TokenInfo> {
+    const used = await this.storage.getRecord<number>(USED, key);
+    return {
+      id: tokenId(key),
+      role: r.role,
+      label: r.label,
+      ...(r.eventId !== undefined ? { eventId: r.eventId } : {}),
+      ...(r.tillId !== undefined ? { tillId: r.tillId } : {}),
+      ...(r.deviceId !== undefined ? { deviceId: r.deviceId } : {}),
+      createdAt: r.createdAt,
+      ...(r.expiresAt !== undefined ? { expiresAt: r.expiresAt } : {}),
+      ...(r.revokedAt !== undefined ? { revokedAt: r.revokedAt } : {}),
+      ...(r.revokedReason !== undefined ? { revokedReason: r.revokedReason } : {}),
+      ...(used !== undefined ? { lastUsedAt: used } : {}),
+    };
+  }
+
+  /**
+   * Records when the token was last accepted, at most once a minute (kept apart from the token record, so it
+   * never races a revocation). Not awaited: a request must not wait for a bookkeeping write. A failed write is
+   * retried on the token's next use.
+   */
+  private noteUsed(key: string): void {
+    const t = this.now();
+    if (t - (this.usedWritten.get(key) ?? 0) < USED_WRITE_EVERY_MS) return;
+    this.usedWritten.set(key, t);
+    this.storage.putRecord(USED, key, t).catch(() => this.usedWritten.delete(key));
+  }
+}
+
+function refuse(type: TokenRefusal['type'], message: string, closeCode: number): TokenCheck {
+  return { ok: false, refusal: { type, message, closeCode } };
 }
 
 /** People type codes with or without the dash, in any case, and confuse O/0 and I/L/1. */

@@ -1,7 +1,7 @@
 /**
  * WebSocket close codes the sync server uses, in the 4000–4999 range RFC 6455 §7.4.2 leaves to
  * applications. A client can tell from the code whether to reconnect (4429, 1011, 1001) or to stop and
- * ask the person (4401, 4403).
+ * ask the person (4401, 4403, 4410, 4419).
  */
 export const CloseCode = {
   /** The server is shutting down; reconnect later. */
@@ -24,6 +24,13 @@ export const CloseCode = {
   RateLimited: 4429,
   /** A message that is not the y-websocket protocol. */
   ProtocolError: 4400,
+  /**
+   * The token was revoked (by the organiser or an admin, or because its till was paired with another
+   * device): open connections close with it at once, and new ones are refused with it. Do not reconnect.
+   */
+  TokenRevoked: 4410,
+  /** The token's `expiresAt` has passed: open connections close with it then, new ones are refused. */
+  TokenExpired: 4419,
 } as const;
 
 export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];

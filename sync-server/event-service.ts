@@ -13,6 +13,7 @@ import { LedgerWriter, type LedgerBatch } from '../core/rights.ts';
 import { BrandDoc, brandDocName, SetupDoc, setupDocName } from '../core/schema.ts';
 import type { StockView } from '../core/stock-view.ts';
 import type { Auth } from './auth.ts';
+import { DeviceRegistry, ReservedDeviceIdError } from './device-registry.ts';
 import type { DocHub } from './doc-hub.ts';
 import { HttpError } from './http/router.ts';
 import type { ServerStorage } from './storage/server-storage.ts';
@@ -60,6 +61,8 @@ export interface PlannedTill {
 }
 
 const TILL_PLANS = 'till-plans';
+/** A re-pair code hands over a live till's stock rights, so it works for an hour, not a day. */
+export const REPAIR_TTL_MS = 3_600_000;
 
 /**
  * A LAN hub relaying to an upstream server (`relay`): the upstream is the event's authority, so this server
@@ -79,6 +82,7 @@ export interface RelayMode {
 
 export class EventService {
   private clock: HybridClock | undefined;
+  private readonly devices: DeviceRegistry;
   private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(
@@ -88,6 +92,7 @@ export class EventService {
     private readonly wall: Clock = { now: () => Date.now() },
     private readonly relay?: RelayMode,
   ) {
+    this.devices = new DeviceRegistry(storage);
     if (relay && !/^H[0-9A-Z]{3}$/.test(relay.tag)) throw new ValidationError('relay.tag', 'is H and three letters or digits');
   }
 
@@ -283,10 +288,10 @@ export class EventService {
   }
 
   /** A pairing code for a new till; the till id and its receipt prefix are fixed now, unique in the event. */
-  async createPairingCode(eventId: string, input: { name: string; locationId: string; brandIds: string[] }): Promise<{ code: string; expiresAt: number; tillId: string; receiptPrefix: string }> {
+  async createPairingCode(eventId: string, input: { name: string; locationId: string; brandIds: string[] }): Promise<{ code: string; expiresAt: number; tillId: string; receiptPrefix: string; repair: boolean }> {
     const till = await this.createTill(eventId, input);
     const { code, expiresAt } = await this.pairingCodeFor(eventId, till.id);
-    return { code, expiresAt, tillId: till.id, receiptPrefix: till.receiptPrefix };
+    return { code, expiresAt, tillId: till.id, receiptPrefix: till.receiptPrefix, repair: false };
   }
 
   /**
@@ -325,25 +330,79 @@ export class EventService {
     });
   }
 
-  /** A fresh single-use pairing code for a till created but not yet paired. */
-  async pairingCodeFor(eventId: string, tillId: string): Promise<{ code: string; expiresAt: number; tillId: string; receiptPrefix: string }> {
+  /**
+   * A fresh single-use pairing code for a till created but not yet paired; or, with `repair`, a re-pair code
+   * for a paired till: the device that redeems it becomes the till (a new receipt prefix, since its receipt
+   * counter starts again) and the device paired now is retired, its tokens revoked. Re-pair codes work for
+   * an hour only: one hands over a live till's stock rights.
+   */
+  async pairingCodeFor(eventId: string, tillId: string, opts: { repair?: boolean } = {}): Promise<{ code: string; expiresAt: number; tillId: string; receiptPrefix: string; repair: boolean }> {
     const { tills } = await this.setup(eventId);
-    if (tills.some((t) => t.id === tillId)) throw new HttpError(409, `${tillId} is paired already: create a new till for another device`);
+    const paired = tills.find((t) => t.id === tillId);
+    if (paired) {
+      if (!opts.repair) throw new HttpError(409, `${tillId} is paired already: ask for a re-pair code ({"repair": true}) to move it to another device`);
+      const receiptPrefix = await this.repairPrefix(eventId, paired);
+      const { code, expiresAt } = await this.auth.createPairingCode(
+        { eventId, tillId, name: paired.name, locationId: paired.locationId, brandIds: paired.brandIds, receiptPrefix, replacesDeviceId: paired.deviceId },
+        REPAIR_TTL_MS,
+      );
+      return { code, expiresAt, tillId, receiptPrefix, repair: true };
+    }
     const till = await this.storage.getRecord<PlannedTill>(TILL_PLANS, `${eventId}!${tillId}`);
     if (!till) throw new HttpError(404, `there is no till "${tillId}" in ${eventId}`);
     const { code, expiresAt } = await this.auth.createPairingCode({ eventId, tillId, name: till.name, locationId: till.locationId, brandIds: till.brandIds, receiptPrefix: till.receiptPrefix });
-    return { code, expiresAt, tillId, receiptPrefix: till.receiptPrefix };
+    return { code, expiresAt, tillId, receiptPrefix: till.receiptPrefix, repair: false };
   }
 
-  /** A till exchanges its pairing code: it joins the event's tills and gets its own token. */
+  /**
+   * A till exchanges its pairing code: it joins the event's tills and gets its own token. The device id it
+   * brings becomes its writer identity, so the server checks it first (device-registry.ts): never the
+   * server's own, never one used in the event before. A refused pairing leaves the code unused and nothing
+   * stored changed. Pairings of one event run one at a time, so two devices cannot both pass the check.
+   */
   async pair(code: string, deviceId: string): Promise<PairedTill> {
     if (!isDeviceId(deviceId)) throw new ValidationError('deviceId', `"${deviceId}" is not a device id`);
-    const grant = await this.auth.redeemPairingCode(code);
-    if (!grant) throw new HttpError(404, 'This pairing code is unknown, used or expired: ask the organiser for a new one');
-    const till: Till = { id: grant.tillId, name: grant.name, deviceId, locationId: grant.locationId, brandIds: grant.brandIds, receiptPrefix: grant.receiptPrefix };
-    await this.hub.change(setupDocName(grant.eventId), (doc) => new SetupDoc(doc).write({ tills: [till] }));
-    const token = await this.auth.issue({ role: 'till', eventId: grant.eventId, brandIds: grant.brandIds, tillId: grant.tillId, locationId: grant.locationId, deviceId, label: grant.name, createdAt: this.wall.now() });
-    return { token, eventId: grant.eventId, tillId: till.id, name: till.name, locationId: till.locationId, brandIds: till.brandIds, receiptPrefix: till.receiptPrefix, deviceId };
+    if (deviceId === SERVER_WRITER) throw new ReservedDeviceIdError(`${deviceId} is the server's own writer id: a till cannot pair as it`);
+    const unknown = () => new HttpError(404, 'This pairing code is unknown, used or expired: ask the organiser for a new one');
+    const first = await this.auth.peekPairingCode(code);
+    if (!first) throw unknown();
+    return this.serial(first.eventId, async () => {
+      const { tills } = await this.setup(first.eventId);
+      await this.devices.checkUnused(first.eventId, deviceId, tills);
+      const current = tills.find((t) => t.id === first.tillId);
+      if (first.replacesDeviceId === undefined && current) throw new HttpError(409, `${first.tillId} is paired already: ask the organiser for a re-pair code`);
+      if (first.replacesDeviceId !== undefined && current?.deviceId !== first.replacesDeviceId) {
+        throw new HttpError(409, `${first.tillId} was paired again since this re-pair code was made: ask the organiser for a new one`);
+      }
+      const grant = await this.auth.redeemPairingCode(code);
+      if (!grant) throw unknown();
+      const at = this.wall.now();
+      const till: Till = { id: grant.tillId, name: grant.name, deviceId, locationId: grant.locationId, brandIds: grant.brandIds, receiptPrefix: grant.receiptPrefix };
+      await this.devices.record(grant.eventId, deviceId, till.id, at);
+      if (grant.replacesDeviceId !== undefined) await this.devices.retire(grant.eventId, grant.replacesDeviceId, till.id, at);
+      // From this write on, the till's holder is the new device's: whatever the old one still sends is refused.
+      await this.hub.change(setupDocName(grant.eventId), (doc) => new SetupDoc(doc).write({ tills: [till] }));
+      if (grant.replacesDeviceId !== undefined) await this.auth.revokeTill(grant.eventId, till.id, `${till.id} was paired with another device`);
+      const token = await this.auth.issue({ role: 'till', eventId: grant.eventId, brandIds: grant.brandIds, tillId: grant.tillId, locationId: grant.locationId, deviceId, label: grant.name, createdAt: at });
+      return { token, eventId: grant.eventId, tillId: till.id, name: till.name, locationId: till.locationId, brandIds: till.brandIds, receiptPrefix: till.receiptPrefix, deviceId };
+    });
+  }
+
+  /**
+   * The receipt prefix a re-paired till takes: its base prefix with `R<n>` (T3 → T3R2 → T3R3), unique in the
+   * event and at most 12 characters. The new device counts receipts from 1 again, so keeping the old prefix
+   * would print receipt numbers the old device already printed.
+   */
+  private async repairPrefix(eventId: string, till: Till): Promise<string> {
+    const { tills } = await this.setup(eventId);
+    const taken = new Set([...tills, ...(await this.plannedTills(eventId))].map((t) => t.receiptPrefix));
+    const base = till.receiptPrefix.replace(/R\d+$/, '');
+    const from = Number(/R(\d+)$/.exec(till.receiptPrefix)?.[1] ?? '1') + 1;
+    for (let n = from; ; n++) {
+      const suffix = `R${n}`;
+      const prefix = `${base.slice(0, 12 - suffix.length)}${suffix}`;
+      if (!taken.has(prefix)) return prefix;
+    }
   }
 
   /**

@@ -450,10 +450,10 @@ describe('the WebSocket front door', () => {
   /** Makes every token check take 100 ms, so a test can act while a connection is being authenticated. */
   function slowAuth(x: Arena) {
     const auth = x.d.server.auth;
-    const verify = auth.verify.bind(auth);
-    auth.verify = async (token) => {
+    const check = auth.check.bind(auth);
+    auth.check = async (token) => {
       await new Promise((r) => setTimeout(r, 100));
-      return verify(token);
+      return check(token);
     };
   }
 

@@ -89,6 +89,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   const storage = await LevelStorage.open(`${opts.dataDir}/store`);
   const metrics = new Metrics();
   const auth = new Auth(storage, admin.token, now);
+  await auth.indexLegacyTokens();
   const hub = new DocHub({ storage, metrics, ...(opts.log ? { log: opts.log } : {}), ...opts.hub, now, awareness: limits, ...(opts.relay?.eventId ? { relayedEventId: opts.relay.eventId } : {}) });
   const events = new EventService(hub, auth, storage, { now }, opts.relay);
   // A till running low asks; the server, holder of the reserve, grants what it can (docs/sync-protocol.md).

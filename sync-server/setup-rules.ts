@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
 import { creatorKey, parseBrand, parseCreator, parseEventConfig, parseLocation, parseThreshold, parseTill, secretInUrl, thresholdKey } from '../core/event.ts';
+import { SERVER_WRITER } from '../core/holders.ts';
 import { decodeValue } from '../core/schema.ts';
 import { parseStaffMember } from '../core/staff.ts';
 import type { Claims } from './auth.ts';
@@ -164,6 +165,9 @@ function checkHubTill(ctx: { doc: Y.Doc; claims: Claims }, key: string, till: Re
   if (!hostsTill(tag, key)) return `tills/${key} is not a till of hub ${tag} (its tills are ${tag.toLowerCase()}-till-<n>)`;
   if (!till.receiptPrefix.startsWith(tag)) return `tills/${key} has receipt prefix ${till.receiptPrefix}: hub ${tag}'s tills print ${tag}<n>`;
   if (before !== undefined && parseTill(decodeValue(before)).deviceId !== till.deviceId) return `tills/${key} is paired with another device`;
+  // A device id is a writer identity: never the server's own, never another till's (device-registry.ts).
+  if (till.deviceId === SERVER_WRITER) return `tills/${key} names the server's own writer id`;
+  for (const [k, v] of ctx.doc.getMap('tills').entries()) if (k !== key && parseTill(decodeValue(v)).deviceId === till.deviceId) return `tills/${key}: device ${till.deviceId} is ${k}'s`;
   const brands = ctx.doc.getMap('brands');
   for (const b of till.brandIds) if (!brands.has(b)) return `tills/${key} sells "${b}", which is not a brand of this event`;
   if (!ctx.doc.getMap('locations').has(till.locationId)) return `tills/${key} stands at "${till.locationId}", which is not a location of this event`;

@@ -61,15 +61,20 @@ export function attachWebSockets(server: Server, deps: { hub: DocHub; auth: Auth
     const early: RawData[] = [];
     const buffer = (data: RawData) => early.push(data);
     ws.on('message', buffer);
-    const claims: Claims | undefined = await deps.auth.verify(token);
-    if (!claims) {
-      ws.close(CloseCode.Unauthorized, 'missing or unknown token');
+    // Tracked before the token is checked, so a revocation that lands while we check still closes it.
+    const untrack = token ? deps.auth.live.track(hashToken(token), (code, reason) => ws.close(code, fitReason(reason))) : () => undefined;
+    ws.once('close', untrack);
+    const checked = await deps.auth.check(token);
+    if (!checked.ok) {
+      ws.close(checked.refusal.closeCode, fitReason(checked.refusal.message));
       return;
     }
+    const claims: Claims = checked.claims;
     // The client left while we authenticated: its 'close' has fired already, so counting it now would
     // hold one of the token's connections forever.
     if (ws.readyState !== ws.OPEN) return;
-    const key = hashToken(token!);
+    const key = checked.key;
+    if (claims.expiresAt !== undefined) deps.auth.live.expireAt(key, claims.expiresAt);
     const open = perToken.get(key) ?? 0;
     const cap = connectionCap(claims, deps.limits);
     if (open >= cap) {

@@ -4,6 +4,9 @@ import * as Y from 'yjs';
 import { brandDocName, setupDocName } from '../../core/schema.ts';
 import { CloseCode } from '../../sync-server/close-codes.ts';
 
+/** Close codes after which the same token will be refused again: a revoked or expired hub token included. */
+const REFUSED = new Set<number>([CloseCode.Unauthorized, CloseCode.Forbidden, CloseCode.TokenRevoked, CloseCode.TokenExpired]);
+
 /**
  * Forwards everything both ways between the LAN hub and the event's upstream server, once the hub can reach
  * it: the tills paired at the venue keep syncing with the hub, and through this bridge their sales reach the
@@ -21,7 +24,7 @@ import { CloseCode } from '../../sync-server/close-codes.ts';
  * Brand documents are joined only after the setup is in sync on both sides: an entry is accepted only from
  * the device its till is paired with, so the till must be known before its sales arrive. An update refused
  * anyway (4422: a race with a pairing, say) closes that connection; the provider reconnects with back-off
- * and the state-vector exchange resends it. A refused token (4401/4403) stops the bridge with the reason.
+ * and the state-vector exchange resends it. A refused token (4401/4403, revoked 4410, expired 4419) stops the bridge with the reason.
  */
 export interface UpstreamConfig {
   /** The upstream sync server, http(s)://host[:port]. */
@@ -112,7 +115,7 @@ export class UpstreamBridge {
       params: { token: this.opts.upstream.token },
       // A refused token will not work on the next try either; anything else (a rejected update, the server
       // restarting, the venue's uplink dropping) is worth retrying.
-      shouldReconnect: (event) => event.code !== CloseCode.Unauthorized && event.code !== CloseCode.Forbidden,
+      shouldReconnect: (event) => !REFUSED.has(event.code),
     });
     for (const [side, provider] of [
       ['hub', local],
@@ -122,7 +125,7 @@ export class UpstreamBridge {
         if (this.stopped || !event) return;
         const code = (event as { code?: number }).code;
         const reason = (event as { reason?: string }).reason;
-        if (code === CloseCode.Unauthorized || code === CloseCode.Forbidden) {
+        if (code !== undefined && REFUSED.has(code)) {
           this.problem = `the ${side} server refused the ${side === 'upstream' ? 'hub' : 'admin'} token for ${name} (${code}): ask the organiser for a new hub token`;
           this.opts.log('error', this.problem);
         } else if (code === CloseCode.UpdateRejected) {

@@ -1,7 +1,7 @@
 import { ValidationError } from '../../core/errors.ts';
 import { isHolderId } from '../../core/holders.ts';
 import type { StaffRole } from '../../core/staff.ts';
-import { ROLES, type Auth, type Role } from '../auth.ts';
+import { hashToken, ROLES, tokenId, type Auth, type Role } from '../auth.ts';
 import type { EventService, StockLine } from '../event-service.ts';
 import { HUB_TAG } from '../setup-rules.ts';
 import type { ServerStorage } from '../storage/server-storage.ts';
@@ -101,7 +101,7 @@ export function adminRoutes(router: Router, deps: { events: EventService; auth: 
     const eventId = ctx.params['eventId']!;
     const caller = requireRole(ctx, ['organiser'], eventId);
     await events.requireEvent(eventId);
-    const body = (await ctx.json()) as { role?: unknown; label?: unknown; hubTag?: unknown };
+    const body = (await ctx.json()) as { role?: unknown; label?: unknown; hubTag?: unknown; expiresAt?: unknown };
     const role = body.role as Role;
     // An organiser hands out storefront and LAN hub tokens; only an admin makes organisers.
     const allowed: Role[] = caller.role === 'admin' ? ['organiser', 'storefront', 'hub'] : ['storefront', 'hub'];
@@ -110,8 +110,33 @@ export function adminRoutes(router: Router, deps: { events: EventService; auth: 
     if (role === 'hub' && (typeof body.hubTag !== 'string' || !HUB_TAG.test(body.hubTag))) throw new ValidationError('hubTag', 'a hub token names the hub’s tag: H and three capital letters or digits, as the hub shows it');
     const hubTag = role === 'hub' ? (body.hubTag as string) : undefined;
     const label = typeof body.label === 'string' && body.label.trim() ? body.label.trim().slice(0, 80) : role;
-    const token = await auth.issue({ role, eventId, label, createdAt: deps.now(), ...(hubTag ? { hubTag } : {}) });
-    return { status: 201, body: { token, role, eventId, label, ...(hubTag ? { hubTag } : {}) } };
+    const expiresAt = expiryOf(body.expiresAt, deps.now());
+    const token = await auth.issue({ role, eventId, label, createdAt: deps.now(), ...(hubTag ? { hubTag } : {}), ...(expiresAt !== undefined ? { expiresAt } : {}) });
+    return { status: 201, body: { token, id: tokenId(hashToken(token)), role, eventId, label, ...(hubTag ? { hubTag } : {}), ...(expiresAt !== undefined ? { expiresAt } : {}) } };
+  });
+
+  // The event's tokens, never the tokens themselves: an id (a prefix of the hash), role, label, till, times.
+  router.on('GET', '/api/events/:eventId/tokens', async (ctx) => {
+    const eventId = ctx.params['eventId']!;
+    requireRole(ctx, ['organiser'], eventId);
+    await events.requireEvent(eventId);
+    return { status: 200, body: { tokens: await auth.list(eventId) } };
+  });
+
+  // Revocation: refused from now on (401 TokenRevoked, close 4410), open WebSockets and streams end at once.
+  router.on('POST', '/api/events/:eventId/tokens/:tokenId/revoke', async (ctx) => {
+    const eventId = ctx.params['eventId']!;
+    const caller = requireRole(ctx, ['organiser'], eventId);
+    const id = ctx.params['tokenId']!;
+    const text = await ctx.body();
+    const body = (text.trim() ? await ctx.json() : {}) as { reason?: unknown } | null;
+    if (body?.reason !== undefined && typeof body.reason !== 'string') throw new ValidationError('reason', 'must be a string');
+    const target = await auth.find(eventId, id);
+    if (!target) throw new HttpError(404, `${eventId} has no token "${id}"`);
+    // Symmetric with issuing: an organiser cannot withdraw the organiser tokens only an admin hands out.
+    if (target.role === 'organiser' && caller.role !== 'admin') throw new HttpError(403, 'only an admin revokes organiser tokens');
+    const reason = body?.reason?.trim().slice(0, 120) || `revoked by the ${caller.role}`;
+    return { status: 200, body: { token: await auth.revoke(eventId, id, reason) } };
   });
 
   router.on('POST', '/api/pair', async (ctx) => {
@@ -126,6 +151,15 @@ export function adminRoutes(router: Router, deps: { events: EventService; auth: 
     const rows = await deps.storage.listRecords<Record<string, unknown>>('rejections');
     return { status: 200, body: { rejections: rows.filter(([k]) => k.startsWith(`${eventId}!`)).map(([, v]) => v) } };
   });
+}
+
+/** `expiresAt`: absent (no expiry), ms since the epoch, or an ISO 8601 time; always in the future. */
+function expiryOf(v: unknown, now: number): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  const t = typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : NaN;
+  if (!Number.isSafeInteger(t)) throw new ValidationError('expiresAt', 'must be a time: milliseconds since the epoch or an ISO 8601 date');
+  if (t <= now) throw new ValidationError('expiresAt', `${new Date(t).toISOString()} is not in the future`);
+  return t;
 }
 
 function holderOf(v: unknown, field: string): string {

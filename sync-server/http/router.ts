@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PopupError, toTagged, ValidationError } from '../../core/errors.ts';
-import type { Auth, Claims, Role } from '../auth.ts';
+import { CloseCode } from '../close-codes.ts';
+import { hashToken, type Auth, type Claims, type Role, type TokenRefusal } from '../auth.ts';
 
 /**
  * A small JSON router. Handlers get the parsed request and return a reply; errors become tagged
@@ -13,6 +14,14 @@ export class HttpError extends PopupError {
     readonly details?: unknown,
   ) {
     super(message);
+  }
+}
+
+/** 401 naming why the presented token was refused (its type: TokenRevoked, TokenExpired, UnknownToken…). */
+export class TokenRefusedError extends HttpError {
+  constructor(refusal: TokenRefusal) {
+    super(401, refusal.message);
+    this.name = refusal.type;
   }
 }
 
@@ -30,6 +39,8 @@ export interface RequestContext {
   params: Record<string, string>;
   query: URLSearchParams;
   claims: Claims | undefined;
+  /** Why the bearer token was refused, when one was presented and refused (or none was). */
+  refusal?: TokenRefusal;
   /** The body, read on first call (bounded by the body limit). */
   body(): Promise<string>;
   json(): Promise<unknown>;
@@ -89,12 +100,22 @@ export class Router {
     const m = route.pattern.exec(url.pathname)!;
     const params = Object.fromEntries(route.keys.map((k, i) => [k, decodeURIComponent(m[i + 1]!)]));
     let bodyText: Promise<string> | undefined;
+    const presented = bearer(req);
+    const queryToken = presented ? undefined : (url.searchParams.get('token') ?? undefined);
+    const tracked = this.trackResponse(res, presented ?? queryToken);
+    const checked = await this.auth.check(presented);
+    // A `?token=` (EventSource cannot set headers) is accepted only by the stream routes, which check it
+    // themselves; it is checked here too so that a refusal names why and its expiry ends the stream on time.
+    const viaQuery = queryToken ? await this.auth.check(queryToken) : undefined;
+    const live = checked.ok ? checked : viaQuery?.ok ? viaQuery : undefined;
+    if (live?.claims.expiresAt !== undefined) this.auth.live.expireAt(live.key, live.claims.expiresAt);
     const ctx: RequestContext = {
       req,
       res,
       params,
       query: url.searchParams,
-      claims: await this.auth.verify(bearer(req)),
+      claims: checked.ok ? checked.claims : undefined,
+      ...(checked.ok ? {} : { refusal: viaQuery && !viaQuery.ok ? viaQuery.refusal : checked.refusal }),
       body: () => (bodyText ??= readBody(req, this.maxBodyBytes)),
       json: async () => {
         checkJsonType(req);
@@ -111,14 +132,49 @@ export class Router {
         return value;
       },
     };
+    let handled = false;
     try {
       for (const c of checks) await c.check(ctx);
       const reply = await route.handler(ctx);
       if (reply !== 'handled') send(res, reply);
+      else handled = true;
     } catch (err) {
       send(res, errorReply(err));
     }
+    tracked.afterHandler(handled);
     return true;
+  }
+
+  /**
+   * Ties the response to the token it presented (header or `?token=`), so revoking or expiring the token
+   * ends it. A response its handler left open ('handled' and not ended) is a stream (SSE): it gets a last
+   * event naming why, then ends. One still being made when that happens (a stream that is starting) is
+   * ended as soon as its handler returns.
+   */
+  private trackResponse(res: ServerResponse, token: string | undefined): { afterHandler(handled: boolean): void } {
+    if (!token || token.length > 200) return { afterHandler: () => undefined };
+    let pending: { code: number; reason: string } | undefined;
+    let stream = false;
+    const end = (code: number, reason: string) => {
+      if (res.writableEnded || res.destroyed) return;
+      if (!res.headersSent) {
+        pending = { code, reason };
+        return;
+      }
+      if (stream) {
+        const type = code === CloseCode.TokenExpired ? 'TokenExpired' : 'TokenRevoked';
+        res.write(`event: ${type}\ndata: ${JSON.stringify({ type, message: reason })}\n\n`);
+      }
+      res.end();
+    };
+    const stop = this.auth.live.track(hashToken(token), end);
+    res.on('close', stop);
+    return {
+      afterHandler: (handled) => {
+        stream = handled;
+        if (pending) end(pending.code, pending.reason);
+      },
+    };
   }
 }
 
@@ -155,7 +211,7 @@ export function send(res: ServerResponse, reply: Reply): void {
 /** Refuses the request unless its token has one of these roles (and, when bound to an event, that event). */
 export function requireRole(ctx: RequestContext, roles: readonly Role[], eventId?: string): Claims {
   const c = ctx.claims;
-  if (!c) throw new HttpError(401, 'a bearer token is required');
+  if (!c) throw new TokenRefusedError(ctx.refusal ?? { type: 'MissingToken', message: 'a bearer token is required', closeCode: CloseCode.Unauthorized });
   if (c.role === 'admin') return c;
   if (!roles.includes(c.role)) throw new HttpError(403, `the ${c.role} role may not do this`);
   if (eventId !== undefined && c.eventId !== eventId) throw new HttpError(403, `this token belongs to another event`);

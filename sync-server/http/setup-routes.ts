@@ -58,7 +58,11 @@ export function setupRoutes(router: Router, deps: { events: EventService; setup:
   router.on('POST', '/api/events/:eventId/tills/:tillId/pairing-code', async (ctx) => {
     const eventId = ctx.params['eventId']!;
     requireRole(ctx, ['organiser'], eventId);
-    return { status: 201, body: await events.pairingCodeFor(eventId, ctx.params['tillId']!) };
+    // No body: a code for a till not yet paired. {"repair": true}: a re-pair code for a paired till.
+    const text = await ctx.body();
+    const body = (text.trim() ? await ctx.json() : {}) as { repair?: unknown } | null;
+    if (body?.repair !== undefined && typeof body.repair !== 'boolean') throw new ValidationError('repair', 'must be true or false');
+    return { status: 201, body: await events.pairingCodeFor(eventId, ctx.params['tillId']!, { repair: body?.repair === true }) };
   });
 
   router.on('GET', '/api/events/:eventId/creators', async (ctx) => {

@@ -17,7 +17,12 @@ export function StatusBar() {
       {label}
       {paired && ago !== undefined && <span className="muted">· synced {ago < 5 ? 'just now' : `${ago} s ago`}</span>}
       <span className="muted">· {outbox} waiting to sync</span>
-      {sync?.problem && <span className="warn">· {sync.problem}</span>}
+      {sync?.problem && (
+        // A refused till (revoked, expired) has stopped syncing for good: said as an alert, not a passing note.
+        <span className="warn" role={sync.refused ? 'alert' : undefined}>
+          · {sync.problem}
+        </span>
+      )}
       {!persisted && (
         <span className="warn" title="The browser may evict this till's data under storage pressure: install the desktop app or allow persistent storage">
           · ⚠ storage not persistent

@@ -22,6 +22,8 @@ export interface SyncStatus {
   lastSyncedAt: number | undefined;
   /** Why the server refused something (a write rule, a revoked token), until the next success. */
   problem: string | undefined;
+  /** The server refused the till itself (revoked, expired or unknown token): it stopped syncing for good. */
+  refused?: boolean;
 }
 
 export interface TillSyncOptions {
@@ -36,8 +38,22 @@ export interface TillSyncOptions {
   maxBackoffMs?: number;
 }
 
-/** Close codes after which retrying cannot help: the till must be paired again. */
-const FATAL = new Set([4401, 4403, 4404]);
+/**
+ * Close codes after which retrying cannot help (sync-server/close-codes.ts), with what the cashier is told.
+ * A revoked or expired token is not retried: its server will refuse it forever, and a till that retried
+ * would look merely offline while its sales never leave it.
+ */
+const FATAL = new Map<number, (reason: string) => string>([
+  [4401, (r) => `The server refused this till (${r}): pair it again.`],
+  [4403, (r) => `The server refused this till (${r}): pair it again.`],
+  [4404, (r) => `The server refused this till (${r}): pair it again.`],
+  [
+    4410,
+    () =>
+      "This till's access was revoked (by the organiser, or because another device was paired as this till). It no longer syncs: sales not yet synced stay on this device only. Ask the organiser for a new pairing code.",
+  ],
+  [4419, () => "This till's token has expired. It no longer syncs: ask the organiser for a new pairing code."],
+]);
 
 export class TillSync {
   private readonly conns = new Map<string, Connection>();
@@ -84,6 +100,8 @@ export class TillSync {
   }
 
   private update(patch: Partial<SyncStatus>): void {
+    // Once the till itself is refused, that message stays: nothing later (a message still queued) clears it.
+    if (this.status.refused) patch = { ...patch, problem: this.status.problem, refused: true };
     const all = [...this.conns.values()];
     const state: SyncState = this.stopped ? 'offline' : all.every((c) => c.synced) ? 'online' : all.some((c) => c.everConnected) ? 'offline' : 'connecting';
     this.status = { ...this.status, ...patch, state };
@@ -139,8 +157,10 @@ class Connection {
       this.synced = false;
       this.greeted = false;
       this.ws = undefined;
-      if (FATAL.has(ev.code)) {
-        this.report({ problem: `The server refused this till (${ev.reason || ev.code}): pair it again.` });
+      const fatal = FATAL.get(ev.code);
+      if (fatal) {
+        this.closed = true;
+        this.report({ problem: fatal(ev.reason || String(ev.code)), refused: true });
         return;
       }
       this.report({});

@@ -3,6 +3,7 @@ import { act, ev, useConsole, useEventState } from '../console-store.ts';
 import { BrandsSetup, LocationsSetup } from './SetupPlaces.tsx';
 import { DropSetup, PoliciesSetup } from './SetupEvent.tsx';
 import { CreatorsSetup } from './SetupCreators.tsx';
+import { TokensSetup } from './SetupTokens.tsx';
 
 /**
  * Setting up the mall: brands, locations, the catalog, tills and their pairing codes, staff PINs and
@@ -74,6 +75,7 @@ interface PairingCode {
   expiresAt: number;
   tillId: string;
   receiptPrefix: string;
+  repair?: boolean;
 }
 
 function TillsSetup() {
@@ -83,7 +85,18 @@ function TillsSetup() {
   const [locationId, setLocationId] = useState('');
   const [brandIds, setBrandIds] = useState<string[]>([]);
   const [codes, setCodes] = useState<(PairingCode & { name: string })[]>([]);
+  const [confirming, setConfirming] = useState<string | undefined>();
   if (!state) return null;
+  // A re-pair code moves a paired till to a new device (a lost or broken one): redeeming it retires the
+  // device paired now and revokes its token.
+  const repair = async (tillId: string, tillName: string) => {
+    setConfirming(undefined);
+    const r = await act(() => api.post<PairingCode>(ev(`/tills/${encodeURIComponent(tillId)}/pairing-code`), { repair: true }));
+    if (r) {
+      setCodes([{ ...r, name: tillName }, ...codes]);
+      useConsole.setState({ flash: { kind: 'ok', text: `Re-pair code for ${tillName}: ${r.code}. The device that pairs with it replaces the current one.` } });
+    }
+  };
   const places = state.locations.filter((l) => l.kind === 'booth' || l.kind === 'hub' || l.kind === 'pickup');
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -104,6 +117,7 @@ function TillsSetup() {
             <th>Location</th>
             <th>Brands</th>
             <th>Receipts</th>
+            <th>Device</th>
           </tr>
         </thead>
         <tbody>
@@ -113,11 +127,28 @@ function TillsSetup() {
               <td>{state.locations.find((l) => l.id === t.locationId)?.name ?? t.locationId}</td>
               <td>{t.brandIds.map((b) => state.brands.find((x) => x.id === b)?.name ?? b).join(', ')}</td>
               <td>{t.receiptPrefix}-…</td>
+              <td>
+                <code className="muted">{t.deviceId}</code>{' '}
+                {confirming === t.id ? (
+                  <>
+                    <button type="button" className="danger" onClick={() => void repair(t.id, t.name)}>
+                      Yes, make a re-pair code
+                    </button>{' '}
+                    <button type="button" onClick={() => setConfirming(undefined)}>
+                      Cancel
+                    </button>
+                  </>
+                ) : (
+                  <button type="button" onClick={() => setConfirming(t.id)} aria-label={`Re-pair ${t.name}`}>
+                    Re-pair…
+                  </button>
+                )}
+              </td>
             </tr>
           ))}
           {state.tills.length === 0 && (
             <tr>
-              <td colSpan={4} className="muted">
+              <td colSpan={5} className="muted">
                 No till is paired yet.
               </td>
             </tr>
@@ -128,7 +159,10 @@ function TillsSetup() {
         <ul className="codes" aria-label="Pairing codes">
           {codes.map((c) => (
             <li key={c.code}>
-              <strong>{c.name}</strong>: <code className="pairing-code">{c.code}</code> <span className="muted">(till {c.tillId}, valid until {new Date(c.expiresAt).toLocaleString()})</span>
+              <strong>{c.name}</strong>: <code className="pairing-code">{c.code}</code> <span className="muted">
+                (till {c.tillId}, {c.repair ? `re-pair: the device that pairs with it replaces the current one and prints receipts ${c.receiptPrefix}-…, ` : ''}valid until{' '}
+                {new Date(c.expiresAt).toLocaleString()})
+              </span>
             </li>
           ))}
         </ul>
@@ -202,45 +236,6 @@ function StaffSetup() {
           Save staff member
         </button>
       </form>
-    </section>
-  );
-}
-
-function TokensSetup() {
-  const api = useConsole((s) => s.api)!;
-  const role = useConsole((s) => s.role);
-  const [label, setLabel] = useState('');
-  const [kind, setKind] = useState('storefront');
-  const [issued, setIssued] = useState<{ token: string; role: string; label: string }[]>([]);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    const r = await act(() => api.post<{ token: string; role: string; label: string }>(ev('/tokens'), { role: kind, label: label.trim() }), 'Token issued: copy it now, it is shown once');
-    if (r) setIssued([r, ...issued]);
-  };
-  return (
-    <section className="card" aria-label="Tokens">
-      <h2>Storefront and organiser tokens</h2>
-      <form onSubmit={(e) => void submit(e)} className="form-grid">
-        <label>
-          Label
-          <input value={label} onChange={(e) => setLabel(e.target.value)} required placeholder="shop.example.com" />
-        </label>
-        <label>
-          Role
-          <select value={kind} onChange={(e) => setKind(e.target.value)}>
-            <option value="storefront">storefront (web shop)</option>
-            {role === 'admin' && <option value="organiser">organiser</option>}
-          </select>
-        </label>
-        <button type="submit" className="primary">
-          Issue token
-        </button>
-      </form>
-      {issued.map((t) => (
-        <p key={t.token}>
-          {t.role} token for <strong>{t.label}</strong>: <code className="token">{t.token}</code>
-        </p>
-      ))}
     </section>
   );
 }
