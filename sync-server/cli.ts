@@ -19,6 +19,9 @@ const { values } = parseArgs({
     demo: { type: 'boolean', default: false },
     desktop: { type: 'boolean', default: false },
     'max-message-bytes': { type: 'string' },
+    // Fold a document's updates into a snapshot after this many (default 500): the durability tests and the
+    // chaos suite lower it so that compaction runs often under traffic.
+    'compact-every': { type: 'string' },
   },
 });
 
@@ -33,6 +36,12 @@ if (maxMessageBytes !== undefined && (!Number.isInteger(maxMessageBytes) || maxM
   process.exit(2);
 }
 
+const compactEvery = values['compact-every'] === undefined ? undefined : Number(values['compact-every']);
+if (compactEvery !== undefined && (!Number.isInteger(compactEvery) || compactEvery < 1)) {
+  console.error(`--compact-every must be a whole number of updates, at least 1, got "${values['compact-every']}"`);
+  process.exit(2);
+}
+
 const server = await startSyncServer({
   host: values.host,
   port,
@@ -40,6 +49,7 @@ const server = await startSyncServer({
   appDir: fileURLToPath(new URL('../renderer/dist', import.meta.url)),
   exampleStorefrontDir: fileURLToPath(new URL('../examples/storefront', import.meta.url)),
   ...(maxMessageBytes ? { limits: { maxMessageBytes } } : {}),
+  ...(compactEvery ? { hub: { compactEvery } } : {}),
   log: (level, message, fields) => console[level === 'info' ? 'log' : level](`[${level}] ${message}`, fields ? JSON.stringify(fields) : ''),
 });
 console.log(`Popup POS sync server on ${server.url}/ (data in ${values.data})`);

@@ -367,25 +367,45 @@ export class DocHub {
     for (const p of loaded.peers.keys()) p.close(CloseCode.InternalError, 'the server could not store a change; reconnect');
     loaded.peers.clear();
     this.docs.delete(loaded.name);
+    // Writes of this copy still in flight may land after a reload has read the disk: that copy would lack
+    // them and its next compaction would delete them. A reload waits until they have settled (see `load`).
+    const settled = Promise.all([loaded.durable.catch(() => undefined), this.compacting.get(loaded.name)]).then(() => undefined);
+    this.unloading.set(loaded.name, settled);
+    void settled.then(() => {
+      if (this.unloading.get(loaded.name) === settled) this.unloading.delete(loaded.name);
+    });
     loaded.awareness.destroy();
     loaded.doc.destroy();
     this.opts.metrics.docsLoaded = this.docs.size;
   }
 
-  private compacting = new Set<string>();
+  /** The compaction running per document: a second one (e.g. on unload) waits for it, then runs. */
+  private readonly compacting = new Map<string, Promise<void>>();
 
-  private async compact(loaded: LoadedDoc): Promise<void> {
-    if (this.compacting.has(loaded.name) || loaded.failed) return;
-    this.compacting.add(loaded.name);
+  private compact(loaded: LoadedDoc): Promise<void> {
+    const running = this.compacting.get(loaded.name);
+    if (running) return running;
+    const done = this.compactNow(loaded).finally(() => {
+      if (this.compacting.get(loaded.name) === done) this.compacting.delete(loaded.name);
+    });
+    this.compacting.set(loaded.name, done);
+    return done;
+  }
+
+  private async compactNow(loaded: LoadedDoc): Promise<void> {
+    if (loaded.failed) return;
     try {
+      // The mark and the snapshot are taken in one synchronous step: the snapshot holds exactly the updates
+      // appended below the mark, and storage deletes only those (docs/operations.md, "Damage and recovery").
+      const mark = this.opts.storage.compactionMark(loaded.name);
       const snapshot = Y.encodeStateAsUpdateV2(loaded.doc);
-      await this.opts.storage.compact(loaded.name, snapshot);
+      const logBytesBefore = loaded.logBytes;
+      await this.opts.storage.compact(loaded.name, snapshot, mark);
       loaded.snapshotBytes = snapshot.length;
-      loaded.logBytes = 0;
+      // Only what was folded in leaves the log; updates appended while compacting are still there.
+      loaded.logBytes = Math.max(0, loaded.logBytes - logBytesBefore);
     } catch (err) {
       this.log('warn', 'compaction failed; the updates stay as they are', { doc: loaded.name, err: String(err) });
-    } finally {
-      this.compacting.delete(loaded.name);
     }
   }
 
@@ -411,6 +431,8 @@ export class DocHub {
 
   private async finishUnload(loaded: LoadedDoc): Promise<void> {
     await loaded.durable.catch(() => undefined);
+    // A compaction under way covers only what was appended before it began: let it finish, then fold in the rest.
+    await this.compacting.get(loaded.name);
     if (!loaded.failed && (this.opts.storage.updateCount(loaded.name) ?? 0) > 0) await this.compact(loaded);
     loaded.awareness.destroy();
     loaded.doc.destroy();

@@ -13,8 +13,16 @@ export interface ServerStorage {
   loadDoc(name: string): Promise<StoredDoc>;
   /** Appends one update; resolves when it is on disk. Concurrent appends are group-committed. */
   appendUpdate(name: string, update: Uint8Array): Promise<void>;
-  /** Replaces the document's updates with one snapshot, atomically. */
-  compact(name: string, snapshot: Uint8Array): Promise<void>;
+  /**
+   * Where a snapshot taken now would end: every update appended so far is below the mark. Read it in the
+   * same synchronous step as encoding the snapshot, so that the mark and the snapshot cover the same updates.
+   */
+  compactionMark(name: string): number;
+  /**
+   * Stores the snapshot and deletes the updates below `mark` (those it covers), atomically. Updates appended
+   * after the mark are kept: they are in no snapshot yet.
+   */
+  compact(name: string, snapshot: Uint8Array, mark: number): Promise<void>;
   /** Number of updates stored after the snapshot (to decide when to compact). */
   updateCount(name: string): number | undefined;
   docNames(): Promise<string[]>;
