@@ -24,6 +24,8 @@ export const CloseCode = {
   RateLimited: 4429,
   /** A message that is not the y-websocket protocol. */
   ProtocolError: 4400,
+  /** The stored document is damaged: refused until an admin rebuilds it (docs/operations.md). Do not retry in a loop. */
+  DocumentDamaged: 4410,
 } as const;
 
 export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];

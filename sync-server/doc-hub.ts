@@ -9,7 +9,9 @@ import { CloseCode } from './close-codes.ts';
 import type { Metrics } from './metrics.ts';
 import { docAccess, type Access } from './permissions.ts';
 import { ackMessage, awarenessMessage, decodeMessage, permissionDenied, syncStep1, syncStep2, syncUpdate } from './protocol.ts';
+import { DocumentDamaged, type DamageReport } from './document-damage.ts';
 import type { ServerStorage } from './storage/server-storage.ts';
+import { verifyDoc } from './storage/verify-store.ts';
 import { deletesAnythingNew, guardUpdate } from './update-guard.ts';
 
 /**
@@ -79,6 +81,13 @@ export class DocHub {
   private readonly log: NonNullable<HubOptions['log']>;
   private closed = false;
   private requestListener: ((eventId: string, brandId: string, requestId: string) => void) | undefined;
+  /** Documents whose stored data is damaged: refused (4410 / 503) until rebuilt. */
+  private readonly damaged = new Map<string, string>();
+  /**
+   * Documents being rebuilt from the tills' copies: a till or hub of the event may resend entries other
+   * writers made (its sync step 2 carries the whole document), which the owner rules would refuse.
+   */
+  private readonly recovering = new Set<string>();
 
   constructor(private readonly opts: HubOptions) {
     this.log = opts.log ?? (() => undefined);
@@ -98,7 +107,16 @@ export class DocHub {
       peer.close(CloseCode.Forbidden, `this token may not open ${docName}`);
       return false;
     }
-    const loaded = await this.load(docName);
+    let loaded: LoadedDoc;
+    try {
+      loaded = await this.load(docName);
+    } catch (err) {
+      if (err instanceof DocumentDamaged) {
+        peer.close(CloseCode.DocumentDamaged, `${docName} is damaged on the server; an admin must rebuild it`);
+        return false;
+      }
+      throw err;
+    }
     if (this.closed) return false;
     clearTimeout(loaded.idleTimer);
     loaded.peers.set(peer, { access, awarenessClients: new Set() });
@@ -199,6 +217,46 @@ export class DocHub {
     return this.owners.get(eventId) ?? ownerOfFor([]);
   }
 
+  /** Marks documents damaged (start-up verification): they are refused until rebuilt. */
+  markDamaged(reports: readonly DamageReport[]): void {
+    for (const r of reports) if (r.doc !== 'store') this.damaged.set(r.doc, r.what);
+    this.opts.metrics.docsDamaged = this.damaged.size;
+  }
+
+  damage(): DamageReport[] {
+    return [...this.damaged].map(([doc, what]) => ({ doc, what }));
+  }
+
+  /**
+   * Rebuild a damaged (or any) document from the tills' copies: its stored data is deleted and, until
+   * `finishRecovery`, the event's tills and hubs may resend entries other writers made. Connected peers are
+   * closed so that they reconnect and send everything they hold (sync step 2).
+   */
+  async startRecovery(docName: string): Promise<void> {
+    parseDocName(docName);
+    const loaded = this.docs.get(docName);
+    if (loaded) {
+      for (const p of loaded.peers.keys()) p.close(CloseCode.GoingAway, 'the document is being rebuilt; reconnect');
+      loaded.peers.clear();
+      await this.unload(loaded);
+    }
+    await this.unloading.get(docName);
+    await this.opts.storage.deleteDoc(docName);
+    this.damaged.delete(docName);
+    this.opts.metrics.docsDamaged = this.damaged.size;
+    this.recovering.add(docName);
+    this.log('warn', 'rebuilding a document from the tills’ copies', { doc: docName });
+  }
+
+  /** Ends a rebuild: from now on every update is checked by the usual rules again. */
+  finishRecovery(docName: string): boolean {
+    return this.recovering.delete(docName);
+  }
+
+  recoveringDocs(): string[] {
+    return [...this.recovering];
+  }
+
   loadedCount(): number {
     return this.docs.size;
   }
@@ -220,6 +278,16 @@ export class DocHub {
       this.reject(loaded, peer, 'this connection is read-only', CloseCode.ReadOnly);
       return;
     }
+    if (this.recovering.has(loaded.name) && (peer.claims.role === 'till' || peer.claims.role === 'hub') && peer.claims.eventId === loaded.ref.eventId) {
+      // Rebuilding from the tills' copies (an admin's decision): entries of other writers are accepted, but
+      // still nothing may be deleted.
+      if (deletesAnythingNew(loaded.doc, Y.decodeUpdate(update).ds)) {
+        this.reject(loaded, peer, 'an update may not delete anything, even while the document is rebuilt', CloseCode.UpdateRejected);
+        return;
+      }
+      this.applyAccepted(loaded, peer, update);
+      return;
+    }
     const result = guardUpdate(update, {
       doc: loaded.doc,
       ref: loaded.ref,
@@ -231,6 +299,10 @@ export class DocHub {
       this.reject(loaded, peer, result.reason, CloseCode.UpdateRejected);
       return;
     }
+    this.applyAccepted(loaded, peer, update);
+  }
+
+  private applyAccepted(loaded: LoadedDoc, peer: Peer, update: Uint8Array): void {
     this.opts.metrics.updatesIn++;
     Y.applyUpdate(loaded.doc, update, peer);
     // Acknowledge even an update that changed nothing (a resend after reconnect): the client learns we hold it.
@@ -264,6 +336,8 @@ export class DocHub {
   private load(name: string): Promise<LoadedDoc> {
     const existing = this.docs.get(name);
     if (existing) return Promise.resolve(existing);
+    const damaged = this.damaged.get(name);
+    if (damaged !== undefined) return Promise.reject(new DocumentDamaged(name, damaged));
     let pending = this.loading.get(name);
     if (!pending) {
       // A document being unloaded is still being compacted to disk: load it again only after that.
@@ -280,19 +354,27 @@ export class DocHub {
     const setup = ref.kind === 'brand' ? await this.load(setupDocName(ref.eventId)) : undefined;
     if (setup) setup.holds++;
     let stored: Awaited<ReturnType<ServerStorage['loadDoc']>>;
+    const doc = new Y.Doc();
     try {
       stored = await this.opts.storage.loadDoc(name);
+      if (stored.snapshot) Y.applyUpdateV2(doc, stored.snapshot);
+      // Update by update in one transaction: faster than merging them first (docs/benchmarks.md).
+      if (stored.updates.length) doc.transact(() => stored.updates.forEach((u) => Y.applyUpdate(doc, u)));
+      if (doc.store.pendingStructs || doc.store.pendingDs) throw new Error('stored updates depend on content that is no longer stored');
     } catch (err) {
       if (setup) {
         setup.holds--;
         this.scheduleUnload(setup);
       }
-      throw err;
+      doc.destroy();
+      // Damage found after start (a table file going bad under a running server): refuse the document from
+      // now on instead of failing every open with 1011; verifyDoc says what is lost.
+      const what = (await verifyDoc(this.opts.storage, name).catch(() => undefined)) ?? `it cannot be loaded (${err instanceof Error ? err.message : String(err)})`;
+      this.damaged.set(name, what);
+      this.opts.metrics.docsDamaged = this.damaged.size;
+      this.log('error', `stored data damaged: ${name}: ${what}`);
+      throw new DocumentDamaged(name, what);
     }
-    const doc = new Y.Doc();
-    if (stored.snapshot) Y.applyUpdateV2(doc, stored.snapshot);
-    // Update by update in one transaction: faster than merging them first (docs/benchmarks.md).
-    if (stored.updates.length) doc.transact(() => stored.updates.forEach((u) => Y.applyUpdate(doc, u)));
     const loaded = new LoadedDoc(name, ref, doc);
     loaded.snapshotBytes = stored.snapshot?.length ?? 0;
     loaded.logBytes = stored.updates.reduce((a, u) => a + u.length, 0);

@@ -86,6 +86,22 @@ export class LevelStorage implements ServerStorage {
     return [...names];
   }
 
+  async recordNamespaces(): Promise<string[]> {
+    const names = new Set<string>();
+    for await (const key of this.db.keys({ gte: 'r!', lt: 'r!~' })) names.add(key.slice(2, key.indexOf('!', 2)));
+    return [...names];
+  }
+
+  async deleteDoc(name: string): Promise<void> {
+    const prefix = `d!${name}!`;
+    const ops: Op[] = [];
+    for await (const key of this.db.keys({ gte: prefix, lt: `${prefix}~` })) ops.push({ type: 'del', key });
+    await this.write(ops);
+    // The sequence goes on from where it was: a key is never reused within a process.
+    const seq = this.seqs.get(name);
+    if (seq) seq.count = 0;
+  }
+
   async getRecord<T>(ns: string, key: string): Promise<T | undefined> {
     const v = await this.db.get(`r!${ns}!${key}`);
     return v === undefined ? undefined : (JSON.parse(this.dec.decode(v)) as T);

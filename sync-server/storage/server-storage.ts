@@ -26,6 +26,10 @@ export interface ServerStorage {
   /** Number of updates stored after the snapshot (to decide when to compact). */
   updateCount(name: string): number | undefined;
   docNames(): Promise<string[]>;
+  /** Deletes everything stored for a document (its snapshot and updates), atomically: the rebuild of a damaged one. */
+  deleteDoc(name: string): Promise<void>;
+  /** The namespaces that hold records (start-up verification reads every record of each). */
+  recordNamespaces(): Promise<string[]>;
 
   /** Small JSON records (tokens, pairing codes, idempotency keys, reservations, orders), by namespace. */
   getRecord<T>(ns: string, key: string): Promise<T | undefined>;
