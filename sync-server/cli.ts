@@ -32,6 +32,9 @@ const { values } = parseArgs({
     'awareness-bytes': { type: 'string' },
     'awareness-per-second': { type: 'string' },
     'trust-proxy': { type: 'boolean', default: false },
+    // Fold a document's updates into a snapshot after this many (default 500): the durability tests and the
+    // chaos suite lower it so that compaction runs often under traffic.
+    'compact-every': { type: 'string' },
   },
 });
 
@@ -72,6 +75,11 @@ setLimit('awarenessBytes', wholeFlag('awareness-bytes', 1024));
 setLimit('awarenessPerSecond', wholeFlag('awareness-per-second', 1));
 // Only behind a reverse proxy that sets X-Forwarded-For (docs/operations.md): otherwise clients could name any address.
 if (values['trust-proxy']) limitFlags.trustProxy = true;
+const compactEvery = values['compact-every'] === undefined ? undefined : Number(values['compact-every']);
+if (compactEvery !== undefined && (!Number.isInteger(compactEvery) || compactEvery < 1)) {
+  console.error(`--compact-every must be a whole number of updates, at least 1, got "${values['compact-every']}"`);
+  process.exit(2);
+}
 
 const server = await startSyncServer({
   host: values.host,
@@ -81,6 +89,7 @@ const server = await startSyncServer({
   exampleStorefrontDir: fileURLToPath(new URL('../examples/storefront', import.meta.url)),
   limits: limitFlags,
   ...(values['allow-private-webhooks'] ? { alerts: { webhook: { allowPrivate: true } } } : {}),
+  ...(compactEvery ? { hub: { compactEvery } } : {}),
   log: (level, message, fields) => console[level === 'info' ? 'log' : level](`[${level}] ${message}`, fields ? JSON.stringify(fields) : ''),
 });
 console.log(`Popup POS sync server on ${server.url}/ (data in ${values.data})`);

@@ -31,6 +31,11 @@ export const CloseCode = {
   TokenRevoked: 4410,
   /** The token's `expiresAt` has passed: open connections close with it then, new ones are refused. */
   TokenExpired: 4419,
+  /**
+   * The stored document is damaged: refused until an admin rebuilds it (docs/operations.md). Reconnect with
+   * backoff (a till keeps what the rebuild needs); not 4410, which tells a client to stop for good.
+   */
+  DocumentDamaged: 4503,
 } as const;
 
 export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];

@@ -9,7 +9,9 @@ import { CloseCode } from './close-codes.ts';
 import type { Metrics } from './metrics.ts';
 import { docAccess, type Access } from './permissions.ts';
 import { ackMessage, awarenessMessage, decodeMessage, permissionDenied, syncStep1, syncStep2, syncUpdate } from './protocol.ts';
+import { DocumentDamaged, type DamageReport } from './document-damage.ts';
 import type { ServerStorage } from './storage/server-storage.ts';
+import { verifyDoc } from './storage/verify-store.ts';
 import { deletesAnythingNew, guardUpdate } from './update-guard.ts';
 import { checkAwareness, type AwarenessLimits } from './awareness-guard.ts';
 import { DEFAULT_LIMITS, TokenBucket } from './limits.ts';
@@ -92,6 +94,13 @@ export class DocHub {
   private closed = false;
   private requestListener: ((eventId: string, brandId: string, requestId: string) => void) | undefined;
   private refundClaimListener: ((eventId: string, brandId: string, claimIds: string[]) => void) | undefined;
+  /** Documents whose stored data is damaged: refused (4503 / 503) until rebuilt. */
+  private readonly damaged = new Map<string, string>();
+  /**
+   * Documents being rebuilt from the tills' copies: a till or hub of the event may resend entries other
+   * writers made (its sync step 2 carries the whole document), which the owner rules would refuse.
+   */
+  private readonly recovering = new Set<string>();
 
   constructor(private readonly opts: HubOptions) {
     this.log = opts.log ?? (() => undefined);
@@ -115,13 +124,22 @@ export class DocHub {
     // stored) for any name a token may open. Events and their documents are created by the server's own
     // writes (`change`): creating an event, adding a brand, pairing a till.
     const bridging = peer.claims.role === 'admin' && ref.eventId === this.opts.relayedEventId;
-    const missing = bridging ? undefined : await this.missing(ref);
-    if (missing) {
-      peer.close(CloseCode.UnknownDocument, missing);
-      return false;
+    let loaded: LoadedDoc;
+    try {
+      const missing = bridging ? undefined : await this.missing(ref);
+      if (missing) {
+        peer.close(CloseCode.UnknownDocument, missing);
+        return false;
+      }
+      if (this.closed) return false;
+      loaded = await this.load(docName);
+    } catch (err) {
+      if (err instanceof DocumentDamaged) {
+        peer.close(CloseCode.DocumentDamaged, `${docName} is damaged on the server; an admin must rebuild it`);
+        return false;
+      }
+      throw err;
     }
-    if (this.closed) return false;
-    const loaded = await this.load(docName);
     if (this.closed) return false;
     clearTimeout(loaded.idleTimer);
     const awareness = this.opts.awareness ?? DEFAULT_LIMITS;
@@ -237,6 +255,46 @@ export class DocHub {
     return this.owners.get(eventId) ?? ownerOfFor([]);
   }
 
+  /** Marks documents damaged (start-up verification): they are refused until rebuilt. */
+  markDamaged(reports: readonly DamageReport[]): void {
+    for (const r of reports) if (r.doc !== 'store') this.damaged.set(r.doc, r.what);
+    this.opts.metrics.docsDamaged = this.damaged.size;
+  }
+
+  damage(): DamageReport[] {
+    return [...this.damaged].map(([doc, what]) => ({ doc, what }));
+  }
+
+  /**
+   * Rebuild a damaged (or any) document from the tills' copies: its stored data is deleted and, until
+   * `finishRecovery`, the event's tills and hubs may resend entries other writers made. Connected peers are
+   * closed so that they reconnect and send everything they hold (sync step 2).
+   */
+  async startRecovery(docName: string): Promise<void> {
+    parseDocName(docName);
+    const loaded = this.docs.get(docName);
+    if (loaded) {
+      for (const p of loaded.peers.keys()) p.close(CloseCode.GoingAway, 'the document is being rebuilt; reconnect');
+      loaded.peers.clear();
+      await this.unload(loaded);
+    }
+    await this.unloading.get(docName);
+    await this.opts.storage.deleteDoc(docName);
+    this.damaged.delete(docName);
+    this.opts.metrics.docsDamaged = this.damaged.size;
+    this.recovering.add(docName);
+    this.log('warn', 'rebuilding a document from the tills’ copies', { doc: docName });
+  }
+
+  /** Ends a rebuild: from now on every update is checked by the usual rules again. */
+  finishRecovery(docName: string): boolean {
+    return this.recovering.delete(docName);
+  }
+
+  recoveringDocs(): string[] {
+    return [...this.recovering];
+  }
+
   loadedCount(): number {
     return this.docs.size;
   }
@@ -277,6 +335,16 @@ export class DocHub {
       this.reject(loaded, peer, 'this connection is read-only', CloseCode.ReadOnly);
       return;
     }
+    if (this.recovering.has(loaded.name) && (peer.claims.role === 'till' || peer.claims.role === 'hub') && peer.claims.eventId === loaded.ref.eventId) {
+      // Rebuilding from the tills' copies (an admin's decision): entries of other writers are accepted, but
+      // still nothing may be deleted.
+      if (deletesAnythingNew(loaded.doc, Y.decodeUpdate(update).ds)) {
+        this.reject(loaded, peer, 'an update may not delete anything, even while the document is rebuilt', CloseCode.UpdateRejected);
+        return;
+      }
+      this.applyAccepted(loaded, peer, update);
+      return;
+    }
     const result = guardUpdate(update, {
       doc: loaded.doc,
       ref: loaded.ref,
@@ -292,6 +360,10 @@ export class DocHub {
       this.reject(loaded, peer, result.reason, CloseCode.UpdateRejected);
       return;
     }
+    this.applyAccepted(loaded, peer, update);
+  }
+
+  private applyAccepted(loaded: LoadedDoc, peer: Peer, update: Uint8Array): void {
     this.opts.metrics.updatesIn++;
     Y.applyUpdate(loaded.doc, update, peer);
     // Acknowledge even an update that changed nothing (a resend after reconnect): the client learns we hold it.
@@ -325,6 +397,8 @@ export class DocHub {
   private load(name: string): Promise<LoadedDoc> {
     const existing = this.docs.get(name);
     if (existing) return Promise.resolve(existing);
+    const damaged = this.damaged.get(name);
+    if (damaged !== undefined) return Promise.reject(new DocumentDamaged(name, damaged));
     let pending = this.loading.get(name);
     if (!pending) {
       // A document being unloaded is still being compacted to disk: load it again only after that.
@@ -341,19 +415,27 @@ export class DocHub {
     const setup = ref.kind === 'brand' ? await this.load(setupDocName(ref.eventId)) : undefined;
     if (setup) setup.holds++;
     let stored: Awaited<ReturnType<ServerStorage['loadDoc']>>;
+    const doc = new Y.Doc();
     try {
       stored = await this.opts.storage.loadDoc(name);
+      if (stored.snapshot) Y.applyUpdateV2(doc, stored.snapshot);
+      // Update by update in one transaction: faster than merging them first (docs/benchmarks.md).
+      if (stored.updates.length) doc.transact(() => stored.updates.forEach((u) => Y.applyUpdate(doc, u)));
+      if (doc.store.pendingStructs || doc.store.pendingDs) throw new Error('stored updates depend on content that is no longer stored');
     } catch (err) {
       if (setup) {
         setup.holds--;
         this.scheduleUnload(setup);
       }
-      throw err;
+      doc.destroy();
+      // Damage found after start (a table file going bad under a running server): refuse the document from
+      // now on instead of failing every open with 1011; verifyDoc says what is lost.
+      const what = (await verifyDoc(this.opts.storage, name).catch(() => undefined)) ?? `it cannot be loaded (${err instanceof Error ? err.message : String(err)})`;
+      this.damaged.set(name, what);
+      this.opts.metrics.docsDamaged = this.damaged.size;
+      this.log('error', `stored data damaged: ${name}: ${what}`);
+      throw new DocumentDamaged(name, what);
     }
-    const doc = new Y.Doc();
-    if (stored.snapshot) Y.applyUpdateV2(doc, stored.snapshot);
-    // Update by update in one transaction: faster than merging them first (docs/benchmarks.md).
-    if (stored.updates.length) doc.transact(() => stored.updates.forEach((u) => Y.applyUpdate(doc, u)));
     const loaded = new LoadedDoc(name, ref, doc);
     loaded.snapshotBytes = stored.snapshot?.length ?? 0;
     loaded.logBytes = stored.updates.reduce((a, u) => a + u.length, 0);
@@ -439,25 +521,45 @@ export class DocHub {
     for (const p of loaded.peers.keys()) p.close(CloseCode.InternalError, 'the server could not store a change; reconnect');
     loaded.peers.clear();
     this.docs.delete(loaded.name);
+    // Writes of this copy still in flight may land after a reload has read the disk: that copy would lack
+    // them and its next compaction would delete them. A reload waits until they have settled (see `load`).
+    const settled = Promise.all([loaded.durable.catch(() => undefined), this.compacting.get(loaded.name)]).then(() => undefined);
+    this.unloading.set(loaded.name, settled);
+    void settled.then(() => {
+      if (this.unloading.get(loaded.name) === settled) this.unloading.delete(loaded.name);
+    });
     loaded.awareness.destroy();
     loaded.doc.destroy();
     this.opts.metrics.docsLoaded = this.docs.size;
   }
 
-  private compacting = new Set<string>();
+  /** The compaction running per document: a second one (e.g. on unload) waits for it, then runs. */
+  private readonly compacting = new Map<string, Promise<void>>();
 
-  private async compact(loaded: LoadedDoc): Promise<void> {
-    if (this.compacting.has(loaded.name) || loaded.failed) return;
-    this.compacting.add(loaded.name);
+  private compact(loaded: LoadedDoc): Promise<void> {
+    const running = this.compacting.get(loaded.name);
+    if (running) return running;
+    const done = this.compactNow(loaded).finally(() => {
+      if (this.compacting.get(loaded.name) === done) this.compacting.delete(loaded.name);
+    });
+    this.compacting.set(loaded.name, done);
+    return done;
+  }
+
+  private async compactNow(loaded: LoadedDoc): Promise<void> {
+    if (loaded.failed) return;
     try {
+      // The mark and the snapshot are taken in one synchronous step: the snapshot holds exactly the updates
+      // appended below the mark, and storage deletes only those (docs/operations.md, "Damage and recovery").
+      const mark = this.opts.storage.compactionMark(loaded.name);
       const snapshot = Y.encodeStateAsUpdateV2(loaded.doc);
-      await this.opts.storage.compact(loaded.name, snapshot);
+      const logBytesBefore = loaded.logBytes;
+      await this.opts.storage.compact(loaded.name, snapshot, mark);
       loaded.snapshotBytes = snapshot.length;
-      loaded.logBytes = 0;
+      // Only what was folded in leaves the log; updates appended while compacting are still there.
+      loaded.logBytes = Math.max(0, loaded.logBytes - logBytesBefore);
     } catch (err) {
       this.log('warn', 'compaction failed; the updates stay as they are', { doc: loaded.name, err: String(err) });
-    } finally {
-      this.compacting.delete(loaded.name);
     }
   }
 
@@ -483,6 +585,8 @@ export class DocHub {
 
   private async finishUnload(loaded: LoadedDoc): Promise<void> {
     await loaded.durable.catch(() => undefined);
+    // A compaction under way covers only what was appended before it began: let it finish, then fold in the rest.
+    await this.compacting.get(loaded.name);
     if (!loaded.failed && (this.opts.storage.updateCount(loaded.name) ?? 0) > 0) await this.compact(loaded);
     loaded.awareness.destroy();
     loaded.doc.destroy();

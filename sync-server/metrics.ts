@@ -16,6 +16,8 @@ export class Metrics {
   awarenessRefused = 0;
   /** Requests answered 429 by the HTTP rate limits, per limit (http/rate-limits.ts). */
   readonly rateLimited = new Map<string, number>();
+  /** Documents refused because their stored data is damaged (start-up verification or a failed load). */
+  docsDamaged = 0;
   private readonly buckets = LATENCY_BUCKETS_MS.map(() => 0);
   private persistCount = 0;
   private persistSumMs = 0;
@@ -48,6 +50,9 @@ export class Metrics {
       '# HELP popup_persist_failures_total Writes to storage that failed.',
       '# TYPE popup_persist_failures_total counter',
       `popup_persist_failures_total ${this.persistFailures}`,
+      '# HELP popup_documents_damaged Stored documents found damaged and refused until rebuilt (see /healthz).',
+      '# TYPE popup_documents_damaged gauge',
+      `popup_documents_damaged ${this.docsDamaged}`,
       '# HELP popup_persist_latency_ms Time from an update being applied to it being durable.',
       '# TYPE popup_persist_latency_ms histogram',
       ...LATENCY_BUCKETS_MS.map((b, i) => `popup_persist_latency_ms_bucket{le="${b}"} ${this.buckets[i]}`),

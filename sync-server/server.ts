@@ -22,6 +22,8 @@ import { DEFAULT_LIMITS, type Limits } from './limits.ts';
 import { Metrics } from './metrics.ts';
 import { staticFiles } from './static-files.ts';
 import { LevelStorage } from './storage/level-storage.ts';
+import { verifyStore } from './storage/verify-store.ts';
+import { recoveryRoutes } from './http/recovery-routes.ts';
 import type { ServerStorage } from './storage/server-storage.ts';
 import { Storefront } from './storefront/storefront.ts';
 import { attachWebSockets } from './ws-transport.ts';
@@ -88,9 +90,19 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   const admin = opts.adminToken ? { token: opts.adminToken, created: false } : await adminToken(opts.dataDir, process.env['POPUP_ADMIN_TOKEN']);
   const storage = await LevelStorage.open(`${opts.dataDir}/store`);
   const metrics = new Metrics();
+  // Verify what is stored before serving anything: damage is reported in one line, shown on /healthz and
+  // /metrics, and the damaged documents are refused (4503 / 503) until an admin rebuilds them.
+  const damageAtStart = await verifyStore(storage, `${opts.dataDir}/store`);
+  if (damageAtStart.length) {
+    const line = `stored data damaged: ${damageAtStart.map((d) => `${d.doc}: ${d.what}`).join('; ')} — refused until rebuilt (docs/operations.md, "Damage and recovery")`;
+    if (opts.log) opts.log('error', line);
+    else console.error(`[error] ${line}`);
+  }
+  const storeDamage = damageAtStart.filter((d) => d.doc === 'store');
   const auth = new Auth(storage, admin.token, now);
   await auth.indexLegacyTokens();
   const hub = new DocHub({ storage, metrics, ...(opts.log ? { log: opts.log } : {}), ...opts.hub, now, awareness: limits, ...(opts.relay?.eventId ? { relayedEventId: opts.relay.eventId } : {}) });
+  hub.markDamaged(damageAtStart);
   const events = new EventService(hub, auth, storage, { now }, opts.relay);
   // A till running low asks; the server, holder of the reserve, grants what it can (docs/sync-protocol.md).
   // A relaying hub leaves that to the upstream server, whose grant comes back through the relay.
@@ -107,6 +119,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   // Pairing codes must not be guessable by trying: per address (a pairing device has no token yet).
   router.before('POST', '/api/pair', (ctx) => rateLimits.take('pair-address', rateLimits.clientAddress(ctx.req)));
   adminRoutes(router, { events, auth, storage, now });
+  recoveryRoutes(router, { hub });
   const storefront = new Storefront({ hub, events, storage, now, ...(opts.log ? { log: opts.log } : {}) });
   storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(storage), rateLimits });
   summaryRoutes(router, { hub, events });
@@ -128,7 +141,13 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
 
   const server = createServer(EDGE_SERVER_OPTIONS, (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/healthz') return send(res, { status: 200, body: { status: 'ok', uptimeMs: now() - started, documents: hub.loadedCount(), connections: metrics.connections } });
+    if (path === '/healthz') {
+      // Degraded, not down: every other document is served. 200 so that a liveness probe does not restart a
+      // server whose damage a restart cannot mend; monitors read `status` or popup_documents_damaged.
+      const damaged = [...storeDamage, ...hub.damage()];
+      const recovering = hub.recoveringDocs();
+      return send(res, { status: 200, body: { status: damaged.length ? 'degraded' : 'ok', uptimeMs: now() - started, documents: hub.loadedCount(), connections: metrics.connections, ...(damaged.length ? { damaged } : {}), ...(recovering.length ? { recovering } : {}) } });
+    }
     if (path === '/metrics') return send(res, { status: 200, text: metrics.render(), headers: { 'content-type': 'text/plain; version=0.0.4' } });
     void (async () => {
       if (await router.handle(req, res)) return;

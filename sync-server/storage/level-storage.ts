@@ -56,18 +56,23 @@ export class LevelStorage implements ServerStorage {
   appendUpdate(name: string, update: Uint8Array): Promise<void> {
     const seq = this.seqs.get(name) ?? { next: 0, count: 0 };
     this.seqs.set(name, { next: seq.next + 1, count: seq.count + 1 });
-    return this.write([{ type: 'put', key: `d!${name}!u!${String(seq.next).padStart(12, '0')}`, value: update }]);
+    return this.write([{ type: 'put', key: updateKey(name, seq.next), value: update }]);
   }
 
-  async compact(name: string, snapshot: Uint8Array): Promise<void> {
+  compactionMark(name: string): number {
+    return this.seqs.get(name)?.next ?? 0;
+  }
+
+  async compact(name: string, snapshot: Uint8Array, mark: number): Promise<void> {
     const prefix = `d!${name}!`;
     const ops: Op[] = [{ type: 'put', key: `${prefix}s`, value: snapshot }];
-    for await (const key of this.db.keys({ gte: `${prefix}u!`, lt: `${prefix}u!~` })) ops.push({ type: 'del', key });
+    // Only the updates the snapshot covers: those appended before the mark was taken. An update appended
+    // after it (and perhaps already on disk when the keys are listed) is in no snapshot; deleting it would
+    // lose an acknowledged write at the next crash.
+    for await (const key of this.db.keys({ gte: `${prefix}u!`, lt: updateKey(name, mark) })) ops.push({ type: 'del', key });
     await this.write(ops);
     const seq = this.seqs.get(name);
-    // Updates appended while this ran are not in the snapshot; they are not deleted either (their keys were
-    // not listed), so the count only drops by what was folded in.
-    if (seq) seq.count -= ops.length - 1;
+    if (seq) seq.count = Math.max(0, seq.count - (ops.length - 1));
   }
 
   updateCount(name: string): number | undefined {
@@ -79,6 +84,22 @@ export class LevelStorage implements ServerStorage {
     // Document names never contain "!" (see core/schema.ts), so the name ends at the next one.
     for await (const key of this.db.keys({ gte: 'd!', lt: 'd!~' })) names.add(key.slice(2, key.indexOf('!', 2)));
     return [...names];
+  }
+
+  async recordNamespaces(): Promise<string[]> {
+    const names = new Set<string>();
+    for await (const key of this.db.keys({ gte: 'r!', lt: 'r!~' })) names.add(key.slice(2, key.indexOf('!', 2)));
+    return [...names];
+  }
+
+  async deleteDoc(name: string): Promise<void> {
+    const prefix = `d!${name}!`;
+    const ops: Op[] = [];
+    for await (const key of this.db.keys({ gte: prefix, lt: `${prefix}~` })) ops.push({ type: 'del', key });
+    await this.write(ops);
+    // The sequence goes on from where it was: a key is never reused within a process.
+    const seq = this.seqs.get(name);
+    if (seq) seq.count = 0;
   }
 
   async getRecord<T>(ns: string, key: string): Promise<T | undefined> {
@@ -130,4 +151,9 @@ export class LevelStorage implements ServerStorage {
     }
     this.flushing = false;
   }
+}
+
+/** Update keys sort by sequence number: 12 zero-padded digits. */
+function updateKey(name: string, seq: number): string {
+  return `d!${name}!u!${String(seq).padStart(12, '0')}`;
 }

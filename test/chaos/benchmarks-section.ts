@@ -14,7 +14,7 @@ export function chaosSection(r: ChaosReport, when: Date): string {
     START,
     '## Chaos run',
     '',
-    `\`npm run test:chaos -- --tills ${r.options.nodeTills + r.options.browserTills} --browsers ${r.options.browserTills} --minutes ${Number((r.options.durationMs / 60_000).toFixed(2))} --seed ${r.seed}\` on ${when.toISOString().slice(0, 10)}, ${cpus().length} cores (shared), ${Math.round(r.elapsedMs / 1000)} s in all. What the suite does and what each fault covers: [chaos.md](chaos.md).`,
+    `\`npm run test:chaos -- --tills ${r.options.nodeTills + r.options.browserTills} --browsers ${r.options.browserTills} --minutes ${Number((r.options.durationMs / 60_000).toFixed(2))}${r.options.kills !== undefined ? ` --kills ${r.options.kills}` : ''} --seed ${r.seed}\` on ${when.toISOString().slice(0, 10)}, ${cpus().length} cores (shared), ${Math.round(r.elapsedMs / 1000)} s in all. What the suite does and what each fault covers: [chaos.md](chaos.md).`,
     '',
     '| what happened | |',
     '|---|---|',

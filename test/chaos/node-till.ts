@@ -35,6 +35,11 @@ export class NodeTill {
   store!: LocalStore;
   sync: TillSync | undefined;
   profile: PairedProfile | undefined;
+  /**
+   * Every outbox row the server acknowledged, by row number (its ack's state vector covered the row), kept across reloads:
+   * after the final SIGKILL and restart each must be in the server's store (run.ts, "acknowledged updates").
+   */
+  readonly acked = new Map<number, { doc: string; update: Uint8Array }>();
 
   constructor(
     readonly name: string,
@@ -45,6 +50,17 @@ export class NodeTill {
 
   async open(): Promise<void> {
     this.store = await LocalStore.open({ dbName: 'till', indexedDB: this.indexedDB, IDBKeyRange, deviceId: this.deviceId });
+    // Record what each acknowledgement covers, with the same rule the store marks rows by (local-store.ts).
+    const store = this.store;
+    const acknowledge = store.acknowledge.bind(store);
+    store.acknowledge = async (docName, stateVector) => {
+      const sv = Y.decodeStateVector(stateVector);
+      const rows = (await store.outbox()).filter((r) => r.doc === docName);
+      for (const r of rows) {
+        if (Y.decodeUpdate(r.update).structs.every((st) => st.id.clock + st.length <= (sv.get(st.id.client) ?? 0))) this.acked.set(r.seq!, { doc: docName, update: r.update });
+      }
+      return acknowledge(docName, stateVector);
+    };
   }
 
   /** Pairs over HTTP through the link (retrying while the link or the server is down). */

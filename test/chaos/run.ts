@@ -36,6 +36,13 @@ export interface ChaosOptions {
   orderEveryMs: [number, number];
   /** Gap between server kills and how long it stays down. */
   killEveryMs: [number, number];
+  /**
+   * Instead of `killEveryMs`: exactly this many SIGKILLs, spread evenly over the chaos (each at a random point
+   * of its own slot), each restart waiting until the server serves again. `--kills 20`.
+   */
+  kills?: number;
+  /** The server's `--compact-every` (default 500): lower makes compaction run often under the traffic. */
+  compactEvery?: number;
   downMs: [number, number];
   /** Per link: gap between cuts and how long a cut lasts. */
   cutEveryMs: [number, number];
@@ -49,9 +56,12 @@ export interface ChaosOptions {
   log?: (line: string) => void;
 }
 
-export function chaosOptions(p: { seed: number; tills: number; browsers: number; minutes: number }): ChaosOptions {
+export function chaosOptions(p: { seed: number; tills: number; browsers: number; minutes: number; kills?: number }): ChaosOptions {
   const long = p.minutes >= 3;
   return {
+    ...(p.kills !== undefined ? { kills: p.kills } : {}),
+    // Compaction every 50 updates: a 10-minute run compacts each brand document many times between kills.
+    compactEvery: 50,
     seed: p.seed,
     nodeTills: p.tills - p.browsers,
     browserTills: p.browsers,
@@ -103,7 +113,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const rng = new Prng(o.seed);
   const record = new RunRecord();
   const workDir = await mkdtemp(join(tmpdir(), 'popup-chaos-'));
-  const server = new ServerProcess(join(workDir, 'server-data'));
+  const server = new ServerProcess(join(workDir, 'server-data'), o.compactEvery ? ['--compact-every', String(o.compactEvery)] : []);
   const links: ChaosLink[] = [];
   const nodeTills: NodeTill[] = [];
   const browserTills: BrowserTill[] = [];
@@ -207,21 +217,46 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     }
     {
       const r = rng.fork('kills');
+      const killOnce = async () => {
+        await server.kill();
+        record.counters.serverKills++;
+        log(`SIGKILL #${server.kills} at +${Math.round((Date.now() - started) / 1000)} s`);
+        await every(r, o.downMs);
+        await server.restart();
+      };
       loops.push(
-        (async () => {
-          for (;;) {
-            await every(r, o.killEveryMs);
-            if (!running()) return;
-            await server.kill();
-            record.counters.serverKills++;
-            log(`SIGKILL #${server.kills} at +${Math.round((Date.now() - started) / 1000)} s`);
-            await every(r, o.downMs);
-            await server.restart();
-          }
-        })(),
+        o.kills !== undefined
+          ? (async () => {
+              // Slot k of `kills` equal slots: the kill lands at a random point of its slot, never before the
+              // previous restart has finished (restart waits until the server serves again).
+              const chaosStart = Date.now();
+              const slot = o.durationMs / o.kills!;
+              for (let k = 0; k < o.kills!; k++) {
+                const at = chaosStart + slot * k + r.int(0, Math.max(0, Math.floor(slot * 0.6)));
+                await sleep(Math.max(0, at - Date.now()));
+                await killOnce();
+              }
+            })()
+          : (async () => {
+              for (;;) {
+                await every(r, o.killEveryMs);
+                if (!running()) return;
+                await killOnce();
+              }
+            })(),
       );
     }
     await Promise.all(loops);
+
+    // ---- acknowledged means durable: one last SIGKILL with every till cut off, then read the store -------
+    // The tills stay cut until the server has been read, so none can resend what the store may have lost (a
+    // till's sync step 2 would otherwise hide the loss).
+    for (const l of links) l.cut();
+    await server.kill();
+    record.counters.serverKills++;
+    await server.restart();
+    const durability = await checkAcknowledged(server.url, tokens.organiserToken, nodeTills, record);
+    log(`after the final SIGKILL: ${durability.detail}`);
 
     // ---- settle: everything reconnected, wait until every replica has what the server has ---------------
     for (const l of links) l.restore();
@@ -310,6 +345,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       tills,
       record,
     );
+    checks.unshift(durability);
     if (why) checks.push({ name: 'settled', problems: [why], detail: '' });
     const c = record.counters;
     const sum = (k: keyof ChaosLink['stats']) => links.reduce((a, l) => a + l.stats[k], 0);
@@ -326,7 +362,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       ['online orders 201 / refused', `${c.orders} / ${c.ordersRefused}`],
       ['order retries (same key)', c.orderRetries],
       ['duplicates suppressed (Idempotent-Replayed)', c.orderReplays],
-      ['server SIGKILLs', c.serverKills],
+      ['server SIGKILLs (the last with every till cut off)', c.serverKills],
+      ['acknowledged updates (Node tills) checked / lost', `${durability.acked} / ${durability.lostAcked}`],
+      ['answered orders checked / lost', `${record.orders.length} / ${durability.lostOrders}`],
+      ['sales or orders duplicated', duplicates(checks)],
       ['link cuts', sum('cuts')],
       ['connections refused while cut', sum('refused')],
       ['WebSocket messages duplicated', sum('duplicated')],
@@ -359,6 +398,60 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   }
 }
 
+/**
+ * After the final restart, before any till reconnects: every outbox row a Node till had acknowledged is in
+ * the server's store (each struct below the stored state vector), and every order answered 201 has its sales.
+ */
+async function checkAcknowledged(url: string, organiserToken: string, tills: NodeTill[], record: RunRecord): Promise<CheckResult & { acked: number; lostAcked: number; lostOrders: number }> {
+  const names = new Set<string>(['north-thread', 'second-life', 'mellow-ceramics'].map((b) => brandDocName(DEMO_EVENT_ID, b)));
+  for (const t of tills) for (const a of t.acked.values()) names.add(a.doc);
+  const docs = new Map<string, Y.Doc>();
+  const readers = [...names].map((name) => {
+    const doc = new Y.Doc();
+    docs.set(name, doc);
+    return new WebsocketProvider(`${url.replace('http', 'ws')}/sync`, name, doc, { WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket, params: { token: organiserToken }, disableBc: true, maxBackoffTime: 500 });
+  });
+  try {
+    await waitFor(() => readers.every((p) => p.synced), 'the organiser to read the store after the final restart', 60_000);
+    const problems: string[] = [];
+    let acked = 0;
+    let lostAcked = 0;
+    for (const t of tills) {
+      for (const [seq, a] of t.acked) {
+        acked++;
+        const doc = docs.get(a.doc)!;
+        const missing = Y.decodeUpdate(a.update).structs.filter((st) => st.id.clock + st.length > Y.getState(doc.store, st.id.client));
+        if (missing.length) {
+          lostAcked++;
+          problems.push(`${t.name} row ${seq} of ${a.doc}: acknowledged, not in the store (client ${missing[0]!.id.client} clock ${missing[0]!.id.clock})`);
+        }
+      }
+    }
+    const sales = new Set<string>();
+    for (const [name, doc] of docs) if (name.includes('/brand/')) for (const k of doc.getMap('sales').keys()) sales.add(k);
+    const lostOrders = record.orders.filter((o) => o.sales.some((id) => !sales.has(id)));
+    for (const o of lostOrders) problems.push(`order ${o.orderId} (${o.receiptNumber}) answered 201, its sales not in the store`);
+    return {
+      name: 'acknowledged updates and answered orders survive SIGKILL',
+      problems,
+      detail: `${acked} acknowledged outbox rows and ${record.orders.length} answered orders checked against the store right after the final SIGKILL: ${lostAcked} rows and ${lostOrders.length} orders missing`,
+      acked,
+      lostAcked,
+      lostOrders: lostOrders.length,
+    };
+  } finally {
+    for (const p of readers) p.destroy();
+  }
+}
+
+/** Duplicates the exactly-once checks found (a sale twice, a receipt number reused, a key with two orders). */
+function duplicates(checks: CheckResult[]): number {
+  return checks
+    .filter((c) => c.name.includes('exactly once'))
+    .flatMap((c) => c.problems)
+    .filter((p) => /found (?:[2-9]|\d{2,}) times|answered with \d+ orders|names \d+ checkouts/.test(p)).length;
+}
+
 async function fetchJson(url: string, token: string): Promise<unknown> {
   const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
   if (res.status !== 200) throw new Error(`GET ${url} → ${res.status}`);
@@ -376,7 +469,7 @@ async function waitFor(check: () => boolean, what: string, ms: number): Promise<
 /** The report as text: the seed first (to replay), the table of what happened, each check. */
 export function formatReport(r: ChaosReport): string {
   const w = Math.max(...r.table.map(([k]) => k.length));
-  const out = [`Chaos run — seed ${r.seed} (replay: npm run test:chaos -- --seed ${r.seed} --tills ${r.options.nodeTills + r.options.browserTills} --browsers ${r.options.browserTills} --minutes ${Number((r.options.durationMs / 60_000).toFixed(2))})`, ''];
+  const out = [`Chaos run — seed ${r.seed} (replay: npm run test:chaos -- --seed ${r.seed} --tills ${r.options.nodeTills + r.options.browserTills} --browsers ${r.options.browserTills} --minutes ${Number((r.options.durationMs / 60_000).toFixed(2))}${r.options.kills !== undefined ? ` --kills ${r.options.kills}` : ''})`, ''];
   for (const [k, v] of r.table) out.push(`  ${k.padEnd(w)}  ${v}`);
   out.push('');
   for (const c of r.checks) {

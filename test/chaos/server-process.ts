@@ -24,7 +24,11 @@ export class ServerProcess {
   /** Everything the processes printed, for a failure report. */
   readonly log: string[] = [];
 
-  constructor(private readonly dataDir: string) {}
+  /** `serverArgs`: extra CLI flags for every start (e.g. `--compact-every 50`). */
+  constructor(
+    private readonly dataDir: string,
+    private readonly serverArgs: string[] = [],
+  ) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -67,7 +71,7 @@ export class ServerProcess {
   }
 
   private async spawn(extra: string[], ready: (lines: string[]) => boolean): Promise<string[]> {
-    const args = ['--import', 'tsx', 'sync-server/cli.ts', '--host', '127.0.0.1', '--port', String(this.port), '--data', this.dataDir, ...extra];
+    const args = ['--import', 'tsx', 'sync-server/cli.ts', '--host', '127.0.0.1', '--port', String(this.port), '--data', this.dataDir, ...this.serverArgs, ...extra];
     const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, POPUP_ADMIN_TOKEN: CHAOS_ADMIN_TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.exited = once(child, 'exit');

@@ -1,0 +1,96 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as Y from 'yjs';
+import type { DamageReport } from '../document-damage.ts';
+import type { ServerStorage } from './server-storage.ts';
+
+/**
+ * What the server checks on start before it serves anything (docs/operations.md, "Damage and recovery"):
+ *
+ * - LevelDB's own recovery: when the newest log is truncated or a record in it fails its checksum, LevelDB
+ *   opens anyway and drops the bad part, saying so only in its `LOG` file. Those dropped writes may belong to
+ *   any document (and to records such as orders), so every document is then reported.
+ * - every document decodes: its snapshot and each update apply, and nothing is left pending (an update that
+ *   depends on content that is no longer stored means writes in between were lost);
+ * - every record parses as JSON.
+ *
+ * A read that fails (a damaged table file: LevelDB reports corruption on the read) is damage of that
+ * document, or of the store when the listing itself fails.
+ */
+export async function verifyStore(storage: ServerStorage, storeDir: string): Promise<DamageReport[]> {
+  const damage: DamageReport[] = [];
+  let names: string[] = [];
+  try {
+    names = await storage.docNames();
+  } catch (err) {
+    damage.push({ doc: 'store', what: `the list of documents cannot be read (${short(err)}); every document may be affected` });
+  }
+  const dropped = await droppedOnRecovery(storeDir);
+  for (const name of names) {
+    const what = await verifyDoc(storage, name);
+    if (what) damage.push({ doc: name, what });
+    else if (dropped) damage.push({ doc: name, what: `LevelDB dropped part of its newest log on open (${dropped}): its most recent writes may be lost` });
+  }
+  if (dropped && names.length === 0) damage.push({ doc: 'store', what: `LevelDB dropped part of its newest log on open (${dropped})` });
+  try {
+    for (const ns of await storage.recordNamespaces()) {
+      try {
+        await storage.listRecords(ns);
+      } catch (err) {
+        damage.push({ doc: 'store', what: `records "${ns}" cannot be read (${short(err)})` });
+      }
+    }
+  } catch (err) {
+    damage.push({ doc: 'store', what: `the records cannot be listed (${short(err)})` });
+  }
+  return damage;
+}
+
+/** Why a stored document is damaged, or undefined when it loads cleanly. */
+export async function verifyDoc(storage: ServerStorage, name: string): Promise<string | undefined> {
+  let stored: Awaited<ReturnType<ServerStorage['loadDoc']>>;
+  try {
+    stored = await storage.loadDoc(name);
+  } catch (err) {
+    return `it cannot be read (${short(err)}): all of it is unavailable`;
+  }
+  const doc = new Y.Doc();
+  try {
+    try {
+      if (stored.snapshot) Y.applyUpdateV2(doc, stored.snapshot);
+    } catch (err) {
+      return `its snapshot does not decode (${short(err)}): everything before its last compaction is unavailable`;
+    }
+    for (let i = 0; i < stored.updates.length; i++) {
+      try {
+        Y.applyUpdate(doc, stored.updates[i]!);
+      } catch (err) {
+        return `update ${i + 1} of ${stored.updates.length} does not decode (${short(err)}): it and what depends on it are unavailable`;
+      }
+    }
+    if (doc.store.pendingStructs || doc.store.pendingDs) {
+      return 'stored updates depend on content that is no longer stored: writes between them were lost';
+    }
+    return undefined;
+  } finally {
+    doc.destroy();
+  }
+}
+
+/** LevelDB writes what its recovery skipped into `LOG` (rewritten on every open); undefined when nothing was. */
+async function droppedOnRecovery(storeDir: string): Promise<string | undefined> {
+  let log: string;
+  try {
+    log = await readFile(join(storeDir, 'LOG'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const bad = log.split('\n').filter((l) => /dropping|corruption|ignoring error|bad record/i.test(l));
+  if (!bad.length) return undefined;
+  const bytes = bad.map((l) => /(\d+) bytes/.exec(l)?.[1]).filter(Boolean).reduce((a, n) => a + Number(n), 0);
+  return bytes ? `${bytes} bytes` : bad[0]!.replace(/^\S+\s+\S+\s+/, '').slice(0, 80);
+}
+
+function short(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 120);
+}
