@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { DEMO_EVENT_ID } from '../core/demo-event.ts';
-import { BrandDoc, brandDocName } from '../core/schema.ts';
+import { BrandDoc, brandDocName, setupDocName } from '../core/schema.ts';
 import { CloseCode } from './close-codes.ts';
-import { api, demoWorld, metric, pairTill, rawClient, synced, TillWriter, until, type World } from './test-support.ts';
+import { api, copyOfServerDoc, demoWorld, metric, pairTill, rawClient, synced, TillWriter, until, type World } from './test-support.ts';
 
 /**
  * Damaged stored data: the server verifies what it stores on start, reports damage (one log line, /healthz
@@ -41,7 +41,7 @@ describe('damaged stored data', () => {
     const tillDoc = new Y.Doc();
     const tillClient = d.provider(northThread, till.token, tillDoc, { ack: '1' });
     await synced(tillClient);
-    const { sale } = new TillWriter(till, 'north-thread', tillDoc).sell('NT-CAP', 1);
+    const { sale } = new TillWriter(till, 'north-thread', tillDoc, await copyOfServerDoc(d.server, setupDocName(DEMO_EVENT_ID))).sell('NT-CAP', 1);
     await until(() => tillClient.synced && tillDoc.getMap('sales').has(sale.id), 'the sale');
     tillClient.destroy();
     await d.server.close();

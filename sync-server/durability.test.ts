@@ -173,7 +173,11 @@ describe('durability', () => {
     const brands = ['north-thread', 'second-life', 'north-thread'];
     const tills = await Promise.all(cli.pairingCodes.map((code) => pairTill(cli.url, code)));
     const docs = tills.map(() => new Y.Doc());
-    const writers = tills.map((t, i) => new TillWriter(t, brands[i]!, docs[i]!));
+    // The tills' replica of the event's setup: prices, receipt prefixes and managers come from it.
+    const setup = connect(cli.url, setupDocName(DEMO_EVENT_ID), tills[0]!.token, new Y.Doc());
+    await synced(setup);
+    const writers = tills.map((t, i) => new TillWriter(t, brands[i]!, docs[i]!, setup.doc));
+    setup.destroy();
     // Every sale each till sent, with its clock; an acknowledgement covers the sales at or below its clock.
     const sent = tills.map(() => [] as { sale: Sale; clock: number }[]);
     const acked = tills.map(() => 0);
