@@ -371,9 +371,14 @@ export class DocHub {
       // The state vector as of now, when `durable` covers everything applied: read later, it would also
       // claim updates applied meanwhile whose writes are still in flight.
       const stateVector = Y.encodeStateVector(loaded.doc);
-      void loaded.durable.then(() => {
-        if (!loaded.failed) peer.send(ackMessage(stateVector));
-      });
+      // A failed write is handled where it is made (persistFailed closes the peers, unacknowledged); left
+      // unhandled here it would be an unhandled rejection, which ends a Node 20 process.
+      loaded.durable.then(
+        () => {
+          if (!loaded.failed) peer.send(ackMessage(stateVector));
+        },
+        () => undefined,
+      );
     }
   }
 

@@ -13,6 +13,7 @@ import { DEMO_EVENT_ID, DEMO_PRODUCTS } from '../core/demo-event.ts';
 import type { LedgerEntry } from '../core/ledger.ts';
 import type { Sale } from '../core/sale.ts';
 import { BrandDoc, brandDocName, setupDocName } from '../core/schema.ts';
+import { CloseCode } from './close-codes.ts';
 import { ackedClock, collectAcks, copyOfServerDoc, demoWorld, pairTill, synced, TillWriter, until, viewOf, type World } from './test-support.ts';
 
 /**
@@ -264,6 +265,45 @@ describe('durability', () => {
     } finally {
       storage.appendUpdate = realAppend;
       for (const release of held) release();
+    }
+  });
+
+  it('survives a failed write while a till waits for its acknowledgement: no acknowledgement, the till is closed and its resend is kept', async () => {
+    const d = await demoWorld();
+    w = d;
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const till = await pairTill(d.server.url, d.demo.tills[0]!.code);
+    const tillClient = d.provider(northThread, till.token, new Y.Doc(), { ack: '1' });
+    const acks = collectAcks(tillClient);
+    const closes: number[] = [];
+    tillClient.on('connection-close', (e) => closes.push(e?.code ?? 0));
+    await synced(tillClient);
+    const me = tillClient.doc.clientID;
+    const storage = d.server.storage;
+    const realAppend = storage.appendUpdate.bind(storage);
+    let failNext = true;
+    storage.appendUpdate = (name, update) => {
+      if (name === northThread && failNext) {
+        failNext = false;
+        return Promise.reject(new Error('disk full (injected)'));
+      }
+      return realAppend(name, update);
+    };
+    try {
+      const writer = new TillWriter(till, 'north-thread', tillClient.doc, await copyOfServerDoc(d.server, setupDocName(DEMO_EVENT_ID)));
+      const { sale } = writer.sell('NT-CAP', 1);
+      const clock = Y.getState(tillClient.doc.store, me);
+      await until(() => closes.includes(CloseCode.InternalError), 'the till to be closed after the failed write');
+      // The provider reconnects and resends; this time the write lands and is acknowledged.
+      await until(() => ackedClock(acks, me) >= clock, 'the resent sale to be acknowledged');
+      expect(await d.server.hub.read(northThread, (doc) => new BrandDoc(doc).saleById(sale.id)?.id)).toBe(sale.id);
+      await sleep(50);
+      expect(unhandled).toEqual([]);
+    } finally {
+      storage.appendUpdate = realAppend;
+      process.off('unhandledRejection', onUnhandled);
     }
   });
 });
