@@ -42,7 +42,7 @@ const GUIDE = {
   noRenderer: 'guide rule "nothing imports renderer/ except renderer/ itself"',
   tools: 'guide rule "bench/ and test/ are tools: app code never imports them"',
 };
-const PLATFORM = 'core runs on every platform; inject it through core/platform.ts';
+const PLATFORM = 'core runs on every platform; inject it through core/base/platform.ts';
 
 const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** A relative import that climbs into top-level folder `name`: `../name/…`, `../../name/…` (or `./name/…` at the root). */

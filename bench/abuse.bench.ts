@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
-import { DEMO_EVENT_ID } from '../core/demo-event.ts';
-import { brandDocName } from '../core/schema.ts';
+import { DEMO_EVENT_ID } from '../core/event/demo-event.ts';
+import { brandDocName } from '../core/event/schema.ts';
 import { sample } from './sync-server/procs.ts';
 
 /**

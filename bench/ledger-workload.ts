@@ -1,11 +1,11 @@
 import * as Y from 'yjs';
-import { ownerOfFor, type Till } from '../core/event.ts';
-import { HybridClock } from '../core/hlc.ts';
-import { RESERVE, SERVER_WRITER, tillHolder, type HolderId } from '../core/holders.ts';
-import { newId } from '../core/ids.ts';
-import { LedgerWriter, type LedgerBatch } from '../core/rights.ts';
-import { BrandDoc } from '../core/schema.ts';
-import { StockView } from '../core/stock-view.ts';
+import { ownerOfFor, type Till } from '../core/event/event.ts';
+import { HybridClock } from '../core/base/hlc.ts';
+import { RESERVE, SERVER_WRITER, tillHolder, type HolderId } from '../core/ledger/holders.ts';
+import { newId } from '../core/base/ids.ts';
+import { LedgerWriter, type LedgerBatch } from '../core/ledger/rights.ts';
+import { BrandDoc } from '../core/event/schema.ts';
+import { StockView } from '../core/ledger/stock-view.ts';
 import { seededRandom } from './stats.ts';
 
 /**

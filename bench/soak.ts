@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as Y from 'yjs';
-import { BrandDoc, brandDocName, setupDocName, tillDocName } from '../core/schema.ts';
+import { BrandDoc, brandDocName, setupDocName, tillDocName } from '../core/event/schema.ts';
 import { api } from '../sync-server/test-support.ts';
 import { putMarkedSection } from './doc-sections.ts';
 import { machine } from './machine.ts';

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isDeviceId } from '../core/ids.ts';
+import { isDeviceId } from '../core/base/ids.ts';
 import { DeviceIdentityError, loadDeviceIdentity } from './device-identity.ts';
 
 let dir: string;

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { PopupError } from '../core/errors.ts';
-import { isDeviceId, newDeviceId } from '../core/ids.ts';
-import type { RandomSource } from '../core/platform.ts';
+import { PopupError } from '../core/base/errors.ts';
+import { isDeviceId, newDeviceId } from '../core/base/ids.ts';
+import type { RandomSource } from '../core/base/platform.ts';
 
 /**
  * The desktop till's identity, kept in Electron's user-data folder (outside the browser storage, so it

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_EVENT_ID } from '../core/demo-event.ts';
+import { DEMO_EVENT_ID } from '../core/event/demo-event.ts';
 import { api, demoWorld, freshDeviceId, type World } from './test-support.ts';
 
 /** Rate limits on pairing and the storefront API: 429 with Retry-After, counted, and nothing done. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_EVENT_ID } from '../core/demo-event.ts';
+import { DEMO_EVENT_ID } from '../core/event/demo-event.ts';
 import { api, demoWorld, type World } from './test-support.ts';
 
 /** Holding stock hostage: hold caps per token, per customer and per drop, and the hold time while live. */

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import { DEMO_EVENT_ID } from '../core/demo-event.ts';
-import { brandDocName, setupDocName, tillDocName } from '../core/schema.ts';
+import { DEMO_EVENT_ID } from '../core/event/demo-event.ts';
+import { brandDocName, setupDocName, tillDocName } from '../core/event/schema.ts';
 import { awarenessMessage } from './protocol.ts';
 import { demoWorld, joinedRawClient, metric, pairTill, rawClient, synced, until, type World } from './test-support.ts';
 

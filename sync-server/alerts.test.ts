@@ -1,10 +1,10 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Alert } from '../core/alerts.ts';
-import { DEMO_EVENT_ID } from '../core/demo-event.ts';
-import { ONLINE, RESERVE } from '../core/holders.ts';
-import { brandDocName } from '../core/schema.ts';
+import type { Alert } from '../core/reports/alerts.ts';
+import { DEMO_EVENT_ID } from '../core/event/demo-event.ts';
+import { ONLINE, RESERVE } from '../core/ledger/holders.ts';
+import { brandDocName } from '../core/event/schema.ts';
 import { DELIVERY_HEADER, signature, SIGNATURE_HEADER, TIMESTAMP_HEADER, type DeliveryAttempt } from './analytics/webhook.ts';
 import { api, demoWorld, eventually, type World } from './test-support.ts';
 

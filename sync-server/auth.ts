@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ValidationError } from '../core/errors.ts';
-import { newDeviceId } from '../core/ids.ts';
+import { ValidationError } from '../core/base/errors.ts';
+import { newDeviceId } from '../core/base/ids.ts';
 import { CloseCode } from './close-codes.ts';
 import { LiveConnections } from './live-connections.ts';
 import type { ServerStorage } from './storage/server-storage.ts';

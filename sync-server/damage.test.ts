@@ -2,8 +2,8 @@ import { ClassicLevel } from 'classic-level';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { DEMO_EVENT_ID } from '../core/demo-event.ts';
-import { BrandDoc, brandDocName, setupDocName } from '../core/schema.ts';
+import { DEMO_EVENT_ID } from '../core/event/demo-event.ts';
+import { BrandDoc, brandDocName, setupDocName } from '../core/event/schema.ts';
 import { CloseCode } from './close-codes.ts';
 import { api, copyOfServerDoc, demoWorld, metric, pairTill, rawClient, synced, TillWriter, until, type World } from './test-support.ts';
 

@@ -1,15 +1,15 @@
-import { DEMO_PIN_ITERATIONS } from '../core/staff.ts';
-import { DEMO_BRANDS, DEMO_EVENT_ID, DEMO_LOCATIONS, DEMO_PRODUCTS, DEMO_STAFF, demoConfig } from '../core/demo-event.ts';
-import type { Product } from '../core/catalog.ts';
-import type { Creator, Location } from '../core/event.ts';
-import { hubHolder, ONLINE, RESERVE, tillHolder } from '../core/holders.ts';
+import { DEMO_PIN_ITERATIONS } from '../core/event/staff.ts';
+import { DEMO_BRANDS, DEMO_EVENT_ID, DEMO_LOCATIONS, DEMO_PRODUCTS, DEMO_STAFF, demoConfig } from '../core/event/demo-event.ts';
+import type { Product } from '../core/catalog/catalog.ts';
+import type { Creator, Location } from '../core/event/event.ts';
+import { hubHolder, ONLINE, RESERVE, tillHolder } from '../core/ledger/holders.ts';
 import type { StockLine } from './event-service.ts';
 import type { SyncServer } from './server.ts';
 
 /**
  * Seeds the demo mall on a server: three brands, their catalog, stock received into the reserve and split
  * between a micro-hub, two booths and the online channel, creators with their codes, and pairing codes for the
- * two booth tills. For the online drop's routing (core/routing.ts) a second micro-hub in Montreuil holds a
+ * two booth tills. For the online drop's routing (core/ledger/routing.ts) a second micro-hub in Montreuil holds a
  * few North Thread items (received there directly) and two partner pick-up points take collections; a till
  * at that hub fulfils.
  * Run again on the same data, it leaves the event as it is and only issues fresh pairing codes.
@@ -49,9 +49,9 @@ export async function seedDemo(server: SyncServer, startsAt: number): Promise<{ 
   if (created) {
     await events.createEvent({ config: demoConfig(startsAt), brands: DEMO_BRANDS, locations: [...DEMO_LOCATIONS, ...ONLINE_DROP_LOCATIONS] });
     await events.putProducts(DEMO_EVENT_ID, DEMO_PRODUCTS);
-    // The demo's PINs are public, so they get the demo's cost (core/staff.ts DEMO_PIN_ITERATIONS).
+    // The demo's PINs are public, so they get the demo's cost (core/event/staff.ts DEMO_PIN_ITERATIONS).
     await events.putStaff(DEMO_EVENT_ID, DEMO_STAFF, DEMO_PIN_ITERATIONS);
-    // Creators and their codes (the demo's warranty and pick-up texts are in its config, core/demo-event.ts).
+    // Creators and their codes (the demo's warranty and pick-up texts are in its config, core/event/demo-event.ts).
     for (const c of DEMO_CREATORS) await server.setup.putCreator(DEMO_EVENT_ID, c.code, c);
     await events.receive(DEMO_EVENT_ID, RESERVE, stock((p) => (p.serialTracked ? 12 : 60)), 'demo delivery');
     await events.transfer(DEMO_EVENT_ID, RESERVE, hubHolder('hub-central'), stock((p) => (p.serialTracked ? 2 : 10)));

@@ -1,6 +1,6 @@
-import { PopupError } from '../core/errors.ts';
-import type { Till } from '../core/event.ts';
-import { SERVER_WRITER } from '../core/holders.ts';
+import { PopupError } from '../core/base/errors.ts';
+import type { Till } from '../core/event/event.ts';
+import { SERVER_WRITER } from '../core/ledger/holders.ts';
 import type { ServerStorage } from './storage/server-storage.ts';
 
 /**

@@ -1,9 +1,9 @@
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import { ownerOfFor } from '../core/event.ts';
-import type { OwnerOf } from '../core/holders.ts';
-import { BrandDoc, parseDocName, SetupDoc, setupDocName, type DocRef } from '../core/schema.ts';
-import { StockView } from '../core/stock-view.ts';
+import { ownerOfFor } from '../core/event/event.ts';
+import type { OwnerOf } from '../core/ledger/holders.ts';
+import { BrandDoc, parseDocName, SetupDoc, setupDocName, type DocRef } from '../core/event/schema.ts';
+import { StockView } from '../core/ledger/stock-view.ts';
 import type { Claims } from './auth.ts';
 import { CloseCode } from './close-codes.ts';
 import type { Metrics } from './metrics.ts';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_EVENT_ID } from '../core/demo-event.ts';
-import { encodeValue, SetupDoc, setupDocName } from '../core/schema.ts';
+import { DEMO_EVENT_ID } from '../core/event/demo-event.ts';
+import { encodeValue, SetupDoc, setupDocName } from '../core/event/schema.ts';
 import { api, demoWorld, type World } from './test-support.ts';
 
 /**

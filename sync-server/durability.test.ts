@@ -9,10 +9,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { DEMO_EVENT_ID, DEMO_PRODUCTS } from '../core/demo-event.ts';
-import type { LedgerEntry } from '../core/ledger.ts';
-import type { Sale } from '../core/sale.ts';
-import { BrandDoc, brandDocName, setupDocName } from '../core/schema.ts';
+import { DEMO_EVENT_ID, DEMO_PRODUCTS } from '../core/event/demo-event.ts';
+import type { LedgerEntry } from '../core/ledger/ledger.ts';
+import type { Sale } from '../core/selling/sale.ts';
+import { BrandDoc, brandDocName, setupDocName } from '../core/event/schema.ts';
 import { CloseCode } from './close-codes.ts';
 import { ackedClock, collectAcks, copyOfServerDoc, demoWorld, pairTill, synced, TillWriter, until, viewOf, type World } from './test-support.ts';
 

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_EVENT_ID } from '../core/demo-event.ts';
+import { DEMO_EVENT_ID } from '../core/event/demo-event.ts';
 import { api, demoWorld, until, type World } from './test-support.ts';
 
 /**

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { DEMO_EVENT_ID } from '../core/demo-event.ts';
-import { HybridClock } from '../core/hlc.ts';
-import { RESERVE, SERVER_WRITER, tillHolder } from '../core/holders.ts';
-import { LedgerWriter } from '../core/rights.ts';
-import { BrandDoc, brandDocName, encodeValue, parseDocName, setupDocName } from '../core/schema.ts';
+import { DEMO_EVENT_ID } from '../core/event/demo-event.ts';
+import { HybridClock } from '../core/base/hlc.ts';
+import { RESERVE, SERVER_WRITER, tillHolder } from '../core/ledger/holders.ts';
+import { LedgerWriter } from '../core/ledger/rights.ts';
+import { BrandDoc, brandDocName, encodeValue, parseDocName, setupDocName } from '../core/event/schema.ts';
 import type { Claims } from './auth.ts';
 import { docAccess } from './permissions.ts';
 import { api, copyOfServerDoc, demoWorld, freshDeviceId, pairTill, TillWriter, updateOf, viewOf, type World } from './test-support.ts';

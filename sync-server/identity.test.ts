@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { DEMO_EVENT_ID } from '../core/demo-event.ts';
-import { SERVER_WRITER } from '../core/holders.ts';
-import { BrandDoc, brandDocName, encodeValue, parseDocName, SetupDoc, setupDocName } from '../core/schema.ts';
+import { DEMO_EVENT_ID } from '../core/event/demo-event.ts';
+import { SERVER_WRITER } from '../core/ledger/holders.ts';
+import { BrandDoc, brandDocName, encodeValue, parseDocName, SetupDoc, setupDocName } from '../core/event/schema.ts';
 import type { Claims } from './auth.ts';
 import { CloseCode } from './close-codes.ts';
 import { api, copyOfServerDoc, demoWorld, eventually, freshDeviceId, joinedRawClient, pairTill, rawClient, storedState, synced, TillWriter, updateOf, viewOf, type World } from './test-support.ts';

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { DEMO_EVENT_ID, DEMO_PRODUCTS, demoConfig } from '../core/demo-event.ts';
-import { HybridClock } from '../core/hlc.ts';
-import { BrandDoc, brandDocName, encodeValue, setupDocName, TillDoc, tillDocName } from '../core/schema.ts';
-import { openShift } from '../core/shift.ts';
+import { DEMO_EVENT_ID, DEMO_PRODUCTS, demoConfig } from '../core/event/demo-event.ts';
+import { HybridClock } from '../core/base/hlc.ts';
+import { BrandDoc, brandDocName, encodeValue, setupDocName, TillDoc, tillDocName } from '../core/event/schema.ts';
+import { openShift } from '../core/event/shift.ts';
 import { syncStep1, syncUpdate } from './protocol.ts';
 import { api, copyOfServerDoc, demoWorld, docState, eventually, metric, pairTill, rawClient, rejections, storedState, TillWriter, until, updateOf, type World } from './test-support.ts';
 

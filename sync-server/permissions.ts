@@ -1,4 +1,4 @@
-import type { DocRef } from '../core/schema.ts';
+import type { DocRef } from '../core/event/schema.ts';
 import type { Claims } from './auth.ts';
 
 /**

@@ -1,2 +1,2 @@
 /** The wire protocol lives in the core, shared with the till's sync client. */
-export * from '../core/wire.ts';
+export * from '../core/base/wire.ts';

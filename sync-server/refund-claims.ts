@@ -1,11 +1,11 @@
-import { SERVER_WRITER } from '../core/holders.ts';
-import { answerClaim, type RefundRightsMove } from '../core/refund-rights.ts';
-import { BrandDoc, brandDocName } from '../core/schema.ts';
+import { SERVER_WRITER } from '../core/ledger/holders.ts';
+import { answerClaim, type RefundRightsMove } from '../core/refunds/refund-rights.ts';
+import { BrandDoc, brandDocName } from '../core/event/schema.ts';
 import type { DocHub } from './doc-hub.ts';
 import type { EventService } from './event-service.ts';
 
 /**
- * The server answers tills' refund-rights claims (core/refund-rights.ts): from what the holders it writes for
+ * The server answers tills' refund-rights claims (core/refunds/refund-rights.ts): from what the holders it writes for
  * hold of the claimed sale (the reserve, where a till releases a sale once the server has it; the online
  * channel and hubs), it moves rights to the claiming till, one move per giving holder naming the claim. A
  * claim already answered is skipped, so seeing claims again after a restart moves nothing twice. Runs in the

@@ -1,13 +1,13 @@
 import type * as Y from 'yjs';
-import { SERVER_WRITER, type OwnerOf } from '../core/holders.ts';
-import { parseRefund, type Refund } from '../core/refund.ts';
-import { checkRefundRights, checkRefundRightsRecord, parseRefundRightsRecord, type RefundRightsRecord } from '../core/refund-rights.ts';
-import { parseSale, type Sale } from '../core/sale.ts';
-import { BrandDoc, decodeValue } from '../core/schema.ts';
+import { SERVER_WRITER, type OwnerOf } from '../core/ledger/holders.ts';
+import { parseRefund, type Refund } from '../core/refunds/refund.ts';
+import { checkRefundRights, checkRefundRightsRecord, parseRefundRightsRecord, type RefundRightsRecord } from '../core/refunds/refund-rights.ts';
+import { parseSale, type Sale } from '../core/selling/sale.ts';
+import { BrandDoc, decodeValue } from '../core/event/schema.ts';
 import type { Claims } from './auth.ts';
 
 /**
- * The server's side of refund rights (core/refund-rights.ts, docs/sync-protocol.md "Refund rights"): every
+ * The server's side of refund rights (core/refunds/refund-rights.ts, docs/sync-protocol.md "Refund rights"): every
  * refund and every refund-rights record an update adds is checked, in the order the update adds them, against
  * what the server holds plus what the update added before it. So two tills can never both refund the same
  * unit unless one of them records a manager override, whatever order their updates arrive in.

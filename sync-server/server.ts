@@ -1,4 +1,4 @@
-import { creatorKey } from '../core/event.ts';
+import { creatorKey } from '../core/event/event.ts';
 import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

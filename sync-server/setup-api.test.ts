@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_EVENT_ID, demoConfig } from '../core/demo-event.ts';
+import { DEMO_EVENT_ID, demoConfig } from '../core/event/demo-event.ts';
 import { api, demoWorld, pairTill, type World } from './test-support.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { encodeValue } from '../core/schema.ts';
+import { encodeValue } from '../core/event/schema.ts';
 import type { Claims } from './auth.ts';
 import { updateOf } from './test-support.ts';
 import { guardUpdate } from './update-guard.ts';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { DEMO_EVENT_ID } from '../core/demo-event.ts';
-import { encodeValue, setupDocName } from '../core/schema.ts';
+import { DEMO_EVENT_ID } from '../core/event/demo-event.ts';
+import { encodeValue, setupDocName } from '../core/event/schema.ts';
 import type { Claims } from './auth.ts';
 import { syncUpdate } from './protocol.ts';
 import { api, copyOfServerDoc, demoWorld, freshDeviceId, joinedRawClient, pairTill, storedState, until, updateOf, type World } from './test-support.ts';

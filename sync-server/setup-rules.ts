@@ -1,8 +1,8 @@
 import * as Y from 'yjs';
-import { creatorKey, parseBrand, parseCreator, parseEventConfig, parseLocation, parseThreshold, parseTill, secretInUrl, thresholdKey } from '../core/event.ts';
-import { SERVER_WRITER } from '../core/holders.ts';
-import { decodeValue } from '../core/schema.ts';
-import { parseStaffMember } from '../core/staff.ts';
+import { creatorKey, parseBrand, parseCreator, parseEventConfig, parseLocation, parseThreshold, parseTill, secretInUrl, thresholdKey } from '../core/event/event.ts';
+import { SERVER_WRITER } from '../core/ledger/holders.ts';
+import { decodeValue } from '../core/event/schema.ts';
+import { parseStaffMember } from '../core/event/staff.ts';
 import type { Claims } from './auth.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { ValidationError } from '../core/errors.ts';
+import { ValidationError } from '../core/base/errors.ts';
 import {
   creatorKey,
   parseBrand,
@@ -12,9 +12,9 @@ import {
   type EventConfig,
   type Location,
   type StockThreshold,
-} from '../core/event.ts';
-import { asObject } from '../core/validate.ts';
-import { brandDocName, BrandDoc, parseDocName, SetupDoc, setupDocName } from '../core/schema.ts';
+} from '../core/event/event.ts';
+import { asObject } from '../core/base/validate.ts';
+import { brandDocName, BrandDoc, parseDocName, SetupDoc, setupDocName } from '../core/event/schema.ts';
 import type { DocHub } from './doc-hub.ts';
 import type { EventService } from './event-service.ts';
 import { HttpError } from './http/router.ts';

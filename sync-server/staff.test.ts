@@ -1,9 +1,9 @@
 import { pbkdf2Sync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_EVENT_ID } from '../core/demo-event.ts';
-import { webCryptoPinHasher } from '../core/platform.ts';
-import { SetupDoc, setupDocName } from '../core/schema.ts';
-import { verifyPin } from '../core/staff.ts';
+import { DEMO_EVENT_ID } from '../core/event/demo-event.ts';
+import { webCryptoPinHasher } from '../core/base/platform.ts';
+import { SetupDoc, setupDocName } from '../core/event/schema.ts';
+import { verifyPin } from '../core/event/staff.ts';
 import { demoWorld, type World } from './test-support.ts';
 
 let w: World | undefined;

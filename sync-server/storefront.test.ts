@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_EVENT_ID, DEMO_PRODUCTS, demoConfig } from '../core/demo-event.ts';
-import { hubHolder, ONLINE, RESERVE, tillHolder } from '../core/holders.ts';
-import { BrandDoc, brandDocName } from '../core/schema.ts';
-import type { Sale } from '../core/sale.ts';
+import { DEMO_EVENT_ID, DEMO_PRODUCTS, demoConfig } from '../core/event/demo-event.ts';
+import { hubHolder, ONLINE, RESERVE, tillHolder } from '../core/ledger/holders.ts';
+import { BrandDoc, brandDocName } from '../core/event/schema.ts';
+import type { Sale } from '../core/selling/sale.ts';
 import type { StockItem, StockSnapshot } from './storefront/stock.ts';
 import { demoWorld, synced, until, type World } from './test-support.ts';
 

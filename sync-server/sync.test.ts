@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { DEMO_EVENT_ID, DEMO_PRODUCTS } from '../core/demo-event.ts';
-import { BrandDoc, brandDocName, SetupDoc, setupDocName } from '../core/schema.ts';
+import { DEMO_EVENT_ID, DEMO_PRODUCTS } from '../core/event/demo-event.ts';
+import { BrandDoc, brandDocName, SetupDoc, setupDocName } from '../core/event/schema.ts';
 import { ackedClock, api, collectAcks, copyOfServerDoc, demoWorld, docState, pairTill, storedState, synced, TillWriter, until, viewOf, type World } from './test-support.ts';
 
 let w: World | undefined;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import type { VoidRecord } from '../core/audit.ts';
-import { HybridClock } from '../core/hlc.ts';
-import { newId } from '../core/ids.ts';
-import { encodeValue, TillDoc } from '../core/schema.ts';
-import { moveCash, openShift, type ShiftEvent } from '../core/shift.ts';
+import type { VoidRecord } from '../core/reports/audit.ts';
+import { HybridClock } from '../core/base/hlc.ts';
+import { newId } from '../core/base/ids.ts';
+import { encodeValue, TillDoc } from '../core/event/schema.ts';
+import { moveCash, openShift, type ShiftEvent } from '../core/event/shift.ts';
 import type { Claims } from './auth.ts';
 import { updateOf } from './test-support.ts';
 import { guardUpdate } from './update-guard.ts';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_EVENT_ID, demoConfig } from '../core/demo-event.ts';
-import { brandDocName } from '../core/schema.ts';
+import { DEMO_EVENT_ID, demoConfig } from '../core/event/demo-event.ts';
+import { brandDocName } from '../core/event/schema.ts';
 import { hashToken, tokenId } from './auth.ts';
 import { CloseCode } from './close-codes.ts';
 import { api, demoWorld, joinedRawClient, rawClient, until, type World } from './test-support.ts';

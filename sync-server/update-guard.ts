@@ -1,19 +1,19 @@
 import * as Y from 'yjs';
-import type { OwnerOf } from '../core/holders.ts';
-import type { LedgerEntry } from '../core/ledger.ts';
-import { parseRefund } from '../core/refund.ts';
-import { parseRightsRequest } from '../core/rights-request.ts';
-import { checkEntries } from '../core/rights.ts';
-import { parseSale, type Sale } from '../core/sale.ts';
-import { checkEntryFields, checkEntryRules, managersOf } from '../core/entry-rules.ts';
-import { checkSaleFields, checkSaleRules } from '../core/sale-rules.ts';
-import { APPEND_ONLY_MAPS, BrandDoc, decodeEntry, decodeValue, SetupDoc, TILL_MAPS, watchAppendOnly, type DocRef } from '../core/schema.ts';
-import { ledgerLimits, type EventConfig } from '../core/event.ts';
-import { parseVoidRecord } from '../core/audit.ts';
-import { parseShiftEvent } from '../core/shift.ts';
-import { parseProduct } from '../core/catalog.ts';
-import type { BalanceReader } from '../core/stock-view.ts';
-import { SERVER_WRITER, tillHolder } from '../core/holders.ts';
+import type { OwnerOf } from '../core/ledger/holders.ts';
+import type { LedgerEntry } from '../core/ledger/ledger.ts';
+import { parseRefund } from '../core/refunds/refund.ts';
+import { parseRightsRequest } from '../core/ledger/rights-request.ts';
+import { checkEntries } from '../core/ledger/rights.ts';
+import { parseSale, type Sale } from '../core/selling/sale.ts';
+import { checkEntryFields, checkEntryRules, managersOf } from '../core/ledger/entry-rules.ts';
+import { checkSaleFields, checkSaleRules } from '../core/selling/sale-rules.ts';
+import { APPEND_ONLY_MAPS, BrandDoc, decodeEntry, decodeValue, SetupDoc, TILL_MAPS, watchAppendOnly, type DocRef } from '../core/event/schema.ts';
+import { ledgerLimits, type EventConfig } from '../core/event/event.ts';
+import { parseVoidRecord } from '../core/reports/audit.ts';
+import { parseShiftEvent } from '../core/event/shift.ts';
+import { parseProduct } from '../core/catalog/catalog.ts';
+import type { BalanceReader } from '../core/ledger/stock-view.ts';
+import { SERVER_WRITER, tillHolder } from '../core/ledger/holders.ts';
 import type { Claims } from './auth.ts';
 import { checkSetupChanges, checkSetupValue } from './setup-rules.ts';
 import { checkRefundRightsValue, RefundUpdateCheck } from './refund-rules.ts';
@@ -201,7 +201,7 @@ const serverNow = (ctx: GuardContext): number => ctx.now ?? Date.now();
 
 /**
  * What the new entries and sales of a till's (or a relaying hub's) update MEAN, judged against the event's
- * setup (config, managers, tills) and the brand's catalog: core/entry-rules.ts and core/sale-rules.ts, the
+ * setup (config, managers, tills) and the brand's catalog: core/ledger/entry-rules.ts and core/selling/sale-rules.ts, the
  * same rules the till's checkout applied. A sale entry comes with its sale, and a sale with its entries.
  */
 function checkMeaning(ctx: GuardContext, entries: readonly LedgerEntry[], sales: readonly Sale[]): string | undefined {

@@ -1,7 +1,7 @@
 import Dexie from 'dexie';
-import type { CartItem } from '../../core/cart.ts';
-import { priceItems } from '../../core/checkout.ts';
-import { DEMO_BRANDS, DEMO_PRODUCTS } from '../../core/demo-event.ts';
+import type { CartItem } from '../../core/selling/cart.ts';
+import { priceItems } from '../../core/selling/checkout.ts';
+import { DEMO_BRANDS, DEMO_PRODUCTS } from '../../core/event/demo-event.ts';
 import { LocalStore } from '../../renderer/src/store/local-store.ts';
 import { setUpStandAloneDemo } from '../../renderer/src/store/stand-alone.ts';
 

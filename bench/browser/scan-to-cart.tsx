@@ -1,5 +1,5 @@
 import { createRoot } from 'react-dom/client';
-import { productLabel } from '../../core/catalog.ts';
+import { productLabel } from '../../core/catalog/catalog.ts';
 import { App } from '../../renderer/src/app/App.tsx';
 import { loadShift, startShift, useDay } from '../../renderer/src/app/day-store.ts';
 import { newSale, startPos, usePos } from '../../renderer/src/app/pos-store.ts';

@@ -1,8 +1,8 @@
 import Dexie from 'dexie';
-import type { Product } from '../../core/catalog.ts';
-import { DEMO_EVENT_ID, demoConfig } from '../../core/demo-event.ts';
-import type { Brand } from '../../core/event.ts';
-import { newId } from '../../core/ids.ts';
+import type { Product } from '../../core/catalog/catalog.ts';
+import { DEMO_EVENT_ID, demoConfig } from '../../core/event/demo-event.ts';
+import type { Brand } from '../../core/event/event.ts';
+import { newId } from '../../core/base/ids.ts';
 import { LocalStore } from '../../renderer/src/store/local-store.ts';
 import type { SeedResult } from './api.ts';
 

@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
-import { parseDocName } from '../../core/schema.ts';
-import { StockView } from '../../core/stock-view.ts';
+import { parseDocName } from '../../core/event/schema.ts';
+import { StockView } from '../../core/ledger/stock-view.ts';
 import { PosDatabase } from '../../renderer/src/store/db.ts';
 import { docNames } from '../../renderer/src/store/doc-persistence.ts';
 import { LocalStore, type TillProfile } from '../../renderer/src/store/local-store.ts';

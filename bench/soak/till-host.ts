@@ -1,10 +1,10 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
-import { priceItems } from '../../core/checkout.ts';
-import { newDeviceId } from '../../core/ids.ts';
-import { webCryptoRandom } from '../../core/platform.ts';
-import { brandDocName } from '../../core/schema.ts';
+import { priceItems } from '../../core/selling/checkout.ts';
+import { newDeviceId } from '../../core/base/ids.ts';
+import { webCryptoRandom } from '../../core/base/platform.ts';
+import { brandDocName } from '../../core/event/schema.ts';
 import { LocalStore } from '../../renderer/src/store/local-store.ts';
 import { TillSync } from '../../renderer/src/sync/till-sync.ts';
 import { api } from '../../sync-server/test-support.ts';

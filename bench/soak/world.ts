@@ -1,4 +1,4 @@
-import { tillHolder } from '../../core/holders.ts';
+import { tillHolder } from '../../core/ledger/holders.ts';
 import { api, type ApiReply } from '../../sync-server/test-support.ts';
 
 /**

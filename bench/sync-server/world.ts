@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import * as Y from 'yjs';
-import { HybridClock } from '../../core/hlc.ts';
-import { tillHolder, type HolderId } from '../../core/holders.ts';
-import { newDeviceId, newId } from '../../core/ids.ts';
-import type { LedgerEntry } from '../../core/ledger.ts';
-import { LedgerWriter } from '../../core/rights.ts';
-import type { Sale } from '../../core/sale.ts';
-import { BrandDoc, brandDocName } from '../../core/schema.ts';
-import { StockView } from '../../core/stock-view.ts';
+import { HybridClock } from '../../core/base/hlc.ts';
+import { tillHolder, type HolderId } from '../../core/ledger/holders.ts';
+import { newDeviceId, newId } from '../../core/base/ids.ts';
+import type { LedgerEntry } from '../../core/ledger/ledger.ts';
+import { LedgerWriter } from '../../core/ledger/rights.ts';
+import type { Sale } from '../../core/selling/sale.ts';
+import { BrandDoc, brandDocName } from '../../core/event/schema.ts';
+import { StockView } from '../../core/ledger/stock-view.ts';
 import { api, type ApiReply as Reply } from '../../sync-server/test-support.ts';
 import { SyncClient } from './client.ts';
 

@@ -1,5 +1,5 @@
-import { parseDocName } from '../../core/schema.ts';
-import { toTagged } from '../../core/errors.ts';
+import { parseDocName } from '../../core/event/schema.ts';
+import { toTagged } from '../../core/base/errors.ts';
 import { seedDemo } from '../../sync-server/demo-seed.ts';
 import { startSyncServer, type SyncServer } from '../../sync-server/server.ts';
 import { isHubRequest, type HubEvent, type HubMessage, type HubPairingCode, type HubPairingRequest, type HubRequest, type HubStartOptions, type HubStatus } from './hub-protocol.ts';

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { brandDocName, setupDocName } from '../../core/schema.ts';
+import { brandDocName, setupDocName } from '../../core/event/schema.ts';
 import { CloseCode } from '../../sync-server/close-codes.ts';
 
 /** Close codes after which the same token will be refused again: a revoked or expired hub token included. */

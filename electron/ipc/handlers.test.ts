@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ReceiptModel } from '../../core/receipt.ts';
+import type { ReceiptModel } from '../../core/selling/receipt.ts';
 import type { HubController } from '../hub/hub-controller.ts';
 import { PrintService } from '../printing/print-service.ts';
 import { DEFAULT_PRINTER_SETTINGS, type PrinterSettings } from '../printing/printer-settings.ts';

@@ -1,5 +1,5 @@
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
-import { toTagged } from '../../core/errors.ts';
+import { toTagged } from '../../core/base/errors.ts';
 import { isAllowedNavigation } from '../window/navigation-guard.ts';
 import { API_NAMES, channelOf, type IpcResult } from './api-names.ts';
 import type { Handler, Handlers } from './handlers.ts';

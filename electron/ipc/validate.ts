@@ -1,6 +1,6 @@
-import { ValidationError } from '../../core/errors.ts';
-import type { ReceiptLine, ReceiptModel } from '../../core/receipt.ts';
-import { Z_TEXT_WIDTH } from '../../core/z-report.ts';
+import { ValidationError } from '../../core/base/errors.ts';
+import type { ReceiptLine, ReceiptModel } from '../../core/selling/receipt.ts';
+import { Z_TEXT_WIDTH } from '../../core/reports/z-report.ts';
 import type { HubPairingRequest } from '../hub/hub-protocol.ts';
 import type { UpstreamConfig } from '../hub/upstream-bridge.ts';
 
@@ -56,7 +56,7 @@ const labelled = (v: unknown, field: string) => {
   return { label: text(o['label'], `${field}.label`, 80), amount: text(o['amount'], `${field}.amount`, 40) };
 };
 
-/** A receipt as core/receipt.ts `receiptModel` makes it (the same data the screen shows). */
+/** A receipt as core/selling/receipt.ts `receiptModel` makes it (the same data the screen shows). */
 export function parseReceiptModel(v: unknown, field = 'receipt'): ReceiptModel {
   const o = object(v, field, ['eventName', 'receiptNumber', 'issuedAt', 'tillId', 'sections', 'discount', 'taxLines', 'total', 'payments', 'change', 'policy', 'lookupCode']);
   const optional = (k: string, max: number) => (o[k] === undefined ? undefined : text(o[k], `${field}.${k}`, max));
@@ -89,7 +89,7 @@ export function parsePrintReceipt(v: unknown): { receipt: ReceiptModel; openDraw
   return { receipt: parseReceiptModel(o['receipt']), ...(o['openDrawer'] === true ? { openDrawer: true } : {}) };
 }
 
-/** core/z-report.ts `zReportText`: lines of at most Z_TEXT_WIDTH characters. */
+/** core/reports/z-report.ts `zReportText`: lines of at most Z_TEXT_WIDTH characters. */
 export function parsePrintZReport(v: unknown): { text: string } {
   const o = object(v, 'input', ['text']);
   const t = text(o['text'], 'text', 40_000, { nonEmpty: true });

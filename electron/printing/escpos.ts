@@ -1,5 +1,5 @@
 import ReceiptPrinterEncoder from '@point-of-sale/receipt-printer-encoder';
-import type { ReceiptModel } from '../../core/receipt.ts';
+import type { ReceiptModel } from '../../core/selling/receipt.ts';
 import type { PaperWidth } from './printer-settings.ts';
 import { COLUMNS, receiptLines, type PrintLine } from './receipt-layout.ts';
 

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ReceiptModel } from '../../core/receipt.ts';
+import type { ReceiptModel } from '../../core/selling/receipt.ts';
 import { encodeDrawerKick, encodeReceipt, encodeZReport } from './escpos.ts';
 import { decodeEscPos } from './escpos-decoder.test-support.ts';
 import { loopbackPrinter, type LoopbackPrinter } from './loopback-printer.test-support.ts';

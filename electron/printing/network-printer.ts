@@ -1,5 +1,5 @@
 import { Socket } from 'node:net';
-import { PopupError } from '../../core/errors.ts';
+import { PopupError } from '../../core/base/errors.ts';
 
 /**
  * Raw TCP to a network thermal printer (port 9100, "JetDirect"/raw printing): the ESC/POS bytes are written

@@ -1,4 +1,4 @@
-import type { ReceiptModel } from '../../core/receipt.ts';
+import type { ReceiptModel } from '../../core/selling/receipt.ts';
 import { encodeDrawerKick, encodeReceipt, encodeZReport } from './escpos.ts';
 import { PrinterError, type NetworkPrinterOptions, type SendResult } from './network-printer.ts';
 import { printHtml } from './print-html.ts';

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { ValidationError } from '../../core/errors.ts';
+import { ValidationError } from '../../core/base/errors.ts';
 
 /**
  * Which printer this till prints on, kept in the user-data folder and edited in the till's settings panel

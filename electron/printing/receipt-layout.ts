@@ -1,8 +1,8 @@
-import type { ReceiptModel } from '../../core/receipt.ts';
+import type { ReceiptModel } from '../../core/selling/receipt.ts';
 import type { PaperWidth } from './printer-settings.ts';
 
 /**
- * A receipt laid out for a roll of paper: the same `ReceiptModel` the till's screen shows (core/receipt.ts),
+ * A receipt laid out for a roll of paper: the same `ReceiptModel` the till's screen shows (core/selling/receipt.ts),
  * as lines of at most `columns` characters. The ESC/POS encoder and the system-printer HTML both print these
  * lines, so a receipt reads the same on either printer.
  */

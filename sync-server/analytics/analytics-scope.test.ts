@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { demoConfig, DEMO_EVENT_ID, DEMO_PRODUCTS } from '../../core/demo-event.ts';
-import { ONLINE, RESERVE } from '../../core/holders.ts';
+import { demoConfig, DEMO_EVENT_ID, DEMO_PRODUCTS } from '../../core/event/demo-event.ts';
+import { ONLINE, RESERVE } from '../../core/ledger/holders.ts';
 import { api, demoWorld, type World } from '../test-support.ts';
 
 /**

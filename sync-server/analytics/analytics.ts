@@ -1,8 +1,8 @@
-import { retentionReport, type EventSpan, type RetentionReport } from '../../core/retention.ts';
-import type { StoredCustomer } from '../../core/customer.ts';
-import type { Refund } from '../../core/refund.ts';
-import type { Sale } from '../../core/sale.ts';
-import { BrandDoc, brandDocName, parseDocName } from '../../core/schema.ts';
+import { retentionReport, type EventSpan, type RetentionReport } from '../../core/ledger/retention.ts';
+import type { StoredCustomer } from '../../core/customers/customer.ts';
+import type { Refund } from '../../core/refunds/refund.ts';
+import type { Sale } from '../../core/selling/sale.ts';
+import { BrandDoc, brandDocName, parseDocName } from '../../core/event/schema.ts';
 import type { DocHub } from '../doc-hub.ts';
 import type { EventService } from '../event-service.ts';
 import { HttpError } from '../http/router.ts';
@@ -12,7 +12,7 @@ import type { OrderRecord } from '../storefront/orders.ts';
 /**
  * Post-drop analytics over the events that share a brand with the drop (brands are the same brand across
  * events when their ids are equal) AND that the caller may read: the drop's new and returning buyers, cohort
- * retention, LTV uplift and conversion by source (core/retention.ts). A brand id is only a name another
+ * retention, LTV uplift and conversion by source (core/ledger/retention.ts). A brand id is only a name another
  * organiser can pick too, so it never widens what a token sees: an organiser's token reads its own event,
  * the admin's every event (permissions.ts).
  */

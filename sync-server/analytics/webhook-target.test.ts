@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_EVENT_ID } from '../../core/demo-event.ts';
-import { ONLINE, RESERVE } from '../../core/holders.ts';
-import { brandDocName } from '../../core/schema.ts';
+import { DEMO_EVENT_ID } from '../../core/event/demo-event.ts';
+import { ONLINE, RESERVE } from '../../core/ledger/holders.ts';
+import { brandDocName } from '../../core/event/schema.ts';
 import { api, demoWorld, eventually, type World } from '../test-support.ts';
 import { checkWebhookTarget, isPrivateAddress } from './webhook-target.ts';
 

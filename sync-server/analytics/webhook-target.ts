@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns';
 import { isIP } from 'node:net';
-import { PopupError } from '../../core/errors.ts';
+import { PopupError } from '../../core/base/errors.ts';
 
 /**
  * Where the alert webhook may send. The organiser names the URL and the server POSTs to it, so without a

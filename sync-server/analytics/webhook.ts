@@ -2,8 +2,8 @@ import { createHmac } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
-import type { Alert } from '../../core/alerts.ts';
-import { ValidationError } from '../../core/errors.ts';
+import type { Alert } from '../../core/reports/alerts.ts';
+import { ValidationError } from '../../core/base/errors.ts';
 import type { ServerStorage } from '../storage/server-storage.ts';
 import { guardedLookup, isPrivateAddress, WebhookTargetError } from './webhook-target.ts';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_EVENT_ID } from '../../core/demo-event.ts';
+import { DEMO_EVENT_ID } from '../../core/event/demo-event.ts';
 import type { SyncServerOptions } from '../server.ts';
 import { api, demoWorld, type World } from '../test-support.ts';
 

@@ -1,4 +1,4 @@
-import { creatorKey, isWebUrl } from '../../core/event.ts';
+import { creatorKey, isWebUrl } from '../../core/event/event.ts';
 import type { EventService } from '../event-service.ts';
 import type { Router } from '../http/router.ts';
 import { TokenBucket } from '../limits.ts';

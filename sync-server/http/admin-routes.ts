@@ -1,6 +1,6 @@
-import { ValidationError } from '../../core/errors.ts';
-import { isHolderId } from '../../core/holders.ts';
-import type { StaffRole } from '../../core/staff.ts';
+import { ValidationError } from '../../core/base/errors.ts';
+import { isHolderId } from '../../core/ledger/holders.ts';
+import type { StaffRole } from '../../core/event/staff.ts';
 import { hashToken, ROLES, tokenId, type Auth, type Role } from '../auth.ts';
 import type { EventService, StockLine } from '../event-service.ts';
 import { HUB_TAG } from '../setup-rules.ts';

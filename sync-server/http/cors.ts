@@ -1,5 +1,5 @@
-import { ValidationError } from '../../core/errors.ts';
-import { asObject } from '../../core/validate.ts';
+import { ValidationError } from '../../core/base/errors.ts';
+import { asObject } from '../../core/base/validate.ts';
 import type { ServerStorage } from '../storage/server-storage.ts';
 
 /**

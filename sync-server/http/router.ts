@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PopupError, toTagged, ValidationError } from '../../core/errors.ts';
+import { PopupError, toTagged, ValidationError } from '../../core/base/errors.ts';
 import { CloseCode } from '../close-codes.ts';
 import { hashToken, type Auth, type Claims, type Role, type TokenRefusal } from '../auth.ts';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { ValidationError } from '../../core/errors.ts';
-import { creatorKey, publicPolicies } from '../../core/event.ts';
+import { ValidationError } from '../../core/base/errors.ts';
+import { creatorKey, publicPolicies } from '../../core/event/event.ts';
 import type { ClickCounter } from '../creators/click-counter.ts';
 import type { EventService } from '../event-service.ts';
 import type { SetupService } from '../setup-service.ts';

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { ValidationError } from '../../core/errors.ts';
-import { FULFILMENT_KINDS } from '../../core/routing.ts';
+import { ValidationError } from '../../core/base/errors.ts';
+import { FULFILMENT_KINDS } from '../../core/ledger/routing.ts';
 import { hashToken, type Auth } from '../auth.ts';
 import { mayFulfilAt } from '../permissions.ts';
 import { isIdempotencyKey } from '../storefront/input.ts';

@@ -1,4 +1,4 @@
-import { ValidationError } from '../../core/errors.ts';
+import { ValidationError } from '../../core/base/errors.ts';
 import type { DocHub } from '../doc-hub.ts';
 import type { EventService } from '../event-service.ts';
 import { brandCsv, loadSummary } from '../storefront/summary.ts';

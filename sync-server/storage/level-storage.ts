@@ -81,7 +81,7 @@ export class LevelStorage implements ServerStorage {
 
   async docNames(): Promise<string[]> {
     const names = new Set<string>();
-    // Document names never contain "!" (see core/schema.ts), so the name ends at the next one.
+    // Document names never contain "!" (see core/event/schema.ts), so the name ends at the next one.
     for await (const key of this.db.keys({ gte: 'd!', lt: 'd!~' })) names.add(key.slice(2, key.indexOf('!', 2)));
     return [...names];
   }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { normaliseEmail, normalisePhone } from '../../core/customer.ts';
+import { normaliseEmail, normalisePhone } from '../../core/customers/customer.ts';
 
 /**
- * The keys one buyer is recognised by, for the buyer limits (core/buyer-limits.ts): SHA-256 of the
+ * The keys one buyer is recognised by, for the buyer limits (core/customers/buyer-limits.ts): SHA-256 of the
  * normalised e-mail, phone and payment reference, each tagged with what it is. A buyer matches another
  * when any key is shared, so varying the e-mail's case and spaces, or switching storefront tokens, does
  * not make a new buyer. Hashes only: the contact itself is never kept for this.

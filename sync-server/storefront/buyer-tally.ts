@@ -1,10 +1,10 @@
-import type { BuyerLimits } from '../../core/buyer-limits.ts';
+import type { BuyerLimits } from '../../core/customers/buyer-limits.ts';
 import { HttpError } from '../http/router.ts';
 import type { ServerStorage } from '../storage/server-storage.ts';
 import { skuKey } from './input.ts';
 
 /**
- * What each buyer has bought in a drop, for the per-customer limits (core/buyer-limits.ts). Built from the
+ * What each buyer has bought in a drop, for the per-customer limits (core/customers/buyer-limits.ts). Built from the
  * stored orders on first use (each order keeps its buyer's keys: hashes, see buyer-keys.ts) and kept up to
  * date as orders are stored or forgotten, so a restart loses nothing. A buyer is every order sharing any key
  * with the new one: the same e-mail, phone or payment reference, whatever the storefront token.

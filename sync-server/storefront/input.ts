@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { normaliseEmail, normalisePhone } from '../../core/customer.ts';
-import { ID_PATTERN, SKU_PATTERN } from '../../core/catalog.ts';
-import { ValidationError } from '../../core/errors.ts';
-import { asObject, bool, int, oneOf, optStr, type Obj } from '../../core/validate.ts';
+import { normaliseEmail, normalisePhone } from '../../core/customers/customer.ts';
+import { ID_PATTERN, SKU_PATTERN } from '../../core/catalog/catalog.ts';
+import { ValidationError } from '../../core/base/errors.ts';
+import { asObject, bool, int, oneOf, optStr, type Obj } from '../../core/base/validate.ts';
 import type { StockLine } from '../event-service.ts';
 
 /**
@@ -78,7 +78,7 @@ export type FulfilmentType = 'ship' | 'pickup';
 /**
  * How the customer gets the order: `pickup` at `locationId` (a pick-up point or micro-hub of the event), or
  * `ship` to `destination` (the customer's coordinates, used for routing only). Both are optional: without
- * them the order is routed with no destination (core/routing.ts).
+ * them the order is routed with no destination (core/ledger/routing.ts).
  */
 export interface Fulfilment {
   type: FulfilmentType;
@@ -168,7 +168,7 @@ function parseCustomer(v: unknown): CustomerInput {
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
 // One normalisation for the till and the storefront, so a buyer is recognised across channels.
-export { normaliseEmail, normalisePhone } from '../../core/customer.ts';
+export { normaliseEmail, normalisePhone } from '../../core/customers/customer.ts';
 
 export function storedCustomer(c: CustomerInput): StoredCustomer {
   if (!c.consent) return { consent: false };

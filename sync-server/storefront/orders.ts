@@ -1,21 +1,21 @@
-import type { CartItem } from '../../core/cart.ts';
-import { productLabel, type Product } from '../../core/catalog.ts';
-import { buildCheckout, priceItems } from '../../core/checkout.ts';
-import { ValidationError } from '../../core/errors.ts';
-import { SERVER_WRITER } from '../../core/holders.ts';
-import { formatReceiptNumber, newId } from '../../core/ids.ts';
-import type { LedgerEntry } from '../../core/ledger.ts';
-import { checkEntries, LedgerWriter } from '../../core/rights.ts';
-import type { Sale } from '../../core/sale.ts';
-import { BrandDoc, brandDocName } from '../../core/schema.ts';
-import type { StockView } from '../../core/stock-view.ts';
+import type { CartItem } from '../../core/selling/cart.ts';
+import { productLabel, type Product } from '../../core/catalog/catalog.ts';
+import { buildCheckout, priceItems } from '../../core/selling/checkout.ts';
+import { ValidationError } from '../../core/base/errors.ts';
+import { SERVER_WRITER } from '../../core/ledger/holders.ts';
+import { formatReceiptNumber, newId } from '../../core/base/ids.ts';
+import type { LedgerEntry } from '../../core/ledger/ledger.ts';
+import { checkEntries, LedgerWriter } from '../../core/ledger/rights.ts';
+import type { Sale } from '../../core/selling/sale.ts';
+import { BrandDoc, brandDocName } from '../../core/event/schema.ts';
+import type { StockView } from '../../core/ledger/stock-view.ts';
 import type { DocHub } from '../doc-hub.ts';
 import type { EventService } from '../event-service.ts';
 import { errorReply, HttpError, type Reply } from '../http/router.ts';
 import type { ServerStorage } from '../storage/server-storage.ts';
 import { fingerprint, parseOrderInput, storedCustomer, type Fulfilment, type OrderInput, type StoredCustomer } from './input.ts';
 import type { ReservationStore } from './reservations.ts';
-import { buyerLimitsOf } from '../../core/buyer-limits.ts';
+import { buyerLimitsOf } from '../../core/customers/buyer-limits.ts';
 import { buyerKeys } from './buyer-keys.ts';
 import { BuyerTally } from './buyer-tally.ts';
 import { destinationOf, routeLines, routeRefusalReply } from './route.ts';
@@ -27,7 +27,7 @@ import { destinationOf, routeLines, routeRefusalReply } from './route.ts';
  *
  * Exactly once, even across a crash:
  *  1. the order is priced (core `priceItems`, the till's path), the payment checked, and it is routed
- *     (core/routing.ts): the nearest source to its destination that holds all its units, counting the
+ *     (core/ledger/routing.ts): the nearest source to its destination that holds all its units, counting the
  *     reservations pinned to each source (its own reservation's units count for it);
  *  2. the sales and entries are planned (core `buildCheckout`, the routed holder, till `online`);
  *  3. a journal holding the planned sales, the order record and the Idempotency-Key's response is made
@@ -105,7 +105,7 @@ export interface OrderRecord {
   currency: string;
   createdAt: number;
   fulfilment: Fulfilment | null;
-  /** The location whose stock the order takes (core/routing.ts), and its distance to the destination. */
+  /** The location whose stock the order takes (core/ledger/routing.ts), and its distance to the destination. */
   routedTo?: string;
   distanceKm?: number | null;
   payment: OrderInput['payment'];

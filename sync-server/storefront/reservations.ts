@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { ONLINE, type HolderId } from '../../core/holders.ts';
+import { ONLINE, type HolderId } from '../../core/ledger/holders.ts';
 import type { StockLine } from '../event-service.ts';
 import type { ServerStorage } from '../storage/server-storage.ts';
 import { skuKey } from './input.ts';
-import type { BuyerLimits } from '../../core/buyer-limits.ts';
+import type { BuyerLimits } from '../../core/customers/buyer-limits.ts';
 import { HttpError } from '../http/router.ts';
 import { sharesKey } from './buyer-keys.ts';
 
 /**
  * Reservations: instant stock locks for online carts. A reservation does not move rights (nothing is written
  * to the ledger); it only lowers what the storefront offers to everyone else until it is released, consumed
- * by an order, or expires. It is pinned to the fulfilment source (core/routing.ts) that held all its units
+ * by an order, or expires. It is pinned to the fulfilment source (core/ledger/routing.ts) that held all its units
  * when it was made, and counts against that holder only: so the order that consumes it can always be
  * routed (at worst to that holder), and no two reservations count on the same unit. Expiry needs no action: a reservation whose `expiresAt` has passed simply stops
  * counting (checked on every read), and a sweep deletes the record later.
@@ -32,7 +32,7 @@ export interface Reservation {
   customerKeys?: string[];
 }
 
-/** A reservation over one of the event's hold caps (core/buyer-limits.ts): 409, naming the cap. */
+/** A reservation over one of the event's hold caps (core/customers/buyer-limits.ts): 409, naming the cap. */
 export class HoldLimitError extends HttpError {
   constructor(
     readonly limit: 'heldUnitsPerToken' | 'heldUnitsPerCustomer' | 'holdsPerDrop',

@@ -1,14 +1,14 @@
-import { ValidationError } from '../../core/errors.ts';
-import type { Location } from '../../core/event.ts';
-import type { HolderId } from '../../core/holders.ts';
-import { FULFILMENT_KINDS, fulfilmentSources, pointOf, routeOrder, routeRefusal, type Point, type RouteOutcome, type ShortLine } from '../../core/routing.ts';
-import type { StockView } from '../../core/stock-view.ts';
+import { ValidationError } from '../../core/base/errors.ts';
+import type { Location } from '../../core/event/event.ts';
+import type { HolderId } from '../../core/ledger/holders.ts';
+import { FULFILMENT_KINDS, fulfilmentSources, pointOf, routeOrder, routeRefusal, type Point, type RouteOutcome, type ShortLine } from '../../core/ledger/routing.ts';
+import type { StockView } from '../../core/ledger/stock-view.ts';
 import type { Reply } from '../http/router.ts';
 import type { StockLine } from '../event-service.ts';
 import { skuKey, type Fulfilment } from './input.ts';
 
 /**
- * The server's side of fulfilment routing (core/routing.ts): where an order or a reservation is going, and
+ * The server's side of fulfilment routing (core/ledger/routing.ts): where an order or a reservation is going, and
  * which holder's units it takes, given the live rights and the reservations pinned to each holder.
  */
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_EVENT_ID } from '../../core/demo-event.ts';
-import { hubHolder, ONLINE } from '../../core/holders.ts';
-import { BrandDoc, brandDocName } from '../../core/schema.ts';
+import { DEMO_EVENT_ID } from '../../core/event/demo-event.ts';
+import { hubHolder, ONLINE } from '../../core/ledger/holders.ts';
+import { BrandDoc, brandDocName } from '../../core/event/schema.ts';
 import { api, demoWorld, pairTill, type ApiReply } from '../test-support.ts';
 
 /**

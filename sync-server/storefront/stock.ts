@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto';
 import type * as Y from 'yjs';
-import type { Product } from '../../core/catalog.ts';
-import type { EventConfig } from '../../core/event.ts';
-import type { HolderId } from '../../core/holders.ts';
-import { dropPhase, unitPrice } from '../../core/pricing.ts';
-import { maxFromOneSource, totalFromSources, type FulfilmentSource } from '../../core/routing.ts';
-import { BrandDoc } from '../../core/schema.ts';
-import type { StockView } from '../../core/stock-view.ts';
+import type { Product } from '../../core/catalog/catalog.ts';
+import type { EventConfig } from '../../core/event/event.ts';
+import type { HolderId } from '../../core/ledger/holders.ts';
+import { dropPhase, unitPrice } from '../../core/selling/pricing.ts';
+import { maxFromOneSource, totalFromSources, type FulfilmentSource } from '../../core/ledger/routing.ts';
+import { BrandDoc } from '../../core/event/schema.ts';
+import type { StockView } from '../../core/ledger/stock-view.ts';
 import { skuKey } from './input.ts';
-import { buyerLimitsOf } from '../../core/buyer-limits.ts';
+import { buyerLimitsOf } from '../../core/customers/buyer-limits.ts';
 
 /**
  * What the online drop can sell: per SKU, the catalog facts a shop page shows, the price at the tier in
- * force, and the units of the fulfilment sources (core/routing.ts: the online allocation, hubs and pick-up
+ * force, and the units of the fulfilment sources (core/ledger/routing.ts: the online allocation, hubs and pick-up
  * points), each source's rights less what unexpired reservations pinned to it hold:
  *   available    over all sources — what the drop can still sell;
  *   maxPerOrder  from the best single source — the most one order (which goes whole to one place) can buy.
@@ -42,7 +42,7 @@ export interface StockSnapshot {
   tier: { id: string; label: string; percentOffBp: number } | null;
   /**
    * What one customer may buy (null: no limit) and how long a hold lasts while the drop is live, so a shop
-   * page can say so before an order is refused (core/buyer-limits.ts).
+   * page can say so before an order is refused (core/customers/buyer-limits.ts).
    */
   buyerLimits: { perCustomerPerProduct: number | null; perCustomerPerDrop: number | null; liveHoldSeconds: number };
   items: StockItem[];

@@ -1,13 +1,13 @@
-import { ValidationError } from '../../core/errors.ts';
-import { fulfilmentSources } from '../../core/routing.ts';
-import { BrandDoc, brandDocName } from '../../core/schema.ts';
-import type { StockView } from '../../core/stock-view.ts';
+import { ValidationError } from '../../core/base/errors.ts';
+import { fulfilmentSources } from '../../core/ledger/routing.ts';
+import { BrandDoc, brandDocName } from '../../core/event/schema.ts';
+import type { StockView } from '../../core/ledger/stock-view.ts';
 import type { DocHub } from '../doc-hub.ts';
 import type { EventService } from '../event-service.ts';
 import { HttpError, type Reply } from '../http/router.ts';
 import type { ServerStorage } from '../storage/server-storage.ts';
 import { parseReservationInput } from './input.ts';
-import { buyerLimitsOf } from '../../core/buyer-limits.ts';
+import { buyerLimitsOf } from '../../core/customers/buyer-limits.ts';
 import { buyerKeys } from './buyer-keys.ts';
 import { OrderDesk } from './orders.ts';
 import { ReservationStore, type Reservation } from './reservations.ts';
@@ -18,7 +18,7 @@ import { StockWatcher, type StockListener } from './watcher.ts';
 /**
  * The online drop, as the server runs it for a storefront talking HTTP/JSON: the stock on offer,
  * reservations (instant locks for carts, pinned to a fulfilment source), orders routed to the nearest source
- * holding all their units and written as its sales (core/routing.ts), and the live stock stream. Every reservation and order change of an event runs inside `EventService.serial`, the same
+ * holding all their units and written as its sales (core/ledger/routing.ts), and the live stock stream. Every reservation and order change of an event runs inside `EventService.serial`, the same
  * queue as the server's other writes, so no two of them can spend the same unit. See docs/api.md.
  */
 export interface StorefrontDeps {

@@ -1,8 +1,8 @@
-import { toCsv } from '../../core/csv.ts';
-import { locationOfFor, type Brand, type EventConfig, type Location, type Till } from '../../core/event.ts';
-import type { Refund } from '../../core/refund.ts';
-import type { Sale, SaleLine } from '../../core/sale.ts';
-import { BrandDoc, brandDocName } from '../../core/schema.ts';
+import { toCsv } from '../../core/base/csv.ts';
+import { locationOfFor, type Brand, type EventConfig, type Location, type Till } from '../../core/event/event.ts';
+import type { Refund } from '../../core/refunds/refund.ts';
+import type { Sale, SaleLine } from '../../core/selling/sale.ts';
+import { BrandDoc, brandDocName } from '../../core/event/schema.ts';
 import type { DocHub } from '../doc-hub.ts';
 import type { EventService } from '../event-service.ts';
 import { HttpError } from '../http/router.ts';
@@ -95,7 +95,7 @@ class Bucket {
     this.revenue += l.gross;
     this.net += l.net;
     this.tax += l.tax;
-    // As the till computes it (core/tax.ts cartTotals): list amount less what was charged, in the tax mode.
+    // As the till computes it (core/selling/tax.ts cartTotals): list amount less what was charged, in the tax mode.
     this.discount += l.listPrice * l.qty - (taxMode === 'inclusive' ? l.gross : l.net);
   }
 

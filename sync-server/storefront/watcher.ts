@@ -1,9 +1,9 @@
 import type * as Y from 'yjs';
-import { holderKind, type HolderId } from '../../core/holders.ts';
-import { dropPhase } from '../../core/pricing.ts';
-import { fulfilmentSources } from '../../core/routing.ts';
-import { BrandDoc, brandDocName, SetupDoc, setupDocName } from '../../core/schema.ts';
-import type { StockView } from '../../core/stock-view.ts';
+import { holderKind, type HolderId } from '../../core/ledger/holders.ts';
+import { dropPhase } from '../../core/selling/pricing.ts';
+import { fulfilmentSources } from '../../core/ledger/routing.ts';
+import { BrandDoc, brandDocName, SetupDoc, setupDocName } from '../../core/event/schema.ts';
+import type { StockView } from '../../core/ledger/stock-view.ts';
 import type { DocHub, Peer } from '../doc-hub.ts';
 import { HttpError } from '../http/router.ts';
 import { skuKey } from './input.ts';
@@ -216,7 +216,7 @@ export class StockWatcher {
   }
 }
 
-/** Holders whose stock the storefront may offer (core/routing.ts): the online allocation and the hubs. */
+/** Holders whose stock the storefront may offer (core/ledger/routing.ts): the online allocation and the hubs. */
 function serverHeld(h: HolderId | undefined): boolean {
   if (h === undefined) return false;
   const kind = holderKind(h);

@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import * as Y from 'yjs';
-import { DEMO_PRODUCTS } from '../../core/demo-event.ts';
-import type { Sale } from '../../core/sale.ts';
+import { DEMO_PRODUCTS } from '../../core/event/demo-event.ts';
+import type { Sale } from '../../core/selling/sale.ts';
 import type { ChaosLink } from './proxy.ts';
 import type { Prng } from './prng.ts';
 import type { RunRecord } from './record.ts';

@@ -1,9 +1,9 @@
 import * as Y from 'yjs';
-import type { LedgerEntry } from '../../core/ledger.ts';
-import { BrandDoc } from '../../core/schema.ts';
-import type { Refund } from '../../core/refund.ts';
-import type { Sale } from '../../core/sale.ts';
-import { conservationHolds, StockView } from '../../core/stock-view.ts';
+import type { LedgerEntry } from '../../core/ledger/ledger.ts';
+import { BrandDoc } from '../../core/event/schema.ts';
+import type { Refund } from '../../core/refunds/refund.ts';
+import type { Sale } from '../../core/selling/sale.ts';
+import { conservationHolds, StockView } from '../../core/ledger/stock-view.ts';
 import type { RunRecord } from './record.ts';
 import { docMaps, firstDifference, type DocMaps } from './replica.ts';
 

@@ -1,14 +1,14 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
-import { priceItems } from '../../core/checkout.ts';
-import { hubHolder } from '../../core/holders.ts';
-import { newDeviceId } from '../../core/ids.ts';
-import { webCryptoRandom } from '../../core/platform.ts';
-import { returnable } from '../../core/refund-builder.ts';
-import { NoRefundRightsError } from '../../core/refund-rights.ts';
-import type { Refund } from '../../core/refund.ts';
-import type { Sale } from '../../core/sale.ts';
+import { priceItems } from '../../core/selling/checkout.ts';
+import { hubHolder } from '../../core/ledger/holders.ts';
+import { newDeviceId } from '../../core/base/ids.ts';
+import { webCryptoRandom } from '../../core/base/platform.ts';
+import { returnable } from '../../core/refunds/refund-builder.ts';
+import { NoRefundRightsError } from '../../core/refunds/refund-rights.ts';
+import type { Refund } from '../../core/refunds/refund.ts';
+import type { Sale } from '../../core/selling/sale.ts';
 import { LocalStore } from '../../renderer/src/store/local-store.ts';
 import { TillSync } from '../../renderer/src/sync/till-sync.ts';
 import type { ChaosLink } from './proxy.ts';
@@ -143,7 +143,7 @@ export class NodeTill {
   }
 
   /**
-   * Returns a unit of a recent sale of any till of its brands (refund rights, core/refund-rights.ts): when
+   * Returns a unit of a recent sale of any till of its brands (refund rights, core/refunds/refund-rights.ts): when
    * this till does not hold the sale's refund rights it claims them through the server (they arrive while it
    * is online; a later refund uses them), and now and then a manager overrides instead (recorded, alerted).
    */

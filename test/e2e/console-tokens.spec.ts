@@ -1,6 +1,6 @@
-import { DEMO_EVENT_ID } from '../../core/demo-event.ts';
-import { newDeviceId } from '../../core/ids.ts';
-import { webCryptoRandom } from '../../core/platform.ts';
+import { DEMO_EVENT_ID } from '../../core/event/demo-event.ts';
+import { newDeviceId } from '../../core/base/ids.ts';
+import { webCryptoRandom } from '../../core/base/platform.ts';
 import { seedDemo } from '../../sync-server/demo-seed.ts';
 import { ConsolePage } from './console-page.ts';
 import { expect, test } from './fixtures.ts';

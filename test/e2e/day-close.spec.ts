@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseCsv } from '../../core/csv.ts';
+import { parseCsv } from '../../core/base/csv.ts';
 import { expect, test } from './fixtures.ts';
 import { TillPage } from './till-page.ts';
 

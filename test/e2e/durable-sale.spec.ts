@@ -1,4 +1,4 @@
-import { DEMO_PRODUCTS } from '../../core/demo-event.ts';
+import { DEMO_PRODUCTS } from '../../core/event/demo-event.ts';
 import { expect, test } from './fixtures.ts';
 import { TillPage } from './till-page.ts';
 

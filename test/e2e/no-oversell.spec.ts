@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEMO_EVENT_ID } from '../../core/demo-event.ts';
-import { tillHolder } from '../../core/holders.ts';
-import { brandDocName } from '../../core/schema.ts';
+import { DEMO_EVENT_ID } from '../../core/event/demo-event.ts';
+import { tillHolder } from '../../core/ledger/holders.ts';
+import { brandDocName } from '../../core/event/schema.ts';
 import { seedDemo } from '../../sync-server/demo-seed.ts';
 import { startSyncServer } from '../../sync-server/server.ts';
 import { expect, test } from './fixtures.ts';

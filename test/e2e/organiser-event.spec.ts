@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { epochToZonedLocal } from '../../core/zoned-time.ts';
+import { epochToZonedLocal } from '../../core/base/zoned-time.ts';
 import { ConsolePage } from './console-page.ts';
 import { expect, test } from './fixtures.ts';
 import { TillPage } from './till-page.ts';

@@ -1,5 +1,5 @@
-import { DEMO_EVENT_ID } from '../../core/demo-event.ts';
-import { BrandDoc, brandDocName, TillDoc, tillDocName } from '../../core/schema.ts';
+import { DEMO_EVENT_ID } from '../../core/event/demo-event.ts';
+import { BrandDoc, brandDocName, TillDoc, tillDocName } from '../../core/event/schema.ts';
 import { seedDemo } from '../../sync-server/demo-seed.ts';
 import { expect, test } from './fixtures.ts';
 import { TillPage } from './till-page.ts';

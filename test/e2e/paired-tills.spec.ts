@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEMO_EVENT_ID } from '../../core/demo-event.ts';
+import { DEMO_EVENT_ID } from '../../core/event/demo-event.ts';
 import { seedDemo } from '../../sync-server/demo-seed.ts';
 import { startSyncServer } from '../../sync-server/server.ts';
 import { expect, test } from './fixtures.ts';

@@ -1,4 +1,4 @@
-import { DEMO_EVENT_ID } from '../../core/demo-event.ts';
+import { DEMO_EVENT_ID } from '../../core/event/demo-event.ts';
 import { seedDemo } from '../../sync-server/demo-seed.ts';
 import { expect, test } from './fixtures.ts';
 import { TillPage } from './till-page.ts';

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { DEMO_EVENT_ID, DEMO_PRODUCTS } from '../../core/demo-event.ts';
+import { DEMO_EVENT_ID, DEMO_PRODUCTS } from '../../core/event/demo-event.ts';
 import { seedDemo } from '../../sync-server/demo-seed.ts';
 import { expect, test, type TillScreen } from './fixtures.ts';
 import { TillPage } from './till-page.ts';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
-import { DEMO_EVENT_ID } from '../../core/demo-event.ts';
+import { DEMO_EVENT_ID } from '../../core/event/demo-event.ts';
 import { seedDemo } from '../../sync-server/demo-seed.ts';
 import { staticFiles } from '../../sync-server/static-files.ts';
 import { api } from '../../sync-server/test-support.ts';

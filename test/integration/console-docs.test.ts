@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { DEMO_EVENT_ID } from '../../core/demo-event.ts';
-import { RESERVE } from '../../core/holders.ts';
+import { DEMO_EVENT_ID } from '../../core/event/demo-event.ts';
+import { RESERVE } from '../../core/ledger/holders.ts';
 import { EventDocs } from '../../renderer/src/console/event-docs.ts';
 import { api, demoWorld, until, type World } from '../../sync-server/test-support.ts';
 

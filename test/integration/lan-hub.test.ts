@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_EVENT_ID } from '../../core/demo-event.ts';
+import { DEMO_EVENT_ID } from '../../core/event/demo-event.ts';
 import { HubController, type HubChild } from '../../electron/hub/hub-controller.ts';
 import type { HubRequest } from '../../electron/hub/hub-protocol.ts';
 import { NodeTills } from './node-tills.ts';

@@ -1,8 +1,8 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { expect } from 'vitest';
 import WebSocket from 'ws';
-import { newDeviceId } from '../../core/ids.ts';
-import { webCryptoRandom } from '../../core/platform.ts';
+import { newDeviceId } from '../../core/base/ids.ts';
+import { webCryptoRandom } from '../../core/base/platform.ts';
 import { LocalStore } from '../../renderer/src/store/local-store.ts';
 import { TillSync } from '../../renderer/src/sync/till-sync.ts';
 import { until } from '../../sync-server/test-support.ts';

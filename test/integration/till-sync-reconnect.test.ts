@@ -1,10 +1,10 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { DEMO_EVENT_ID } from '../../core/demo-event.ts';
-import { newDeviceId } from '../../core/ids.ts';
-import { webCryptoRandom } from '../../core/platform.ts';
-import { BrandDoc, brandDocName } from '../../core/schema.ts';
+import { DEMO_EVENT_ID } from '../../core/event/demo-event.ts';
+import { newDeviceId } from '../../core/base/ids.ts';
+import { webCryptoRandom } from '../../core/base/platform.ts';
+import { BrandDoc, brandDocName } from '../../core/event/schema.ts';
 import { LocalStore } from '../../renderer/src/store/local-store.ts';
 import { TillSync } from '../../renderer/src/sync/till-sync.ts';
 import { demoWorld, rejections, until, type World } from '../../sync-server/test-support.ts';

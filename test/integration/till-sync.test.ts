@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_EVENT_ID } from '../../core/demo-event.ts';
-import { BrandDoc, brandDocName } from '../../core/schema.ts';
+import { DEMO_EVENT_ID } from '../../core/event/demo-event.ts';
+import { BrandDoc, brandDocName } from '../../core/event/schema.ts';
 import { NodeTills } from './node-tills.ts';
 import { demoWorld, until, type World } from '../../sync-server/test-support.ts';
 

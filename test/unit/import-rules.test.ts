@@ -57,7 +57,7 @@ describe('core/ stays pure', () => {
     expect(await rulesFired('core/x.ts', `export type Fs = typeof import('node:fs');\n`)).toEqual(['no-restricted-syntax']);
   });
 
-  it('refuses platform globals, directly or through globalThis, and says to inject them through core/platform.ts', async () => {
+  it('refuses platform globals, directly or through globalThis, and says to inject them through core/base/platform.ts', async () => {
     const cases: [string, string][] = [
       ['window', `export const w = window.innerWidth;\n`],
       ['document', `export const t = document.title;\n`],
@@ -73,7 +73,7 @@ describe('core/ stays pure', () => {
     for (const [name, code] of cases) {
       const found = await lint('core/x.ts', code);
       expect(found.map((f) => f.ruleId), name).toEqual(['no-restricted-globals']);
-      expect(found[0]!.message, name).toContain('inject it through core/platform.ts');
+      expect(found[0]!.message, name).toContain('inject it through core/base/platform.ts');
     }
     expect(await rulesFired('core/x.ts', `export const env = globalThis.process;\n`)).toEqual(['no-restricted-properties']);
   });
@@ -91,7 +91,7 @@ describe('core/ stays pure', () => {
       `import * as Y from 'yjs';`,
       `import * as encoding from 'lib0/encoding';`,
       `import { allocate } from './money.ts';`,
-      `import { HybridClock } from '../core/hlc.ts';`,
+      `import { HybridClock } from '../core/base/hlc.ts';`,
       `export const all = [Y, encoding, allocate, HybridClock, new Intl.NumberFormat('en'), (globalThis as { crypto?: unknown }).crypto];`,
       ``,
     ].join('\n');
@@ -110,9 +110,9 @@ describe('core/ stays pure', () => {
 
 describe('renderer/', () => {
   it('may import core and npm packages such as React and Dexie', async () => {
-    const code = `import Dexie from 'dexie';\nimport { useState } from 'react';\nimport { allocate } from '../../core/money.ts';\nexport const all = [Dexie, useState, allocate];\n`;
+    const code = `import Dexie from 'dexie';\nimport { useState } from 'react';\nimport { allocate } from '../../core/base/money.ts';\nexport const all = [Dexie, useState, allocate];\n`;
     expect(await rulesFired('renderer/src/x.ts', code)).toEqual([]);
-    expect(await rulesFired('renderer/src/store/x.ts', `import { allocate } from '../../../core/money.ts';\nexport const a = allocate;\n`)).toEqual([]);
+    expect(await rulesFired('renderer/src/store/x.ts', `import { allocate } from '../../../core/base/money.ts';\nexport const a = allocate;\n`)).toEqual([]);
   });
 
   it('may not import sync-server/, electron/, bench/ or test/', async () => {
@@ -138,7 +138,7 @@ describe('sync-server/ and electron/', () => {
   });
 
   it('let the sync server use core, Node builtins and process', async () => {
-    const code = `import { createServer } from 'node:http';\nimport { allocate } from '../core/money.ts';\nexport const all = [createServer, allocate, process.env.PORT];\n`;
+    const code = `import { createServer } from 'node:http';\nimport { allocate } from '../core/base/money.ts';\nexport const all = [createServer, allocate, process.env.PORT];\n`;
     expect(await rulesFired('sync-server/x.ts', code)).toEqual([]);
   });
 
@@ -148,14 +148,14 @@ describe('sync-server/ and electron/', () => {
   });
 
   it('let electron/ use core, the sync server (the LAN hub) and Electron', async () => {
-    const code = `import { app } from 'electron';\nimport { hub } from '../sync-server/hub.ts';\nimport { allocate } from '../core/money.ts';\nexport const all = [app, hub, allocate];\n`;
+    const code = `import { app } from 'electron';\nimport { hub } from '../sync-server/hub.ts';\nimport { allocate } from '../core/base/money.ts';\nexport const all = [app, hub, allocate];\n`;
     expect(await rulesFired('electron/x.ts', code)).toEqual([]);
   });
 });
 
 describe('everything else', () => {
   it('lets bench/ and test/ import anything, renderer included', async () => {
-    const code = `import { db } from '../renderer/src/store/db.ts';\nimport { hub } from '../sync-server/hub.ts';\nimport { allocate } from '../core/money.ts';\nexport const all = [db, hub, allocate];\n`;
+    const code = `import { db } from '../renderer/src/store/db.ts';\nimport { hub } from '../sync-server/hub.ts';\nimport { allocate } from '../core/base/money.ts';\nexport const all = [db, hub, allocate];\n`;
     expect(await rulesFired('bench/x.ts', code)).toEqual([]);
     expect(await rulesFired('test/x.ts', code)).toEqual([]);
     expect(await rulesFired('test/unit/x.test.ts', code.replaceAll('../', '../../'))).toEqual([]);

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { closeTill, demoProduct, openTill } from '../testing/till-world.ts';
 import { approveClose, cancelApproval, countAndClose, loadShift, recordCash, startShift, useDay } from './day-store.ts';
 import { addProduct, completeSale, editPayment, managerApproval, openPayment } from './pos-store.ts';
-import { parseMoney } from '../../../core/money.ts';
+import { parseMoney } from '../../../core/base/money.ts';
 
 const day = () => useDay.getState();
 const hoodie = demoProduct('NT-HOODIE-M');

@@ -1,9 +1,9 @@
 import { create } from 'zustand';
-import { toTagged } from '../../../core/errors.ts';
-import { parseMoney, type Minor } from '../../../core/money.ts';
-import { DiscrepancyApprovalRequired, type CashReason, type Shift } from '../../../core/shift.ts';
-import type { StaffMember } from '../../../core/staff.ts';
-import { zReportCsv, type ZReport } from '../../../core/z-report.ts';
+import { toTagged } from '../../../core/base/errors.ts';
+import { parseMoney, type Minor } from '../../../core/base/money.ts';
+import { DiscrepancyApprovalRequired, type CashReason, type Shift } from '../../../core/event/shift.ts';
+import type { StaffMember } from '../../../core/event/staff.ts';
+import { zReportCsv, type ZReport } from '../../../core/reports/z-report.ts';
 import { usePos } from './pos-store.ts';
 import { closeTillShift, moveTillCash, openTillShift, reportOf, shiftState } from './shift-actions.ts';
 

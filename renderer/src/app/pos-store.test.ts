@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DEMO_PRODUCTS } from '../../../core/demo-event.ts';
-import { parseMoney } from '../../../core/money.ts';
+import { DEMO_PRODUCTS } from '../../../core/event/demo-event.ts';
+import { parseMoney } from '../../../core/base/money.ts';
 import { barcode, closeTill, demoProduct, euros, openTill } from '../testing/till-world.ts';
 import {
   addProduct,

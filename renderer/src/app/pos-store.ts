@@ -1,22 +1,22 @@
 import { create } from 'zustand';
-import { addToCart, emptyCart, inCart, setManualPrice, setQty, type Cart } from '../../../core/cart.ts';
-import { BelowMarginFloorError, unitPrice } from '../../../core/pricing.ts';
-import { webCryptoPinHasher, webCryptoSha256 } from '../../../core/platform.ts';
-import { PinGate, type StaffMember } from '../../../core/staff.ts';
-import { productLabel, type Product } from '../../../core/catalog.ts';
-import type { EventConfig } from '../../../core/event.ts';
-import { toTagged, ValidationError } from '../../../core/errors.ts';
-import { changeDue, type Payment, type PaymentMethod, type Sale } from '../../../core/sale.ts';
-import { remaining, takePayment } from '../../../core/tender.ts';
-import { storedCustomer } from '../../../core/customer.ts';
-import { formatMoney } from '../../../core/money.ts';
-import { parseReceiptNumber } from '../../../core/ids.ts';
+import { addToCart, emptyCart, inCart, setManualPrice, setQty, type Cart } from '../../../core/selling/cart.ts';
+import { BelowMarginFloorError, unitPrice } from '../../../core/selling/pricing.ts';
+import { webCryptoPinHasher, webCryptoSha256 } from '../../../core/base/platform.ts';
+import { PinGate, type StaffMember } from '../../../core/event/staff.ts';
+import { productLabel, type Product } from '../../../core/catalog/catalog.ts';
+import type { EventConfig } from '../../../core/event/event.ts';
+import { toTagged, ValidationError } from '../../../core/base/errors.ts';
+import { changeDue, type Payment, type PaymentMethod, type Sale } from '../../../core/selling/sale.ts';
+import { remaining, takePayment } from '../../../core/selling/tender.ts';
+import { storedCustomer } from '../../../core/customers/customer.ts';
+import { formatMoney } from '../../../core/base/money.ts';
+import { parseReceiptNumber } from '../../../core/base/ids.ts';
 import { LocalStore, type LocalStoreOptions } from '../store/local-store.ts';
 import { setUpStandAloneDemo } from '../store/stand-alone.ts';
 import { pairWithServer } from '../sync/pairing.ts';
 import { TillSync, type SyncStatus } from '../sync/till-sync.ts';
 import { priceCart, type PricedCart, type PricedLine } from './pricing-view.ts';
-import type { VoidRecord } from '../../../core/audit.ts';
+import type { VoidRecord } from '../../../core/reports/audit.ts';
 
 /**
  * The till's UI state (zustand). The LocalStore holds the data; this holds what is on screen: the cart,
@@ -408,7 +408,7 @@ export function cancelPayment(): void {
 }
 
 /**
- * Takes the payment on screen (core/tender.ts decides what is acceptable). While something is left to pay
+ * Takes the payment on screen (core/selling/tender.ts decides what is acceptable). While something is left to pay
  * (a split payment), it is kept and the form is cleared for the next; when the total is covered the sale is
  * committed, and only once it is durable does the screen say it is complete.
  */

@@ -1,9 +1,9 @@
-import type { Cart } from '../../../core/cart.ts';
-import { productLabel, type Product } from '../../../core/catalog.ts';
-import { priceItems } from '../../../core/checkout.ts';
-import type { EventConfig } from '../../../core/event.ts';
+import type { Cart } from '../../../core/selling/cart.ts';
+import { productLabel, type Product } from '../../../core/catalog/catalog.ts';
+import { priceItems } from '../../../core/selling/checkout.ts';
+import type { EventConfig } from '../../../core/event/event.ts';
 
-/** The cart as the cashier sees it: priced by the same code that prices the sale (core/checkout.ts). */
+/** The cart as the cashier sees it: priced by the same code that prices the sale (core/selling/checkout.ts). */
 export interface PricedLine {
   brandId: string;
   sku: string;

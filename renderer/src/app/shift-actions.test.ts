@@ -1,6 +1,6 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
-import { DiscrepancyApprovalRequired, ShiftStateError } from '../../../core/shift.ts';
+import { DiscrepancyApprovalRequired, ShiftStateError } from '../../../core/event/shift.ts';
 import { LocalStore } from '../store/local-store.ts';
 import { setUpStandAloneDemo } from '../store/stand-alone.ts';
 import { closeTillShift, moveTillCash, openTillShift, reportOf, shiftState } from './shift-actions.ts';

@@ -1,10 +1,10 @@
-import type { Minor } from '../../../core/money.ts';
-import { closeShift, moveCash, openShift, openShiftOf, shiftsOf, ShiftStateError, type CashMoved, type CashReason, type Shift, type ShiftOpened } from '../../../core/shift.ts';
-import { buildZReport, type ZReport } from '../../../core/z-report.ts';
+import type { Minor } from '../../../core/base/money.ts';
+import { closeShift, moveCash, openShift, openShiftOf, shiftsOf, ShiftStateError, type CashMoved, type CashReason, type Shift, type ShiftOpened } from '../../../core/event/shift.ts';
+import { buildZReport, type ZReport } from '../../../core/reports/z-report.ts';
 import type { LocalStore } from '../store/local-store.ts';
 
 /**
- * The till's shift, through the local store: each step is built by core/shift.ts from the events so far
+ * The till's shift, through the local store: each step is built by core/event/shift.ts from the events so far
  * and written in one IndexedDB transaction (LocalStore.appendShiftEvent). No UI here, so it is tested
  * against fake-indexeddb.
  */

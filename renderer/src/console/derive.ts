@@ -1,13 +1,13 @@
-import type { Alert, RejectedWrite } from '../../../core/alerts.ts';
-import { evaluateAlerts } from '../../../core/alerts.ts';
-import type { Product } from '../../../core/catalog.ts';
-import { holderLocationFor } from '../../../core/dashboard.ts';
-import { thresholdOverride } from '../../../core/event.ts';
-import type { LedgerEntry } from '../../../core/ledger.ts';
-import type { Refund } from '../../../core/refund.ts';
-import type { Sale } from '../../../core/sale.ts';
-import { shiftsOf } from '../../../core/shift.ts';
-import { buildZReport, type ZReport } from '../../../core/z-report.ts';
+import type { Alert, RejectedWrite } from '../../../core/reports/alerts.ts';
+import { evaluateAlerts } from '../../../core/reports/alerts.ts';
+import type { Product } from '../../../core/catalog/catalog.ts';
+import { holderLocationFor } from '../../../core/reports/dashboard.ts';
+import { thresholdOverride } from '../../../core/event/event.ts';
+import type { LedgerEntry } from '../../../core/ledger/ledger.ts';
+import type { Refund } from '../../../core/refunds/refund.ts';
+import type { Sale } from '../../../core/selling/sale.ts';
+import { shiftsOf } from '../../../core/event/shift.ts';
+import { buildZReport, type ZReport } from '../../../core/reports/z-report.ts';
 import type { EventState } from './event-docs.ts';
 
 /** Whole-event lists the console's screens derive their figures from, gathered across brand and till documents. */

@@ -1,18 +1,18 @@
 import * as Y from 'yjs';
-import { parseRightsRequest, type RightsRequest } from '../../../core/rights-request.ts';
+import { parseRightsRequest, type RightsRequest } from '../../../core/ledger/rights-request.ts';
 import { WebsocketProvider } from 'y-websocket';
-import type { Product } from '../../../core/catalog.ts';
-import type { LedgerEntry } from '../../../core/ledger.ts';
-import type { Refund } from '../../../core/refund.ts';
-import type { Sale } from '../../../core/sale.ts';
-import { BrandDoc, brandDocName, decodeEntry, decodeValue, setupDocName, SetupDoc, TillDoc, tillDocName } from '../../../core/schema.ts';
-import { parseShiftEvent, type ShiftEvent } from '../../../core/shift.ts';
-import { parseVoidRecord, type VoidRecord } from '../../../core/audit.ts';
-import { parseProduct } from '../../../core/catalog.ts';
-import { parseRefund } from '../../../core/refund.ts';
-import { parseSale } from '../../../core/sale.ts';
-import { StockView } from '../../../core/stock-view.ts';
-import type { Brand, Creator, EventConfig, Location, StockThreshold, Till } from '../../../core/event.ts';
+import type { Product } from '../../../core/catalog/catalog.ts';
+import type { LedgerEntry } from '../../../core/ledger/ledger.ts';
+import type { Refund } from '../../../core/refunds/refund.ts';
+import type { Sale } from '../../../core/selling/sale.ts';
+import { BrandDoc, brandDocName, decodeEntry, decodeValue, setupDocName, SetupDoc, TillDoc, tillDocName } from '../../../core/event/schema.ts';
+import { parseShiftEvent, type ShiftEvent } from '../../../core/event/shift.ts';
+import { parseVoidRecord, type VoidRecord } from '../../../core/reports/audit.ts';
+import { parseProduct } from '../../../core/catalog/catalog.ts';
+import { parseRefund } from '../../../core/refunds/refund.ts';
+import { parseSale } from '../../../core/selling/sale.ts';
+import { StockView } from '../../../core/ledger/stock-view.ts';
+import type { Brand, Creator, EventConfig, Location, StockThreshold, Till } from '../../../core/event/event.ts';
 
 /**
  * The organiser console's live copy of an event: the setup document and every brand document, each synced
@@ -34,7 +34,7 @@ export interface BrandData {
   invalid: string[];
 }
 
-/** What a till records for itself (core/schema.ts TillDoc): its shifts' cash events and voided carts. */
+/** What a till records for itself (core/event/schema.ts TillDoc): its shifts' cash events and voided carts. */
 export interface TillData {
   tillId: string;
   shiftEvents: ShiftEvent[];

@@ -1,5 +1,5 @@
-import { DashboardAccumulator, type Dashboard } from '../../../core/dashboard.ts';
-import type { Product } from '../../../core/catalog.ts';
+import { DashboardAccumulator, type Dashboard } from '../../../core/reports/dashboard.ts';
+import type { Product } from '../../../core/catalog/catalog.ts';
 import type { EventState } from './event-docs.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { Brand, Location } from '../../../core/event.ts';
+import type { Brand, Location } from '../../../core/event/event.ts';
 import type { Api } from './api.ts';
 import { ev } from './console-store.ts';
 

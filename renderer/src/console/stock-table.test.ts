@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_BRANDS, DEMO_LOCATIONS, DEMO_PRODUCTS, demoConfig } from '../../../core/demo-event.ts';
-import type { LedgerEntry } from '../../../core/ledger.ts';
-import { StockView } from '../../../core/stock-view.ts';
+import { DEMO_BRANDS, DEMO_LOCATIONS, DEMO_PRODUCTS, demoConfig } from '../../../core/event/demo-event.ts';
+import type { LedgerEntry } from '../../../core/ledger/ledger.ts';
+import { StockView } from '../../../core/ledger/stock-view.ts';
 import type { BrandData, EventState } from './event-docs.ts';
 import { stockColumns, stockRows } from './stock-table.ts';
 

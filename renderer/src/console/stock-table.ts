@@ -1,5 +1,5 @@
-import type { Product } from '../../../core/catalog.ts';
-import { holderKind, ONLINE, RESERVE, tillHolder, type HolderId } from '../../../core/holders.ts';
+import type { Product } from '../../../core/catalog/catalog.ts';
+import { holderKind, ONLINE, RESERVE, tillHolder, type HolderId } from '../../../core/ledger/holders.ts';
 import type { EventState } from './event-docs.ts';
 
 /**

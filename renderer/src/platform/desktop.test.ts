@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { desktop, DesktopError, printReceipt, printZReport } from './desktop.ts';
-import type { ReceiptModel } from '../../../core/receipt.ts';
+import type { ReceiptModel } from '../../../core/selling/receipt.ts';
 
 const receipt = { receiptNumber: 'T1-00001' } as ReceiptModel;
 const g = globalThis as unknown as { window?: { popup?: unknown; print?: () => void } };

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { AuditItem } from '../../../core/audit.ts';
+import type { AuditItem } from '../../../core/reports/audit.ts';
 import { closeAudit, usePos } from '../app/pos-store.ts';
 
 const KIND_LABEL: Record<AuditItem['kind'], string> = {

@@ -1,11 +1,11 @@
-import { parseMoney } from '../../../core/money.ts';
+import { parseMoney } from '../../../core/base/money.ts';
 import { SerialPrompt } from './SerialPrompt.tsx';
 import { changeQty, clearCart, editLinePrice, newSale, openPayment, pricedCart, usePos } from '../app/pos-store.ts';
 import { PriceChange } from './PriceChange.tsx';
 import { PaymentForm } from './PaymentForm.tsx';
 import { Receipt } from './Receipt.tsx';
 import { ReceiptActions } from './ReceiptActions.tsx';
-import { receiptModel } from '../../../core/receipt.ts';
+import { receiptModel } from '../../../core/selling/receipt.ts';
 import { PAY_KEY, usePayKey } from '../app/use-pay-key.ts';
 
 /** The cart, the payment being taken and the completed sale, in the same column so the eye stays put. */

@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import { CASH_REASONS, type CashReason } from '../../../core/shift.ts';
-import { zonedDateTime, zonedTime } from '../../../core/z-report.ts';
+import { CASH_REASONS, type CashReason } from '../../../core/event/shift.ts';
+import { zonedDateTime, zonedTime } from '../../../core/reports/z-report.ts';
 import { approveClose, cancelApproval, countAndClose, leaveDayClose, recordCash, useDay } from '../app/day-store.ts';
 import { usePos } from '../app/pos-store.ts';
 import { DesktopTools } from './DesktopTools.tsx';

@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import { toTagged } from '../../../core/errors.ts';
-import type { StaffMember } from '../../../core/staff.ts';
+import { toTagged } from '../../../core/base/errors.ts';
+import type { StaffMember } from '../../../core/event/staff.ts';
 import { usePos } from '../app/pos-store.ts';
 import { desktop } from '../platform/desktop.ts';
 import { HubPanel } from './HubPanel.tsx';

@@ -1,5 +1,5 @@
-import type { EventConfig } from '../../../core/event.ts';
-import { dropPhase, formatCountdown } from '../../../core/pricing.ts';
+import type { EventConfig } from '../../../core/event/event.ts';
+import { dropPhase, formatCountdown } from '../../../core/selling/pricing.ts';
 import { usePos } from '../app/pos-store.ts';
 
 /** The discount tier in force and the countdowns to the next tier and to the drop's end. */

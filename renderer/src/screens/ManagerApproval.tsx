@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import { toTagged } from '../../../core/errors.ts';
-import type { StaffMember } from '../../../core/staff.ts';
+import { toTagged } from '../../../core/base/errors.ts';
+import type { StaffMember } from '../../../core/event/staff.ts';
 import { managerApproval } from '../app/pos-store.ts';
 
 /** A manager approves on the spot with their PIN; the approval is recorded with their id. */

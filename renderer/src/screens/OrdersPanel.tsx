@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { createPortal } from 'react-dom';
-import { formatMoney } from '../../../core/money.ts';
+import { formatMoney } from '../../../core/base/money.ts';
 import { usePos } from '../app/pos-store.ts';
 import { advanceOrder, listOrders, OrdersOffline, type FulfilmentOrder, type OrderStatus, type OrdersConnection } from '../sync/orders-client.ts';
 import './OrdersPanel.css';

@@ -1,4 +1,4 @@
-import { quickCash, remaining } from '../../../core/tender.ts';
+import { quickCash, remaining } from '../../../core/selling/tender.ts';
 import { cancelPayment, completeSale, editPayment, usePos } from '../app/pos-store.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { parseMoney } from '../../../core/money.ts';
+import { parseMoney } from '../../../core/base/money.ts';
 import { editLinePrice, setLinePrice } from '../app/pos-store.ts';
 import { ManagerApproval } from './ManagerApproval.tsx';
 

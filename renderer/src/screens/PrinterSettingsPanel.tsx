@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { toTagged } from '../../../core/errors.ts';
+import { toTagged } from '../../../core/base/errors.ts';
 import { desktop, type Desktop } from '../platform/desktop.ts';
 
 type Settings = Awaited<ReturnType<Desktop['printerSettings']>>;

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
-import { productLabel } from '../../../core/catalog.ts';
-import { dropPhase, unitPrice } from '../../../core/pricing.ts';
+import { productLabel } from '../../../core/catalog/catalog.ts';
+import { dropPhase, unitPrice } from '../../../core/selling/pricing.ts';
 import { addProduct, scan, setQuery, usePos } from '../app/pos-store.ts';
 
 /** Search and product tiles: the hero items first; each tile shows the tier price and the stock here. */

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import JsBarcode from 'jsbarcode';
-import type { ReceiptModel } from '../../../core/receipt.ts';
+import type { ReceiptModel } from '../../../core/selling/receipt.ts';
 
 /**
  * The printed receipt (80 mm roll width on paper; the browser's print dialog here, ESC/POS in the desktop

@@ -1,7 +1,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
-import { toTagged } from '../../../core/errors.ts';
-import type { ReceiptModel } from '../../../core/receipt.ts';
-import type { Sale } from '../../../core/sale.ts';
+import { toTagged } from '../../../core/base/errors.ts';
+import type { ReceiptModel } from '../../../core/selling/receipt.ts';
+import type { Sale } from '../../../core/selling/sale.ts';
 import { usePos } from '../app/pos-store.ts';
 import { desktop, printReceipt } from '../platform/desktop.ts';
 

@@ -5,8 +5,8 @@ import { renderSellingTill } from '../testing/render-till.tsx';
 import { closeTill } from '../testing/till-world.ts';
 import type { LocalStore } from '../store/local-store.ts';
 import { priceCart } from '../app/pricing-view.ts';
-import { HybridClock } from '../../../core/hlc.ts';
-import { releaseFor } from '../../../core/refund-rights.ts';
+import { HybridClock } from '../../../core/base/hlc.ts';
+import { releaseFor } from '../../../core/refunds/refund-rights.ts';
 
 afterEach(closeTill);
 

@@ -1,16 +1,16 @@
 import { useEffect, useState } from 'react';
-import { toTagged } from '../../../core/errors.ts';
-import { ManagerApprovalRequired, REFUND_REASONS, ReturnWindowClosed, returnable, whereMoneyGoes } from '../../../core/refund-builder.ts';
-import { NoRefundRightsError } from '../../../core/refund-rights.ts';
+import { toTagged } from '../../../core/base/errors.ts';
+import { ManagerApprovalRequired, REFUND_REASONS, ReturnWindowClosed, returnable, whereMoneyGoes } from '../../../core/refunds/refund-builder.ts';
+import { NoRefundRightsError } from '../../../core/refunds/refund-rights.ts';
 import { ManagerApproval } from './ManagerApproval.tsx';
-import type { Refund } from '../../../core/refund.ts';
-import type { Sale } from '../../../core/sale.ts';
+import type { Refund } from '../../../core/refunds/refund.ts';
+import type { Sale } from '../../../core/selling/sale.ts';
 import { closeRefund, usePos } from '../app/pos-store.ts';
 
 /**
  * Returns, offline too: find the sale by its receipt number (typed or scanned from the receipt), pick the
  * units and a templated reason; defective items up to the event's limit go through without a manager.
- * A till refunds only units whose refund rights it holds (core/refund-rights.ts): online it claims them
+ * A till refunds only units whose refund rights it holds (core/refunds/refund-rights.ts): online it claims them
  * through the server and waits for the answer; offline, or when none are left, only a manager's override
  * (recorded, and alerted to the organiser) lets it pay out.
  */

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { formatMoney } from '../../../core/money.ts';
+import { formatMoney } from '../../../core/base/money.ts';
 import { allowOversell, askForMore, openAudit, openRefund, scan, signOut, usePos } from '../app/pos-store.ts';
 import { leaveDayClose, loadShift, showDayClose, useDay } from '../app/day-store.ts';
 import { OpenShiftForm } from './OpenShiftForm.tsx';

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { DEMO_EVENT_ID } from '../../../core/demo-event.ts';
+import { DEMO_EVENT_ID } from '../../../core/event/demo-event.ts';
 import { signIn, usePos } from '../app/pos-store.ts';
 
 /** PIN sign-in: typed on a keyboard or tapped on the keypad. */

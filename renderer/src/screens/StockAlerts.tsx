@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { productLabel } from '../../../core/catalog.ts';
+import { productLabel } from '../../../core/catalog/catalog.ts';
 import { usePos } from '../app/pos-store.ts';
 
 /**

@@ -1,16 +1,16 @@
 import { useState } from 'react';
 import { createPortal } from 'react-dom';
-import { toTagged } from '../../../core/errors.ts';
-import type { EventConfig } from '../../../core/event.ts';
-import { PAYMENT_METHODS } from '../../../core/sale.ts';
-import { percent, zonedDateTime, zonedTime, zReportProblems, zReportText, type ZReport } from '../../../core/z-report.ts';
+import { toTagged } from '../../../core/base/errors.ts';
+import type { EventConfig } from '../../../core/event/event.ts';
+import { PAYMENT_METHODS } from '../../../core/selling/sale.ts';
+import { percent, zonedDateTime, zonedTime, zReportProblems, zReportText, type ZReport } from '../../../core/reports/z-report.ts';
 import { downloadCsv } from '../app/day-store.ts';
 import { printZReport } from '../platform/desktop.ts';
 
 const METHOD_LABEL: Record<string, string> = { cash: 'Cash', card: 'Card', other: 'Other' };
 
 /**
- * The Z report on screen, with Print (the 42-column text of core/z-report.ts, which the print stylesheet
+ * The Z report on screen, with Print (the 42-column text of core/reports/z-report.ts, which the print stylesheet
  * prints alone; in the desktop app, the till's receipt printer) and Download CSV. A discrepancy is shown in
  * red, with whether the drawer is short or over.
  */

@@ -1,10 +1,10 @@
 import Dexie, { type EntityTable, type Table } from 'dexie';
-import type { Product } from '../../../core/catalog.ts';
-import type { Sale } from '../../../core/sale.ts';
-import type { LedgerEntry } from '../../../core/ledger.ts';
-import type { SkuTotals } from '../../../core/stock-view.ts';
-import type { DrawerRecord, VoidRecord } from '../../../core/audit.ts';
-import type { ShiftEvent } from '../../../core/shift.ts';
+import type { Product } from '../../../core/catalog/catalog.ts';
+import type { Sale } from '../../../core/selling/sale.ts';
+import type { LedgerEntry } from '../../../core/ledger/ledger.ts';
+import type { SkuTotals } from '../../../core/ledger/stock-view.ts';
+import type { DrawerRecord, VoidRecord } from '../../../core/reports/audit.ts';
+import type { ShiftEvent } from '../../../core/event/shift.ts';
 
 /**
  * The till's IndexedDB. The Yjs documents are the source of truth (`updates` + `snapshots`); the other
@@ -69,7 +69,7 @@ export class PosDatabase extends Dexie {
   voids!: EntityTable<VoidRecord, 'id'>;
   /** Every opening of the cash drawer (desktop app), for the audit log. */
   drawerOpenings!: EntityTable<DrawerRecord, 'id'>;
-  /** The till's shift records (core/shift.ts); each is also in the till's own synced document (TillDoc). */
+  /** The till's shift records (core/event/shift.ts); each is also in the till's own synced document (TillDoc). */
   shiftEvents!: EntityTable<ShiftEvent, 'id'>;
 
   constructor(name: string, options?: ConstructorParameters<typeof Dexie>[1]) {

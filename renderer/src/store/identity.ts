@@ -1,6 +1,6 @@
-import { HybridClock } from '../../../core/hlc.ts';
-import { newDeviceId, newYjsClientId } from '../../../core/ids.ts';
-import type { Clock, RandomSource } from '../../../core/platform.ts';
+import { HybridClock } from '../../../core/base/hlc.ts';
+import { newDeviceId, newYjsClientId } from '../../../core/base/ids.ts';
+import type { Clock, RandomSource } from '../../../core/base/platform.ts';
 import type { PosDatabase } from './db.ts';
 
 /**

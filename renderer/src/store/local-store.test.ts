@@ -1,11 +1,11 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { DEMO_EVENT_ID, DEMO_PRODUCTS, demoOpeningStock } from '../../../core/demo-event.ts';
-import { InsufficientRightsError } from '../../../core/rights.ts';
-import { changeDue } from '../../../core/sale.ts';
-import { brandDocName } from '../../../core/schema.ts';
-import { conservationHolds } from '../../../core/stock-view.ts';
+import { DEMO_EVENT_ID, DEMO_PRODUCTS, demoOpeningStock } from '../../../core/event/demo-event.ts';
+import { InsufficientRightsError } from '../../../core/ledger/rights.ts';
+import { changeDue } from '../../../core/selling/sale.ts';
+import { brandDocName } from '../../../core/event/schema.ts';
+import { conservationHolds } from '../../../core/ledger/stock-view.ts';
 import { LocalStore } from './local-store.ts';
 import { setUpStandAloneDemo } from './stand-alone.ts';
 

@@ -1,26 +1,26 @@
 import type { Table } from 'dexie';
 import * as Y from 'yjs';
-import type { Product } from '../../../core/catalog.ts';
-import { buildCheckout, type CheckoutInput } from '../../../core/checkout.ts';
-import { managersOf } from '../../../core/entry-rules.ts';
-import { ownerOfFor, thresholdMap, thresholdsAt, type Brand, type Creator, type EventConfig, type Location, type StockThreshold, type Till } from '../../../core/event.ts';
-import type { HybridClock } from '../../../core/hlc.ts';
-import { tillHolder, type HolderId, type OwnerOf } from '../../../core/holders.ts';
-import { formatReceiptNumber, newId } from '../../../core/ids.ts';
-import { auditLog, parseVoidRecord, type AuditItem, type DrawerRecord, type VoidRecord } from '../../../core/audit.ts';
-import { formatMoney } from '../../../core/money.ts';
-import { parseRightsRequest, type RightsRequest } from '../../../core/rights-request.ts';
-import type { LedgerEntry } from '../../../core/ledger.ts';
-import { systemClock, webCryptoRandom, type Clock, type RandomSource } from '../../../core/platform.ts';
-import { LedgerWriter } from '../../../core/rights.ts';
-import type { Sale } from '../../../core/sale.ts';
-import type { Refund } from '../../../core/refund.ts';
-import type { StaffMember } from '../../../core/staff.ts';
-import { buildRefund, type RefundRequest } from '../../../core/refund-builder.ts';
-import { claimFor, refundShortfall, releaseFor, saleRefundRights, type RefundRightsClaim, type RefundRightsLine } from '../../../core/refund-rights.ts';
-import { parseShiftEvent, type ShiftEvent } from '../../../core/shift.ts';
-import { BrandDoc, brandDocName, parseDocName, SetupDoc, setupDocName, TillDoc, tillDocName } from '../../../core/schema.ts';
-import { StockView } from '../../../core/stock-view.ts';
+import type { Product } from '../../../core/catalog/catalog.ts';
+import { buildCheckout, type CheckoutInput } from '../../../core/selling/checkout.ts';
+import { managersOf } from '../../../core/ledger/entry-rules.ts';
+import { ownerOfFor, thresholdMap, thresholdsAt, type Brand, type Creator, type EventConfig, type Location, type StockThreshold, type Till } from '../../../core/event/event.ts';
+import type { HybridClock } from '../../../core/base/hlc.ts';
+import { tillHolder, type HolderId, type OwnerOf } from '../../../core/ledger/holders.ts';
+import { formatReceiptNumber, newId } from '../../../core/base/ids.ts';
+import { auditLog, parseVoidRecord, type AuditItem, type DrawerRecord, type VoidRecord } from '../../../core/reports/audit.ts';
+import { formatMoney } from '../../../core/base/money.ts';
+import { parseRightsRequest, type RightsRequest } from '../../../core/ledger/rights-request.ts';
+import type { LedgerEntry } from '../../../core/ledger/ledger.ts';
+import { systemClock, webCryptoRandom, type Clock, type RandomSource } from '../../../core/base/platform.ts';
+import { LedgerWriter } from '../../../core/ledger/rights.ts';
+import type { Sale } from '../../../core/selling/sale.ts';
+import type { Refund } from '../../../core/refunds/refund.ts';
+import type { StaffMember } from '../../../core/event/staff.ts';
+import { buildRefund, type RefundRequest } from '../../../core/refunds/refund-builder.ts';
+import { claimFor, refundShortfall, releaseFor, saleRefundRights, type RefundRightsClaim, type RefundRightsLine } from '../../../core/refunds/refund-rights.ts';
+import { parseShiftEvent, type ShiftEvent } from '../../../core/event/shift.ts';
+import { BrandDoc, brandDocName, parseDocName, SetupDoc, setupDocName, TillDoc, tillDocName } from '../../../core/event/schema.ts';
+import { StockView } from '../../../core/ledger/stock-view.ts';
 import { PosDatabase, type StockRow, type TotalsRow, type UpdateRow } from './db.ts';
 import { compactDoc, docNames, loadDoc, LOAD_ORIGIN } from './doc-persistence.ts';
 import { loadClock, loadIdentity, type DeviceIdentity } from './identity.ts';
@@ -68,7 +68,7 @@ interface BrandState {
 export class LocalStore {
   private brands = new Map<string, BrandState>();
   private setup: SetupDoc | undefined;
-  /** This till's own document: its shift events and voids, synced for the organiser (core/schema.ts). */
+  /** This till's own document: its shift events and voids, synced for the organiser (core/event/schema.ts). */
   private till: TillDoc | undefined;
   /** The setup's threshold overrides and this till's location, read once per change (alerts ask per product). */
   private thresholdCache: { overrides: Map<string, StockThreshold>; locationId: string | undefined } | undefined;
@@ -229,7 +229,7 @@ export class LocalStore {
     return this.wall.now();
   }
 
-  /** This till's shift records (core/shift.ts), oldest first. They stay on this till: see appendShiftEvent. */
+  /** This till's shift records (core/event/shift.ts), oldest first. They stay on this till: see appendShiftEvent. */
   async shiftEvents(): Promise<ShiftEvent[]> {
     const tillId = this.profile?.tillId;
     if (!tillId) return [];
@@ -274,7 +274,7 @@ export class LocalStore {
     return record;
   }
 
-  /** This till's audit log, newest first (core/audit.ts). */
+  /** This till's audit log, newest first (core/reports/audit.ts). */
   async audit(): Promise<AuditItem[]> {
     const tillId = this.requireProfile().tillId;
     const [voids, drawer, shiftEvents, sales] = await Promise.all([
@@ -426,7 +426,7 @@ export class LocalStore {
 
   /**
    * Asks for the refund rights of units of a sale this till does not hold (written now, sent when online):
-   * the server answers with a move naming the claim from what it holds (core/refund-rights.ts). Nothing is
+   * the server answers with a move naming the claim from what it holds (core/refunds/refund-rights.ts). Nothing is
    * written when this till holds them all already.
    */
   async claimRefundRights(saleId: string, lines: readonly RefundRightsLine[]): Promise<RefundRightsClaim | undefined> {
@@ -479,7 +479,7 @@ export class LocalStore {
   /**
    * Records a shift event (open with a float, cash in or out, close with the count) in one IndexedDB
    * transaction together with the clock that made its id. `make` is handed this till's events so far and
-   * builds the next one from them (core/shift.ts refuses, say, a second open shift); it runs in the write
+   * builds the next one from them (core/event/shift.ts refuses, say, a second open shift); it runs in the write
    * queue, so no sale or other shift event lands between what it read and what is written. The event also goes
    * into this till's document, in the same transaction, so the organiser can reconcile the Z reports.
    */

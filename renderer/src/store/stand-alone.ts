@@ -1,7 +1,7 @@
-import { DEMO_BRANDS, DEMO_EVENT_ID, DEMO_LOCATIONS, DEMO_PRODUCTS, DEMO_STAFF, demoConfig, demoOpeningStock } from '../../../core/demo-event.ts';
-import { webCryptoPinHasher, webCryptoRandom } from '../../../core/platform.ts';
-import { DEMO_PIN_ITERATIONS, newStaffMember } from '../../../core/staff.ts';
-import { tillHolder } from '../../../core/holders.ts';
+import { DEMO_BRANDS, DEMO_EVENT_ID, DEMO_LOCATIONS, DEMO_PRODUCTS, DEMO_STAFF, demoConfig, demoOpeningStock } from '../../../core/event/demo-event.ts';
+import { webCryptoPinHasher, webCryptoRandom } from '../../../core/base/platform.ts';
+import { DEMO_PIN_ITERATIONS, newStaffMember } from '../../../core/event/staff.ts';
+import { tillHolder } from '../../../core/ledger/holders.ts';
 import type { LocalStore } from './local-store.ts';
 
 /**
@@ -16,7 +16,7 @@ export async function setUpStandAloneDemo(store: LocalStore, startsAt: number): 
     brands: DEMO_BRANDS,
     locations: DEMO_LOCATIONS,
     tills: [{ id: 'till-1', name: 'Till 1', deviceId: store.identity.deviceId, locationId: 'booth-a', brandIds: DEMO_BRANDS.map((b) => b.id), receiptPrefix: 'T1' }],
-    // The demo's PINs are public: they get the demo's cost (core/staff.ts DEMO_PIN_ITERATIONS).
+    // The demo's PINs are public: they get the demo's cost (core/event/staff.ts DEMO_PIN_ITERATIONS).
     staff: await Promise.all(DEMO_STAFF.map((m) => newStaffMember(m, webCryptoPinHasher, webCryptoRandom, DEMO_PIN_ITERATIONS))),
   });
   for (const brand of DEMO_BRANDS) {

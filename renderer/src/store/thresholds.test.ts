@@ -1,6 +1,6 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
-import { DEMO_PRODUCTS } from '../../../core/demo-event.ts';
+import { DEMO_PRODUCTS } from '../../../core/event/demo-event.ts';
 import { LocalStore } from './local-store.ts';
 import { setUpStandAloneDemo } from './stand-alone.ts';
 

@@ -1,7 +1,7 @@
-import type { Product } from '../../../core/catalog.ts';
-import { movements, type LedgerEntry } from '../../../core/ledger.ts';
-import type { Sale } from '../../../core/sale.ts';
-import type { StockView } from '../../../core/stock-view.ts';
+import type { Product } from '../../../core/catalog/catalog.ts';
+import { movements, type LedgerEntry } from '../../../core/ledger/ledger.ts';
+import type { Sale } from '../../../core/selling/sale.ts';
+import type { StockView } from '../../../core/ledger/stock-view.ts';
 import type { PosDatabase, ProductRow, StockRow, TotalsRow } from './db.ts';
 
 /**

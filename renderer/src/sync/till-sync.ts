@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
-import { brandDocName, setupDocName, tillDocName } from '../../../core/schema.ts';
-import { decodeMessage, syncStep1, syncStep2, syncUpdate } from '../../../core/wire.ts';
+import { brandDocName, setupDocName, tillDocName } from '../../../core/event/schema.ts';
+import { decodeMessage, syncStep1, syncStep2, syncUpdate } from '../../../core/base/wire.ts';
 import type { LocalStore } from '../store/local-store.ts';
 
 /**

@@ -1,8 +1,8 @@
 import { cleanup } from '@testing-library/react';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
-import { DEMO_PRODUCTS } from '../../../core/demo-event.ts';
-import { formatMoney } from '../../../core/money.ts';
-import type { Product } from '../../../core/catalog.ts';
+import { DEMO_PRODUCTS } from '../../../core/event/demo-event.ts';
+import { formatMoney } from '../../../core/base/money.ts';
+import type { Product } from '../../../core/catalog/catalog.ts';
 import { useDay } from '../app/day-store.ts';
 import { startPos, startStandAlone, stopPos, usePos } from '../app/pos-store.ts';
 import type { LocalStore } from '../store/local-store.ts';

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { Alert, RejectedWrite } from '../../../../core/alerts.ts';
-import { zonedDateTime } from '../../../../core/z-report.ts';
+import type { Alert, RejectedWrite } from '../../../../core/reports/alerts.ts';
+import { zonedDateTime } from '../../../../core/reports/z-report.ts';
 import { ev, useConsole, useEventState } from '../console-store.ts';
 import { liveAlerts } from '../derive.ts';
 import { AlertWebhook } from './AlertWebhook.tsx';
@@ -42,7 +42,7 @@ function useRejections(): RejectedWrite[] {
   return rows;
 }
 
-/** Stock and fraud alerts, evaluated over the live documents as they change (core/alerts.ts rules). */
+/** Stock and fraud alerts, evaluated over the live documents as they change (core/reports/alerts.ts rules). */
 export function AlertsTab() {
   const state = useEventState();
   const rejections = useRejections();

@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'react';
-import { formatMoney } from '../../../../core/money.ts';
-import type { RetentionReport } from '../../../../core/retention.ts';
+import { formatMoney } from '../../../../core/base/money.ts';
+import type { RetentionReport } from '../../../../core/ledger/retention.ts';
 import { explain, ev, useConsole, useEventState } from '../console-store.ts';
 
 const pct = (bp: number | null) => (bp === null ? '—' : `${(bp / 100).toFixed(1)} %`);
 
 /**
- * Post-drop analytics (core/retention.ts, computed by the server across every event it holds that shares the
+ * Post-drop analytics (core/ledger/retention.ts, computed by the server across every event it holds that shares the
  * drop's brands): new and returning buyers, 30/60/90-day retention of the drop's new buyers, their LTV against
  * the brands' other buyers, and conversion per creator link.
  */

@@ -1,7 +1,7 @@
 import { useMemo, useRef } from 'react';
 import type { ChartConfiguration } from 'chart.js';
-import { dashboardCsv, type Dashboard, type DashboardRow, type DashboardTable } from '../../../../core/dashboard.ts';
-import { formatMoney, minorDigits } from '../../../../core/money.ts';
+import { dashboardCsv, type Dashboard, type DashboardRow, type DashboardTable } from '../../../../core/reports/dashboard.ts';
+import { formatMoney, minorDigits } from '../../../../core/base/money.ts';
 import { useEventState } from '../console-store.ts';
 import { download } from '../csv-download.ts';
 import { LiveDashboard } from '../live-dashboard.ts';

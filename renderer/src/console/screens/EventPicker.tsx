@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { parseMoney } from '../../../../core/money.ts';
-import { epochToZonedLocal, zonedLocalToEpoch } from '../../../../core/zoned-time.ts';
+import { parseMoney } from '../../../../core/base/money.ts';
+import { epochToZonedLocal, zonedLocalToEpoch } from '../../../../core/base/zoned-time.ts';
 import { act, openEvent, signOut, useConsole } from '../console-store.ts';
 import { FlashMessage } from './FlashMessage.tsx';
 

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import { formatMoney } from '../../../../core/money.ts';
-import { zonedDateTime } from '../../../../core/z-report.ts';
+import { formatMoney } from '../../../../core/base/money.ts';
+import { zonedDateTime } from '../../../../core/reports/z-report.ts';
 import { act, ev, useConsole, useEventState } from '../console-store.ts';
 import type { FulfilmentOrder } from '../../sync/orders-client.ts';
 

@@ -1,13 +1,13 @@
 import { useMemo } from 'react';
-import { thresholdOverride } from '../../../../core/event.ts';
-import { pickListCsv, pickLists, pickListText, suggestRebalance, transferRequests, type Move } from '../../../../core/rebalance.ts';
-import { requestStatuses, type RightsRequest } from '../../../../core/rights-request.ts';
+import { thresholdOverride } from '../../../../core/event/event.ts';
+import { pickListCsv, pickLists, pickListText, suggestRebalance, transferRequests, type Move } from '../../../../core/ledger/rebalance.ts';
+import { requestStatuses, type RightsRequest } from '../../../../core/ledger/rights-request.ts';
 import { act, ev, useConsole, useEventState } from '../console-store.ts';
 import { download } from '../csv-download.ts';
 import { allProducts } from '../derive.ts';
 
 /**
- * Rebalancing suggestions over the live stock (core/rebalance.ts): which low tills and channels to top up
+ * Rebalancing suggestions over the live stock (core/ledger/rebalance.ts): which low tills and channels to top up
  * from the reserve and the nearest hubs, applied as transfers in one click, with the pick lists the runners
  * carry (CSV or printable).
  */

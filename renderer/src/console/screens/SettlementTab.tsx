@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
-import { formatMoney } from '../../../../core/money.ts';
-import { reconcile, settle, settlementCsv, settlementText, type BrandStatement, type SettlementFigures } from '../../../../core/settlement.ts';
+import { formatMoney } from '../../../../core/base/money.ts';
+import { reconcile, settle, settlementCsv, settlementText, type BrandStatement, type SettlementFigures } from '../../../../core/reports/settlement.ts';
 import { useEventState } from '../console-store.ts';
 import { download } from '../csv-download.ts';
 import { allRefunds, allSales, closedShiftReports } from '../derive.ts';

@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import type { DiscountTier } from '../../../../core/pricing.ts';
-import { minorDigits, parseMoney } from '../../../../core/money.ts';
-import { epochToZonedLocal, zonedLocalToEpoch } from '../../../../core/zoned-time.ts';
+import type { DiscountTier } from '../../../../core/selling/pricing.ts';
+import { minorDigits, parseMoney } from '../../../../core/base/money.ts';
+import { epochToZonedLocal, zonedLocalToEpoch } from '../../../../core/base/zoned-time.ts';
 import { act, ev, useConsole, useEventState } from '../console-store.ts';
 
 /** The drop (times in the event's zone, discount tiers), the page creator links lead to, and the policies. */

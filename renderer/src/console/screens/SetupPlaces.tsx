@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { LOCATION_KINDS, type Brand, type Location } from '../../../../core/event.ts';
-import { formatMoney, minorDigits, parseMoney } from '../../../../core/money.ts';
+import { LOCATION_KINDS, type Brand, type Location } from '../../../../core/event/event.ts';
+import { formatMoney, minorDigits, parseMoney } from '../../../../core/base/money.ts';
 import { act, useConsole, useEventState } from '../console-store.ts';
 import { putBrand, putLocation } from '../setup-api.ts';
 

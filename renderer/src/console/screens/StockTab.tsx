@@ -1,5 +1,5 @@
 import { useMemo, useState, type FormEvent } from 'react';
-import { RESERVE } from '../../../../core/holders.ts';
+import { RESERVE } from '../../../../core/ledger/holders.ts';
 import { act, ev, useConsole, useEventState } from '../console-store.ts';
 import { stockColumns, stockRows } from '../stock-table.ts';
 import { Rebalance } from './Rebalance.tsx';

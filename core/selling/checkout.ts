@@ -1,0 +1,186 @@
+import { ValidationError } from '../base/errors.ts';
+import type { Cart, CartItem } from './cart.ts';
+import type { StoredCustomer } from '../customers/customer.ts';
+import { productLabel, type Product } from '../catalog/catalog.ts';
+import { checkEntryRules } from '../ledger/entry-rules.ts';
+import { ledgerLimits, type EventConfig } from '../event/event.ts';
+import type { HybridClock } from '../base/hlc.ts';
+import type { HolderId } from '../ledger/holders.ts';
+import { newId } from '../base/ids.ts';
+import type { LedgerEntry } from '../ledger/ledger.ts';
+import { cartTotals, dropPhase, unitPrice, type CartTotals, type UnitPrice } from './pricing.ts';
+import type { LedgerWriter } from '../ledger/rights.ts';
+import { checkSaleRules } from './sale-rules.ts';
+import { checkSaleTotals, type Payment, type Sale, type SaleLine } from './sale.ts';
+
+/**
+ * Turns a cart and its payments into sales and ledger entries, one sale per brand (each brand's document
+ * holds only its own units and money), all sharing one checkout id and receipt number. Pure: the caller
+ * appends the result to the brand documents in one storage transaction.
+ */
+export interface CheckoutInput {
+  cart: Cart;
+  payments: readonly Payment[];
+  cashierId: string;
+  /** Wall-clock time of the sale (ms); the tier in force is taken at this instant. */
+  now: number;
+  source?: string;
+  /** The customer's hashed contact, with consent. */
+  customer?: StoredCustomer;
+  /** Manager approval to sell beyond rights; recorded on each entry that needed it. */
+  override?: { managerId: string; reason: string };
+}
+
+export interface CheckoutContext {
+  config: EventConfig;
+  deviceId: string;
+  tillId: string;
+  holder: HolderId;
+  receiptNumber: string;
+  clock: HybridClock;
+  product(brandId: string, sku: string): Product | undefined;
+  writer(brandId: string): LedgerWriter;
+  /**
+   * Whether a staff id is a manager of the event (its setup's staff): overrides and price changes must
+   * name one, or the server refuses the sale (core/ledger/entry-rules.ts, core/selling/sale-rules.ts).
+   */
+  isManager(staffId: string): boolean;
+}
+
+export interface CheckoutResult {
+  checkoutId: string;
+  sales: Sale[];
+  entries: Map<string, LedgerEntry[]>;
+}
+
+export function buildCheckout(input: CheckoutInput, ctx: CheckoutContext): CheckoutResult {
+  if (input.cart.lines.length === 0) throw new ValidationError('cart', 'is empty');
+  const checkoutId = newId('c', ctx.clock);
+  const brandIds = [...new Set(input.cart.lines.map((l) => l.brandId))];
+  const parts = brandIds.map((brandId) => ({
+    brandId,
+    ...priceItems(
+      input.cart.lines.filter((l) => l.brandId === brandId),
+      ctx.config,
+      ctx.product,
+      input.now,
+    ),
+  }));
+
+  const grandTotal = parts.reduce((a, p) => a + p.totals.total, 0);
+  for (const p of input.payments) {
+    if (p.tendered !== undefined && p.tendered < p.amount) throw new ValidationError('tendered', `${p.tendered} handed over is less than the ${p.amount} it pays`);
+  }
+  const paid = input.payments.reduce((a, p) => a + p.amount, 0);
+  if (paid !== grandTotal) throw new ValidationError('payments', `add up to ${paid}, the total is ${grandTotal}`);
+  const paymentsByPart = splitPayments(input.payments, parts.map((p) => p.totals.total));
+
+  const sales: Sale[] = [];
+  const entries = new Map<string, LedgerEntry[]>();
+  parts.forEach((part, i) => {
+    const saleId = newId('s', ctx.clock);
+    const batch = ctx.writer(part.brandId).batch();
+    const lines: SaleLine[] = part.rows.map((p, j) => {
+      const t = part.totals.lines[j]!;
+      const entry = batch.sale(ctx.holder, p.item.sku, p.item.qty, saleId, input.override);
+      return {
+        sku: p.item.sku,
+        name: productLabel(p.product),
+        qty: p.item.qty,
+        listPrice: p.price.list,
+        unitPrice: p.price.price,
+        tierId: p.price.tierId,
+        taxRateBp: p.product.taxRateBp,
+        net: t.net,
+        tax: t.tax,
+        gross: t.gross,
+        entryId: entry.id,
+        ...(p.item.manualPrice ? { priceSetBy: p.item.manualPrice.managerId } : {}),
+        ...(p.item.serial ? { serial: p.item.serial } : {}),
+      };
+    });
+    const sale: Sale = {
+      id: saleId,
+      receiptNumber: ctx.receiptNumber,
+      at: saleId.slice(2),
+      wallTime: input.now,
+      writer: ctx.deviceId,
+      eventId: ctx.config.id,
+      brandId: part.brandId,
+      tillId: ctx.tillId,
+      holder: ctx.holder,
+      checkoutId,
+      cashierId: input.cashierId,
+      lines,
+      payments: paymentsByPart[i]!,
+      discount: part.totals.discount,
+      net: part.totals.net,
+      tax: part.totals.tax,
+      total: part.totals.total,
+      ...(input.source ? { source: input.source } : {}),
+      ...(input.customer ? { customer: input.customer } : {}),
+    };
+    checkSaleTotals(sale);
+    // The same rules the server judges the sale by, before anything is committed: a till never writes
+    // what the server would refuse (and then resend it for ever).
+    const limits = ledgerLimits(ctx.config);
+    for (const e of batch.entries) checkEntryRules(e, { isManager: ctx.isManager, limits });
+    checkSaleRules(sale, {
+      config: ctx.config,
+      product: (sku) => ctx.product(part.brandId, sku),
+      entry: (id) => batch.entries.find((e) => e.id === id),
+      isManager: ctx.isManager,
+    });
+    sales.push(sale);
+    entries.set(part.brandId, batch.entries);
+  });
+  return { checkoutId, sales, entries };
+}
+
+/** A cart's items priced at the tier in force at `now`, with per-line tax and totals. */
+export function priceItems(
+  items: readonly CartItem[],
+  config: EventConfig,
+  product: (brandId: string, sku: string) => Product | undefined,
+  now: number,
+): { rows: { item: CartItem; product: Product; price: UnitPrice }[]; totals: CartTotals } {
+  const phase = dropPhase(config.drop, now);
+  const tier = phase.phase === 'live' ? phase.tier : null;
+  const rows = items.map((item) => {
+    const p = product(item.brandId, item.sku);
+    if (!p) throw new ValidationError('sku', `${item.sku} is not in ${item.brandId}'s catalog`);
+    return { item, product: p, price: unitPrice(p, { tier, taxMode: config.taxMode, rounding: config.rounding, manualPrice: item.manualPrice?.price }) };
+  });
+  const totals = cartTotals(
+    rows.map((r) => ({ sku: r.item.sku, qty: r.item.qty, unitPrice: r.price.price, listPrice: r.price.list, taxRateBp: r.product.taxRateBp })),
+    config.taxMode,
+    config.rounding,
+  );
+  return { rows, totals };
+}
+
+/**
+ * Spreads the checkout's payments over the brand parts so that each part's payments add up to its total:
+ * payments fill the parts in order. Cash tendered stays with the last piece of its payment, so the change
+ * due over the whole checkout is unchanged.
+ */
+export function splitPayments(payments: readonly Payment[], partTotals: readonly number[]): Payment[][] {
+  const out: Payment[][] = partTotals.map(() => []);
+  const left = [...partTotals];
+  let part = 0;
+  for (const p of payments) {
+    let remaining = p.amount;
+    while (remaining > 0) {
+      while (part < left.length && left[part] === 0) part++;
+      if (part >= left.length) throw new ValidationError('payments', 'exceed the total');
+      const take = Math.min(remaining, left[part]!);
+      left[part] = left[part]! - take;
+      remaining -= take;
+      const piece: Payment = { method: p.method, amount: take };
+      if (p.reference !== undefined) piece.reference = p.reference;
+      if (remaining === 0 && p.tendered !== undefined) piece.tendered = take + (p.tendered - p.amount);
+      out[part]!.push(piece);
+    }
+  }
+  return out;
+}
