@@ -1,4 +1,5 @@
 import * as awarenessProtocol from 'y-protocols/awareness';
+import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { ownerOfFor } from '../core/event/event.ts';
 import type { OwnerOf } from '../core/ledger/holders.ts';
@@ -8,7 +9,7 @@ import type { Claims } from './auth.ts';
 import { CloseCode } from './close-codes.ts';
 import type { Metrics } from './metrics.ts';
 import { docAccess, type Access } from './permissions.ts';
-import { ackMessage, awarenessMessage, decodeMessage, permissionDenied, syncStep1, syncStep2, syncUpdate } from './protocol.ts';
+import { ackMessage, awarenessMessage, decodeMessage, permissionDenied, resendAllMessage, syncStep1, syncStep2, syncUpdate } from './protocol.ts';
 import { DocumentDamaged, type DamageReport } from './document-damage.ts';
 import type { ServerStorage } from './storage/server-storage.ts';
 import { verifyDoc } from './storage/verify-store.ts';
@@ -21,15 +22,23 @@ import { DEFAULT_LIMITS, TokenBucket } from './limits.ts';
  * knows nothing of sockets: a transport hands it a `Peer` (send bytes, close with a code) and the messages
  * that peer sent.
  *
- * Every accepted change — from a peer or from the server itself — is applied to the document, appended to
- * storage, and only once that append is durable relayed to the other peers and acknowledged to the sender.
- * Appends are group-committed, so waiting for durability costs one fsync per batch, not per update.
+ * Every accepted change — from a peer or from the server itself — is applied to the document and appended to
+ * storage. A peer's change is relayed at once to the peers that can never send it back as their own (read-only
+ * peers, and tills that resend only their own changes: `&resend=own`); the others, and every change the
+ * server makes itself, get it once it is durable. The sender's acknowledgement always waits for the durable
+ * write (docs/sync-protocol.md, "Relay at once, acknowledge when durable", says why this is safe). Appends are
+ * group-committed, so waiting for durability costs one fsync per batch, not per update.
  */
 export interface Peer {
   readonly id: number;
   readonly claims: Claims;
   /** The client asked for durable acknowledgements (`?ack=1`). */
   readonly wantsAck: boolean;
+  /**
+   * The client sends back only changes it made itself (`&resend=own`: the till), never another writer's that
+   * it received: a change may reach it before it is durable here (see `persist`).
+   */
+  readonly resendsOwnOnly?: boolean;
   send(message: Uint8Array): void;
   close(code: number, reason: string): void;
 }
@@ -60,8 +69,29 @@ interface Member {
   awarenessBudget: TokenBucket;
 }
 
+/** One write in flight, in the order the updates were applied; acknowledgements wait on it (see `drainAcks`). */
+interface PendingWrite {
+  /** The clock ranges the update covers per client (`Y.parseUpdateMeta`); none for a wait on what came before. */
+  meta: { from: Map<number, number>; to: Map<number, number> } | undefined;
+  /** Peers to acknowledge once this write and every one before it are durable. */
+  acks: Peer[];
+  done: boolean;
+}
+
 class LoadedDoc {
   readonly peers = new Map<Peer, Member>();
+  /** Writes not yet acknowledged, oldest first. */
+  readonly pending: PendingWrite[] = [];
+  /**
+   * The state vector of what is durable: everything loaded, plus every update whose write (and all before
+   * it) resolved. Kept per client so an acknowledgement costs one encoding per batch, not one per update.
+   */
+  durableState = new Map<number, number>();
+  /** An update did not follow on from the durable state of one of its clients: wait for an exact resync. */
+  durableGap = false;
+  /** Peers whose acknowledgement waits for that resync. */
+  acksAfterResync: Peer[] = [];
+  drainScheduled = false;
   readonly awareness: awarenessProtocol.Awareness;
   /** Resolves when everything applied so far is durable. */
   durable: Promise<void> = Promise.resolve();
@@ -145,7 +175,10 @@ export class DocHub {
     const awareness = this.opts.awareness ?? DEFAULT_LIMITS;
     loaded.peers.set(peer, { access, awarenessClients: new Set(), awarenessBudget: new TokenBucket(awareness.awarenessPerSecond, awareness.awarenessPerSecond * 2) });
     // Standard server greeting: our state vector (the client answers with what we lack) …
-    peer.send(syncStep1(Y.encodeStateVector(loaded.doc)));
+    const stateVector = Y.encodeStateVector(loaded.doc);
+    peer.send(syncStep1(stateVector));
+    // A till answers step 1 with its own changes only; a rebuild needs everything it holds.
+    if (peer.resendsOwnOnly && this.recovering.has(docName)) peer.send(resendAllMessage(stateVector));
     // … and the awareness states of the others.
     if (loaded.awareness.getStates().size > 0) {
       peer.send(awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(loaded.awareness, [...loaded.awareness.getStates().keys()])));
@@ -196,6 +229,7 @@ export class DocHub {
           return;
         case 'auth':
         case 'ack':
+        case 'resend-all':
           return;
       }
     } catch (err) {
@@ -365,20 +399,16 @@ export class DocHub {
 
   private applyAccepted(loaded: LoadedDoc, peer: Peer, update: Uint8Array): void {
     this.opts.metrics.updatesIn++;
+    const before = loaded.pending.length;
     Y.applyUpdate(loaded.doc, update, peer);
-    // Acknowledge even an update that changed nothing (a resend after reconnect): the client learns we hold it.
-    if (peer.wantsAck) {
-      // The state vector as of now, when `durable` covers everything applied: read later, it would also
-      // claim updates applied meanwhile whose writes are still in flight.
-      const stateVector = Y.encodeStateVector(loaded.doc);
-      // A failed write is handled where it is made (persistFailed closes the peers, unacknowledged); left
-      // unhandled here it would be an unhandled rejection, which ends a Node 20 process.
-      loaded.durable.then(
-        () => {
-          if (!loaded.failed) peer.send(ackMessage(stateVector));
-        },
-        () => undefined,
-      );
+    if (!peer.wantsAck) return;
+    // The write this update caused is the last one queued; acknowledge once it (and all before it) is durable.
+    // An update that changed nothing (a resend after reconnect) is acknowledged too, once every write before
+    // it is durable: the client learns we hold it.
+    if (loaded.pending.length > before) loaded.pending[loaded.pending.length - 1]!.acks.push(peer);
+    else {
+      loaded.pending.push({ meta: undefined, acks: [peer], done: true });
+      this.scheduleDrain(loaded);
     }
   }
 
@@ -482,13 +512,14 @@ export class DocHub {
       const msg = awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(loaded.awareness, changed));
       for (const p of loaded.peers.keys()) p.send(msg);
     });
-    doc.on('update', (update: Uint8Array, origin: unknown) => this.persistThenRelay(loaded, update, origin));
+    loaded.durableState = Y.decodeStateVector(Y.encodeStateVector(doc));
+    doc.on('update', (update: Uint8Array, origin: unknown) => this.persist(loaded, update, origin));
     this.docs.set(name, loaded);
     this.opts.metrics.docsLoaded = this.docs.size;
     return loaded;
   }
 
-  private persistThenRelay(loaded: LoadedDoc, update: Uint8Array, origin: unknown): void {
+  private persist(loaded: LoadedDoc, update: Uint8Array, origin: unknown): void {
     const started = performance.now();
     const write = this.opts.storage.appendUpdate(loaded.name, update);
     loaded.logBytes += update.length;
@@ -496,12 +527,26 @@ export class DocHub {
       () => write,
       () => write,
     );
+    const pending: PendingWrite = { meta: Y.parseUpdateMeta(update), acks: [], done: false };
+    loaded.pending.push(pending);
+    const msg = syncUpdate(update);
+    // A peer's change goes at once to those who cannot send it back as theirs; the server's own changes wait:
+    // no one else holds them to send them again if a crash lost them before they were on disk.
+    const later: Peer[] = [];
+    for (const [p, member] of loaded.peers) {
+      if (p === origin) continue;
+      if (origin !== SERVER_ORIGIN && (member.access !== 'write' || p.resendsOwnOnly)) {
+        p.send(msg);
+        this.opts.metrics.updatesOut++;
+      } else later.push(p);
+    }
     write.then(
       () => {
         this.opts.metrics.observePersist(performance.now() - started);
-        const msg = syncUpdate(update);
-        for (const p of loaded.peers.keys()) {
-          if (p === origin) continue;
+        pending.done = true;
+        this.scheduleDrain(loaded);
+        for (const p of later) {
+          if (!loaded.peers.has(p)) continue;
           p.send(msg);
           this.opts.metrics.updatesOut++;
         }
@@ -512,6 +557,49 @@ export class DocHub {
       },
       (err: unknown) => this.persistFailed(loaded, err),
     );
+  }
+
+  /** One acknowledgement pass per batch of resolved writes (they resolve together, in one microtask run). */
+  private scheduleDrain(loaded: LoadedDoc): void {
+    if (loaded.drainScheduled) return;
+    loaded.drainScheduled = true;
+    queueMicrotask(() => {
+      loaded.drainScheduled = false;
+      this.drainAcks(loaded);
+    });
+  }
+
+  /**
+   * Folds the writes that are durable, in the order they were applied, into the durable state vector, and
+   * acknowledges their senders with it: one encoding for the whole batch. A state vector read from the
+   * document itself would also claim updates whose writes are still in flight; this one never does.
+   */
+  private drainAcks(loaded: LoadedDoc): void {
+    if (loaded.failed) return;
+    const ready: Peer[] = [];
+    while (loaded.pending[0]?.done) {
+      const w = loaded.pending.shift()!;
+      if (w.meta) {
+        for (const [client, to] of w.meta.to) {
+          const have = loaded.durableState.get(client) ?? 0;
+          // A struct run that does not start where the durable state ends (it waited for a missing one) cannot
+          // be folded in by ranges: the exact state is read once nothing is in flight.
+          if ((w.meta.from.get(client) ?? 0) > have) loaded.durableGap = true;
+          else if (to > have) loaded.durableState.set(client, to);
+        }
+      }
+      (loaded.durableGap ? loaded.acksAfterResync : ready).push(...w.acks);
+    }
+    if (loaded.pending.length === 0 && (loaded.durableGap || loaded.acksAfterResync.length)) {
+      // Nothing in flight: everything the document holds is durable, so its own state vector is exact.
+      loaded.durableState = Y.decodeStateVector(Y.encodeStateVector(loaded.doc));
+      loaded.durableGap = false;
+      ready.push(...loaded.acksAfterResync);
+      loaded.acksAfterResync = [];
+    }
+    if (ready.length === 0) return;
+    const ack = ackMessage(encodeStateVector(loaded.durableState));
+    for (const p of new Set(ready)) if (loaded.peers.has(p)) p.send(ack);
   }
 
   /**
@@ -610,6 +698,17 @@ export class DocHub {
  * An update that changes nothing here: what a read-only client's sync step 2 is. It may re-send deletions
  * the document has already (a step 2 carries the client's whole delete set), never anything new.
  */
+function encodeStateVector(sv: Map<number, number>): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, sv.size);
+  // Highest client first, as Yjs writes it (any order decodes the same).
+  for (const [client, clock] of [...sv].sort((a, b) => b[0] - a[0])) {
+    encoding.writeVarUint(e, client);
+    encoding.writeVarUint(e, clock);
+  }
+  return encoding.toUint8Array(e);
+}
+
 function changesNothing(doc: Y.Doc, update: Uint8Array): boolean {
   try {
     const d = Y.decodeUpdate(update);

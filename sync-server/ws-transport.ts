@@ -88,6 +88,7 @@ export function attachWebSockets(server: Server, deps: { hub: DocHub; auth: Auth
       id: nextId++,
       claims,
       wantsAck: url.searchParams.get('ack') === '1',
+      resendsOwnOnly: url.searchParams.get('resend') === 'own',
       send: (m) => {
         if (ws.readyState === ws.OPEN) ws.send(m);
       },

@@ -6,7 +6,9 @@ import * as encoding from 'lib0/encoding';
  * The y-websocket wire protocol (as y-websocket and @y/websocket-server speak it): each message is a
  * varUint type followed by its payload. Types 0–3 are the standard ones, so a stock WebsocketProvider
  * interoperates. Type 100 is ours: the server's state vector after an update was made durable, sent only to
- * clients that ask for it (`?ack=1`), so a till knows which of its changes the server holds.
+ * clients that ask for it (`?ack=1`), so a till knows which of its changes the server holds. Type 101 is ours
+ * too: "send me everything you hold that I lack", sent only to clients that resend their own changes alone
+ * (`&resend=own`) while a damaged document is rebuilt from the tills' copies (docs/sync-protocol.md).
  */
 export const MessageType = {
   Sync: 0,
@@ -15,6 +17,8 @@ export const MessageType = {
   QueryAwareness: 3,
   /** Popup POS extension: durable acknowledgement (payload: encoded state vector). */
   Ack: 100,
+  /** Popup POS extension: resend everything, not only your own changes (payload: encoded state vector). */
+  ResendAll: 101,
 } as const;
 
 /** Sub-types of a sync message (y-protocols/sync). */
@@ -73,13 +77,21 @@ export function ackMessage(stateVector: Uint8Array): Uint8Array {
   return encoding.toUint8Array(e);
 }
 
+export function resendAllMessage(stateVector: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MessageType.ResendAll);
+  encoding.writeVarUint8Array(e, stateVector);
+  return encoding.toUint8Array(e);
+}
+
 export type Incoming =
   | { type: 'sync-step1'; stateVector: Uint8Array }
   | { type: 'update'; update: Uint8Array; step2: boolean }
   | { type: 'awareness'; update: Uint8Array }
   | { type: 'query-awareness' }
   | { type: 'auth'; denied?: string }
-  | { type: 'ack'; stateVector: Uint8Array };
+  | { type: 'ack'; stateVector: Uint8Array }
+  | { type: 'resend-all'; stateVector: Uint8Array };
 
 /** Decodes one message; throws on anything that is not the protocol (the caller closes the connection). */
 export function decodeMessage(data: Uint8Array): Incoming {
@@ -107,6 +119,9 @@ export function decodeMessage(data: Uint8Array): Incoming {
     }
     case MessageType.Ack:
       out = { type: 'ack', stateVector: decoding.readVarUint8Array(d) };
+      break;
+    case MessageType.ResendAll:
+      out = { type: 'resend-all', stateVector: decoding.readVarUint8Array(d) };
       break;
     default:
       throw new Error(`unknown message type ${type}`);

@@ -12,8 +12,14 @@ import type { LocalStore } from '../store/local-store.ts';
  * What the server sends is applied through the store, so it is durable before it is shown. The server's
  * acknowledgement (its state vector once our update is on its disk) marks outbox rows as synced. After a
  * reconnect, sync step 2 in both directions sends whatever either side missed: nothing depends on a
- * message having arrived before.
+ * message having arrived before. Our step 2 carries only our own unacknowledged changes (`&resend=own`):
+ * the server relays another till's change to us before it is on its disk, and after a crash that change is
+ * its writer's to send again, which the server would refuse from us (docs/sync-protocol.md). Only while the
+ * server rebuilds a damaged document does it ask for everything we hold (message 101).
  */
+/** An update that holds nothing (what an empty document encodes to). */
+const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc());
+
 export type SyncState = 'connecting' | 'online' | 'offline';
 
 export interface SyncStatus {
@@ -122,9 +128,14 @@ class Connection {
    * Whether this connection has answered the server's sync step 1 with everything the server lacked. Until
    * then a new local update must not be sent on its own: it would reach the server ahead of older outbox
    * updates, skipping content the server does not have, and the server refuses such an update (close 4422).
-   * It is in the step 2 anyway, which is built from the document when the server's step 1 arrives.
+   * It is in the step 2 (built from the outbox when the server's step 1 arrives) or sent right after it.
    */
   private greeted = false;
+  /**
+   * Local changes committed while the answer to the server's step 1 is being read from the outbox: sent right
+   * after that answer, never before it (the server refuses a change that skips content it lacks).
+   */
+  private answering: Uint8Array[] | undefined;
 
   constructor(
     private readonly name: string,
@@ -139,12 +150,13 @@ class Connection {
     if (this.closed) return;
     const Ws = this.opts.WebSocket ?? WebSocket;
     const base = this.opts.serverUrl.replace(/^http/, 'ws').replace(/\/$/, '');
-    const ws = new Ws(`${base}/sync/${this.name}?token=${encodeURIComponent(this.opts.token)}&ack=1`);
+    const ws = new Ws(`${base}/sync/${this.name}?token=${encodeURIComponent(this.opts.token)}&ack=1&resend=own`);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     ws.onopen = () => {
       this.everConnected = true;
       this.greeted = false;
+      this.answering = undefined;
       this.backoff = this.opts.minBackoffMs ?? 500;
       // Ask for what we lack; the server's own step 1 will ask us for what it lacks.
       this.send(syncStep1(Y.encodeStateVector(this.doc())));
@@ -156,6 +168,7 @@ class Connection {
     ws.onclose = (ev: CloseEvent) => {
       this.synced = false;
       this.greeted = false;
+      this.answering = undefined;
       this.ws = undefined;
       const fatal = FATAL.get(ev.code);
       if (fatal) {
@@ -179,6 +192,7 @@ class Connection {
   /** A committed local update: sent now once the server has been answered, else carried by the step 2. */
   sendLocal(update: Uint8Array): void {
     if (this.greeted) this.send(syncUpdate(update));
+    else this.answering?.push(update);
   }
 
   close(): void {
@@ -197,10 +211,22 @@ class Connection {
   private async handle(data: Uint8Array): Promise<void> {
     const msg = decodeMessage(data);
     switch (msg.type) {
-      case 'sync-step1':
-        // Everything the server lacks; all of it is already durable here.
-        this.send(syncStep2(Y.encodeStateAsUpdate(this.doc(), msg.stateVector)));
+      case 'sync-step1': {
+        // What the server lacks of our own changes; all of it is already durable here. A change committed
+        // while the outbox is read may be in it or not: it is sent again right after (twice is harmless).
+        const held: Uint8Array[] = [];
+        this.answering = held;
+        const own = (await this.store.outbox()).filter((r) => r.doc === this.name).map((r) => r.update);
+        if (this.answering !== held) return; // the connection closed meanwhile
+        this.send(syncStep2(own.length ? Y.diffUpdate(Y.mergeUpdates(own), msg.stateVector) : EMPTY_UPDATE));
+        this.answering = undefined;
         this.greeted = true;
+        for (const u of held) this.send(syncUpdate(u));
+        return;
+      }
+      case 'resend-all':
+        // The server is rebuilding this document from the tills' copies: everything it lacks.
+        this.send(syncStep2(Y.encodeStateAsUpdate(this.doc(), msg.stateVector)));
         return;
       case 'update':
         await this.store.applyRemote(this.name, msg.update);
