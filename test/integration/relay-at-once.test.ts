@@ -95,4 +95,31 @@ describe('relay at once, acknowledge when durable', () => {
       held?.resolve();
     }
   });
+
+  it('sends everything it holds, not only its own changes, when the server rebuilds a document from the tills’ copies', async () => {
+    w = await demoWorld();
+    const world = w;
+    const seller = await pairedTill(world, world.demo.tills[0]!.code);
+    const other = await pairedTill(world, world.demo.tills[2]!.code);
+    const sellerSync = seller.startSync();
+    await until(() => sellerSync.current.state === 'online', 'the seller online', 8000);
+    await seller.store.commitSale({ cart: { lines: [{ ...cap, qty: 1 }] }, payments: [{ method: 'cash', amount: 2400 }], cashierId: 'ana' });
+    await expect.poll(async () => (await seller.store.outbox()).length, { timeout: 8000 }).toBe(0);
+    // The seller is gone for good; the other till holds its sale (and the server's stock moves).
+    sellerSync.stop();
+    const otherSync = other.startSync();
+    await until(() => salesOf(other.store).length === 1, 'the other till to hold the sale', 8000);
+
+    const rebuild = await fetch(`${world.server.url}/api/admin/documents/rebuild`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${world.server.adminToken}` },
+      body: JSON.stringify({ doc: northThread }),
+    });
+    expect(rebuild.status).toBe(202);
+    // Its own changes alone would leave the rebuilt document without the sale: the server asks for everything.
+    await expect.poll(() => world.server.hub.read(northThread, (doc) => new BrandDoc(doc).sales().items.length), { timeout: 8000 }).toBe(1);
+    const ledger = await world.server.hub.read(northThread, (doc) => [...doc.getMap('ledger').keys()].sort());
+    expect(ledger).toEqual([...other.store.docs().get(northThread)!.getMap('ledger').keys()].sort());
+    expect(otherSync.current.problem).toBeUndefined();
+  });
 });
