@@ -7,6 +7,12 @@ import { monitor, sample, type ServerProc, type WindowUse } from './procs.ts';
 import { api, docOf, EVENT_ID, ONLINE_BRAND, pool, skuOf, TillWriter, type Till } from './world.ts';
 
 /**
+ * What the till's sync client declares (renderer/src/sync/till-sync.ts): it resends only its own changes, so
+ * our server relays to it at once (docs/sync-protocol.md). The reference server ignores the parameter.
+ */
+const TILL_PARAMS = { resend: 'own' };
+
+/**
  * The four workloads. Every client is a real paired till (or, for the reference, the same documents and the
  * same kind of updates); the server under test is a child process whose CPU and RSS come from /proc.
  */
@@ -98,7 +104,7 @@ export async function propagation(s: ServerProc, fleet: TillFleet, opts: { rate:
     const c: SyncClient = new SyncClient({
       wsBase,
       docName: docOf(t.brandId),
-      params: { token: t.token, ...(opts.ack ? { ack: '1' } : {}) },
+      params: { token: t.token, ...TILL_PARAMS, ...(opts.ack ? { ack: '1' } : {}) },
       doc,
       onUpdate: (client, clock, at) => {
         if (client === doc.clientID) return; // the reference echoes a writer's update back to it
@@ -263,7 +269,7 @@ export async function throughput(
     const c = new SyncClient({
       wsBase,
       docName: docOf(t.brandId),
-      params: { token: t.token },
+      params: { token: t.token, ...TILL_PARAMS },
       onUpdate: (c, clock, at) => {
         if (c !== client) return;
         const i = index.get(clock);
@@ -286,7 +292,7 @@ export async function throughput(
   const writer = new SyncClient({
     wsBase,
     docName: docOf(opts.writer.brandId),
-    params: { token: opts.writer.token, ...(opts.ack ? { ack: '1' } : {}) },
+    params: { token: opts.writer.token, ...TILL_PARAMS, ...(opts.ack ? { ack: '1' } : {}) },
     onClose: (code) => {
       if (!stopping && code !== 1005 && code !== 1006) closedByServer++;
     },
