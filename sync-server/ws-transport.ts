@@ -7,9 +7,14 @@ import type { DocHub, Peer } from './doc-hub.ts';
 import type { Limits } from './limits.ts';
 import { connectionCap, TokenBucket } from './limits.ts';
 import type { Metrics } from './metrics.ts';
+import { serveMultiplexed } from './ws-multiplex.ts';
+
+/** Many documents on one connection (ws-multiplex.ts): the organiser console's. */
+const MULTI_PATH = '/sync-multi';
 
 /**
- * The WebSocket side: `ws://host:port/sync/<docName>?token=…[&ack=1]`. It authenticates, enforces the
+ * The WebSocket side: `ws://host:port/sync/<docName>?token=…[&ack=1][&resend=own]`, or many documents on one
+ * connection at `/sync-multi?token=…` (ws-multiplex.ts). It authenticates, enforces the
  * connection and message limits, and passes messages to the DocHub; everything else is the hub's.
  * A refused connection is upgraded and then closed with a named code, so that the client can tell why.
  */
@@ -29,7 +34,7 @@ export function attachWebSockets(server: Server, deps: { hub: DocHub; auth: Auth
       socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
       return;
     }
-    if (!url.pathname.startsWith('/sync/')) {
+    if (!url.pathname.startsWith('/sync/') && url.pathname !== MULTI_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }
@@ -49,9 +54,10 @@ export function attachWebSockets(server: Server, deps: { hub: DocHub; auth: Auth
     // Listen for errors first: a frame over `maxPayload` can arrive while we authenticate, and an 'error'
     // event with no listener would be thrown and end the process.
     ws.on('error', () => ws.terminate());
-    let docName: string;
+    const multi = url.pathname === MULTI_PATH;
+    let docName = '';
     try {
-      docName = decodeURIComponent(url.pathname.slice('/sync/'.length));
+      if (!multi) docName = decodeURIComponent(url.pathname.slice('/sync/'.length));
     } catch {
       ws.close(CloseCode.UnknownDocument, 'the document name is not valid percent-encoding');
       return;
@@ -84,6 +90,30 @@ export function attachWebSockets(server: Server, deps: { hub: DocHub; auth: Auth
     perToken.set(key, open + 1);
     deps.metrics.connections++;
     const bucket = new TokenBucket(deps.limits.messagesPerSecond, deps.limits.messagesPerSecond * 2);
+    const release = () => {
+      deps.metrics.connections--;
+      perToken.set(key, (perToken.get(key) ?? 1) - 1);
+      if (perToken.get(key) === 0) perToken.delete(key);
+    };
+    if (multi) {
+      const handleFrame = serveMultiplexed(ws, {
+        hub: deps.hub,
+        claims,
+        nextId: () => nextId++,
+        wantsAck: url.searchParams.get('ack') === '1',
+        resendsOwnOnly: url.searchParams.get('resend') === 'own',
+        allow: () => {
+          if (bucket.take()) return true;
+          ws.close(CloseCode.RateLimited, `more than ${deps.limits.messagesPerSecond} messages a second`);
+          return false;
+        },
+        onClose: release,
+      });
+      ws.off('message', buffer);
+      for (const data of early) handleFrame(data);
+      ws.on('message', handleFrame);
+      return;
+    }
     const peer: Peer = {
       id: nextId++,
       claims,
@@ -96,9 +126,7 @@ export function attachWebSockets(server: Server, deps: { hub: DocHub; auth: Auth
     };
     let joined = false;
     ws.on('close', () => {
-      deps.metrics.connections--;
-      perToken.set(key, (perToken.get(key) ?? 1) - 1);
-      if (perToken.get(key) === 0) perToken.delete(key);
+      release();
       if (joined) deps.hub.leave(peer, docName);
     });
     const handle = (data: RawData) => {

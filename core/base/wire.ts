@@ -19,6 +19,8 @@ export const MessageType = {
   Ack: 100,
   /** Popup POS extension: resend everything, not only your own changes (payload: encoded state vector). */
   ResendAll: 101,
+  /** Popup POS extension, multiplexed connections only: this document was closed (payload: code, reason). */
+  DocClosed: 102,
 } as const;
 
 /** Sub-types of a sync message (y-protocols/sync). */
@@ -84,6 +86,32 @@ export function resendAllMessage(stateVector: Uint8Array): Uint8Array {
   return encoding.toUint8Array(e);
 }
 
+export function docClosedMessage(code: number, reason: string): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MessageType.DocClosed);
+  encoding.writeVarUint(e, code);
+  encoding.writeVarString(e, reason);
+  return encoding.toUint8Array(e);
+}
+
+/**
+ * A multiplexed connection (`/sync-multi`) carries many documents: each frame is the document's name
+ * followed by one message of the protocol above, as it would travel on that document's own connection.
+ */
+export function muxFrame(docName: string, message: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarString(e, docName);
+  encoding.writeUint8Array(e, message);
+  return encoding.toUint8Array(e);
+}
+
+/** Splits a multiplexed frame; throws on one that does not start with a document name. */
+export function decodeMuxFrame(data: Uint8Array): { docName: string; message: Uint8Array } {
+  const d = decoding.createDecoder(data);
+  const docName = decoding.readVarString(d);
+  return { docName, message: data.subarray(d.pos) };
+}
+
 export type Incoming =
   | { type: 'sync-step1'; stateVector: Uint8Array }
   | { type: 'update'; update: Uint8Array; step2: boolean }
@@ -91,7 +119,8 @@ export type Incoming =
   | { type: 'query-awareness' }
   | { type: 'auth'; denied?: string }
   | { type: 'ack'; stateVector: Uint8Array }
-  | { type: 'resend-all'; stateVector: Uint8Array };
+  | { type: 'resend-all'; stateVector: Uint8Array }
+  | { type: 'doc-closed'; code: number; reason: string };
 
 /** Decodes one message; throws on anything that is not the protocol (the caller closes the connection). */
 export function decodeMessage(data: Uint8Array): Incoming {
@@ -122,6 +151,9 @@ export function decodeMessage(data: Uint8Array): Incoming {
       break;
     case MessageType.ResendAll:
       out = { type: 'resend-all', stateVector: decoding.readVarUint8Array(d) };
+      break;
+    case MessageType.DocClosed:
+      out = { type: 'doc-closed', code: decoding.readVarUint(d), reason: decoding.readVarString(d) };
       break;
     default:
       throw new Error(`unknown message type ${type}`);

@@ -19,9 +19,18 @@ describe('console event documents', () => {
     const d = await demoWorld();
     w = d;
     const token = 'test-admin-token-0123456789';
-    docs = new EventDocs({ syncUrl: d.wsUrl, token, eventId: DEMO_EVENT_ID, notifyMs: 50, WebSocket: WebSocket as unknown as typeof globalThis.WebSocket });
+    // Every socket the console opens is counted: the whole event travels on one (at most 4 allowed).
+    const opened: string[] = [];
+    class Counted extends WebSocket {
+      constructor(url: string) {
+        super(url);
+        opened.push(url);
+      }
+    }
+    docs = new EventDocs({ syncUrl: d.wsUrl, token, eventId: DEMO_EVENT_ID, notifyMs: 50, WebSocket: Counted as unknown as typeof globalThis.WebSocket });
     const ev = docs;
     await until(() => ev.state().total === 4 && ev.state().synced === 4, 'setup + 3 brand documents synced');
+    expect(opened).toHaveLength(1);
     const s = ev.state();
     expect(s.config?.id).toBe(DEMO_EVENT_ID);
     expect(s.brands.map((b) => b.id).sort()).toEqual(['mellow-ceramics', 'north-thread', 'second-life'].sort());

@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import { parseRightsRequest, type RightsRequest } from '../../../core/ledger/rights-request.ts';
-import { WebsocketProvider } from 'y-websocket';
+import { MuxSync } from './mux-sync.ts';
 import type { Product } from '../../../core/catalog/catalog.ts';
 import type { LedgerEntry } from '../../../core/ledger/ledger.ts';
 import type { Refund } from '../../../core/refunds/refund.ts';
@@ -15,9 +15,9 @@ import { StockView } from '../../../core/ledger/stock-view.ts';
 import type { Brand, Creator, EventConfig, Location, StockThreshold, Till } from '../../../core/event/event.ts';
 
 /**
- * The organiser console's live copy of an event: the setup document and every brand document, each synced
- * read-only over its own WebSocket (the stock y-websocket client; writes go through the HTTP API, where the
- * server validates them). What the documents add is decoded once, as it arrives — never the whole map again —
+ * The organiser console's live copy of an event: the setup document, every brand document and every till's,
+ * synced read-only over ONE WebSocket that carries them all (mux-sync.ts; one socket per document was about
+ * 100 for 50 brands). Writes go through the HTTP API, where the server validates them. What the documents add is decoded once, as it arrives — never the whole map again —
  * so a dashboard over 100k sales stays cheap to keep current; listeners hear about changes at most every
  * `notifyMs`, which keeps "within a second of a sale anywhere" with room to spare.
  */
@@ -66,8 +66,6 @@ export interface EventDocsOptions {
 
 interface Link {
   doc: Y.Doc;
-  provider: WebsocketProvider;
-  synced: boolean;
 }
 
 export class EventDocs {
@@ -80,8 +78,10 @@ export class EventDocs {
   private closed = false;
   private version = 0;
   private cached: { version: number; state: EventState } | undefined;
+  private readonly sync: MuxSync;
 
   constructor(private readonly opts: EventDocsOptions) {
+    this.sync = new MuxSync({ syncUrl: opts.syncUrl, token: opts.token, ...(opts.WebSocket ? { WebSocket: opts.WebSocket } : {}) });
     const link = this.open(setupDocName(opts.eventId));
     this.setup = new SetupDoc(link.doc);
     // A brand added to the event (by this console or another) gets its document opened as it appears.
@@ -93,19 +93,9 @@ export class EventDocs {
 
   private open(name: string): Link {
     const doc = new Y.Doc();
-    const params = { token: this.opts.token };
-    const provider = new WebsocketProvider(this.opts.syncUrl, name, doc, {
-      params,
-      disableBc: true,
-      ...(this.opts.WebSocket ? { WebSocketPolyfill: this.opts.WebSocket } : {}),
-    });
-    const link: Link = { doc, provider, synced: false };
-    provider.on('sync', (isSynced: boolean) => {
-      link.synced = isSynced;
-      this.changed();
-    });
-    provider.on('status', () => this.changed());
+    const link: Link = { doc };
     this.links.set(name, link);
+    this.sync.add(name, doc, () => this.changed());
     return link;
   }
 
@@ -194,7 +184,7 @@ export class EventDocs {
   /** A consistent snapshot for rendering; the same object until something changes. */
   state(): EventState {
     if (this.cached?.version === this.version) return this.cached.state;
-    const links = [...this.links.values()];
+    const names = [...this.links.keys()];
     const state: EventState = {
       config: this.safe(() => this.setup.config()),
       brands: this.setup.brands().items.sort((a, b) => a.name.localeCompare(b.name)),
@@ -204,9 +194,9 @@ export class EventDocs {
       thresholds: this.setup.thresholds().items,
       byBrand: this.byBrand,
       byTill: this.byTill,
-      synced: links.filter((l) => l.synced).length,
-      total: links.length,
-      online: links.every((l) => l.provider.wsconnected),
+      synced: names.filter((n) => this.sync.synced(n)).length,
+      total: names.length,
+      online: this.sync.connected,
     };
     this.cached = { version: this.version, state };
     return state;
@@ -223,10 +213,8 @@ export class EventDocs {
   close(): void {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    for (const l of this.links.values()) {
-      l.provider.destroy();
-      l.doc.destroy();
-    }
+    this.sync.destroy();
+    for (const l of this.links.values()) l.doc.destroy();
     this.links.clear();
     this.listeners.clear();
   }
