@@ -21,3 +21,17 @@ export function putMarkedSection(doc: string, name: string, body: string): strin
   const old = markedSection(doc, name);
   return old === undefined ? `${doc.trimEnd()}\n\n${block}\n` : doc.replace(old, () => block);
 }
+
+/**
+ * The rows of a section's own at-a-glance table (between `<!-- at-a-glance:start -->` and `…:end -->`, in the
+ * targets table's columns), which `npm run bench` copies into the targets table so no target drops out of it.
+ */
+export function glanceRows(section: string): string[] {
+  const a = section.indexOf('<!-- at-a-glance:start -->');
+  const b = section.indexOf('<!-- at-a-glance:end -->');
+  if (a < 0 || b < a) return [];
+  return section
+    .slice(a, b)
+    .split('\n')
+    .filter((l) => l.startsWith('| ') && !l.startsWith('| Figure '));
+}
