@@ -102,7 +102,7 @@ function targetsTable(): string[] {
 
 const charts = Object.values(SYNC_CHARTS).map((c) => `![${c.alt}](bench/${c.file})`);
 const existing = await readFile(DOC, 'utf8').catch(() => '');
-const kept = ['soak', 'abuse', 'chaos'].map((name) => markedSection(existing, name)).filter((s): s is string => s !== undefined);
+const kept = ['soak', 'abuse', 'chaos', 'store'].map((name) => markedSection(existing, name)).filter((s): s is string => s !== undefined);
 
 const doc = [
   '# Benchmarks',
