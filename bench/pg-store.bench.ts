@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -138,6 +138,9 @@ async function withPg<T>(run: (url: string) => Promise<T>): Promise<{ result: T;
 }
 
 async function main(): Promise<void> {
+  // The machine's load when the run starts: PostgreSQL's server processes compete for the same cores, so its
+  // figures fall furthest on a busy machine.
+  const load = loadavg()[0]!.toFixed(1);
   const figures: Figures[] = [];
   const memory = new MemoryStore();
   figures.push(await measure('memory', memory));
@@ -174,7 +177,7 @@ async function main(): Promise<void> {
 
   const body = `## Stores: memory, LevelDB and PostgreSQL under the same writes
 
-Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench:store\` (bench/pg-store.bench.ts) on ${m.cpu}, ${m.cores} cores, Node ${m.node}; PostgreSQL: ${server}.
+Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench:store\` (bench/pg-store.bench.ts) on ${m.cpu}, ${m.cores} cores (load average ${load} at the start), Node ${m.node}; PostgreSQL: ${server}.
 Every write durable (LevelDB batches with \`sync: true\`, PostgreSQL commits with \`synchronous_commit\` on, fsync on).
 
 - **appends**: ${TILLS} tills, each appending ${APPENDS_PER_TILL} small Yjs updates one after another to its own document of one event (group-committed by every store).
@@ -183,8 +186,11 @@ Every write durable (LevelDB batches with \`sync: true\`, PostgreSQL commits wit
 ${table}
 
 No targets of its own: these figures say what one event's writes cost on each store. PostgreSQL pays a
-network round trip per statement and one WAL flush per transaction; group commit of appends recovers much of
-it. The cluster's own figures (propagation, orders, failover) are for the cluster benchmark.`;
+round trip per statement (about six per conditional commit: begin, fence and locks, the condition, the
+writes, commit) and a WAL flush per transaction, and its server processes share the cores with the bench;
+group commit of appends recovers part of it. A commit's conditions lock only the records they name, so
+commits on different records overlap. The cluster's own figures (propagation, orders, failover) belong to
+the cluster benchmark.`;
   const docPath = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
   await writeFile(docPath, putMarkedSection(await readFile(docPath, 'utf8'), 'store', body));
   console.log(`written to ${docPath} (store section)`);
