@@ -15,7 +15,7 @@ import type { StockView } from '../core/ledger/stock-view.ts';
 import type { Auth } from './auth.ts';
 import { DeviceRegistry, ReservedDeviceIdError } from './device-registry.ts';
 import type { DocHub } from './doc-hub.ts';
-import { HttpError } from './http/router.ts';
+import { ConflictError, EventNotFound, MissingError } from './server-errors.ts';
 import type { ServerStorage } from './storage/server-storage.ts';
 
 /**
@@ -98,7 +98,7 @@ export class EventService {
 
   /** Refuses what only the event's authority may do, on a hub that relays to one. */
   private authority(what: string): void {
-    if (this.relay) throw new HttpError(409, `This hub relays to the event's server: ${what} there`);
+    if (this.relay) throw new ConflictError(`This hub relays to the event's server: ${what} there`);
   }
 
   async setup(eventId: string): Promise<EventSetup> {
@@ -128,7 +128,7 @@ export class EventService {
 
   async requireEvent(eventId: string): Promise<EventConfig> {
     const { config } = await this.setup(eventId);
-    if (!config) throw new HttpError(404, `there is no event "${eventId}"`);
+    if (!config) throw new EventNotFound(eventId);
     return config;
   }
 
@@ -139,7 +139,7 @@ export class EventService {
     const brands = (input.brands ?? []).map(parseBrand);
     const locations = (input.locations ?? []).map(parseLocation);
     const existing = await this.setup(config.id);
-    if (existing.config) throw new HttpError(409, `event "${config.id}" already exists`);
+    if (existing.config) throw new ConflictError(`event "${config.id}" already exists`);
     await this.hub.change(setupDocName(config.id), (doc) => new SetupDoc(doc).write({ config, brands, locations }));
     return config;
   }
@@ -340,7 +340,7 @@ export class EventService {
     const { tills } = await this.setup(eventId);
     const paired = tills.find((t) => t.id === tillId);
     if (paired) {
-      if (!opts.repair) throw new HttpError(409, `${tillId} is paired already: ask for a re-pair code ({"repair": true}) to move it to another device`);
+      if (!opts.repair) throw new ConflictError(`${tillId} is paired already: ask for a re-pair code ({"repair": true}) to move it to another device`);
       const receiptPrefix = await this.repairPrefix(eventId, paired);
       const { code, expiresAt } = await this.auth.createPairingCode(
         { eventId, tillId, name: paired.name, locationId: paired.locationId, brandIds: paired.brandIds, receiptPrefix, replacesDeviceId: paired.deviceId },
@@ -349,7 +349,7 @@ export class EventService {
       return { code, expiresAt, tillId, receiptPrefix, repair: true };
     }
     const till = await this.storage.getRecord<PlannedTill>(TILL_PLANS, `${eventId}!${tillId}`);
-    if (!till) throw new HttpError(404, `there is no till "${tillId}" in ${eventId}`);
+    if (!till) throw new MissingError(`there is no till "${tillId}" in ${eventId}`);
     const { code, expiresAt } = await this.auth.createPairingCode({ eventId, tillId, name: till.name, locationId: till.locationId, brandIds: till.brandIds, receiptPrefix: till.receiptPrefix });
     return { code, expiresAt, tillId, receiptPrefix: till.receiptPrefix, repair: false };
   }
@@ -363,16 +363,16 @@ export class EventService {
   async pair(code: string, deviceId: string): Promise<PairedTill> {
     if (!isDeviceId(deviceId)) throw new ValidationError('deviceId', `"${deviceId}" is not a device id`);
     if (deviceId === SERVER_WRITER) throw new ReservedDeviceIdError(`${deviceId} is the server's own writer id: a till cannot pair as it`);
-    const unknown = () => new HttpError(404, 'This pairing code is unknown, used or expired: ask the organiser for a new one');
+    const unknown = () => new MissingError('This pairing code is unknown, used or expired: ask the organiser for a new one');
     const first = await this.auth.peekPairingCode(code);
     if (!first) throw unknown();
     return this.serial(first.eventId, async () => {
       const { tills } = await this.setup(first.eventId);
       await this.devices.checkUnused(first.eventId, deviceId, tills);
       const current = tills.find((t) => t.id === first.tillId);
-      if (first.replacesDeviceId === undefined && current) throw new HttpError(409, `${first.tillId} is paired already: ask the organiser for a re-pair code`);
+      if (first.replacesDeviceId === undefined && current) throw new ConflictError(`${first.tillId} is paired already: ask the organiser for a re-pair code`);
       if (first.replacesDeviceId !== undefined && current?.deviceId !== first.replacesDeviceId) {
-        throw new HttpError(409, `${first.tillId} was paired again since this re-pair code was made: ask the organiser for a new one`);
+        throw new ConflictError(`${first.tillId} was paired again since this re-pair code was made: ask the organiser for a new one`);
       }
       const grant = await this.auth.redeemPairingCode(code);
       if (!grant) throw unknown();

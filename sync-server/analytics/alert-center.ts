@@ -9,7 +9,7 @@ import { parseRefund } from '../../core/refunds/refund.ts';
 import { parseSale } from '../../core/selling/sale.ts';
 import type { StockView } from '../../core/ledger/stock-view.ts';
 import type { DocHub, Peer } from '../doc-hub.ts';
-import { HttpError } from '../http/router.ts';
+import { EventNotFound, ServerClosing } from '../server-errors.ts';
 import type { ServerStorage } from '../storage/server-storage.ts';
 import { WebhookSender, type WebhookOptions } from './webhook.ts';
 
@@ -85,12 +85,12 @@ class EventWatch {
   async start(): Promise<void> {
     for (const [k, v] of await this.c.opts.storage.listRecords<StoredAlert>(ALERTS)) if (k.startsWith(`${this.eventId}!`)) this.raised.set(v.alert.id, v);
     const name = setupDocName(this.eventId);
-    if (!(await this.c.opts.hub.join(this.peer, name))) throw new HttpError(503, 'the server is shutting down');
+    if (!(await this.c.opts.hub.join(this.peer, name))) throw new ServerClosing();
     this.joined.add(name);
     this.setup = await this.c.opts.hub.read(name, (d) => d);
     if (!new SetupDoc(this.setup).config()) {
       this.stop();
-      throw new HttpError(404, `there is no event "${this.eventId}"`);
+      throw new EventNotFound(this.eventId);
     }
     this.setup.on('update', this.poke);
     await this.syncBrands();

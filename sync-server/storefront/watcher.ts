@@ -5,7 +5,7 @@ import { fulfilmentSources } from '../../core/ledger/routing.ts';
 import { BrandDoc, brandDocName, SetupDoc, setupDocName } from '../../core/event/schema.ts';
 import type { StockView } from '../../core/ledger/stock-view.ts';
 import type { DocHub, Peer } from '../doc-hub.ts';
-import { HttpError } from '../http/router.ts';
+import { EventNotFound, ServerClosing, UnavailableError } from '../server-errors.ts';
 import { skuKey } from './input.ts';
 import type { ReservationStore } from './reservations.ts';
 import { reservedFrom } from './route.ts';
@@ -70,7 +70,7 @@ export class StockWatcher {
     const setup = await this.deps.hub.read(name, (doc) => doc);
     if (!new SetupDoc(setup).config()) {
       this.close('no such event');
-      throw new HttpError(404, `there is no event "${this.eventId}"`);
+      throw new EventNotFound(this.eventId);
     }
     this.setup = setup;
     const onConfig = () => this.poke();
@@ -88,7 +88,7 @@ export class StockWatcher {
     };
     this.brandSync = this.syncBrands();
     await this.brandSync;
-    if (this.closed) throw new HttpError(503, 'the server is shutting down');
+    if (this.closed) throw new ServerClosing();
     for (const item of this.compute().items) this.last.set(skuKey(item.brandId, item.sku), JSON.stringify(item));
     this.scheduleWake();
   }
@@ -97,7 +97,7 @@ export class StockWatcher {
   compute(): StockSnapshot {
     const setup = this.setup ? new SetupDoc(this.setup) : undefined;
     const config = setup?.config();
-    if (!setup || !config) throw new HttpError(404, `there is no event "${this.eventId}"`);
+    if (!setup || !config) throw new EventNotFound(this.eventId);
     const brands = [...this.brands].map(([brandId, b]) => brandStock(brandId, b.doc, b.view));
     return computeStock(config, brands, fulfilmentSources(setup.locations().items), reservedFrom(this.deps.reservations.heldAt(this.eventId)), this.deps.now());
   }
@@ -202,15 +202,15 @@ export class StockWatcher {
   }
 
   private async join(name: string): Promise<void> {
-    if (this.closed) throw new HttpError(503, 'the stream closed while starting');
+    if (this.closed) throw new UnavailableError('the stream closed while starting');
     const ok = await this.deps.hub.join(this.peer, name);
     if (!ok) {
       this.close('the server is shutting down');
-      throw new HttpError(503, 'the server is shutting down');
+      throw new ServerClosing();
     }
     if (this.closed) {
       this.deps.hub.leave(this.peer, name);
-      throw new HttpError(503, 'the stream closed while starting');
+      throw new UnavailableError('the stream closed while starting');
     }
     this.joined.add(name);
   }
