@@ -1,5 +1,5 @@
-import { importCatalogCsv, type CsvRowError } from '../core/catalog/catalog-csv.ts';
-import { duplicateBarcodes, parseProduct, type Product } from '../core/catalog/catalog.ts';
+import type { CsvRowError } from '../core/catalog/catalog-csv.ts';
+import type { Product } from '../core/catalog/catalog.ts';
 import { ValidationError } from '../core/base/errors.ts';
 import { ledgerLimits, parseBrand, parseEventConfig, parseLocation, refuseSecretIn, type Brand, type Creator, type EventConfig, type Location, type StockThreshold, type Till } from '../core/event/event.ts';
 import { HybridClock } from '../core/base/hlc.ts';
@@ -15,6 +15,8 @@ import type { StockView } from '../core/ledger/stock-view.ts';
 import type { Auth } from './auth.ts';
 import { DeviceRegistry, ReservedDeviceIdError } from './device-registry.ts';
 import type { DocHub } from './doc-hub.ts';
+import { EventCatalog } from './event-catalog.ts';
+import { EventSerial } from './event-serial.ts';
 import { ConflictError, EventNotFound, MissingError } from './server-errors.ts';
 import type { ServerStorage } from './storage/server-storage.ts';
 
@@ -83,7 +85,8 @@ export interface RelayMode {
 export class EventService {
   private clock: HybridClock | undefined;
   private readonly devices: DeviceRegistry;
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly serialSection = new EventSerial();
+  private readonly catalog: EventCatalog;
 
   constructor(
     private readonly hub: DocHub,
@@ -93,6 +96,7 @@ export class EventService {
     private readonly relay?: RelayMode,
   ) {
     this.devices = new DeviceRegistry(storage);
+    this.catalog = new EventCatalog({ hub, setup: (e) => this.setup(e), requireEvent: (e) => this.requireEvent(e), authority: (what) => this.authority(what) });
     if (relay && !/^H[0-9A-Z]{3}$/.test(relay.tag)) throw new ValidationError('relay.tag', 'is H and three letters or digits');
   }
 
@@ -144,44 +148,21 @@ export class EventService {
     return config;
   }
 
+  // The catalog (event-catalog.ts); these stay so that callers need not know where it lives.
   checkProduct(raw: unknown): Product {
-    return parseProduct(raw);
+    return this.catalog.check(raw);
   }
 
-  /** Puts products into their brands' catalogs (a new version of a SKU replaces the old one). */
-  async putProducts(eventId: string, products: readonly Product[]): Promise<number> {
-    this.authority('change the catalog');
-    const { brands } = await this.setup(eventId);
-    const known = new Set(brands.map((b) => b.id));
-    const checked = products.map((p) => parseProduct(p));
-    for (const p of checked) if (!known.has(p.brandId)) throw new ValidationError('brandId', `"${p.brandId}" is not a brand of ${eventId}`);
-    const all = new Map((await this.products(eventId)).map((p) => [`${p.brandId}/${p.sku}`, p]));
-    for (const p of checked) all.set(`${p.brandId}/${p.sku}`, p);
-    const dupes = duplicateBarcodes(all.values());
-    if (dupes.size) {
-      const [code, skus] = [...dupes][0]!;
-      throw new ValidationError('barcodes', `barcode ${code} is used by ${skus.join(' and ')}`);
-    }
-    for (const brandId of new Set(checked.map((p) => p.brandId))) {
-      await this.hub.change(brandDocName(eventId, brandId), (doc) => new BrandDoc(doc).putProducts(checked.filter((p) => p.brandId === brandId)));
-    }
-    return checked.length;
+  putProducts(eventId: string, products: readonly Product[]): Promise<number> {
+    return this.catalog.put(eventId, products);
   }
 
-  /** CSV import: all rows are checked first; on any error nothing is imported and every error is returned. */
-  async importCsv(eventId: string, csv: string): Promise<{ ok: true; imported: number } | { ok: false; errors: CsvRowError[] }> {
-    const config = await this.requireEvent(eventId);
-    const { brands } = await this.setup(eventId);
-    const result = importCatalogCsv(csv, { currency: config.currency, existing: await this.products(eventId), allowedBrands: brands.map((b) => b.id) });
-    if (!result.ok) return result;
-    return { ok: true, imported: await this.putProducts(eventId, result.products) };
+  importCsv(eventId: string, csv: string): Promise<{ ok: true; imported: number } | { ok: false; errors: CsvRowError[] }> {
+    return this.catalog.importCsv(eventId, csv);
   }
 
-  async products(eventId: string): Promise<Product[]> {
-    const { brands } = await this.setup(eventId);
-    const out: Product[] = [];
-    for (const b of brands) out.push(...(await this.hub.read(brandDocName(eventId, b.id), (doc) => new BrandDoc(doc).products().items)));
-    return out;
+  products(eventId: string): Promise<Product[]> {
+    return this.catalog.list(eventId);
   }
 
   /** Stock arriving at a server-held holder (the reserve or a hub). */
@@ -204,20 +185,9 @@ export class EventService {
     return this.serial(eventId, () => this.writeNow(eventId, lines, add));
   }
 
-  /**
-   * Runs server writes of one event one at a time: a batch is checked against the view and then appended,
-   * and no other server write may spend the same rights in between. (Tills never lower a server holder's
-   * rights, so they cannot race with this.)
-   */
+  /** Runs server writes of one event one at a time (event-serial.ts). */
   serial<T>(eventId: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.queues.get(eventId) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const tail = run.catch(() => undefined);
-    this.queues.set(eventId, tail);
-    void tail.then(() => {
-      if (this.queues.get(eventId) === tail) this.queues.delete(eventId);
-    });
-    return run;
+    return this.serialSection.run(eventId, fn);
   }
 
   private async writeNow(eventId: string, lines: readonly StockLine[], add: (batch: LedgerBatch, line: StockLine) => void): Promise<LedgerEntry[]> {
