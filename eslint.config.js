@@ -7,7 +7,13 @@
 //                 no Electron, no React. Its tests too, plus vitest and fast-check.
 //   renderer/     React + zustand + Dexie UI: may import core/ and npm packages, not sync-server/ or electron/.
 //                 It runs in a browser, so no Node builtins except in its tests and its *.config.ts.
-//   sync-server/  Node: may import core/, not renderer/ or electron/.
+//   sync-server/  Node: may import core/, not renderer/ or electron/. Inside it, the domain (orders,
+//                 reservations, set-up, pairing, analytics, the document hub, storage: every file except the
+//                 edge) knows nothing of HTTP and must not import sync-server/http/. The edge, which may, is
+//                 sync-server/http/** (router, routes, error-map.ts: where domain errors become statuses),
+//                 server.ts (wires the domain to the edge), ws-transport.ts (the WebSocket side of the
+//                 HTTP server), cli.ts and static-files.ts, and the server's tests (*.test.ts, test-support.ts),
+//                 which drive it over HTTP.
 //   electron/     may import core/ and sync-server/ (the LAN hub), never renderer/.
 //   renderer/     is imported by nothing outside renderer/ (the e2e tests drive it through a browser).
 //   bench/, test/ are tools: they may import anything, and no app code (core/, renderer/, sync-server/,
@@ -38,6 +44,7 @@ const GUIDE = {
   renderer: 'guide rule "renderer/ may import core/ and npm packages, not sync-server/ or electron/"',
   rendererBrowser: 'guide rule "renderer/ runs in the browser: Node builtins only in its tests and build config"',
   syncServer: 'guide rule "sync-server/ may import core/, not renderer/ or electron/"',
+  syncServerDomain: 'guide rule "domain code knows nothing of HTTP: it throws domain errors, and the HTTP edge (sync-server/http/error-map.ts) maps them to status codes"',
   electron: 'guide rule "electron/ may import core/ and sync-server/, never renderer/"',
   noRenderer: 'guide rule "nothing imports renderer/ except renderer/ itself"',
   tools: 'guide rule "bench/ and test/ are tools: app code never imports them"',
@@ -85,15 +92,30 @@ const CORE_FOLDERS = [
 const toolFolders = (from) => folders(from, ['bench', 'test'], GUIDE.tools);
 const NODE_IN_RENDERER = { regex: nodeRe, message: `Node builtins do not exist in the browser (${GUIDE.rendererBrowser}).` };
 
+/** The HTTP edge, from a sync-server/ file: `./http/…`, `../http/…`, `../../sync-server/http/…`. */
+const HTTP_EDGE_RE = String.raw`^(?:\./|(?:\./)?(?:\.\./)+(?:sync-server/)?)http(?:/|$)`;
+/** The files of sync-server/ that are the edge or drive it (see the header); every other one is domain. */
+const SYNC_SERVER_EDGE = [
+  ...inFolder('sync-server/http'),
+  ...['server', 'ws-transport', 'cli', 'static-files', 'test-support'].map((f) => `sync-server/${f}.ts`),
+  ...testsIn('sync-server'),
+];
+
+const SYNC_SERVER = [
+  ...folders('sync-server/', ['renderer'], `${GUIDE.syncServer}; ${GUIDE.noRenderer}`),
+  ...folders('sync-server/', ['electron'], GUIDE.syncServer),
+  ...toolFolders('sync-server/'),
+];
+
 const RESTRICTIONS = {
   core: [...CORE_FOLDERS, ...corePackages(['yjs', 'lib0'], GUIDE.core)],
   coreTests: [...CORE_FOLDERS, ...corePackages(['yjs', 'lib0', 'vitest', 'fast-check'], GUIDE.coreTests)],
   renderer: [...folders('renderer/', ['sync-server', 'electron'], GUIDE.renderer), ...toolFolders('renderer/'), NODE_IN_RENDERER],
   rendererTests: [...folders('renderer/', ['sync-server', 'electron'], GUIDE.renderer), ...toolFolders('renderer/')],
-  syncServer: [
-    ...folders('sync-server/', ['renderer'], `${GUIDE.syncServer}; ${GUIDE.noRenderer}`),
-    ...folders('sync-server/', ['electron'], GUIDE.syncServer),
-    ...toolFolders('sync-server/'),
+  syncServer: SYNC_SERVER,
+  syncServerDomain: [
+    ...SYNC_SERVER,
+    { regex: HTTP_EDGE_RE, message: `sync-server's domain must not import sync-server/http/: throw a domain error (server-errors.ts or one next to its domain) and let http/error-map.ts answer it (${GUIDE.syncServerDomain}).` },
   ],
   electron: [...folders('electron/', ['renderer'], `${GUIDE.electron}; ${GUIDE.noRenderer}`), ...toolFolders('electron/')],
   elsewhere: folders('Code outside renderer/, bench/ and test/', ['renderer'], GUIDE.noRenderer, { root: true }),
@@ -153,6 +175,7 @@ export default defineConfig([
   { name: 'popup/layers/renderer', files: inFolder('renderer'), rules: importRules(RESTRICTIONS.renderer) },
   { name: 'popup/layers/renderer-tests-and-config', files: [...testsIn('renderer'), `renderer/*.config.${CODE}`], rules: importRules(RESTRICTIONS.rendererTests) },
   { name: 'popup/layers/sync-server', files: inFolder('sync-server'), rules: importRules(RESTRICTIONS.syncServer) },
+  { name: 'popup/layers/sync-server-domain', files: inFolder('sync-server'), ignores: SYNC_SERVER_EDGE, rules: importRules(RESTRICTIONS.syncServerDomain) },
   { name: 'popup/layers/electron', files: inFolder('electron'), rules: importRules(RESTRICTIONS.electron) },
   {
     name: 'popup/layers/core',

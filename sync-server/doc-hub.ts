@@ -11,6 +11,8 @@ import type { Metrics } from './metrics.ts';
 import { docAccess, type Access } from './permissions.ts';
 import { ackMessage, awarenessMessage, decodeMessage, permissionDenied, resendAllMessage, syncStep1, syncStep2, syncUpdate } from './protocol.ts';
 import { DocumentDamaged, type DamageReport } from './document-damage.ts';
+import { DocHandle, type ChangeContext } from './doc-handle.ts';
+import { MissingError, ServerClosing } from './server-errors.ts';
 import type { ServerStorage } from './storage/server-storage.ts';
 import { verifyDoc } from './storage/verify-store.ts';
 import { deletesAnythingNew, guardUpdate } from './update-guard.ts';
@@ -20,7 +22,8 @@ import { DEFAULT_LIMITS, TokenBucket } from './limits.ts';
 /**
  * The sync server's core: documents, who is connected to each, validation, persistence and relaying. It
  * knows nothing of sockets: a transport hands it a `Peer` (send bytes, close with a code) and the messages
- * that peer sent.
+ * that peer sent. The server's own code reads and writes documents through a `DocHandle` (`open`), never by
+ * posing as a peer.
  *
  * Every accepted change — from a peer or from the server itself — is applied to the document and appended to
  * storage. A peer's change is relayed at once to the peers that can never send it back as their own (read-only
@@ -92,6 +95,8 @@ class LoadedDoc {
   /** Peers whose acknowledgement waits for that resync. */
   acksAfterResync: Peer[] = [];
   drainScheduled = false;
+  /** The server's own handles on it (doc-handle.ts); each also counts in `holds`. */
+  readonly handles = new Set<DocHandle>();
   readonly awareness: awarenessProtocol.Awareness;
   /** Resolves when everything applied so far is durable. */
   durable: Promise<void> = Promise.resolve();
@@ -186,6 +191,36 @@ export class DocHub {
     return true;
   }
 
+  /**
+   * The server's own connection to a document (doc-handle.ts): it stays loaded until the handle is closed.
+   * Refuses, as a join would, a name that is not a document (ValidationError), one outside an existing event
+   * or naming a brand or till the event lacks (MissingError), a damaged one (DocumentDamaged), and any while
+   * the hub is closing (ServerClosing). `mustExist: false` skips the existence check, for the server's writes
+   * that create an event's documents.
+   */
+  async open(docName: string, opts: { mustExist?: boolean } = {}): Promise<DocHandle> {
+    if (this.closed) throw new ServerClosing();
+    const ref = parseDocName(docName);
+    const missing = opts.mustExist === false ? undefined : await this.missing(ref);
+    if (missing) throw new MissingError(missing);
+    const loaded = await this.load(docName);
+    if (this.closed) throw new ServerClosing();
+    clearTimeout(loaded.idleTimer);
+    loaded.holds++;
+    const handle: DocHandle = new DocHandle(docName, {
+      doc: loaded.doc,
+      view: loaded.view,
+      transact: (fn) => this.transactOn(loaded, fn),
+      release: () => {
+        loaded.handles.delete(handle);
+        loaded.holds--;
+        this.scheduleUnload(loaded);
+      },
+    });
+    loaded.handles.add(handle);
+    return handle;
+  }
+
   /** Handles one message from a peer on a document it joined. */
   receive(peer: Peer, docName: string, data: Uint8Array): void {
     const loaded = this.docs.get(docName);
@@ -250,14 +285,11 @@ export class DocHub {
    * A change the server makes itself (stock received, a rights grant, an online order): applied, persisted
    * and relayed like any other. Resolves once it is durable.
    */
-  async change<T>(docName: string, fn: (doc: Y.Doc, ctx: { view: StockView | undefined; ownerOf: OwnerOf }) => T): Promise<T> {
+  async change<T>(docName: string, fn: (doc: Y.Doc, ctx: ChangeContext) => T): Promise<T> {
     const loaded = await this.load(docName);
     loaded.holds++;
     try {
-      const result = loaded.doc.transact(() => fn(loaded.doc, { view: loaded.view, ownerOf: this.ownerOf(loaded.ref.eventId) }), SERVER_ORIGIN);
-      await loaded.durable;
-      if (loaded.failed) throw new Error(`could not persist ${docName}`);
-      return result;
+      return await this.transactOn(loaded, fn);
     } finally {
       loaded.holds--;
       this.scheduleUnload(loaded);
@@ -308,8 +340,7 @@ export class DocHub {
     parseDocName(docName);
     const loaded = this.docs.get(docName);
     if (loaded) {
-      for (const p of loaded.peers.keys()) p.close(CloseCode.GoingAway, 'the document is being rebuilt; reconnect');
-      loaded.peers.clear();
+      this.dropMembers(loaded, CloseCode.GoingAway, 'the document is being rebuilt; reconnect');
       await this.unload(loaded);
     }
     await this.unloading.get(docName);
@@ -337,12 +368,29 @@ export class DocHub {
   async close(): Promise<void> {
     this.closed = true;
     for (const loaded of this.docs.values()) {
-      for (const peer of loaded.peers.keys()) peer.close(CloseCode.GoingAway, 'server shutting down');
+      this.dropMembers(loaded, CloseCode.GoingAway, 'server shutting down');
       await this.unload(loaded);
     }
   }
 
   // ---- internals ------------------------------------------------------------------------------------
+
+  /** A server-side write on a loaded document: the one path for `change` and `DocHandle.transact`. */
+  private async transactOn<T>(loaded: LoadedDoc, fn: (doc: Y.Doc, ctx: ChangeContext) => T): Promise<T> {
+    if (loaded.failed) throw new Error(`could not persist ${loaded.name}`);
+    const result = loaded.doc.transact(() => fn(loaded.doc, { view: loaded.view, ownerOf: this.ownerOf(loaded.ref.eventId) }), SERVER_ORIGIN);
+    await loaded.durable;
+    if (loaded.failed) throw new Error(`could not persist ${loaded.name}`);
+    return result;
+  }
+
+  /** The hub lets go of a document: its peers are closed with `code`, its handles told the same. */
+  private dropMembers(loaded: LoadedDoc, code: number, reason: string): void {
+    for (const p of loaded.peers.keys()) p.close(code, reason);
+    loaded.peers.clear();
+    for (const h of [...loaded.handles]) h.dropped(code, reason);
+    loaded.handles.clear();
+  }
 
   /** Why a document is not part of an existing event, or undefined if it is (see `join`). */
   private async missing(ref: DocRef): Promise<string | undefined> {
@@ -611,8 +659,7 @@ export class DocHub {
     loaded.failed = true;
     this.opts.metrics.persistFailures++;
     this.log('error', 'could not persist an update; dropping the document from memory', { doc: loaded.name, err: String(err) });
-    for (const p of loaded.peers.keys()) p.close(CloseCode.InternalError, 'the server could not store a change; reconnect');
-    loaded.peers.clear();
+    this.dropMembers(loaded, CloseCode.InternalError, 'the server could not store a change; reconnect');
     this.docs.delete(loaded.name);
     // Writes of this copy still in flight may land after a reload has read the disk: that copy would lack
     // them and its next compaction would delete them. A reload waits until they have settled (see `load`).

@@ -1,17 +1,17 @@
-import { HttpError } from './http/router.ts';
+import { PopupError } from '../core/base/errors.ts';
 
 /**
  * A document whose stored data is damaged (it does not decode, its updates depend on content that is gone,
  * or LevelDB dropped recent writes). The server refuses it rather than serve a silently shorter copy: over
- * sync with close code 4503, over HTTP with 503 and this error's name. An admin rebuilds it from the tills'
+ * sync with close code 4503, over HTTP with 503 and this error's name (http/error-map.ts). An admin rebuilds it from the tills'
  * copies (docs/operations.md, "Damage and recovery").
  */
-export class DocumentDamaged extends HttpError {
+export class DocumentDamaged extends PopupError {
   constructor(
     readonly doc: string,
     readonly what: string,
   ) {
-    super(503, `the stored document ${doc} is damaged (${what}); it is refused until an admin rebuilds it`);
+    super(`the stored document ${doc} is damaged (${what}); it is refused until an admin rebuilds it`);
   }
 }
 

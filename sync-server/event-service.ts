@@ -1,5 +1,5 @@
-import { importCatalogCsv, type CsvRowError } from '../core/catalog/catalog-csv.ts';
-import { duplicateBarcodes, parseProduct, type Product } from '../core/catalog/catalog.ts';
+import type { CsvRowError } from '../core/catalog/catalog-csv.ts';
+import type { Product } from '../core/catalog/catalog.ts';
 import { ValidationError } from '../core/base/errors.ts';
 import { ledgerLimits, parseBrand, parseEventConfig, parseLocation, refuseSecretIn, type Brand, type Creator, type EventConfig, type Location, type StockThreshold, type Till } from '../core/event/event.ts';
 import { HybridClock } from '../core/base/hlc.ts';
@@ -15,7 +15,9 @@ import type { StockView } from '../core/ledger/stock-view.ts';
 import type { Auth } from './auth.ts';
 import { DeviceRegistry, ReservedDeviceIdError } from './device-registry.ts';
 import type { DocHub } from './doc-hub.ts';
-import { HttpError } from './http/router.ts';
+import { EventCatalog } from './event-catalog.ts';
+import { EventSerial } from './event-serial.ts';
+import { ConflictError, EventNotFound, MissingError } from './server-errors.ts';
 import type { ServerStorage } from './storage/server-storage.ts';
 
 /**
@@ -83,7 +85,8 @@ export interface RelayMode {
 export class EventService {
   private clock: HybridClock | undefined;
   private readonly devices: DeviceRegistry;
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly serialSection = new EventSerial();
+  private readonly catalog: EventCatalog;
 
   constructor(
     private readonly hub: DocHub,
@@ -93,12 +96,13 @@ export class EventService {
     private readonly relay?: RelayMode,
   ) {
     this.devices = new DeviceRegistry(storage);
+    this.catalog = new EventCatalog({ hub, setup: (e) => this.setup(e), requireEvent: (e) => this.requireEvent(e), authority: (what) => this.authority(what) });
     if (relay && !/^H[0-9A-Z]{3}$/.test(relay.tag)) throw new ValidationError('relay.tag', 'is H and three letters or digits');
   }
 
   /** Refuses what only the event's authority may do, on a hub that relays to one. */
   private authority(what: string): void {
-    if (this.relay) throw new HttpError(409, `This hub relays to the event's server: ${what} there`);
+    if (this.relay) throw new ConflictError(`This hub relays to the event's server: ${what} there`);
   }
 
   async setup(eventId: string): Promise<EventSetup> {
@@ -128,7 +132,7 @@ export class EventService {
 
   async requireEvent(eventId: string): Promise<EventConfig> {
     const { config } = await this.setup(eventId);
-    if (!config) throw new HttpError(404, `there is no event "${eventId}"`);
+    if (!config) throw new EventNotFound(eventId);
     return config;
   }
 
@@ -139,49 +143,26 @@ export class EventService {
     const brands = (input.brands ?? []).map(parseBrand);
     const locations = (input.locations ?? []).map(parseLocation);
     const existing = await this.setup(config.id);
-    if (existing.config) throw new HttpError(409, `event "${config.id}" already exists`);
+    if (existing.config) throw new ConflictError(`event "${config.id}" already exists`);
     await this.hub.change(setupDocName(config.id), (doc) => new SetupDoc(doc).write({ config, brands, locations }));
     return config;
   }
 
+  // The catalog (event-catalog.ts); these stay so that callers need not know where it lives.
   checkProduct(raw: unknown): Product {
-    return parseProduct(raw);
+    return this.catalog.check(raw);
   }
 
-  /** Puts products into their brands' catalogs (a new version of a SKU replaces the old one). */
-  async putProducts(eventId: string, products: readonly Product[]): Promise<number> {
-    this.authority('change the catalog');
-    const { brands } = await this.setup(eventId);
-    const known = new Set(brands.map((b) => b.id));
-    const checked = products.map((p) => parseProduct(p));
-    for (const p of checked) if (!known.has(p.brandId)) throw new ValidationError('brandId', `"${p.brandId}" is not a brand of ${eventId}`);
-    const all = new Map((await this.products(eventId)).map((p) => [`${p.brandId}/${p.sku}`, p]));
-    for (const p of checked) all.set(`${p.brandId}/${p.sku}`, p);
-    const dupes = duplicateBarcodes(all.values());
-    if (dupes.size) {
-      const [code, skus] = [...dupes][0]!;
-      throw new ValidationError('barcodes', `barcode ${code} is used by ${skus.join(' and ')}`);
-    }
-    for (const brandId of new Set(checked.map((p) => p.brandId))) {
-      await this.hub.change(brandDocName(eventId, brandId), (doc) => new BrandDoc(doc).putProducts(checked.filter((p) => p.brandId === brandId)));
-    }
-    return checked.length;
+  putProducts(eventId: string, products: readonly Product[]): Promise<number> {
+    return this.catalog.put(eventId, products);
   }
 
-  /** CSV import: all rows are checked first; on any error nothing is imported and every error is returned. */
-  async importCsv(eventId: string, csv: string): Promise<{ ok: true; imported: number } | { ok: false; errors: CsvRowError[] }> {
-    const config = await this.requireEvent(eventId);
-    const { brands } = await this.setup(eventId);
-    const result = importCatalogCsv(csv, { currency: config.currency, existing: await this.products(eventId), allowedBrands: brands.map((b) => b.id) });
-    if (!result.ok) return result;
-    return { ok: true, imported: await this.putProducts(eventId, result.products) };
+  importCsv(eventId: string, csv: string): Promise<{ ok: true; imported: number } | { ok: false; errors: CsvRowError[] }> {
+    return this.catalog.importCsv(eventId, csv);
   }
 
-  async products(eventId: string): Promise<Product[]> {
-    const { brands } = await this.setup(eventId);
-    const out: Product[] = [];
-    for (const b of brands) out.push(...(await this.hub.read(brandDocName(eventId, b.id), (doc) => new BrandDoc(doc).products().items)));
-    return out;
+  products(eventId: string): Promise<Product[]> {
+    return this.catalog.list(eventId);
   }
 
   /** Stock arriving at a server-held holder (the reserve or a hub). */
@@ -204,20 +185,9 @@ export class EventService {
     return this.serial(eventId, () => this.writeNow(eventId, lines, add));
   }
 
-  /**
-   * Runs server writes of one event one at a time: a batch is checked against the view and then appended,
-   * and no other server write may spend the same rights in between. (Tills never lower a server holder's
-   * rights, so they cannot race with this.)
-   */
+  /** Runs server writes of one event one at a time (event-serial.ts). */
   serial<T>(eventId: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.queues.get(eventId) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const tail = run.catch(() => undefined);
-    this.queues.set(eventId, tail);
-    void tail.then(() => {
-      if (this.queues.get(eventId) === tail) this.queues.delete(eventId);
-    });
-    return run;
+    return this.serialSection.run(eventId, fn);
   }
 
   private async writeNow(eventId: string, lines: readonly StockLine[], add: (batch: LedgerBatch, line: StockLine) => void): Promise<LedgerEntry[]> {
@@ -340,7 +310,7 @@ export class EventService {
     const { tills } = await this.setup(eventId);
     const paired = tills.find((t) => t.id === tillId);
     if (paired) {
-      if (!opts.repair) throw new HttpError(409, `${tillId} is paired already: ask for a re-pair code ({"repair": true}) to move it to another device`);
+      if (!opts.repair) throw new ConflictError(`${tillId} is paired already: ask for a re-pair code ({"repair": true}) to move it to another device`);
       const receiptPrefix = await this.repairPrefix(eventId, paired);
       const { code, expiresAt } = await this.auth.createPairingCode(
         { eventId, tillId, name: paired.name, locationId: paired.locationId, brandIds: paired.brandIds, receiptPrefix, replacesDeviceId: paired.deviceId },
@@ -349,7 +319,7 @@ export class EventService {
       return { code, expiresAt, tillId, receiptPrefix, repair: true };
     }
     const till = await this.storage.getRecord<PlannedTill>(TILL_PLANS, `${eventId}!${tillId}`);
-    if (!till) throw new HttpError(404, `there is no till "${tillId}" in ${eventId}`);
+    if (!till) throw new MissingError(`there is no till "${tillId}" in ${eventId}`);
     const { code, expiresAt } = await this.auth.createPairingCode({ eventId, tillId, name: till.name, locationId: till.locationId, brandIds: till.brandIds, receiptPrefix: till.receiptPrefix });
     return { code, expiresAt, tillId, receiptPrefix: till.receiptPrefix, repair: false };
   }
@@ -363,16 +333,16 @@ export class EventService {
   async pair(code: string, deviceId: string): Promise<PairedTill> {
     if (!isDeviceId(deviceId)) throw new ValidationError('deviceId', `"${deviceId}" is not a device id`);
     if (deviceId === SERVER_WRITER) throw new ReservedDeviceIdError(`${deviceId} is the server's own writer id: a till cannot pair as it`);
-    const unknown = () => new HttpError(404, 'This pairing code is unknown, used or expired: ask the organiser for a new one');
+    const unknown = () => new MissingError('This pairing code is unknown, used or expired: ask the organiser for a new one');
     const first = await this.auth.peekPairingCode(code);
     if (!first) throw unknown();
     return this.serial(first.eventId, async () => {
       const { tills } = await this.setup(first.eventId);
       await this.devices.checkUnused(first.eventId, deviceId, tills);
       const current = tills.find((t) => t.id === first.tillId);
-      if (first.replacesDeviceId === undefined && current) throw new HttpError(409, `${first.tillId} is paired already: ask the organiser for a re-pair code`);
+      if (first.replacesDeviceId === undefined && current) throw new ConflictError(`${first.tillId} is paired already: ask the organiser for a re-pair code`);
       if (first.replacesDeviceId !== undefined && current?.deviceId !== first.replacesDeviceId) {
-        throw new HttpError(409, `${first.tillId} was paired again since this re-pair code was made: ask the organiser for a new one`);
+        throw new ConflictError(`${first.tillId} was paired again since this re-pair code was made: ask the organiser for a new one`);
       }
       const grant = await this.auth.redeemPairingCode(code);
       if (!grant) throw unknown();

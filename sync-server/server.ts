@@ -16,6 +16,7 @@ import { storefrontRoutes } from './http/storefront-routes.ts';
 import { sessionRoutes } from './http/session-routes.ts';
 import { summaryRoutes } from './http/summary-routes.ts';
 import { Router, send } from './http/router.ts';
+import { errorReply } from './http/error-map.ts';
 import { RateLimits } from './http/rate-limits.ts';
 import { applyEdgeTimeouts, EDGE_SERVER_OPTIONS } from './http/edge.ts';
 import { DEFAULT_LIMITS, type Limits } from './limits.ts';
@@ -28,7 +29,7 @@ import type { ServerStorage } from './storage/server-storage.ts';
 import { Storefront } from './storefront/storefront.ts';
 import { attachWebSockets } from './ws-transport.ts';
 import { ClickCounter } from './creators/click-counter.ts';
-import { redirectRoutes, type RedirectLimits } from './creators/redirect-routes.ts';
+import { redirectRoutes, type RedirectLimits } from './http/redirect-routes.ts';
 import { setupRoutes } from './http/setup-routes.ts';
 import { SetupService } from './setup-service.ts';
 
@@ -120,7 +121,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   router.before('POST', '/api/pair', (ctx) => rateLimits.take('pair-address', rateLimits.clientAddress(ctx.req)));
   adminRoutes(router, { events, auth, storage, now });
   recoveryRoutes(router, { hub });
-  const storefront = new Storefront({ hub, events, storage, now, ...(opts.log ? { log: opts.log } : {}) });
+  const storefront = new Storefront({ hub, events, storage, now, answerOf: errorReply, ...(opts.log ? { log: opts.log } : {}) });
   storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(storage), rateLimits });
   summaryRoutes(router, { hub, events });
   sessionRoutes(router);

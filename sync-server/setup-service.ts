@@ -17,7 +17,7 @@ import { asObject } from '../core/base/validate.ts';
 import { brandDocName, BrandDoc, parseDocName, SetupDoc, setupDocName } from '../core/event/schema.ts';
 import type { DocHub } from './doc-hub.ts';
 import type { EventService } from './event-service.ts';
-import { HttpError } from './http/router.ts';
+import { ConflictError, MissingError } from './server-errors.ts';
 import type { ServerStorage } from './storage/server-storage.ts';
 
 /**
@@ -121,7 +121,7 @@ export class SetupService {
     const key = creatorKey(code);
     return this.events.serial(eventId, async () => {
       const owner = await this.storage.getRecord<{ eventId: string }>(CODE_INDEX, key);
-      if (owner && owner.eventId !== eventId) throw new HttpError(409, `the creator code "${code}" is used by another event on this server`, { field: 'code' });
+      if (owner && owner.eventId !== eventId) throw new ConflictError(`the creator code "${code}" is used by another event on this server`, { field: 'code' });
       await this.storage.putRecord(CODE_INDEX, key, { eventId });
       await this.hub.change(setupDocName(eventId), (doc) => new SetupDoc(doc).write({ creators: [creator] }));
       return creator;
@@ -139,7 +139,7 @@ export class SetupService {
         map.delete(key);
         return true;
       });
-      if (!removed) throw new HttpError(404, `${eventId} has no creator "${code}"`);
+      if (!removed) throw new MissingError(`${eventId} has no creator "${code}"`);
       const owner = await this.storage.getRecord<{ eventId: string }>(CODE_INDEX, key);
       if (owner?.eventId === eventId) await this.storage.deleteRecord(CODE_INDEX, key);
     });
@@ -181,7 +181,7 @@ export class SetupService {
   async removeThreshold(eventId: string, locationId: string, sku: string): Promise<void> {
     await this.events.requireEvent(eventId);
     const removed = await this.hub.change(setupDocName(eventId), (doc) => new SetupDoc(doc).removeThreshold(locationId, sku));
-    if (!removed) throw new HttpError(404, `${locationId} has no threshold override for ${sku}`);
+    if (!removed) throw new MissingError(`${locationId} has no threshold override for ${sku}`);
   }
 }
 

@@ -8,14 +8,15 @@ import { BrandDoc, brandDocName, decodeValue, SetupDoc, setupDocName, TillDoc, t
 import { parseRefund } from '../../core/refunds/refund.ts';
 import { parseSale } from '../../core/selling/sale.ts';
 import type { StockView } from '../../core/ledger/stock-view.ts';
-import type { DocHub, Peer } from '../doc-hub.ts';
-import { HttpError } from '../http/router.ts';
+import type { DocHandle } from '../doc-handle.ts';
+import type { DocHub } from '../doc-hub.ts';
+import { EventNotFound, MissingError } from '../server-errors.ts';
 import type { ServerStorage } from '../storage/server-storage.ts';
 import { WebhookSender, type WebhookOptions } from './webhook.ts';
 
 /**
- * The server's alert watcher (docs/organiser.md, "Alerts"). Per event it joins the setup and brand documents
- * as an internal read-only peer (so they stay loaded and every change reaches the server's copy), and on a
+ * The server's alert watcher (docs/organiser.md, "Alerts"). Per event it holds a handle on the setup, brand
+ * and till documents (DocHub.open: they stay loaded, and every change is in the hub's copy it reads), and on a
  * change — debounced, at most one evaluation per `debounceMs` — runs core `evaluateAlerts` over them.
  *
  * Bounded CPU: sales and refunds are decoded once each (a cache per brand keyed by record id; only new keys
@@ -53,13 +54,11 @@ export type AlertListener = (alerts: Alert[]) => void;
 
 const ALERTS = 'alerts';
 const key = (eventId: string, id: string) => `${eventId}!${id}`;
-let nextPeerId = -1_000_000;
 
 class EventWatch {
   readonly listeners = new Set<AlertListener>();
   readonly raised = new Map<string, StoredAlert>();
-  private readonly peer: Peer;
-  private readonly joined = new Set<string>();
+  private readonly handles = new Map<string, DocHandle>();
   private readonly brandOff = new Map<string, () => void>();
   private readonly cache = new Map<string, { sales: Map<string, Sale>; refunds: Map<string, Refund> }>();
   private setup: Y.Doc | undefined;
@@ -72,25 +71,16 @@ class EventWatch {
   constructor(
     readonly eventId: string,
     private readonly c: AlertCenter,
-  ) {
-    this.peer = {
-      id: nextPeerId--,
-      claims: { role: 'organiser', eventId, label: 'alert watcher', createdAt: 0 },
-      wantsAck: false,
-      send: () => undefined,
-      close: () => this.stop(),
-    };
-  }
+  ) {}
 
   async start(): Promise<void> {
     for (const [k, v] of await this.c.opts.storage.listRecords<StoredAlert>(ALERTS)) if (k.startsWith(`${this.eventId}!`)) this.raised.set(v.alert.id, v);
-    const name = setupDocName(this.eventId);
-    if (!(await this.c.opts.hub.join(this.peer, name))) throw new HttpError(503, 'the server is shutting down');
-    this.joined.add(name);
-    this.setup = await this.c.opts.hub.read(name, (d) => d);
+    const setup = await this.hold(setupDocName(this.eventId));
+    if (!setup) throw new EventNotFound(this.eventId);
+    this.setup = setup;
     if (!new SetupDoc(this.setup).config()) {
       this.stop();
-      throw new HttpError(404, `there is no event "${this.eventId}"`);
+      throw new EventNotFound(this.eventId);
     }
     this.setup.on('update', this.poke);
     await this.syncBrands();
@@ -121,7 +111,32 @@ class EventWatch {
     clearInterval(this.poller);
     this.setup?.off('update', this.poke);
     for (const off of this.brandOff.values()) off();
-    for (const name of this.joined) this.c.opts.hub.leave(this.peer, name);
+    for (const handle of this.handles.values()) handle.close();
+    this.handles.clear();
+  }
+
+  /**
+   * Holds a document open while the watch lives. When the hub refuses it (closing, damaged, gone) or later
+   * drops it, the watch stops, as it did when it was told so as a peer; a damaged document is the hub's to
+   * report (4503 / 503), not the alert watcher's.
+   */
+  private async hold(name: string): Promise<Y.Doc | undefined> {
+    let handle: DocHandle;
+    try {
+      handle = await this.c.opts.hub.open(name);
+    } catch (err) {
+      this.c.log('warn', 'alert watcher could not open a document; it stops', { eventId: this.eventId, doc: name, err: String(err) });
+      this.stop();
+      if (err instanceof MissingError) return undefined;
+      throw err;
+    }
+    if (this.closed) {
+      handle.close();
+      return undefined;
+    }
+    handle.onDropped(() => this.stop());
+    this.handles.set(name, handle);
+    return handle.doc;
   }
 
   /** Joins every brand document and every paired till's document (its voids) of the event, once each. */
@@ -130,10 +145,9 @@ class EventWatch {
     const setup = new SetupDoc(this.setup);
     const names = [...setup.brands().items.map((b) => brandDocName(this.eventId, b.id)), ...setup.tills().items.map((t) => tillDocName(this.eventId, t.id))];
     for (const name of names) {
-      if (this.joined.has(name) || this.closed) continue;
-      if (!(await this.c.opts.hub.join(this.peer, name))) return;
-      this.joined.add(name);
-      const doc = await this.c.opts.hub.read(name, (d) => d);
+      if (this.handles.has(name) || this.closed) continue;
+      const doc = await this.hold(name).catch(() => undefined);
+      if (!doc) return;
       doc.on('update', this.poke);
       this.brandOff.set(name, () => doc.off('update', this.poke));
     }

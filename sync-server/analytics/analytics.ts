@@ -5,7 +5,7 @@ import type { Sale } from '../../core/selling/sale.ts';
 import { BrandDoc, brandDocName, parseDocName } from '../../core/event/schema.ts';
 import type { DocHub } from '../doc-hub.ts';
 import type { EventService } from '../event-service.ts';
-import { HttpError } from '../http/router.ts';
+import { EventNotFound, ForbiddenError } from '../server-errors.ts';
 import type { ServerStorage } from '../storage/server-storage.ts';
 import type { OrderRecord } from '../storefront/orders.ts';
 
@@ -33,9 +33,9 @@ export interface AnalyticsReport extends RetentionReport {
 }
 
 export async function loadAnalytics(deps: AnalyticsDeps, eventId: string, mayRead: (eventId: string) => boolean): Promise<AnalyticsReport> {
-  if (!mayRead(eventId)) throw new HttpError(403, `this token may not read event "${eventId}"`);
+  if (!mayRead(eventId)) throw new ForbiddenError(`this token may not read event "${eventId}"`);
   const drop = await deps.events.setup(eventId);
-  if (!drop.config) throw new HttpError(404, `there is no event "${eventId}"`);
+  if (!drop.config) throw new EventNotFound(eventId);
   const brandIds = drop.brands.map((b) => b.id);
   const eventIds = new Set<string>();
   for (const name of await deps.storage.docNames()) {

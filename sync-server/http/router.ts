@@ -1,21 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PopupError, toTagged, ValidationError } from '../../core/base/errors.ts';
+import { errorReply, HttpError } from './error-map.ts';
 import { CloseCode } from '../close-codes.ts';
 import { hashToken, type Auth, type Claims, type Role, type TokenRefusal } from '../auth.ts';
 
 /**
  * A small JSON router. Handlers get the parsed request and return a reply; errors become tagged
- * `{ type, message }` bodies with a status that says whose fault it was. Nothing is swallowed.
+ * `{ type, message }` bodies with a status that says whose fault it was (error-map.ts). Nothing is swallowed.
  */
-export class HttpError extends PopupError {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-  }
-}
+export { errorReply, HttpError };
 
 /** 401 naming why the presented token was refused (its type: TokenRevoked, TokenExpired, UnknownToken…). */
 export class TokenRefusedError extends HttpError {
@@ -176,22 +168,6 @@ export class Router {
       },
     };
   }
-}
-
-export function errorReply(err: unknown): Reply {
-  const tagged = toTagged(err);
-  if (err instanceof HttpError) {
-    // A 429 says when to try again (rate-limits.ts).
-    const retry = err.status === 429 && isRetryDetails(err.details) ? { 'retry-after': String(err.details.retryAfterSeconds) } : undefined;
-    return { status: err.status, body: { ...tagged, ...(err.details !== undefined ? { details: err.details } : {}) }, ...(retry ? { headers: retry } : {}) };
-  }
-  if (err instanceof ValidationError) return { status: 422, body: { ...tagged, field: err.field } };
-  if (err instanceof PopupError) return { status: 409, body: tagged };
-  return { status: 500, body: { type: 'InternalError', message: tagged.message } };
-}
-
-function isRetryDetails(d: unknown): d is { retryAfterSeconds: number } {
-  return typeof d === 'object' && d !== null && typeof (d as { retryAfterSeconds?: unknown }).retryAfterSeconds === 'number';
 }
 
 export function send(res: ServerResponse, reply: Reply): void {

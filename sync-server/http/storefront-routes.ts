@@ -133,7 +133,7 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
     const eventId = ctx.params['eventId']!;
     requireRole(ctx, ['storefront'], eventId);
     const token = bearerToken(ctx.req);
-    return storefront.reserve(eventId, await ctx.json(), token ? hashToken(token) : undefined);
+    return { status: 201, body: await storefront.reserve(eventId, await ctx.json(), token ? hashToken(token) : undefined) };
   });
 
   storefrontRoute('GET', '/api/events/:eventId/reservations/:id', async (ctx) => {
@@ -157,7 +157,12 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
     if (!isIdempotencyKey(key)) {
       return { status: 400, body: { type: 'IdempotencyKeyRequired', message: 'send an Idempotency-Key header of 1–100 visible ASCII characters (a fresh UUID per order attempt)' } };
     }
-    return storefront.orders.place(eventId, key, await ctx.json());
+    const placed = await storefront.orders.place(eventId, key, await ctx.json());
+    if (placed.kind === 'replayed') {
+      const { status, body } = placed.answer;
+      return { status, ...(body !== undefined ? { body } : {}), headers: { 'idempotent-replayed': 'true' } };
+    }
+    return { status: 201, body: placed.order, headers: { location: `/api/events/${encodeURIComponent(eventId)}/orders/${encodeURIComponent(placed.order.orderId)}` } };
   });
 
   storefrontRoute('GET', '/api/events/:eventId/orders/:orderId', async (ctx) => {

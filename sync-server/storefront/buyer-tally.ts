@@ -1,5 +1,6 @@
 import type { BuyerLimits } from '../../core/customers/buyer-limits.ts';
-import { HttpError } from '../http/router.ts';
+import { RequirementError } from '../server-errors.ts';
+import { BuyerLimitError } from './storefront-errors.ts';
 import type { ServerStorage } from '../storage/server-storage.ts';
 import { skuKey } from './input.ts';
 
@@ -16,18 +17,7 @@ export interface TalliedOrder {
   lines: { brandId: string; sku: string; qty: number }[];
 }
 
-/** An order over a per-customer limit: 409, naming the limit, the product and what was bought already. */
-export class BuyerLimitError extends HttpError {
-  constructor(
-    readonly limit: 'perCustomerPerProduct' | 'perCustomerPerDrop',
-    max: number,
-    bought: number,
-    message: string,
-    sku?: string,
-  ) {
-    super(409, message, { limit, max, bought, ...(sku !== undefined ? { sku } : {}) });
-  }
-}
+export { BuyerLimitError };
 
 export class BuyerTally {
   /** Per event: orders by id, and order ids by buyer key. */
@@ -42,7 +32,7 @@ export class BuyerTally {
   async check(eventId: string, keys: readonly string[], lines: readonly { brandId: string; sku: string; qty: number }[], limits: BuyerLimits): Promise<void> {
     if (!limits.perCustomerPerProduct && !limits.perCustomerPerDrop) return;
     if (keys.length === 0) {
-      throw new HttpError(422, 'this drop limits what one customer may buy: send customer.email, customer.phone or payment.reference so the limit can be checked', { limit: limits.perCustomerPerProduct ? 'perCustomerPerProduct' : 'perCustomerPerDrop' });
+      throw new RequirementError('this drop limits what one customer may buy: send customer.email, customer.phone or payment.reference so the limit can be checked', { limit: limits.perCustomerPerProduct ? 'perCustomerPerProduct' : 'perCustomerPerDrop' });
     }
     const event = (await this.events()).get(eventId);
     const ids = new Set<string>();

@@ -11,14 +11,15 @@ import { BrandDoc, brandDocName } from '../../core/event/schema.ts';
 import type { StockView } from '../../core/ledger/stock-view.ts';
 import type { DocHub } from '../doc-hub.ts';
 import type { EventService } from '../event-service.ts';
-import { errorReply, HttpError, type Reply } from '../http/router.ts';
+import { EventNotFound } from '../server-errors.ts';
 import type { ServerStorage } from '../storage/server-storage.ts';
 import { fingerprint, parseOrderInput, storedCustomer, type Fulfilment, type OrderInput, type StoredCustomer } from './input.ts';
 import type { ReservationStore } from './reservations.ts';
 import { buyerLimitsOf } from '../../core/customers/buyer-limits.ts';
 import { buyerKeys } from './buyer-keys.ts';
 import { BuyerTally } from './buyer-tally.ts';
-import { destinationOf, routeLines, routeRefusalReply } from './route.ts';
+import { destinationOf, routeLines } from './route.ts';
+import { IdempotencyKeyReused, InvalidStatusTransition, OrderNotFound, PaymentMismatch, RouteRefused } from './storefront-errors.ts';
 
 /**
  * Online orders. The server is the only writer of the holders that fulfil them (the online allocation, hubs and
@@ -55,18 +56,7 @@ const PATHS = ORDER_PATHS;
 /** Statuses after which nothing is left to do. */
 export const FINAL_STATUSES: readonly OrderStatus[] = ['collected', 'delivered'];
 
-/** 409: the order's status may not go there (only forward along its fulfilment's path). */
-export class InvalidStatusTransition extends HttpError {
-  constructor(message: string) {
-    super(409, message);
-  }
-}
-
-export class OrderNotFound extends HttpError {
-  constructor(message: string) {
-    super(404, message);
-  }
-}
+export { InvalidStatusTransition, OrderNotFound };
 
 export function canAdvance(from: OrderStatus, to: OrderStatus, type: Fulfilment['type'] | undefined): boolean {
   const paths = type ? [PATHS[type]] : Object.values(PATHS);
@@ -149,6 +139,30 @@ const RECEIPTS = 'web-receipt-seq';
 export const MAX_LISTED_ORDERS = 200;
 const key = (eventId: string, id: string) => `${eventId}!${id}`;
 
+/** What a new order's answer says (docs/api.md, "Place an order"). */
+export interface PlacedOrder {
+  orderId: string;
+  status: 'placed';
+  receiptNumber: string;
+  total: number;
+  currency: string;
+  sales: string[];
+  routedTo: string;
+  distanceKm: number | null;
+}
+
+/**
+ * The answer an Idempotency-Key got the first time, as the API gave it: replayed verbatim to a retry with the
+ * same body (the IETF Idempotency-Key draft asks for the same response, status included).
+ */
+export interface KeyAnswer {
+  status: number;
+  body?: unknown;
+}
+
+/** A new order, or the first answer of its key replayed. A refusal of a new order is thrown (storefront-errors.ts). */
+export type Placement = { kind: 'placed'; order: PlacedOrder } | { kind: 'replayed'; answer: KeyAnswer };
+
 export interface OrderDeskDeps {
   hub: DocHub;
   events: EventService;
@@ -158,6 +172,12 @@ export interface OrderDeskDeps {
   /** Stock the storefront offers may have changed. */
   changed: (eventId: string) => void;
   log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  /**
+   * How the API answers a refusal (http/error-map.ts, injected so this module knows no HTTP): a refusal is
+   * recorded as its key's answer, so a retry gets the same one. A status of 500 or more is a fault, not an
+   * answer: it is not recorded and the request may be retried.
+   */
+  answerOf: (err: unknown) => KeyAnswer;
 }
 
 export class OrderDesk {
@@ -174,44 +194,40 @@ export class OrderDesk {
   }
 
   /**
-   * Places an order under an Idempotency-Key. Returns the reply to send; when it is a replay of an earlier
-   * request with the same key and body, it is that request's reply (status and body), marked
-   * `Idempotent-Replayed: true`. The key's reply is durable before this resolves.
+   * Places an order under an Idempotency-Key. A new order is placed, or refused by a thrown domain error;
+   * when it is a retry with the same key and body, it is that request's answer, replayed. The key's answer
+   * is durable before this resolves or throws.
    */
-  async place(eventId: string, idempotencyKey: string, raw: unknown): Promise<Reply> {
+  async place(eventId: string, idempotencyKey: string, raw: unknown): Promise<Placement> {
     const input = parseOrderInput(raw);
     const fp = fingerprint(raw);
     const idemKey = key(eventId, idempotencyKey);
     let durable: Promise<void> = Promise.resolve();
-    const reply = await this.d.events.serial(eventId, async (): Promise<Reply> => {
+    const outcome = await this.d.events.serial(eventId, async (): Promise<Placement | { kind: 'refused'; err: unknown }> => {
       await this.d.reservations.ready();
       await this.recover(eventId);
       const seen = this.inflight.get(idemKey) ?? (await this.d.storage.getRecord<IdempotencyRecord>(IDEMPOTENCY, idemKey));
       if (seen) {
-        if (seen.fingerprint !== fp) {
-          return { status: 422, body: { type: 'IdempotencyKeyReused', message: 'this Idempotency-Key was used for a different request; use a new key for a new order' } };
-        }
-        return { status: seen.status, ...(seen.body !== undefined ? { body: seen.body } : {}), headers: { 'idempotent-replayed': 'true' } };
+        if (seen.fingerprint !== fp) throw new IdempotencyKeyReused();
+        return { kind: 'replayed', answer: { status: seen.status, ...(seen.body !== undefined ? { body: seen.body } : {}) } };
       }
-      let result: Reply;
       try {
-        result = await this.execute(eventId, idempotencyKey, fp, input);
+        return { kind: 'placed', order: await this.execute(eventId, idempotencyKey, fp, input) };
       } catch (err) {
-        result = errorReply(err);
-        if (result.status >= 500) throw err;
-      }
-      if (result.status !== 201) {
+        const answer = this.d.answerOf(err);
+        if (answer.status >= 500) throw err;
         // A refusal is the key's answer too: a retry gets the same one (use a new key for a new attempt).
-        const rec: IdempotencyRecord = { fingerprint: fp, status: result.status, body: result.body, createdAt: this.d.now() };
+        const rec: IdempotencyRecord = { fingerprint: fp, status: answer.status, body: answer.body, createdAt: this.d.now() };
         this.inflight.set(idemKey, rec);
         durable = this.d.storage.putRecord(IDEMPOTENCY, idemKey, rec).finally(() => {
           if (this.inflight.get(idemKey) === rec) this.inflight.delete(idemKey);
         });
+        return { kind: 'refused', err };
       }
-      return result;
     });
     await durable;
-    return reply;
+    if (outcome.kind === 'refused') throw outcome.err;
+    return outcome;
   }
 
   async get(eventId: string, orderId: string): Promise<OrderRecord> {
@@ -251,10 +267,10 @@ export class OrderDesk {
 
   // ---- internals ------------------------------------------------------------------------------------
 
-  private async execute(eventId: string, idempotencyKey: string, fp: string, input: OrderInput): Promise<Reply> {
+  private async execute(eventId: string, idempotencyKey: string, fp: string, input: OrderInput): Promise<PlacedOrder> {
     const now = this.d.now();
     const { config, brands, locations } = await this.d.events.setup(eventId);
-    if (!config) throw new HttpError(404, `there is no event "${eventId}"`);
+    if (!config) throw new EventNotFound(eventId);
     const brandIds = new Set(brands.map((b) => b.id));
     input.lines.forEach((l, i) => {
       if (!brandIds.has(l.brandId)) throw new ValidationError(`lines[${i}].brandId`, `"${l.brandId}" is not a brand of ${eventId}`);
@@ -287,10 +303,7 @@ export class OrderDesk {
     const priced = priceItems(items, config, product, now);
     const total = priced.totals.total;
     if (input.payment.amount !== total) {
-      return {
-        status: 422,
-        body: { type: 'PaymentMismatch', message: `the payment is ${input.payment.amount} but the order comes to ${total} ${config.currency} at the current prices`, total, amount: input.payment.amount, currency: config.currency },
-      };
+      throw new PaymentMismatch(total, input.payment.amount, config.currency);
     }
 
     // Per-customer limits, across storefront tokens: on the normalised e-mail, phone and payment reference.
@@ -307,7 +320,7 @@ export class OrderDesk {
     const usable = reservation && this.d.reservations.isActive(reservation) ? reservation : undefined;
     const views = new Map([...docs].map(([brandId, d]) => [brandId, d.view] as const));
     const route = routeLines(input.lines, locations, views, this.d.reservations.heldAt(eventId, usable?.id), destination);
-    if (!route.ok) return routeRefusalReply(route.reason, route.lines);
+    if (!route.ok) throw new RouteRefused(route.reason, route.lines);
     const source = route.source;
     const distanceKm = source.distanceKm === null ? null : Math.round(source.distanceKm * 1000) / 1000;
 
@@ -334,7 +347,7 @@ export class OrderDesk {
       },
     );
     const orderId = newId('o', clock);
-    const body = { orderId, status: 'placed', receiptNumber, total, currency: config.currency, sales: checkout.sales.map((s) => s.id), routedTo: source.locationId, distanceKm };
+    const body: PlacedOrder = { orderId, status: 'placed', receiptNumber, total, currency: config.currency, sales: checkout.sales.map((s) => s.id), routedTo: source.locationId, distanceKm };
     const order: OrderRecord = {
       orderId,
       eventId,
@@ -386,7 +399,7 @@ export class OrderDesk {
     await this.storeRecords(journal);
     const outcome = await this.complete(journal);
     if (outcome !== 'done') throw new Error(`order ${orderId} could not be written (${outcome})`);
-    return { status: 201, body, headers: { location: `/api/events/${encodeURIComponent(eventId)}/orders/${encodeURIComponent(orderId)}` } };
+    return body;
   }
 
   /** Step 3, second half (repeated on recovery: every write is idempotent). */

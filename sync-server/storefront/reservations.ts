@@ -4,7 +4,7 @@ import type { StockLine } from '../event-service.ts';
 import type { ServerStorage } from '../storage/server-storage.ts';
 import { skuKey } from './input.ts';
 import type { BuyerLimits } from '../../core/customers/buyer-limits.ts';
-import { HttpError } from '../http/router.ts';
+import { HoldLimitError } from './storefront-errors.ts';
 import { sharesKey } from './buyer-keys.ts';
 
 /**
@@ -32,17 +32,7 @@ export interface Reservation {
   customerKeys?: string[];
 }
 
-/** A reservation over one of the event's hold caps (core/customers/buyer-limits.ts): 409, naming the cap. */
-export class HoldLimitError extends HttpError {
-  constructor(
-    readonly limit: 'heldUnitsPerToken' | 'heldUnitsPerCustomer' | 'holdsPerDrop',
-    max: number,
-    held: number,
-    message: string,
-  ) {
-    super(409, message, { limit, max, held });
-  }
-}
+export { HoldLimitError };
 
 const NS = 'reservations';
 const recordKey = (eventId: string, id: string) => `${eventId}!${id}`;

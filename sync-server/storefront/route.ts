@@ -1,9 +1,8 @@
 import { ValidationError } from '../../core/base/errors.ts';
 import type { Location } from '../../core/event/event.ts';
 import type { HolderId } from '../../core/ledger/holders.ts';
-import { FULFILMENT_KINDS, fulfilmentSources, pointOf, routeOrder, routeRefusal, type Point, type RouteOutcome, type ShortLine } from '../../core/ledger/routing.ts';
+import { FULFILMENT_KINDS, fulfilmentSources, pointOf, routeOrder, type Point, type RouteOutcome } from '../../core/ledger/routing.ts';
 import type { StockView } from '../../core/ledger/stock-view.ts';
-import type { Reply } from '../http/router.ts';
 import type { StockLine } from '../event-service.ts';
 import { skuKey, type Fulfilment } from './input.ts';
 
@@ -40,16 +39,4 @@ export function destinationOf(f: Fulfilment | undefined, locations: readonly Loc
 export function routeLines(lines: readonly StockLine[], locations: readonly Location[], views: ReadonlyMap<string, StockView>, held: HeldAt, destination: Point | undefined): RouteOutcome {
   const reserved = reservedFrom(held);
   return routeOrder(lines, fulfilmentSources(locations), (holder, brandId, sku) => (views.get(brandId)?.rights(holder, sku) ?? 0) - reserved(holder, skuKey(brandId, sku)), destination);
-}
-
-/**
- * 409 for a refused route. `InsufficientStock` when the sources together lack units (as before routing:
- * `lines` name each short SKU with `requested` and `available`), `NoSingleLocation` when the units exist
- * but no one place holds the whole order. Each line says where the units are (`byLocation`).
- */
-export function routeRefusalReply(reason: 'short' | 'split', lines: ShortLine[]): Reply {
-  return {
-    status: 409,
-    body: { type: reason === 'short' ? 'InsufficientStock' : 'NoSingleLocation', message: routeRefusal(reason, lines), lines },
-  };
 }

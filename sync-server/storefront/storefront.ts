@@ -4,14 +4,15 @@ import { BrandDoc, brandDocName } from '../../core/event/schema.ts';
 import type { StockView } from '../../core/ledger/stock-view.ts';
 import type { DocHub } from '../doc-hub.ts';
 import type { EventService } from '../event-service.ts';
-import { HttpError, type Reply } from '../http/router.ts';
+import { EventNotFound, UnavailableError } from '../server-errors.ts';
 import type { ServerStorage } from '../storage/server-storage.ts';
 import { parseReservationInput } from './input.ts';
 import { buyerLimitsOf } from '../../core/customers/buyer-limits.ts';
 import { buyerKeys } from './buyer-keys.ts';
-import { OrderDesk } from './orders.ts';
+import { OrderDesk, type KeyAnswer } from './orders.ts';
 import { ReservationStore, type Reservation } from './reservations.ts';
-import { destinationOf, reservedFrom, routeLines, routeRefusalReply } from './route.ts';
+import { destinationOf, reservedFrom, routeLines } from './route.ts';
+import { ReservationNotFound, RouteRefused } from './storefront-errors.ts';
 import { brandStock, computeStock, type StockSnapshot } from './stock.ts';
 import { StockWatcher, type StockListener } from './watcher.ts';
 
@@ -27,15 +28,13 @@ export interface StorefrontDeps {
   storage: ServerStorage;
   now: () => number;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+  /** How the API answers a refusal, recorded as an order's Idempotency-Key answer (OrderDeskDeps.answerOf). */
+  answerOf: (err: unknown) => KeyAnswer;
   /** How often expired reservations are deleted (default 5 s); they stop counting at expiry regardless. */
   sweepMs?: number;
 }
 
-export class ReservationNotFound extends HttpError {
-  constructor(eventId: string, id: string) {
-    super(404, `there is no reservation "${id}" in ${eventId} (released, consumed by an order, or expired and swept)`);
-  }
-}
+export { ReservationNotFound };
 
 export class Storefront {
   readonly reservations: ReservationStore;
@@ -47,7 +46,7 @@ export class Storefront {
   constructor(private readonly d: StorefrontDeps) {
     const log = d.log ?? (() => undefined);
     this.reservations = new ReservationStore(d.storage, d.now);
-    this.orders = new OrderDesk({ hub: d.hub, events: d.events, storage: d.storage, reservations: this.reservations, now: d.now, changed: (e) => this.changed(e), log });
+    this.orders = new OrderDesk({ hub: d.hub, events: d.events, storage: d.storage, reservations: this.reservations, now: d.now, changed: (e) => this.changed(e), log, answerOf: d.answerOf });
     this.sweeper = setInterval(() => void this.sweep().catch((err: unknown) => log('warn', 'reservation sweep failed', { err: String(err) })), d.sweepMs ?? 5000);
     this.sweeper.unref?.();
   }
@@ -61,7 +60,7 @@ export class Storefront {
       if (w && !w.closed) return w.compute();
     }
     const { config, brands, locations } = await this.d.events.setup(eventId);
-    if (!config) throw new HttpError(404, `there is no event "${eventId}"`);
+    if (!config) throw new EventNotFound(eventId);
     const stocks = [];
     for (const b of brands) stocks.push(await this.d.hub.read(brandDocName(eventId, b.id), (doc, view) => brandStock(b.id, doc, view)));
     return computeStock(config, stocks, fulfilmentSources(locations), reservedFrom(this.reservations.heldAt(eventId)), this.d.now());
@@ -69,17 +68,17 @@ export class Storefront {
 
   /**
    * Locks units for a cart at the source an order for it would be routed to now (towards the fulfilment's
-   * destination when given): 201 with the reservation, or 409 naming every line that is short or, when no
+   * destination when given): the reservation, or RouteRefused naming every line that is short or, when no
    * single place holds the cart, where its units are.
    */
-  async reserve(eventId: string, raw: unknown, tokenKey?: string): Promise<Reply> {
+  async reserve(eventId: string, raw: unknown, tokenKey?: string): Promise<PublicReservation> {
     const input = parseReservationInput(raw);
-    return this.d.events.serial(eventId, async (): Promise<Reply> => {
+    return this.d.events.serial(eventId, async (): Promise<PublicReservation> => {
       await this.reservations.ready();
       await this.orders.recover(eventId);
       const now = this.d.now();
       const { config, brands, locations } = await this.d.events.setup(eventId);
-      if (!config) throw new HttpError(404, `there is no event "${eventId}"`);
+      if (!config) throw new EventNotFound(eventId);
       const known = new Set(brands.map((b) => b.id));
       input.lines.forEach((l, i) => {
         if (!known.has(l.brandId)) throw new ValidationError(`lines[${i}].brandId`, `"${l.brandId}" is not a brand of ${eventId}`);
@@ -100,7 +99,7 @@ export class Storefront {
       const customerKeys = buyerKeys(input.customer ?? {});
       this.reservations.checkCaps(eventId, input.lines.reduce((a, l) => a + l.qty, 0), { ...(tokenKey ? { tokenKey } : {}), customerKeys }, limits);
       const route = routeLines(input.lines, locations, views, this.reservations.heldAt(eventId), destination);
-      if (!route.ok) return routeRefusalReply(route.reason, route.lines);
+      if (!route.ok) throw new RouteRefused(route.reason, route.lines);
       // While the drop is live, a hold is cut to liveHoldSeconds: an hour-long hold on the hero item is a
       // way to keep it from everyone else.
       const live = now >= config.drop.startsAt && now < config.drop.endsAt;
@@ -117,7 +116,7 @@ export class Storefront {
       };
       await this.reservations.put(r);
       this.changed(eventId);
-      return { status: 201, body: publicReservation(r) };
+      return publicReservation(r);
     });
   }
 
@@ -186,7 +185,7 @@ export class Storefront {
       const stop = w.subscribe(listener);
       return { snapshot: w.compute(), stop };
     }
-    throw new HttpError(503, 'the stock stream could not start; try again');
+    throw new UnavailableError('the stock stream could not start; try again');
   }
 
   /** Stock may have changed (a reservation or an order): the event's streams recompute. */
@@ -201,6 +200,13 @@ export class Storefront {
   }
 }
 
-function publicReservation(r: Reservation): { id: string; expiresAt: number; lines: Reservation['lines'] } {
+/** A reservation as the storefront sees it (not whose token or buyer made it). */
+export interface PublicReservation {
+  id: string;
+  expiresAt: number;
+  lines: Reservation['lines'];
+}
+
+function publicReservation(r: Reservation): PublicReservation {
   return { id: r.id, expiresAt: r.expiresAt, lines: r.lines };
 }

@@ -5,7 +5,7 @@ import type { Sale, SaleLine } from '../../core/selling/sale.ts';
 import { BrandDoc, brandDocName } from '../../core/event/schema.ts';
 import type { DocHub } from '../doc-hub.ts';
 import type { EventService } from '../event-service.ts';
-import { HttpError } from '../http/router.ts';
+import { EventNotFound } from '../server-errors.ts';
 
 /**
  * The organiser's sales summary: every sale of every brand document (tills and online alike), totalled and
@@ -210,7 +210,7 @@ export function brandCsv(summary: SalesSummary): string {
 /** Reads the event's setup and every brand document, and summarises them. */
 export async function loadSummary(deps: { hub: DocHub; events: EventService }, eventId: string): Promise<SalesSummary> {
   const { config, brands, locations, tills } = await deps.events.setup(eventId);
-  if (!config) throw new HttpError(404, `there is no event "${eventId}"`);
+  if (!config) throw new EventNotFound(eventId);
   const docs: SummaryInput['docs'] = [];
   for (const b of brands) {
     docs.push(

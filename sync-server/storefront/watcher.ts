@@ -4,17 +4,18 @@ import { dropPhase } from '../../core/selling/pricing.ts';
 import { fulfilmentSources } from '../../core/ledger/routing.ts';
 import { BrandDoc, brandDocName, SetupDoc, setupDocName } from '../../core/event/schema.ts';
 import type { StockView } from '../../core/ledger/stock-view.ts';
-import type { DocHub, Peer } from '../doc-hub.ts';
-import { HttpError } from '../http/router.ts';
+import type { DocHandle } from '../doc-handle.ts';
+import type { DocHub } from '../doc-hub.ts';
+import { EventNotFound, ServerClosing, UnavailableError } from '../server-errors.ts';
 import { skuKey } from './input.ts';
 import type { ReservationStore } from './reservations.ts';
 import { reservedFrom } from './route.ts';
 import { brandStock, computeStock, type StockItem, type StockSnapshot } from './stock.ts';
 
 /**
- * Watches one event's online stock for the live streams: it joins the event's setup and brand documents
- * through the hub as an internal read-only peer (so they stay loaded while a stream is open, and every
- * change reaches the server's own copy), observes the ledger and the catalog, and tells its listeners which
+ * Watches one event's online stock for the live streams: it holds a handle on the event's setup and brand
+ * documents (DocHub.open: they stay loaded while a stream is open, and every change is in the hub's copy it
+ * reads), observes the ledger and the catalog, and tells its listeners which
  * SKUs changed. It recomputes on a ledger entry that moves stock of a server-written holder (the online
  * allocation, a hub), a catalog or location change, a reservation change, a reservation's expiry and a
  * discount tier boundary; a till selling its own stock is ignored.
@@ -33,12 +34,10 @@ interface WatchedBrand {
 
 const COALESCE_MS = 25;
 const MAX_TIMER_MS = 2 ** 31 - 1;
-let nextPeerId = -1;
 
 export class StockWatcher {
   closed = false;
-  private readonly peer: Peer;
-  private readonly joined = new Set<string>();
+  private readonly handles = new Map<string, DocHandle>();
   private readonly brands = new Map<string, WatchedBrand>();
   private readonly listeners = new Set<StockListener>();
   private readonly last = new Map<string, string>();
@@ -51,26 +50,15 @@ export class StockWatcher {
   constructor(
     readonly eventId: string,
     private readonly deps: { hub: DocHub; reservations: ReservationStore; now: () => number; onClose: (w: StockWatcher) => void },
-  ) {
-    this.peer = {
-      id: nextPeerId--,
-      // The server's own reader of the event (it sends nothing): it needs the setup document, which a
-      // storefront token may not open (it holds the staff's PIN hashes; permissions.ts).
-      claims: { role: 'organiser', eventId, label: 'stock stream (server)', createdAt: 0 },
-      wantsAck: false,
-      send: () => undefined,
-      // The hub is shutting down or dropped a document it could not persist: end the streams; clients reconnect.
-      close: (_code, reason) => this.close(reason),
-    };
-  }
+  ) {}
 
   async start(): Promise<void> {
-    const name = setupDocName(this.eventId);
-    await this.join(name);
-    const setup = await this.deps.hub.read(name, (doc) => doc);
+    // The server's own reader: it reads the setup document, which a storefront token may not open (it holds
+    // the staff's PIN hashes; permissions.ts), and sends nothing of it but the stock.
+    const setup = (await this.join(setupDocName(this.eventId))).doc;
     if (!new SetupDoc(setup).config()) {
       this.close('no such event');
-      throw new HttpError(404, `there is no event "${this.eventId}"`);
+      throw new EventNotFound(this.eventId);
     }
     this.setup = setup;
     const onConfig = () => this.poke();
@@ -88,7 +76,7 @@ export class StockWatcher {
     };
     this.brandSync = this.syncBrands();
     await this.brandSync;
-    if (this.closed) throw new HttpError(503, 'the server is shutting down');
+    if (this.closed) throw new ServerClosing();
     for (const item of this.compute().items) this.last.set(skuKey(item.brandId, item.sku), JSON.stringify(item));
     this.scheduleWake();
   }
@@ -97,7 +85,7 @@ export class StockWatcher {
   compute(): StockSnapshot {
     const setup = this.setup ? new SetupDoc(this.setup) : undefined;
     const config = setup?.config();
-    if (!setup || !config) throw new HttpError(404, `there is no event "${this.eventId}"`);
+    if (!setup || !config) throw new EventNotFound(this.eventId);
     const brands = [...this.brands].map(([brandId, b]) => brandStock(brandId, b.doc, b.view));
     return computeStock(config, brands, fulfilmentSources(setup.locations().items), reservedFrom(this.deps.reservations.heldAt(this.eventId)), this.deps.now());
   }
@@ -128,8 +116,8 @@ export class StockWatcher {
     this.offSetup?.();
     for (const b of this.brands.values()) b.off();
     this.brands.clear();
-    for (const name of this.joined) this.deps.hub.leave(this.peer, name);
-    this.joined.clear();
+    for (const handle of this.handles.values()) handle.close();
+    this.handles.clear();
     for (const l of [...this.listeners]) l.closed(reason);
     this.listeners.clear();
     this.deps.onClose(this);
@@ -181,8 +169,7 @@ export class StockWatcher {
       if (this.closed) return;
       if (this.brands.has(brand.id)) continue;
       const name = brandDocName(this.eventId, brand.id);
-      await this.join(name);
-      const { doc, view } = await this.deps.hub.read(name, (d, v) => ({ doc: d, view: v }));
+      const { doc, view } = await this.join(name);
       if (this.closed) return;
       const offLedger = new BrandDoc(doc).onLedger((added) => {
         if (added.some((e) => serverHeld(e.from) || serverHeld(e.to))) this.poke();
@@ -201,18 +188,24 @@ export class StockWatcher {
     }
   }
 
-  private async join(name: string): Promise<void> {
-    if (this.closed) throw new HttpError(503, 'the stream closed while starting');
-    const ok = await this.deps.hub.join(this.peer, name);
-    if (!ok) {
-      this.close('the server is shutting down');
-      throw new HttpError(503, 'the server is shutting down');
+  /** Holds `name` open while the watcher lives; a refusal (no such event, damaged, closing) closes the watcher. */
+  private async join(name: string): Promise<DocHandle> {
+    if (this.closed) throw new UnavailableError('the stream closed while starting');
+    let handle: DocHandle;
+    try {
+      handle = await this.deps.hub.open(name);
+    } catch (err) {
+      this.close(err instanceof Error ? err.message : String(err));
+      throw err;
     }
     if (this.closed) {
-      this.deps.hub.leave(this.peer, name);
-      throw new HttpError(503, 'the stream closed while starting');
+      handle.close();
+      throw new UnavailableError('the stream closed while starting');
     }
-    this.joined.add(name);
+    // The hub is shutting down or dropped a document it could not persist: end the streams; clients reconnect.
+    handle.onDropped((_code, reason) => this.close(reason));
+    this.handles.set(name, handle);
+    return handle;
   }
 }
 

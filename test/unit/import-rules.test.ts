@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { ESLint } from 'eslint';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * The layer rules of the team guide are enforced by eslint.config.js. These tests lint small snippets placed
@@ -20,6 +20,10 @@ async function lint(filePath: string, code: string): Promise<Finding[]> {
   if (!result) throw new Error(`no lint result for ${filePath}`);
   return result.messages.map((m) => ({ ruleId: m.ruleId, message: m.message }));
 }
+
+// The first lint loads the parsers and the config (seconds on a busy machine): done once here, so the first
+// test does not spend its 5 s on it.
+beforeAll(() => lint('core/warm-up.ts', 'export {};\n'), 60_000);
 
 async function rulesFired(filePath: string, code: string): Promise<(string | null)[]> {
   return (await lint(filePath, code)).map((m) => m.ruleId);
@@ -150,6 +154,29 @@ describe('sync-server/ and electron/', () => {
   it('let electron/ use core, the sync server (the LAN hub) and Electron', async () => {
     const code = `import { app } from 'electron';\nimport { hub } from '../sync-server/hub.ts';\nimport { allocate } from '../core/base/money.ts';\nexport const all = [app, hub, allocate];\n`;
     expect(await rulesFired('electron/x.ts', code)).toEqual([]);
+  });
+});
+
+describe('sync-server/ domain knows nothing of HTTP', () => {
+  it('refuses sync-server/http/ in domain modules, at the root and in domain folders, naming the guide rule', async () => {
+    const [finding] = await lint('sync-server/event-service.ts', `import { HttpError } from './http/router.ts';\nexport const E = HttpError;\n`);
+    expect(finding?.ruleId).toBe('no-restricted-imports');
+    expect(finding?.message).toContain('domain code knows nothing of HTTP');
+    expect(await rulesFired('sync-server/storefront/orders.ts', `import { errorReply } from '../http/error-map.ts';\nexport const e = errorReply;\n`)).toEqual(['no-restricted-imports']);
+    expect(await rulesFired('sync-server/analytics/alert-center.ts', `import type { Reply } from '../../sync-server/http/router.ts';\nexport type R = Reply;\n`)).toEqual(['no-restricted-imports']);
+    expect(await rulesFired('sync-server/storefront/watcher.ts', `export const load = () => import('../http/router.ts');\n`)).toEqual(['no-restricted-syntax']);
+  });
+
+  it('lets the edge import it: http/ itself, server.ts, ws-transport.ts, cli.ts, and the server’s tests', async () => {
+    expect(await rulesFired('sync-server/http/admin-routes.ts', `import { HttpError } from './router.ts';\nexport const E = HttpError;\n`)).toEqual([]);
+    expect(await rulesFired('sync-server/server.ts', `import { Router } from './http/router.ts';\nexport const R = Router;\n`)).toEqual([]);
+    expect(await rulesFired('sync-server/ws-transport.ts', `import { send } from './http/router.ts';\nexport const s = send;\n`)).toEqual([]);
+    expect(await rulesFired('sync-server/cli.ts', `import { send } from './http/router.ts';\nexport const s = send;\n`)).toEqual([]);
+    expect(await rulesFired('sync-server/storefront/x.test.ts', `import { errorReply } from '../http/error-map.ts';\nexport const e = errorReply;\n`)).toEqual([]);
+  });
+
+  it('does not mistake a domain folder’s own files for the edge', async () => {
+    expect(await rulesFired('sync-server/storefront/orders.ts', `import { stock } from './http-cache.ts';\nimport { x } from '../storage/http.ts';\nexport const all = [stock, x];\n`)).toEqual([]);
   });
 });
 

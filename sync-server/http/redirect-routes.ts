@@ -1,9 +1,9 @@
 import { creatorKey, isWebUrl } from '../../core/event/event.ts';
 import type { EventService } from '../event-service.ts';
-import type { Router } from '../http/router.ts';
+import type { Router } from './router.ts';
 import { TokenBucket } from '../limits.ts';
 import type { SetupService } from '../setup-service.ts';
-import type { ClickCounter } from './click-counter.ts';
+import type { ClickCounter } from '../creators/click-counter.ts';
 
 /**
  * Creator links: `GET /r/<code>` counts a click for the creator and redirects (302) to the creator's own
