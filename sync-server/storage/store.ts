@@ -128,6 +128,22 @@ export class ConditionFailedError extends Error {
   }
 }
 
+/** A document name that is not one of the handle's event (`event/<eventId>/…`): refused, nothing written. */
+export class DocumentOutsideEventError extends Error {
+  override readonly name = 'DocumentOutsideEventError';
+  constructor(
+    readonly eventId: string,
+    readonly doc: string,
+  ) {
+    super(`document ${doc} is not one of event ${eventId}'s documents (event/${eventId}/…)`);
+  }
+}
+
+/** Refuses a document name that does not belong to `eventId` (every store calls it before touching a document). */
+export function checkDocOfEvent(eventId: string, doc: string): void {
+  if (!doc.startsWith(`event/${eventId}/`) || doc.length === `event/${eventId}/`.length) throw new DocumentOutsideEventError(eventId, doc);
+}
+
 /** The event's lease moved to another epoch: this process no longer owns it and must not write. */
 export class LeaseLostError extends Error {
   override readonly name = 'LeaseLostError';
