@@ -34,6 +34,8 @@ export interface HighWaterState {
 /** What an open found missing: acknowledged batches, and per document the updates past what is stored. */
 export interface LostWrites {
   batches: number;
+  /** The LevelDB batch counter could not be read (a damaged table): why. */
+  counterUnreadable?: string;
   docs: { doc: string; acknowledged: number; stored: number }[];
 }
 
@@ -64,23 +66,26 @@ export class HighWater {
   /**
    * Reads the newest intact slot and compares it with what LevelDB holds: `storedBatch` is the LevelDB
    * counter, `storedLast(doc)` the highest update sequence number the store holds for a document (counting
-   * a compaction's mark), -1 when none.
+   * a compaction's mark), -1 when none. A read that fails (a damaged table) is left to verifyStore, which
+   * reads every document and record and reports it: `storedBatch` undefined, or `storedLast` throwing.
    */
-  static async open(dir: string, storedBatch: number, storedLast: (doc: string) => Promise<number>, onError: (err: unknown) => void): Promise<{ highWater: HighWater; lost: LostWrites | undefined }> {
+  static async open(dir: string, storedBatch: number | Error, storedLast: (doc: string) => Promise<number>, onError: (err: unknown) => void): Promise<{ highWater: HighWater; lost: LostWrites | undefined }> {
     const slots = await Promise.all(SLOTS.map((f) => readSlot(join(dir, f))));
     const newest = slots.filter((s): s is HighWaterState & { gen: number } => s !== undefined).sort((a, b) => b.gen - a.gen)[0];
     const recorded = newest ? { batch: newest.batch, docs: newest.docs } : undefined;
-    const hw = new HighWater(dir, recorded, storedBatch, onError);
+    const counter = storedBatch instanceof Error ? undefined : storedBatch;
+    const hw = new HighWater(dir, recorded, counter ?? 0, onError);
     hw.slot = newest ? (slots.indexOf(newest) + 1) % 2 : 0;
     hw.gen = newest?.gen ?? 0;
-    if (!recorded) return { highWater: hw, lost: undefined };
+    const counterUnreadable = storedBatch instanceof Error ? storedBatch.message.split('\n')[0]! : undefined;
+    if (!recorded) return { highWater: hw, lost: counterUnreadable ? { batches: 0, docs: [], counterUnreadable } : undefined };
     const docs: LostWrites['docs'] = [];
     for (const [doc, acknowledged] of Object.entries(recorded.docs)) {
-      const stored = await storedLast(doc);
+      const stored = await storedLast(doc).catch(() => Infinity);
       if (stored < acknowledged) docs.push({ doc, acknowledged, stored });
     }
-    const batches = Math.max(0, recorded.batch - storedBatch);
-    return { highWater: hw, lost: batches || docs.length ? { batches, docs } : undefined };
+    const batches = counter === undefined ? 0 : Math.max(0, recorded.batch - counter);
+    return { highWater: hw, lost: batches || docs.length || counterUnreadable ? { batches, docs, ...(counterUnreadable ? { counterUnreadable } : {}) } : undefined };
   }
 
   /** The number to write into the next batch under BATCH_KEY. */
@@ -155,12 +160,13 @@ function sha256(text: string): string {
 export function describeLost(lost: LostWrites): { doc: string; what: string }[] {
   const out = lost.docs.map(({ doc, acknowledged, stored }) => ({
     doc,
-    what: `updates up to no. ${acknowledged} were acknowledged but the store holds them only up to no. ${stored}: the last ${acknowledged - stored} acknowledged update${acknowledged - stored === 1 ? '' : 's'} are lost (LevelDB's newest log was cut short)`,
+    what: `updates up to no. ${acknowledged} were acknowledged but the store holds them only up to no. ${stored}: the last ${acknowledged - stored} acknowledged update${acknowledged - stored === 1 ? ' is' : 's are'} lost (LevelDB dropped them: its newest log cut short, or a damaged table file)`,
   }));
+  if (lost.counterUnreadable) out.push({ doc: 'store', what: `the store's count of written batches cannot be read (${lost.counterUnreadable}): a table file is damaged` });
   if (lost.batches > 0) {
     out.push({
       doc: 'store',
-      what: `${lost.batches} acknowledged write batch${lost.batches === 1 ? ' is' : 'es are'} missing (LevelDB's newest log was cut short): records written in ${lost.batches === 1 ? 'it' : 'them'} (orders, idempotency keys, reservations, tokens) are lost`,
+      what: `${lost.batches} acknowledged write batch${lost.batches === 1 ? ' is' : 'es are'} missing (LevelDB dropped them: its newest log cut short, or a damaged table file): records written in ${lost.batches === 1 ? 'it' : 'them'} (orders, idempotency keys, reservations, tokens) are lost`,
     });
   }
   return out;

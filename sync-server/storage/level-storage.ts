@@ -35,8 +35,12 @@ export class LevelStorage implements ServerStorage {
   static async open(dir: string, opts: { onHighWaterError?: (err: unknown) => void } = {}): Promise<LevelStorage> {
     const s = new LevelStorage(dir);
     await s.db.open();
-    const counter = await s.db.get(BATCH_KEY);
-    const opened = await HighWater.open(dir, counter ? Number(s.dec.decode(counter)) : 0, (doc) => s.storedLast(doc), opts.onHighWaterError ?? (() => {}));
+    // A damaged table can fail this read: verifyStore then reports the records as unreadable.
+    const counter = await s.db.get(BATCH_KEY).then(
+      (v) => (v ? Number(s.dec.decode(v)) : 0),
+      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+    );
+    const opened = await HighWater.open(dir, counter, (doc) => s.storedLast(doc), opts.onHighWaterError ?? (() => {}));
     s.highWater = opened.highWater;
     s.lostOnOpen = opened.lost;
     return s;
