@@ -108,9 +108,9 @@ describe('damaged stored data', () => {
     await db.compactRange('\u0000', '\uffff');
     await db.close();
     const dir = join(d.dataDir, 'store');
-    const tables = await Promise.all((await readdir(dir)).filter((f) => f.endsWith('.ldb')).map(async (f) => ({ f, size: (await stat(join(dir, f))).size })));
-    const table = tables.sort((a, b) => b.size - a.size)[0]!;
-    const bytes = await readFile(join(dir, table.f));
+    const tables = await Promise.all((await readdir(dir)).filter((f) => f.endsWith('.ldb')).map(async (f) => ({ f, bytes: await readFile(join(dir, f)) })));
+    const table = tables.find((t) => t.bytes.includes(Buffer.from(`${northThread}!`)))!;
+    const bytes = table.bytes;
     // In the middle of the brand document's stored data.
     const first = bytes.indexOf(Buffer.from(`${northThread}!`));
     const last = bytes.lastIndexOf(Buffer.from(`${northThread}!`));
