@@ -94,6 +94,38 @@ describe('LevelStore specifics', () => {
     expect([...left, ...leftRecords]).toEqual([]);
   });
 
+  it('keeps the high-water record: acknowledged updates LevelDB no longer holds are named on open, a full compaction is not', async () => {
+    const dir = await tempDir();
+    let store = await LevelStore.open(dir);
+    const brand = 'event/ev1/brand/b1';
+    const es = store.event('ev1');
+    await es.loadDoc(brand);
+    const doc = new Y.Doc();
+    for (let i = 0; i < 3; i++) {
+      const sv = Y.encodeStateVector(doc);
+      doc.getMap('sales').set(`s${i}`, i);
+      await es.commit({ updates: [{ doc: brand, update: Y.encodeStateAsUpdate(doc, sv) }], put: [{ ns: 'orders', key: `o${i}`, value: i }] });
+    }
+    await es.compact('event/ev1/setup', Y.encodeStateAsUpdateV2(doc), es.compactionMark('event/ev1/setup'));
+    await store.close();
+    store = await LevelStore.open(dir);
+    expect(store.lostOnOpen).toBeUndefined();
+    await store.close();
+    // What a cut log or a damaged table does: the last batch is gone from LevelDB.
+    const db = new ClassicLevel<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+    await db.batch([
+      { type: 'del', key: `e!ev1!d!${brand}!u!000000000002` },
+      { type: 'del', key: 'e!ev1!r!orders!o2' },
+      { type: 'put', key: 'hw!batch', value: String(Number(await db.get('hw!batch')) - 1) },
+    ]);
+    await db.close();
+    store = await LevelStore.open(dir);
+    expect(store.lostOnOpen).toEqual({ batches: 1, docs: [{ doc: brand, acknowledged: 2, stored: 1 }] });
+    await store.event('ev1').loadDoc(brand);
+    expect(store.event('ev1').compactionMark(brand)).toBe(3);
+    await store.close();
+  });
+
   it('refuses a data dir of a layout it does not know, rather than misread it', async () => {
     const dir = await tempDir();
     const db = new ClassicLevel<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
