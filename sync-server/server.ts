@@ -89,11 +89,14 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const now = opts.now ?? Date.now;
   const admin = opts.adminToken ? { token: opts.adminToken, created: false } : await adminToken(opts.dataDir, process.env['POPUP_ADMIN_TOKEN']);
-  const storage = await LevelStorage.open(`${opts.dataDir}/store`);
+  const storage = await LevelStorage.open(`${opts.dataDir}/store`, {
+    // The writes are durable; only the record that would reveal their later loss could not be written.
+    onHighWaterError: (err) => opts.log?.('error', `store: the high-water record cannot be written (${err instanceof Error ? err.message : String(err)}); a later loss of acknowledged writes may go unreported`),
+  });
   const metrics = new Metrics();
   // Verify what is stored before serving anything: damage is reported in one line, shown on /healthz and
   // /metrics, and the damaged documents are refused (4503 / 503) until an admin rebuilds them.
-  const damageAtStart = await verifyStore(storage, `${opts.dataDir}/store`);
+  const damageAtStart = await verifyStore(storage, `${opts.dataDir}/store`, storage.lostOnOpen);
   if (damageAtStart.length) {
     const line = `stored data damaged: ${damageAtStart.map((d) => `${d.doc}: ${d.what}`).join('; ')} — refused until rebuilt (docs/operations.md, "Damage and recovery")`;
     if (opts.log) opts.log('error', line);

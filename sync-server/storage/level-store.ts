@@ -1,4 +1,5 @@
 import { ClassicLevel } from 'classic-level';
+import { BATCH_KEY, HighWater, type LostWrites } from './high-water.ts';
 import { migrateLegacyLayout } from './level-layout-migration.ts';
 import { checkDocOfEvent, ConditionFailedError, type Commit, type EventStore, type Expectation, type Fence, type RecordSpace, type Store, type StoredDoc } from './store.ts';
 
@@ -13,6 +14,7 @@ import { checkDocOfEvent, ConditionFailedError, type Commit, type EventStore, ty
  *   e!<eventId>!r!<ns>!<key>              an event's record (JSON)
  *   s!<ns>!<key>                          a server-wide record (JSON)
  *   layout                                "2" once the data dir is in this layout (level-layout-migration.ts)
+ *   hw!batch                              batches written, checked against the high-water record (high-water.ts)
  * Event ids, document names and namespaces never contain `!` (checked), so each part ends at the next `!`;
  * a record's own key may contain anything. `X"` is the first key after every `X!…`, the bound of a prefix.
  *
@@ -24,6 +26,9 @@ import { checkDocOfEvent, ConditionFailedError, type Commit, type EventStore, ty
 type Op = { type: 'put'; key: string; value: Uint8Array } | { type: 'del'; key: string };
 interface Pending {
   ops: Op[];
+  /** For the high-water record: the updates it appends (document, sequence number), the document it deletes. */
+  appended: [string, number][];
+  deleted: string | undefined;
   expect: Expectation[];
   /** Where the commit's expectations and writes live: the event's record prefix or the server-wide one. */
   space: string;
@@ -42,6 +47,9 @@ export class LevelStore implements Store {
   private readonly serverSpace: LevelRecordSpace;
   private queue: Pending[] = [];
   private flushing: Promise<void> | undefined;
+  private highWater!: HighWater;
+  /** What the high-water record says was acknowledged but this open of LevelDB no longer holds (verify-store.ts). */
+  lostOnOpen: LostWrites | undefined;
 
   private constructor(readonly dir: string) {
     this.db = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' });
@@ -49,7 +57,7 @@ export class LevelStore implements Store {
   }
 
   /** Opens (creating when absent) the store in `dir`, moving a data dir of the first layout to this one once. */
-  static async open(dir: string): Promise<LevelStore> {
+  static async open(dir: string, opts: { onHighWaterError?: (err: unknown) => void } = {}): Promise<LevelStore> {
     const s = new LevelStore(dir);
     await s.db.open();
     try {
@@ -58,7 +66,30 @@ export class LevelStore implements Store {
       await s.db.close();
       throw err;
     }
+    // A damaged table can fail this read: it is reported (high-water.ts), not a reason not to start.
+    const counter = await s.db.get(BATCH_KEY).then(
+      (v) => (v ? Number(dec.decode(v)) : 0),
+      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+    );
+    const opened = await HighWater.open(dir, counter, (doc) => s.storedLast(doc), opts.onHighWaterError ?? (() => {}));
+    s.highWater = opened.highWater;
+    s.lostOnOpen = opened.lost;
     return s;
+  }
+
+  /** The highest update sequence number stored for a document, counting its compaction mark; -1 when none. */
+  private async storedLast(doc: string): Promise<number> {
+    const eventId = /^event\/([^/!]+)\//.exec(doc)?.[1];
+    if (eventId === undefined) return -1;
+    const prefix = `e!${eventId}!d!${doc}!`;
+    const [last] = await this.db.keys({ gte: `${prefix}u!`, lt: `${prefix}u"`, reverse: true, limit: 1 }).all();
+    const mark = await this.db.get(`${prefix}m`);
+    return Math.max(last === undefined ? -1 : Number(last.slice(prefix.length + 2)), mark === undefined ? -1 : Number(dec.decode(mark)) - 1);
+  }
+
+  /** The first sequence number a document may use: past everything acknowledged, even what LevelDB lost. */
+  nextSeq(doc: string): number {
+    return this.highWater.nextSeq(doc);
   }
 
   /** The database, for this module's handles and the high-water check; not part of the Store contract. */
@@ -85,6 +116,7 @@ export class LevelStore implements Store {
   async close(): Promise<void> {
     while (this.flushing) await this.flushing;
     await this.db.close();
+    await this.highWater.close();
   }
 
   /**
@@ -108,9 +140,9 @@ export class LevelStore implements Store {
   }
 
   /** Queues writes (conditional on `expect` within `space`); resolves once they are on disk. */
-  write(ops: Op[], expect: Expectation[] = [], space = ''): Promise<void> {
+  write(ops: Op[], opts: { expect?: Expectation[]; space?: string; appended?: [string, number][]; deleted?: string } = {}): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ ops, expect, space, resolve, reject });
+      this.queue.push({ ops, expect: opts.expect ?? [], space: opts.space ?? '', appended: opts.appended ?? [], deleted: opts.deleted, resolve, reject });
       this.flushing ??= this.flush().finally(() => (this.flushing = undefined));
     });
   }
@@ -138,10 +170,19 @@ export class LevelStore implements Store {
       }
       if (!batch.length) continue;
       try {
-        await this.db.batch(
-          batch.flatMap((b) => b.ops),
-          { sync: true },
-        );
+        const counter: Op = { type: 'put', key: BATCH_KEY, value: enc.encode(String(this.highWater.nextBatch())) };
+        await this.db.batch([...batch.flatMap((b) => b.ops), counter], { sync: true });
+        // Recorded outside LevelDB before anyone is answered: an acknowledged write is always in the record.
+        const appended = new Map<string, number>();
+        const deleted = new Set<string>();
+        for (const b of batch) {
+          if (b.deleted) {
+            appended.delete(b.deleted);
+            deleted.add(b.deleted);
+          }
+          for (const [doc, seq] of b.appended) appended.set(doc, seq);
+        }
+        await this.highWater.afterBatch(appended, deleted);
         for (const b of batch) b.resolve();
       } catch (err) {
         for (const b of batch) b.reject(err);
@@ -198,15 +239,16 @@ class LevelRecordSpace implements RecordSpace {
     for (const p of c.put ?? []) ops.push({ type: 'put', key: this.recordKey(p.ns, p.key), value: enc.encode(toJson(p.value, p.ns, p.key)) });
     for (const d of c.del ?? []) ops.push({ type: 'del', key: this.recordKey(d.ns, d.key) });
     for (const e of c.expect ?? []) checkPart('namespace', e.ns);
-    ops.push(...this.updateOps(c.updates ?? []));
-    return this.store.write(ops, c.expect ?? [], this.prefix);
+    const appended: [string, number][] = [];
+    ops.push(...this.updateOps(c.updates ?? [], appended));
+    return this.store.write(ops, { expect: c.expect ?? [], space: this.prefix, appended });
   }
 
   namespaces(): Promise<string[]> {
     return this.store.parts(this.prefix);
   }
 
-  protected updateOps(updates: { doc: string }[]): Op[] {
+  protected updateOps(updates: { doc: string }[], _appended: [string, number][]): Op[] {
     if (updates.length) throw new TypeError('server-wide records have no documents: commit document updates through store.event(eventId)');
     return [];
   }
@@ -248,7 +290,7 @@ class LevelEventStore extends LevelRecordSpace implements EventStore {
     const known = this.seqs.get(doc);
     // Never go back on a sequence number: appends may have been made while this read ran, and a compaction
     // that deleted every update leaves only its mark to say where the sequence had got to.
-    this.seqs.set(doc, { next: Math.max(last + 1, mark, known?.next ?? 0), count: updates.length });
+    this.seqs.set(doc, { next: Math.max(last + 1, mark, known?.next ?? 0, this.store.nextSeq(doc)), count: updates.length });
     return { snapshot, updates };
   }
 
@@ -290,19 +332,20 @@ class LevelEventStore extends LevelRecordSpace implements EventStore {
     const prefix = this.docPrefix(doc);
     const ops: Op[] = [];
     for await (const key of this.store.level.keys({ gte: prefix, lt: bound(prefix) })) ops.push({ type: 'del', key });
-    await this.store.write(ops);
+    await this.store.write(ops, { deleted: doc });
     // The sequence goes on from where it was: a key is never reused within a process.
     const seq = this.seqs.get(doc);
     if (seq) seq.count = 0;
   }
 
-  protected override updateOps(updates: { doc: string; update: Uint8Array }[]): Op[] {
+  protected override updateOps(updates: { doc: string; update: Uint8Array }[], appended: [string, number][]): Op[] {
     return updates.map((u) => {
       const prefix = this.docPrefix(u.doc);
       // The number is taken now, at the call: a compaction mark read after this call is above it, as the
       // snapshot encoded with that mark already holds this update.
-      const seq = this.seqs.get(u.doc) ?? { next: 0, count: 0 };
+      const seq = this.seqs.get(u.doc) ?? { next: this.store.nextSeq(u.doc), count: 0 };
       this.seqs.set(u.doc, { next: seq.next + 1, count: seq.count + 1 });
+      appended.push([u.doc, seq.next]);
       return { type: 'put', key: updateKey(prefix, seq.next), value: u.update.slice() };
     });
   }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as Y from 'yjs';
 import type { DamageReport } from '../document-damage.ts';
+import { describeLost, type LostWrites } from './high-water.ts';
 import type { ServerStorage } from './server-storage.ts';
 
 /**
@@ -12,13 +13,18 @@ import type { ServerStorage } from './server-storage.ts';
  *   any document (and to records such as orders), so every document is then reported.
  * - every document decodes: its snapshot and each update apply, and nothing is left pending (an update that
  *   depends on content that is no longer stored means writes in between were lost);
+ * - what the high-water record (high-water.ts, kept outside LevelDB) says was acknowledged is still there: a
+ *   newest log cut short loses acknowledged writes without a word in `LOG`, and only this finds it, naming
+ *   the documents and how many of their updates are gone;
  * - every record parses as JSON.
  *
  * A read that fails (a damaged table file: LevelDB reports corruption on the read) is damage of that
  * document, or of the store when the listing itself fails.
  */
-export async function verifyStore(storage: ServerStorage, storeDir: string): Promise<DamageReport[]> {
+export async function verifyStore(storage: ServerStorage, storeDir: string, lost?: LostWrites): Promise<DamageReport[]> {
   const damage: DamageReport[] = [];
+  const lostWords = lost ? describeLost(lost) : [];
+  const lostOf = new Map(lostWords.map((l) => [l.doc, l.what]));
   let names: string[] = [];
   try {
     names = await storage.docNames();
@@ -28,10 +34,14 @@ export async function verifyStore(storage: ServerStorage, storeDir: string): Pro
   const dropped = await droppedOnRecovery(storeDir);
   for (const name of names) {
     const what = await verifyDoc(storage, name);
-    if (what) damage.push({ doc: name, what });
+    const cut = lostOf.get(name);
+    lostOf.delete(name);
+    if (what || cut) damage.push({ doc: name, what: [cut, what].filter(Boolean).join('; ') });
     else if (dropped) damage.push({ doc: name, what: `LevelDB dropped part of its newest log on open (${dropped}): its most recent writes may be lost` });
   }
   if (dropped && names.length === 0) damage.push({ doc: 'store', what: `LevelDB dropped part of its newest log on open (${dropped})` });
+  // Documents whose every key was lost are in no listing, and the store-wide count of lost batches.
+  for (const [doc, what] of lostOf) damage.push({ doc, what });
   try {
     for (const ns of await storage.recordNamespaces()) {
       try {
