@@ -22,7 +22,7 @@ const TYPES: Record<string, string> = {
 
 /** Same policy as renderer/index.html's meta tag, sent as a header too (a header also covers frame-ancestors). */
 export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss: http: https:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  "default-src 'self'; script-src 'self'; worker-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss: http: https:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export function staticFiles(rootDir: string) {
   const root = resolve(rootDir);

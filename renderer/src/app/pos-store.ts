@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import { addToCart, emptyCart, inCart, setManualPrice, setQty, type Cart } from '../../../core/selling/cart.ts';
+import { heldInParked, keepCurrentCart, openKeptCarts } from './kept-carts.ts';
 import { BelowMarginFloorError, unitPrice } from '../../../core/selling/pricing.ts';
 import { webCryptoPinHasher, webCryptoSha256 } from '../../../core/base/platform.ts';
 import { PinGate, type StaffMember } from '../../../core/event/staff.ts';
@@ -134,13 +135,19 @@ export async function startPos(opts: Partial<LocalStoreOptions> = {}, deviceId?:
     const unsubscribe = store.onChange(() => void refresh());
     const sessionId = await store.session();
     const cashier = store.staff().find((m) => m.id === sessionId);
-    set({ store, persisted, cashier, phase: store.profile && store.config() ? 'sell' : 'setup' });
+    // The cart in progress survives a reload (app/kept-carts.ts); every change to it is written back.
+    const kept = await openKeptCarts(store.db);
+    set({ store, persisted, cashier, cart: kept.cart, override: kept.override, phase: store.profile && store.config() ? 'sell' : 'setup' });
+    const unkeep = usePos.subscribe((s, prev) => {
+      if (s.cart !== prev.cart || s.override !== prev.override) keepCurrentCart(store.db, s.cart, s.override).catch(fail);
+    });
     startSync(store);
     await refresh();
     const ticking = setInterval(() => set({ now: Date.now() }), 1000);
     stopping = () => {
       clearInterval(ticking);
       unsubscribe();
+      unkeep();
       sync?.stop();
       sync = undefined;
       store.close();
@@ -271,11 +278,14 @@ export function addProduct(brandId: string, sku: string, serial?: string): void 
   if (!store?.holder) return;
   const product = store.product(brandId, sku);
   if (!product) return fail(new Error(`${sku} is not in the catalog`));
-  const available = store.rights(brandId, sku);
+  // Parked sales hold their units (app/kept-carts.ts): the cart in progress may take only the rest.
+  const held = heldInParked(brandId, sku);
+  const available = store.rights(brandId, sku) - held;
   // Check the rights before asking for a serial: no point scanning a unit the till may not sell.
   if (!override && inCart(cart, brandId, sku) + 1 > available) {
     set({ shortOf: { brandId, sku }, serialFor: undefined });
-    return fail(new Error(`Only ${Math.max(0, available)} × ${productLabel(product)} left on this till: ask the organiser for more, or a manager can allow selling beyond stock`));
+    const parked = held > 0 ? ` (${held} held by parked sales)` : '';
+    return fail(new Error(`Only ${Math.max(0, available)} × ${productLabel(product)} left on this till${parked}: ask the organiser for more, or a manager can allow selling beyond stock`));
   }
   if (product.serialTracked && !serial) {
     // Ask in the cart panel (window.prompt does not exist in Electron and blocks the scanner).
@@ -319,7 +329,7 @@ export function changeQty(index: number, qty: number): void {
   if (!store?.holder || !line) return;
   try {
     const removed = qty === 0 ? pricedCart()?.lines[index] : undefined;
-    set({ cart: setQty(cart, index, qty, store.rights(line.brandId, line.sku), { holder: store.holder, allowBeyondRights: Boolean(get().override) }), message: undefined });
+    set({ cart: setQty(cart, index, qty, store.rights(line.brandId, line.sku) - heldInParked(line.brandId, line.sku), { holder: store.holder, allowBeyondRights: Boolean(get().override) }), message: undefined });
     if (removed) recordVoid('line removed', [removed]);
   } catch (err) {
     fail(err);
@@ -436,6 +446,8 @@ export async function completeSale(parse: (s: string) => number, tenderedNow?: n
     // dashboard and the analytics match it to the link's clicks.
     const typed = payment.source.trim();
     const source = store.creators().find((c) => c.code.toLowerCase() === typed.toLowerCase())?.code ?? typed;
+    // Forget the kept cart before the sale is durable: a reload in between must never bring back a paid cart.
+    await keepCurrentCart(store.db, emptyCart(), undefined);
     const sales = await store.commitSale({
       cart,
       now,
@@ -453,6 +465,8 @@ export async function completeSale(parse: (s: string) => number, tenderedNow?: n
       completed: { receiptNumber: sales[0]!.receiptNumber, total: priced.total, change: changeDue(taken), sales },
     });
   } catch (err) {
+    // Not sold: the cart is still on screen, so it is kept again.
+    await keepCurrentCart(store.db, cart, override).catch(() => undefined);
     fail(err);
   }
 }

@@ -7,6 +7,7 @@ import { Receipt } from './Receipt.tsx';
 import { ReceiptActions } from './ReceiptActions.tsx';
 import { receiptModel } from '../../../core/selling/receipt.ts';
 import { PAY_KEY, usePayKey } from '../app/use-pay-key.ts';
+import { ParkButton } from './ParkedSales.tsx';
 
 /** The cart, the payment being taken and the completed sale, in the same column so the eye stays put. */
 export function CartPanel({ money }: { money: (n: number) => string }) {
@@ -94,6 +95,7 @@ export function CartPanel({ money }: { money: (n: number) => string }) {
               <button className="ghost" onClick={clearCart}>
                 Clear
               </button>
+              <ParkButton />
               <button className="primary big" onClick={payCash} aria-keyshortcuts={PAY_KEY}>
                 Pay <kbd aria-hidden="true">{PAY_KEY}</kbd>
               </button>

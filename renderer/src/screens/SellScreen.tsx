@@ -10,6 +10,7 @@ import { useScanner } from '../app/use-scanner.ts';
 import { CartPanel } from './CartPanel.tsx';
 import { DropBanner } from './DropBanner.tsx';
 import { OnlineOrdersButton } from './OrdersPanel.tsx';
+import { ParkedSales } from './ParkedSales.tsx';
 import { ProductGrid } from './ProductGrid.tsx';
 import { RefundPanel } from './RefundPanel.tsx';
 import { RecentSales } from './RecentSales.tsx';
@@ -128,6 +129,7 @@ export function SellScreen() {
         <ProductGrid money={money} />
       </main>
       <aside className="side" hidden={closingDay || !shiftOpen}>
+        <ParkedSales money={money} />
         {auditing ? <AuditPanel money={money} /> : refunding ? <RefundPanel money={money} /> : <CartPanel money={money} />}
         <RecentSales money={money} />
       </aside>

@@ -4,6 +4,7 @@ import { DEMO_PRODUCTS } from '../../../core/event/demo-event.ts';
 import { formatMoney } from '../../../core/base/money.ts';
 import type { Product } from '../../../core/catalog/catalog.ts';
 import { useDay } from '../app/day-store.ts';
+import { useParked } from '../app/kept-carts.ts';
 import { startPos, startStandAlone, stopPos, usePos } from '../app/pos-store.ts';
 import type { LocalStore } from '../store/local-store.ts';
 
@@ -25,6 +26,7 @@ export function closeTill(): void {
   stopPos();
   usePos.setState(usePos.getInitialState(), true);
   useDay.setState(useDay.getInitialState(), true);
+  useParked.setState(useParked.getInitialState(), true);
 }
 
 export const demoProduct = (sku: string): Product => {

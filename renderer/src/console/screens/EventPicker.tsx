@@ -111,7 +111,7 @@ function CreateEvent() {
       <form onSubmit={(e) => void submit(e)} className="form-grid">
         <label>
           Event id
-          <input {...field('id')} required pattern="[a-z0-9][a-z0-9-]{0,47}" title="lower-case letters, digits and dashes" placeholder="spring-flash-mall" />
+          <input {...field('id')} required pattern="[a-z0-9][a-z0-9\-]{0,47}" title="lower-case letters, digits and dashes" placeholder="spring-flash-mall" />
         </label>
         <label>
           Name

@@ -49,7 +49,7 @@ export function BrandsSetup() {
       <form onSubmit={(e) => void submit(e)} className="form-grid">
         <label>
           Brand id
-          <input value={f.id} onChange={(e) => setF({ ...f, id: e.target.value })} required pattern="[a-z0-9][a-z0-9-]{0,47}" />
+          <input value={f.id} onChange={(e) => setF({ ...f, id: e.target.value })} required pattern="[a-z0-9][a-z0-9\-]{0,47}" />
         </label>
         <label>
           Brand name
@@ -119,7 +119,7 @@ export function LocationsSetup() {
       <form onSubmit={(e) => void submit(e)} className="form-grid">
         <label>
           Location id
-          <input value={f.id} onChange={(e) => setF({ ...f, id: e.target.value })} required pattern="[a-z0-9][a-z0-9-]{0,47}" />
+          <input value={f.id} onChange={(e) => setF({ ...f, id: e.target.value })} required pattern="[a-z0-9][a-z0-9\-]{0,47}" />
         </label>
         <label>
           Kind

@@ -215,7 +215,7 @@ function StaffSetup() {
       <form onSubmit={(e) => void submit(e)} className="form-grid">
         <label>
           Staff id
-          <input value={f.id} onChange={(e) => setF({ ...f, id: e.target.value })} required pattern="[a-z0-9][a-z0-9-]{0,47}" />
+          <input value={f.id} onChange={(e) => setF({ ...f, id: e.target.value })} required pattern="[a-z0-9][a-z0-9\-]{0,47}" />
         </label>
         <label>
           Name
