@@ -121,7 +121,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   adminRoutes(router, { events, auth, storage, now });
   recoveryRoutes(router, { hub });
   const storefront = new Storefront({ hub, events, storage, now, ...(opts.log ? { log: opts.log } : {}) });
-  storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(storage), rateLimits });
+  storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(storage), rateLimits, now });
   summaryRoutes(router, { hub, events });
   sessionRoutes(router);
   const setup = new SetupService(hub, events, storage);

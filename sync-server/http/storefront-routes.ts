@@ -31,7 +31,12 @@ export interface StorefrontRouteOptions {
   heartbeatMs?: number;
   /** Requests per address and per token (rate-limits.ts); none when absent. */
   rateLimits?: RateLimits;
+  /** The server's clock, sent to drop pages for their countdown (default Date.now). */
+  now?: () => number;
 }
+
+/** Stock reads: fresh for a second at a cache, then served stale while one request revalidates (ETag). */
+export const STOCK_CACHE_CONTROL = 'public, max-age=1, stale-while-revalidate=5';
 
 export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): void {
   const { storefront } = opts;
@@ -73,7 +78,10 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
     requireRole(ctx, READERS, eventId);
     const body = await storefront.stock(eventId);
     const etag = etagOf(body);
-    const headers = { etag, 'cache-control': 'no-cache' };
+    // The same for every shopper of the event (it is what the drop page shows to all), so a CDN may keep it
+    // a second: a drop's opening second is thousands of identical reads (docs/operations.md, "A CDN in
+    // front"). The server's clock rides in a header, outside the body, so it does not change the ETag.
+    const headers = { etag, 'cache-control': STOCK_CACHE_CONTROL, 'server-time': String(opts.now?.() ?? Date.now()) };
     if (ifNoneMatch(ctx.req.headers['if-none-match'], etag)) return { status: 304, headers };
     return { status: 200, body, headers };
   });
@@ -114,7 +122,8 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
     stream.onFinish(() => watching.stop());
     if (stream.done) return 'handled';
     stream.start(heartbeatMs, cors);
-    stream.event('snapshot', watching.snapshot);
+    // serverTime: the page's countdown runs on the server's clock (offset = serverTime − its own clock).
+    stream.event('snapshot', { ...watching.snapshot, serverTime: opts.now?.() ?? Date.now() });
     return 'handled';
   });
 
