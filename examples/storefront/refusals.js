@@ -1,0 +1,51 @@
+// What a shopper reads when the server says no. The API's messages are written for developers ("no location
+// has stock for glow/GB-LIP (2 wanted, 0 available: none anywhere)"); a shopper gets a sentence about their
+// cart, keyed on the error's stable `type` (docs/api.md, "Errors"), never the raw message.
+
+/**
+ * `res`: { status, body } of a refused call (status 0: the network failed). `nameOf(brandId, sku)`: the
+ * product's name on the page. `opensAt`: the drop's start as the shopper's local time. Returns { text, soldOut? } where
+ * soldOut lists the lines the server says are short, so the page can take them out of the cart.
+ */
+export function friendlyRefusal(res, nameOf, opensAt) {
+  if (res.status === 0) return { text: 'We cannot reach the store right now. Check your connection and try again.' };
+  const body = res.body ?? {};
+  const details = body.details ?? {};
+  switch (body.type) {
+    case 'InsufficientStock': {
+      const short = (body.lines ?? []).map((l) => ({ brandId: l.brandId, sku: l.sku, available: l.available ?? 0 }));
+      const gone = short.filter((l) => l.available <= 0).map((l) => nameOf(l.brandId, l.sku));
+      const fewer = short.filter((l) => l.available > 0).map((l) => `${nameOf(l.brandId, l.sku)} (only ${l.available} left)`);
+      const parts = [];
+      if (gone.length) parts.push(`${list(gone)} just sold out`);
+      if (fewer.length) parts.push(`there are fewer of ${list(fewer)}`);
+      return { text: `Sorry — ${parts.join(', and ') || 'something in your cart just sold out'}. We updated your cart; check it and try again.`, soldOut: short };
+    }
+    case 'NoSingleLocation':
+      return { text: 'We cannot send all of this from one place. Try fewer items, or pick another pick-up point.' };
+    case 'BuyerLimitError':
+      return details.limit === 'perCustomerPerProduct'
+        ? { text: `${details.sku ? nameOf(undefined, details.sku) : 'This item'} is limited to ${details.max} per customer, and you already have ${details.bought}. Lower the quantity to continue.` }
+        : { text: `This drop is limited to ${details.max} items per customer, and you already have ${details.bought}. Take something out of your cart to continue.` };
+    case 'HoldLimitError':
+      return details.limit === 'holdsPerDrop'
+        ? { text: 'Lots of shoppers are checking out right now. Please try again in a minute.' }
+        : { text: `You can hold at most ${details.max} items at a time. Take something out of your cart, or finish an order first.` };
+    case 'DropNotStarted':
+      return { text: `The drop has not opened yet${opensAt ? ` — buying opens at ${opensAt}` : ''}.` };
+    case 'DropEnded':
+      return { text: 'The drop has ended. Thank you for coming!' };
+    case 'PaymentMismatch':
+      return { text: 'The prices just changed (the next discount period started). Check the new total and place your order again.' };
+    case 'RateLimitedError':
+      return { text: `Lots of shoppers right now. Please try again in ${details.retryAfterSeconds ?? 'a few'} seconds.` };
+    case 'ReservationNotFound':
+      return { text: 'Your hold has expired and the items went back on sale. Reserve again to continue.' };
+    default:
+      return { text: res.status >= 500 ? 'The store had a problem. Please try again in a moment.' : 'We could not do that. Please check your cart and try again.' };
+  }
+}
+
+function list(names) {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
