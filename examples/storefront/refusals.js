@@ -5,7 +5,8 @@
 /**
  * `res`: { status, body } of a refused call (status 0: the network failed). `nameOf(brandId, sku)`: the
  * product's name on the page. `opensAt`: the drop's start as the shopper's local time. Returns { text, soldOut? } where
- * soldOut lists the lines the server says are short, so the page can take them out of the cart.
+ * soldOut lists the lines the server says are short, and limit `{ sku, left }` what a per-product limit
+ * still allows, so the page can fix the cart.
  */
 export function friendlyRefusal(res, nameOf, opensAt) {
   if (res.status === 0) return { text: 'We cannot reach the store right now. Check your connection and try again.' };
@@ -23,10 +24,17 @@ export function friendlyRefusal(res, nameOf, opensAt) {
     }
     case 'NoSingleLocation':
       return { text: 'We cannot send all of this from one place. Try fewer items, or pick another pick-up point.' };
-    case 'BuyerLimitError':
-      return details.limit === 'perCustomerPerProduct'
-        ? { text: `${details.sku ? nameOf(undefined, details.sku) : 'This item'} is limited to ${details.max} per customer, and you already have ${details.bought}. Lower the quantity to continue.` }
-        : { text: `This drop is limited to ${details.max} items per customer, and you already have ${details.bought}. Take something out of your cart to continue.` };
+    case 'BuyerLimitError': {
+      // What this customer may still buy: the cart is cut to it (the page cannot know past orders before).
+      const left = Math.max(0, (details.max ?? 0) - (details.bought ?? 0));
+      if (details.limit === 'perCustomerPerProduct') {
+        const name = details.sku ? nameOf(undefined, details.sku) : 'This item';
+        return left === 0
+          ? { text: `${name} is limited to ${details.max} per customer, and you already have ${details.bought}, so we took it out of your cart.`, limit: { sku: details.sku, left } }
+          : { text: `${name} is limited to ${details.max} per customer, and you already have ${details.bought}: you can add ${left} more. We updated your cart.`, limit: { sku: details.sku, left } };
+      }
+      return { text: `This drop is limited to ${details.max} items per customer, and you already have ${details.bought}${left ? `: you can buy ${left} more. Take something out of your cart to continue.` : '.'}` };
+    }
     case 'HoldLimitError':
       return details.limit === 'holdsPerDrop'
         ? { text: 'Lots of shoppers are checking out right now. Please try again in a minute.' }

@@ -82,6 +82,13 @@ function refused(res) {
     if (l.available <= 0) cart.delete(k);
     else if ((cart.get(k) ?? 0) > l.available) cart.set(k, l.available);
   }
+  if (r.limit?.sku) {
+    for (const k of [...cart.keys()]) {
+      if (k.split('/')[1] !== r.limit.sku) continue;
+      if (r.limit.left > 0) cart.set(k, Math.min(cart.get(k), r.limit.left));
+      else cart.delete(k);
+    }
+  }
   say(r.text);
   render();
   // On a phone the message may be below the fold: bring it into view (role=alert also announces it).
@@ -407,7 +414,12 @@ async function send(pending) {
     if (res.status === 201) return showOrder(res.body);
     // A refusal (prices moved to the next tier, stock gone) is final for this key: the customer decides again.
     $('place').disabled = false;
-    if (res.body?.type === 'InsufficientStock' || res.body?.type === 'NoSingleLocation') dropHold('');
+    // The cart must change before it can be ordered: its hold goes, so the shopper can edit it and the
+    // units go back on sale for everyone else.
+    if (['InsufficientStock', 'NoSingleLocation', 'BuyerLimitError'].includes(res.body?.type)) {
+      if (reservation) void call('DELETE', `/reservations/${reservation.id}`).catch(() => undefined);
+      dropHold('');
+    }
     return refused(res);
   }
   $('place').disabled = false;
@@ -425,10 +437,12 @@ async function showOrder(placed) {
   history.replaceState(null, '', `?${new URLSearchParams({ ...Object.fromEntries(params), order: orderId })}`);
   $('shop').hidden = true;
   $('order').hidden = false;
-  if (placed.trackingUrl) {
+  if (placed.tracking) {
+    // The shopper's own link: no token in it, nothing to log in with; it follows the order to collection.
+    const url = `${config.server}${placed.tracking.path}`;
     $('order-track').hidden = false;
-    $('order-track-link').href = placed.trackingUrl;
-    $('order-track-link').textContent = placed.trackingUrl;
+    $('order-track-link').href = url;
+    $('order-track-link').textContent = 'Track your order';
   }
   $('order-title').focus();
   const names = new Map(pickupPoints.map((p) => [p.id, p.name]));

@@ -6,6 +6,7 @@ import { mayFulfilAt } from '../permissions.ts';
 import { isIdempotencyKey } from '../storefront/input.ts';
 import { ORDER_PATHS, ORDER_STATUSES, publicOrder, type OrderRecord, type OrderStatus } from '../storefront/orders.ts';
 import type { Storefront } from '../storefront/storefront.ts';
+import type { TrackingLinks } from '../storefront/tracking.ts';
 import { etagOf, ifNoneMatch } from '../storefront/stock.ts';
 import type { EventService } from '../event-service.ts';
 import { corsHeaders, parseOriginsBody, preflight, type StorefrontOrigins } from './cors.ts';
@@ -31,6 +32,8 @@ export interface StorefrontRouteOptions {
   heartbeatMs?: number;
   /** Requests per address and per token (rate-limits.ts); none when absent. */
   rateLimits?: RateLimits;
+  /** Tracking links for placed orders (storefront/tracking.ts); the confirmation carries one when set. */
+  tracking?: TrackingLinks;
   /** The server's clock, sent to drop pages for their countdown (default Date.now). */
   now?: () => number;
 }
@@ -134,7 +137,7 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
     if (!config) throw new HttpError(404, `there is no event "${eventId}"`);
     const points = locations
       .filter((l) => FULFILMENT_KINDS.includes(l.kind))
-      .map((l) => ({ id: l.id, kind: l.kind, name: l.name, ...(l.address !== undefined ? { address: l.address } : {}), ...(l.lat !== undefined && l.lon !== undefined ? { lat: l.lat, lon: l.lon } : {}) }));
+      .map((l) => ({ id: l.id, kind: l.kind, name: l.name, ...(l.address !== undefined ? { address: l.address } : {}), ...(l.lat !== undefined && l.lon !== undefined ? { lat: l.lat, lon: l.lon } : {}), ...(l.openingHours !== undefined ? { openingHours: l.openingHours } : {}) }));
     return { status: 200, body: { eventId, pickupPoints: points } };
   });
 
@@ -166,7 +169,8 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
     if (!isIdempotencyKey(key)) {
       return { status: 400, body: { type: 'IdempotencyKeyRequired', message: 'send an Idempotency-Key header of 1–100 visible ASCII characters (a fresh UUID per order attempt)' } };
     }
-    return storefront.orders.place(eventId, key, await ctx.json());
+    const reply = await storefront.orders.place(eventId, key, await ctx.json());
+    return opts.tracking ? withTracking(reply, eventId, opts.tracking) : reply;
   });
 
   storefrontRoute('GET', '/api/events/:eventId/orders/:orderId', async (ctx) => {
@@ -218,6 +222,17 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
     await opts.origins.set(eventId, origins);
     return { status: 200, body: { origins } };
   });
+}
+
+/**
+ * A placed order's confirmation (first answer or a replay: the same id both times) with its tracking link:
+ * `tracking.path` is on this server (`/t/<id>`), `tracking.id` for a shop that hosts its own tracking page.
+ */
+async function withTracking(reply: Reply, eventId: string, links: TrackingLinks): Promise<Reply> {
+  const body = reply.body as { orderId?: unknown } | undefined;
+  if (reply.status !== 201 || typeof body?.orderId !== 'string') return reply;
+  const id = await links.idFor(eventId, body.orderId);
+  return { ...reply, body: { ...body, tracking: { id, path: `/t/${id}` } } };
 }
 
 /** An order as the fulfilling location sees it: the public order, plus the statuses it may go to next. */

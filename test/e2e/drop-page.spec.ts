@@ -83,12 +83,18 @@ test('the drop page counts down on the server clock, locks buying until the star
   await expect(page.getByText('1 × Refurbished Phone 11 — 64 GB')).toHaveCount(0);
   await shoot(page, 'sold-out-line', page.getByText('Refurbished Phone 11 — 64 GB sold out and left your cart.'));
 
-  // Buys the two hoodies.
+  // Buys the two hoodies, to collect at the east hub.
+  await page.getByLabel('Collect at a pick-up point').check();
+  await page.getByRole('combobox', { name: 'Pick-up point' }).selectOption('hub-east');
   await page.getByRole('button', { name: 'Reserve' }).click();
   await expect(page.getByText(/Held for you for \d+:\d\d/)).toBeVisible();
   await page.getByLabel('E-mail for your receipt').fill('sam@example.com');
   await page.getByRole('button', { name: 'Place order' }).click();
   await expect(page.locator('#order-status')).toHaveText('Status: placed — Order placed');
+  const track = page.getByRole('link', { name: 'Track your order' });
+  await expect(track).toHaveAttribute('href', new RegExp(`^${server.url}/t/t_[A-Za-z0-9_-]{43}$`));
+  const trackingUrl = (await track.getAttribute('href'))!;
+  const orderId = new URL(page.url()).searchParams.get('order')!;
   await shoot(page, 'ordered');
 
   // The same shopper, again: refused in words about their cart, never the API's developer message.
@@ -97,8 +103,25 @@ test('the drop page counts down on the server clock, locks buying until the star
   await page.getByRole('button', { name: 'Reserve' }).click();
   await page.getByLabel('E-mail for your receipt').fill('sam@example.com');
   await page.getByRole('button', { name: 'Place order' }).click();
-  await expect(page.getByRole('alert')).toHaveText('Drop Hoodie — M is limited to 2 per customer, and you already have 2. Lower the quantity to continue.');
+  await expect(page.getByRole('alert')).toHaveText('Drop Hoodie — M is limited to 2 per customer, and you already have 2, so we took it out of your cart.');
+  await expect(page.getByText('Your cart is empty.')).toBeVisible();
   await shoot(page, 'over-limit', page.getByRole('alert'));
+
+  // The tracking link, opened later (no token in it): it follows the order as the organiser moves it on.
+  await page.goto(trackingUrl);
+  await expect(page.getByRole('heading', { name: 'Your order' })).toBeVisible();
+  await expect(page.locator('#track-status')).toHaveText('We have your order.');
+  await expect(page.getByText('Collect it at')).toBeVisible();
+  await expect(page.getByText('East micro-hub', { exact: true })).toBeVisible();
+  await expect(page.getByText('Open Sat–Sun 10:00–19:00')).toBeVisible();
+  await shoot(page, 'tracking-placed');
+  for (const status of ['allocated', 'ready']) {
+    const moved = await api(server.url, 'POST', `/api/events/${DEMO_EVENT_ID}/orders/${orderId}/status`, { token: demo.organiserToken, body: { status } });
+    expect(moved.status).toBe(200);
+  }
+  await expect(page.locator('#track-status')).toHaveText('Your order is ready: come and collect it.', { timeout: 10_000 });
+  await expect(page.getByRole('listitem').filter({ hasText: 'Ready for pick-up' })).toHaveAttribute('aria-current', 'step');
+  await shoot(page, 'tracking-ready');
 });
 
 test('after the end the drop page says so and sells nothing', async ({ server, page }) => {
