@@ -12,12 +12,13 @@ import { adminRoutes } from './http/admin-routes.ts';
 import { EXAMPLE_STOREFRONT_PATH, exampleStorefront } from './http/examples.ts';
 import { trackingRoutes } from './http/tracking-routes.ts';
 import { TrackingLinks } from './storefront/tracking.ts';
+import { DropQueue } from './storefront/queue.ts';
 import { StorefrontOrigins } from './http/cors.ts';
 import { analyticsRoutes } from './http/analytics-routes.ts';
 import { storefrontRoutes } from './http/storefront-routes.ts';
 import { sessionRoutes } from './http/session-routes.ts';
 import { summaryRoutes } from './http/summary-routes.ts';
-import { Router, send } from './http/router.ts';
+import { HttpError, Router, send } from './http/router.ts';
 import { RateLimits } from './http/rate-limits.ts';
 import { applyEdgeTimeouts, EDGE_SERVER_OPTIONS } from './http/edge.ts';
 import { DEFAULT_LIMITS, type Limits } from './limits.ts';
@@ -124,7 +125,16 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   recoveryRoutes(router, { hub });
   const storefront = new Storefront({ hub, events, storage, now, ...(opts.log ? { log: opts.log } : {}) });
   const tracking = new TrackingLinks(storage);
-  storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(storage), rateLimits, now, tracking });
+  const queue = new DropQueue({
+    storage,
+    now,
+    dropOf: async (eventId) => {
+      const { config } = await events.setup(eventId);
+      if (!config) throw new HttpError(404, `there is no event "${eventId}"`);
+      return config.drop;
+    },
+  });
+  storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(storage), rateLimits, now, tracking, queue });
   trackingRoutes(router, { storefront, events, links: tracking, rateLimits, ...(opts.exampleStorefrontDir ? { trackingPage: `${EXAMPLE_STOREFRONT_PATH}track.html` } : {}) });
   summaryRoutes(router, { hub, events });
   sessionRoutes(router);

@@ -7,6 +7,8 @@ import { isIdempotencyKey } from '../storefront/input.ts';
 import { ORDER_PATHS, ORDER_STATUSES, publicOrder, type OrderRecord, type OrderStatus } from '../storefront/orders.ts';
 import type { Storefront } from '../storefront/storefront.ts';
 import type { TrackingLinks } from '../storefront/tracking.ts';
+import type { DropQueue } from '../storefront/queue.ts';
+import { queueRoutes } from './queue-routes.ts';
 import { etagOf, ifNoneMatch } from '../storefront/stock.ts';
 import type { EventService } from '../event-service.ts';
 import { corsHeaders, parseOriginsBody, preflight, type StorefrontOrigins } from './cors.ts';
@@ -32,6 +34,8 @@ export interface StorefrontRouteOptions {
   heartbeatMs?: number;
   /** Requests per address and per token (rate-limits.ts); none when absent. */
   rateLimits?: RateLimits;
+  /** The drop's waiting room (storefront/queue.ts): when on, only an admitted ticket reserves or orders. */
+  queue?: DropQueue;
   /** Tracking links for placed orders (storefront/tracking.ts); the confirmation carries one when set. */
   tracking?: TrackingLinks;
   /** The server's clock, sent to drop pages for their countdown (default Date.now). */
@@ -144,6 +148,7 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
   storefrontRoute('POST', '/api/events/:eventId/reservations', async (ctx) => {
     const eventId = ctx.params['eventId']!;
     requireRole(ctx, ['storefront'], eventId);
+    await opts.queue?.admit(eventId, header(ctx.req.headers['queue-ticket']), header(ctx.req.headers['queue-key']));
     const token = bearerToken(ctx.req);
     return storefront.reserve(eventId, await ctx.json(), token ? hashToken(token) : undefined);
   });
@@ -169,6 +174,7 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
     if (!isIdempotencyKey(key)) {
       return { status: 400, body: { type: 'IdempotencyKeyRequired', message: 'send an Idempotency-Key header of 1–100 visible ASCII characters (a fresh UUID per order attempt)' } };
     }
+    await opts.queue?.admit(eventId, header(ctx.req.headers['queue-ticket']), header(ctx.req.headers['queue-key']));
     const reply = await storefront.orders.place(eventId, key, await ctx.json());
     return opts.tracking ? withTracking(reply, eventId, opts.tracking) : reply;
   });
@@ -207,6 +213,8 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
     const orders = await storefront.orders.routedTo(eventId, locationId, { open: state === 'open' });
     return { status: 200, body: { eventId, locationId, orders: orders.map(fulfilmentOrder) } };
   });
+
+  if (opts.queue) queueRoutes(router, storefrontRoute, { queue: opts.queue, events: opts.events, now: opts.now ?? Date.now, ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}) });
 
   router.on('GET', '/api/events/:eventId/storefront/origins', async (ctx) => {
     const eventId = ctx.params['eventId']!;
