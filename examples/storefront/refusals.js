@@ -41,6 +41,14 @@ export function friendlyRefusal(res, nameOf, opensAt) {
         : { text: `You can hold at most ${details.max} items at a time. Take something out of your cart, or finish an order first.` };
     case 'DropNotStarted':
       return { text: `The drop has not opened yet${opensAt ? ` — buying opens at ${opensAt}` : ''}.` };
+    case 'QueueNotAdmitted':
+      return { text: 'It is not your turn yet: you keep your place in the waiting room, and this page unlocks when it comes.' };
+    case 'QueueTicketRequired':
+    case 'QueueTicketInvalid':
+    case 'QueueTicketWrongBrowser':
+      return { text: 'This drop has a waiting room, and this browser has no place in it. Reload the page to join.' };
+    case 'QueueJoinLimited':
+      return { text: 'Too many people joined from your network just now. Please try again in a minute.' };
     case 'DropEnded':
       return { text: 'The drop has ended. Thank you for coming!' };
     case 'PaymentMismatch':

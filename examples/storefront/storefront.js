@@ -3,7 +3,7 @@
 // lock with an expiry), an order placed with an Idempotency-Key (retry-safe), shipping or pick-up from the
 // event's own locations, and a tracking link. No dependencies, no build step. See README.md.
 // ESLint: a plain browser script, outside the TypeScript projects; these are the browser globals it uses.
-/* global document, location, navigator, history, sessionStorage, crypto, fetch, EventSource, URLSearchParams, Option, setTimeout, setInterval, clearInterval */
+/* global document, location, navigator, history, sessionStorage, localStorage, crypto, btoa, fetch, EventSource, URLSearchParams, Option, setTimeout, setInterval, clearInterval */
 
 import { formatCountdown, phaseAt, serverNow, speakCountdown, syncServerClock } from './drop-clock.js';
 import { friendlyRefusal } from './refusals.js';
@@ -47,6 +47,8 @@ let reservation = null;
 let pickupPoints = [];
 /** The shopper's position, when they chose to share it: routing picks the nearest place holding the order. */
 let position = null;
+/** The waiting room, when the organiser turned it on: this browser's ticket and key (queue headers). */
+let queue = null;
 const keyOf = (i) => `${i.brandId}/${i.sku}`;
 const money = (minor) => new Intl.NumberFormat(navigator.language, { style: 'currency', currency }).format(minor / 100);
 const timeOf = (ms) => new Intl.DateTimeFormat(navigator.language, { weekday: 'short', hour: '2-digit', minute: '2-digit' }).format(new Date(ms));
@@ -63,7 +65,13 @@ async function call(method, path, body, headers = {}, init = {}) {
   const res = await fetch(`${api}${path}`, {
     ...init,
     method,
-    headers: { authorization: `Bearer ${config.token}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+    headers: {
+      authorization: `Bearer ${config.token}`,
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      // The waiting room's proof of this browser's turn: the signed ticket and the key it is bound to.
+      ...(queue ? { 'queue-ticket': queue.ticket, 'queue-key': queue.key } : {}),
+      ...headers,
+    },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   const text = await res.text();
@@ -161,6 +169,7 @@ function tickClock() {
   // Screen readers hear the phase changes and a reminder each minute, not sixty updates a minute.
   const spoken = next === 'before' ? `The drop starts in ${speakCountdown(drop.startsAt - now)}.` : next === 'live' ? 'The drop is open: you can buy now.' : 'The drop has ended.';
   if (spoken !== lastSpoken) $('phase-announce').textContent = lastSpoken = spoken;
+  tickQueue(now);
   if (next !== phase) {
     const opened = phase === 'before' && next === 'live';
     phase = next;
@@ -169,7 +178,58 @@ function tickClock() {
   }
 }
 
+// ---- the waiting room ----------------------------------------------------------------------------------
+
+/**
+ * Joins the room when the organiser turned it on. The browser key is made once and kept (localStorage): a
+ * reload keeps the place, and the ticket is worth nothing in another browser.
+ */
+async function joinQueue() {
+  const state = await call('GET', '/queue').catch(() => undefined);
+  if (state?.status !== 200 || !state.body.enabled) return;
+  const slot = `popup-drop-key-${config.event}`;
+  let key = localStorage.getItem(slot);
+  if (!key) {
+    const bytes = crypto.getRandomValues(new Uint8Array(32));
+    key = btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    localStorage.setItem(slot, key);
+  }
+  const res = await call('POST', '/queue/tickets', { browserKey: key }).catch(() => ({ status: 0 }));
+  if (res.status !== 201 && res.status !== 200) return refused(res);
+  syncServerClock(res.body.serverTime);
+  queue = { key, ticket: res.body.ticket, place: res.body.place, admitAt: res.body.admitAt, rate: res.body.admitPerSecond, admitted: false };
+  $('queue').hidden = false;
+  tickQueue(serverNow());
+  render();
+}
+
+let lastQueueSpoken = '';
+function tickQueue(now) {
+  if (!queue) return;
+  const wait = queue.admitAt - now;
+  if (wait <= 0) {
+    $('queue-place').textContent = 'It is your turn: you can buy now.';
+    $('queue-wait').textContent = '';
+    if (!queue.admitted) {
+      queue.admitted = true;
+      render();
+    }
+  } else {
+    // The place ahead is what is left of the line before this ticket, on the server's clock.
+    const ahead = Math.max(0, Math.ceil((wait / 1000) * queue.rate));
+    $('queue-place').textContent = `You are in the waiting room: number ${queue.place}, ${ahead} ahead of you.`;
+    $('queue-wait').textContent = wait < 60_000 ? `About ${Math.ceil(wait / 1000)} s to go.` : `About ${Math.ceil(wait / 60_000)} min to go.`;
+  }
+  const spoken = wait <= 0 ? 'It is your turn.' : `Number ${queue.place} in the waiting room.`;
+  if (spoken !== lastQueueSpoken) $('phase-announce').textContent = lastQueueSpoken = spoken;
+}
+
 // ---- rendering --------------------------------------------------------------------------------------------
+
+/** Buying is open for this shopper: the drop is live and, with a waiting room, their turn has come. */
+function canBuy() {
+  return phase === 'live' && (!queue || serverNow() >= queue.admitAt);
+}
 
 /** The most of one item this cart may hold: stock one place can send, and the per-customer limit. */
 function maxInCart(item) {
@@ -278,10 +338,10 @@ function renderCart() {
   $('cart-limits').textContent = limits.perCustomerPerDrop ? `Up to ${limits.perCustomerPerDrop} items per customer in this drop.` : '';
   if (!removedNote) $('cart-note').textContent = '';
   removedNote = '';
-  $('reserve').disabled = reservation === null && (cart.size === 0 || phase !== 'live');
+  $('reserve').disabled = reservation === null && (cart.size === 0 || !canBuy());
   $('reserve').textContent = reservation ? 'Release' : 'Reserve';
-  $('reserve-hint').textContent = reservation ? '' : phase === 'before' ? 'Reserve unlocks when the drop starts.' : phase === 'ended' ? 'The drop has ended.' : '';
-  $('place').disabled = reservation === null || phase !== 'live';
+  $('reserve-hint').textContent = reservation ? '' : phase === 'before' ? 'Reserve unlocks when the drop starts.' : phase === 'ended' ? 'The drop has ended.' : canBuy() ? '' : 'Reserve unlocks when it is your turn.';
+  $('place').disabled = reservation === null || !canBuy();
   for (const el of $('delivery').querySelectorAll('input, select, button')) el.disabled = reservation !== null;
 }
 
@@ -502,6 +562,7 @@ function start() {
   };
   setInterval(tickClock, 1000);
   connectStock();
+  void joinQueue();
   void loadPickupPoints().then(() => {
     // A reload during checkout: finish the pending order with its key, or show the order placed.
     const pending = sessionStorage.getItem(PENDING);

@@ -132,3 +132,28 @@ test('after the end the drop page says so and sells nothing', async ({ server, p
   await expect(page.getByRole('button', { name: 'Reserve' })).toBeDisabled();
   await shoot(page, 'ended');
 });
+
+test('with a waiting room a shopper waits for their place, is admitted on time, and buys', async ({ server, page }) => {
+  const demo = await seedDemo(server, Date.now() - 5 * 60_000);
+  const on = await api(server.url, 'PUT', `/api/events/${DEMO_EVENT_ID}/queue`, { token: demo.organiserToken, body: { enabled: true, admitPerSecond: 1 } });
+  expect(on.status).toBe(200);
+  // Five shoppers were here first.
+  for (let i = 0; i < 5; i++) {
+    const joined = await api(server.url, 'POST', `/api/events/${DEMO_EVENT_ID}/queue/tickets`, { token: demo.storefrontToken, body: { browserKey: `early-shopper-${i}-key-0123456789abcdefghijklmnop` } });
+    expect(joined.status).toBe(201);
+  }
+
+  await page.goto(`${server.url}/examples/storefront/?${new URLSearchParams({ token: demo.storefrontToken })}`);
+  await expect(page.getByText(/^You are in the waiting room: number 6, \d ahead of you\.$/)).toBeVisible();
+  await page.getByRole('button', { name: 'Add Drop Hoodie — M' }).click();
+  await expect(page.getByRole('button', { name: 'Reserve' })).toBeDisabled();
+  await expect(page.getByText('Reserve unlocks when it is your turn.')).toBeVisible();
+  await shoot(page, 'queue-waiting');
+
+  await expect(page.getByText('It is your turn: you can buy now.')).toBeVisible({ timeout: 15_000 });
+  await page.getByRole('button', { name: 'Reserve' }).click();
+  await expect(page.getByText(/Held for you for \d+:\d\d/)).toBeVisible();
+  await page.getByLabel('E-mail for your receipt').fill('queued@example.com');
+  await page.getByRole('button', { name: 'Place order' }).click();
+  await expect(page.locator('#order-status')).toHaveText('Status: placed — Order placed');
+});
