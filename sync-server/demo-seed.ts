@@ -34,9 +34,9 @@ const BOOTHS = [
 
 /** Where online orders go besides the central micro-hub and the online allocation (coordinates: Paris area). */
 const ONLINE_DROP_LOCATIONS: Location[] = [
-  { id: 'hub-east', kind: 'hub', name: 'East micro-hub', address: '5 Rue de Paris, 93100 Montreuil', lat: 48.861, lon: 2.443 },
-  { id: 'pickup-batignolles', kind: 'pickup', name: 'Batignolles café (pick-up)', address: '20 Rue des Batignolles, 75017 Paris', lat: 48.8839, lon: 2.3216 },
-  { id: 'pickup-canal', kind: 'pickup', name: 'Canal bookshop (pick-up)', address: '55 Quai de Valmy, 75010 Paris', lat: 48.872, lon: 2.365 },
+  { id: 'hub-east', kind: 'hub', name: 'East micro-hub', address: '5 Rue de Paris, 93100 Montreuil', lat: 48.861, lon: 2.443, openingHours: 'Sat–Sun 10:00–19:00' },
+  { id: 'pickup-batignolles', kind: 'pickup', name: 'Batignolles café (pick-up)', address: '20 Rue des Batignolles, 75017 Paris', lat: 48.8839, lon: 2.3216, openingHours: 'Tue–Sun 08:00–22:00' },
+  { id: 'pickup-canal', kind: 'pickup', name: 'Canal bookshop (pick-up)', address: '55 Quai de Valmy, 75010 Paris', lat: 48.872, lon: 2.365, openingHours: 'Mon–Sat 11:00–20:00' },
 ];
 /** A till at the east hub: it sells nothing of its own and fulfils the online orders routed there. */
 const HUB_TILL = { name: 'East hub till', locationId: 'hub-east', brandIds: ['north-thread', 'second-life', 'mellow-ceramics'] };

@@ -9,7 +9,10 @@ import { answerRefundClaims } from './refund-claims.ts';
 import { EventService, type RelayMode } from './event-service.ts';
 import { AlertCenter, type AlertCenterOptions } from './analytics/alert-center.ts';
 import { adminRoutes } from './http/admin-routes.ts';
-import { exampleStorefront } from './http/examples.ts';
+import { EXAMPLE_STOREFRONT_PATH, exampleStorefront } from './http/examples.ts';
+import { trackingRoutes } from './http/tracking-routes.ts';
+import { TrackingLinks } from './storefront/tracking.ts';
+import { DropQueue } from './storefront/queue.ts';
 import { StorefrontOrigins } from './http/cors.ts';
 import { analyticsRoutes } from './http/analytics-routes.ts';
 import { storefrontRoutes } from './http/storefront-routes.ts';
@@ -17,6 +20,7 @@ import { sessionRoutes } from './http/session-routes.ts';
 import { summaryRoutes } from './http/summary-routes.ts';
 import { Router, send } from './http/router.ts';
 import { errorReply } from './http/error-map.ts';
+import { EventNotFound } from './server-errors.ts';
 import { RateLimits } from './http/rate-limits.ts';
 import { applyEdgeTimeouts, EDGE_SERVER_OPTIONS } from './http/edge.ts';
 import { DEFAULT_LIMITS, type Limits } from './limits.ts';
@@ -125,7 +129,18 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   adminRoutes(router, { events, auth, storage, now });
   recoveryRoutes(router, { hub });
   const storefront = new Storefront({ hub, events, storage, now, answerOf: errorReply, ...(opts.log ? { log: opts.log } : {}) });
-  storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(storage), rateLimits });
+  const tracking = new TrackingLinks(storage);
+  const queue = new DropQueue({
+    storage,
+    now,
+    dropOf: async (eventId) => {
+      const { config } = await events.setup(eventId);
+      if (!config) throw new EventNotFound(eventId);
+      return config.drop;
+    },
+  });
+  storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(storage), rateLimits, now, tracking, queue });
+  trackingRoutes(router, { storefront, events, links: tracking, rateLimits, ...(opts.exampleStorefrontDir ? { trackingPage: `${EXAMPLE_STOREFRONT_PATH}track.html` } : {}) });
   summaryRoutes(router, { hub, events });
   sessionRoutes(router);
   const setup = new SetupService(hub, events, storage);

@@ -91,6 +91,8 @@ export interface Location {
   address?: string;
   lat?: number;
   lon?: number;
+  /** When a shopper can collect there, as the organiser writes it ("Sat–Sun 10:00–19:00"): shown on order tracking. */
+  openingHours?: string;
 }
 
 export interface Till {
@@ -332,6 +334,8 @@ export function parseLocation(raw: unknown): Location {
   };
   const address = optStr(o, 'address', { max: 300 });
   if (address !== undefined) loc.address = address;
+  const openingHours = optStr(o, 'openingHours', { max: 200 });
+  if (openingHours !== undefined) loc.openingHours = openingHours;
   const coord = (k: 'lat' | 'lon', limit: number) => {
     const v = o[k];
     if (v === undefined) return;

@@ -32,10 +32,12 @@ describe('post-drop analytics across events', () => {
   it('count only the caller’s events, even when another event uses the same brand id', async () => {
     w = await demoWorld();
     const { url, adminToken: admin } = w.server;
+    const rival = demoConfig(Date.now() - 30 * 86_400_000);
     // Another organiser's earlier event, with a brand of the same id and a buyer who later buys at the demo.
     const created = await api(url, 'POST', '/api/events', {
       token: admin,
-      body: { config: { ...demoConfig(Date.now() - 30 * 86_400_000), id: F, name: 'Rival Fair' }, brands: [{ id: 'north-thread', name: 'Not North Thread', commissionBp: 0, boothFee: 0 }], locations: [{ id: 'web', kind: 'online', name: 'Web' }] },
+      // Started a month ago and still open: the server takes orders only while a drop is open (DropEnded).
+      body: { config: { ...rival, drop: { ...rival.drop, endsAt: Date.now() + 3_600_000 }, id: F, name: 'Rival Fair' }, brands: [{ id: 'north-thread', name: 'Not North Thread', commissionBp: 0, boothFee: 0 }], locations: [{ id: 'web', kind: 'online', name: 'Web' }] },
     });
     expect(created.status).toBe(201);
     const cap = DEMO_PRODUCTS.filter((p) => p.sku === 'NT-CAP');

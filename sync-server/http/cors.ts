@@ -14,9 +14,9 @@ import type { ServerStorage } from '../storage/server-storage.ts';
 export const MAX_ORIGINS = 20;
 
 /** Headers a storefront sends beyond the CORS-safelisted ones. */
-export const ALLOWED_REQUEST_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'if-none-match'];
+export const ALLOWED_REQUEST_HEADERS = ['authorization', 'content-type', 'idempotency-key', 'if-none-match', 'queue-ticket', 'queue-key'];
 /** Response headers a storefront script may read beyond the safelisted ones. */
-export const EXPOSED_HEADERS = ['etag', 'location', 'idempotent-replayed', 'retry-after'];
+export const EXPOSED_HEADERS = ['etag', 'location', 'idempotent-replayed', 'retry-after', 'server-time'];
 /** Browsers cache a preflight this long (seconds); Chromium caps it at 7200. */
 export const PREFLIGHT_MAX_AGE = 600;
 

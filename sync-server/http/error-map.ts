@@ -2,6 +2,8 @@ import { PopupError, toTagged, ValidationError } from '../../core/base/errors.ts
 import { DocumentDamaged } from '../document-damage.ts';
 import { ConflictError, ForbiddenError, MissingError, RequirementError, UnavailableError, type ServerError } from '../server-errors.ts';
 import { BuyerLimitError, HoldLimitError, IdempotencyKeyReused, InvalidStatusTransition, OrderNotFound, PaymentMismatch, ReservationNotFound, RouteRefused } from '../storefront/storefront-errors.ts';
+import { QueueClosed, QueueJoinLimited, QueueNotAdmitted, QueueTicketInvalid, QueueTicketRequired, QueueTicketWrongBrowser } from '../storefront/queue.ts';
+import { TrackingNotFound } from '../storefront/tracking.ts';
 import type { Reply } from './router.ts';
 
 /**
@@ -45,6 +47,13 @@ const NAMED: readonly [new (...args: never[]) => Error, number, ((e: never) => R
   [PaymentMismatch, 422, (e: PaymentMismatch) => ({ total: e.total, amount: e.amount, currency: e.currency })],
   [IdempotencyKeyReused, 422],
   [DocumentDamaged, 503],
+  [QueueTicketRequired, 403],
+  [QueueTicketInvalid, 403],
+  [QueueTicketWrongBrowser, 403],
+  [QueueNotAdmitted, 409, (e: QueueNotAdmitted) => ({ details: e.details })],
+  [QueueJoinLimited, 429, (e: QueueJoinLimited) => ({ details: e.details })],
+  [QueueClosed, 409, (e: QueueClosed) => ({ details: e.details })],
+  [TrackingNotFound, 404],
 ];
 
 export function errorReply(err: unknown): Reply {
@@ -58,7 +67,12 @@ export function errorReply(err: unknown): Reply {
     if (err instanceof kind) return { status, body: { type: 'HttpError', message: tagged.message, ...(err.details !== undefined ? { details: err.details } : {}) } };
   }
   for (const [kind, status, extra] of NAMED) {
-    if (err instanceof kind) return { status, body: { ...tagged, ...extra?.(err as never) } };
+    if (!(err instanceof kind)) continue;
+    const body: Record<string, unknown> = { ...tagged, ...extra?.(err as never) };
+    // A 429 says when to try again.
+    const details = body['details'];
+    const retry = status === 429 && isRetryDetails(details) ? { 'retry-after': String(details.retryAfterSeconds) } : undefined;
+    return { status, body, ...(retry ? { headers: retry } : {}) };
   }
   if (err instanceof ValidationError) return { status: 422, body: { ...tagged, field: err.field } };
   // Any other domain error (the ledger's InsufficientRightsError, NotOwnerError…): the state refused it.

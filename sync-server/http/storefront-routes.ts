@@ -6,6 +6,9 @@ import { mayFulfilAt } from '../permissions.ts';
 import { isIdempotencyKey } from '../storefront/input.ts';
 import { ORDER_PATHS, ORDER_STATUSES, publicOrder, type OrderRecord, type OrderStatus } from '../storefront/orders.ts';
 import type { Storefront } from '../storefront/storefront.ts';
+import type { TrackingLinks } from '../storefront/tracking.ts';
+import type { DropQueue } from '../storefront/queue.ts';
+import { queueRoutes } from './queue-routes.ts';
 import { etagOf, ifNoneMatch } from '../storefront/stock.ts';
 import type { EventService } from '../event-service.ts';
 import { corsHeaders, parseOriginsBody, preflight, type StorefrontOrigins } from './cors.ts';
@@ -31,7 +34,16 @@ export interface StorefrontRouteOptions {
   heartbeatMs?: number;
   /** Requests per address and per token (rate-limits.ts); none when absent. */
   rateLimits?: RateLimits;
+  /** The drop's waiting room (storefront/queue.ts): when on, only an admitted ticket reserves or orders. */
+  queue?: DropQueue;
+  /** Tracking links for placed orders (storefront/tracking.ts); the confirmation carries one when set. */
+  tracking?: TrackingLinks;
+  /** The server's clock, sent to drop pages for their countdown (default Date.now). */
+  now?: () => number;
 }
+
+/** Stock reads: fresh for a second at a cache, then served stale while one request revalidates (ETag). */
+export const STOCK_CACHE_CONTROL = 'public, max-age=1, stale-while-revalidate=5';
 
 export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): void {
   const { storefront } = opts;
@@ -73,7 +85,10 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
     requireRole(ctx, READERS, eventId);
     const body = await storefront.stock(eventId);
     const etag = etagOf(body);
-    const headers = { etag, 'cache-control': 'no-cache' };
+    // The same for every shopper of the event (it is what the drop page shows to all), so a CDN may keep it
+    // a second: a drop's opening second is thousands of identical reads (docs/operations.md, "A CDN in
+    // front"). The server's clock rides in a header, outside the body, so it does not change the ETag.
+    const headers = { etag, 'cache-control': STOCK_CACHE_CONTROL, 'server-time': String(opts.now?.() ?? Date.now()) };
     if (ifNoneMatch(ctx.req.headers['if-none-match'], etag)) return { status: 304, headers };
     return { status: 200, body, headers };
   });
@@ -114,7 +129,8 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
     stream.onFinish(() => watching.stop());
     if (stream.done) return 'handled';
     stream.start(heartbeatMs, cors);
-    stream.event('snapshot', watching.snapshot);
+    // serverTime: the page's countdown runs on the server's clock (offset = serverTime − its own clock).
+    stream.event('snapshot', { ...watching.snapshot, serverTime: opts.now?.() ?? Date.now() });
     return 'handled';
   });
 
@@ -125,13 +141,14 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
     if (!config) throw new HttpError(404, `there is no event "${eventId}"`);
     const points = locations
       .filter((l) => FULFILMENT_KINDS.includes(l.kind))
-      .map((l) => ({ id: l.id, kind: l.kind, name: l.name, ...(l.address !== undefined ? { address: l.address } : {}), ...(l.lat !== undefined && l.lon !== undefined ? { lat: l.lat, lon: l.lon } : {}) }));
+      .map((l) => ({ id: l.id, kind: l.kind, name: l.name, ...(l.address !== undefined ? { address: l.address } : {}), ...(l.lat !== undefined && l.lon !== undefined ? { lat: l.lat, lon: l.lon } : {}), ...(l.openingHours !== undefined ? { openingHours: l.openingHours } : {}) }));
     return { status: 200, body: { eventId, pickupPoints: points } };
   });
 
   storefrontRoute('POST', '/api/events/:eventId/reservations', async (ctx) => {
     const eventId = ctx.params['eventId']!;
     requireRole(ctx, ['storefront'], eventId);
+    await opts.queue?.admit(eventId, header(ctx.req.headers['queue-ticket']), header(ctx.req.headers['queue-key']));
     const token = bearerToken(ctx.req);
     return { status: 201, body: await storefront.reserve(eventId, await ctx.json(), token ? hashToken(token) : undefined) };
   });
@@ -157,12 +174,15 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
     if (!isIdempotencyKey(key)) {
       return { status: 400, body: { type: 'IdempotencyKeyRequired', message: 'send an Idempotency-Key header of 1–100 visible ASCII characters (a fresh UUID per order attempt)' } };
     }
+    await opts.queue?.admit(eventId, header(ctx.req.headers['queue-ticket']), header(ctx.req.headers['queue-key']));
     const placed = await storefront.orders.place(eventId, key, await ctx.json());
     if (placed.kind === 'replayed') {
       const { status, body } = placed.answer;
-      return { status, ...(body !== undefined ? { body } : {}), headers: { 'idempotent-replayed': 'true' } };
+      const replay: Reply = { status, ...(body !== undefined ? { body } : {}), headers: { 'idempotent-replayed': 'true' } };
+      return opts.tracking ? withTracking(replay, eventId, opts.tracking) : replay;
     }
-    return { status: 201, body: placed.order, headers: { location: `/api/events/${encodeURIComponent(eventId)}/orders/${encodeURIComponent(placed.order.orderId)}` } };
+    const created: Reply = { status: 201, body: placed.order, headers: { location: `/api/events/${encodeURIComponent(eventId)}/orders/${encodeURIComponent(placed.order.orderId)}` } };
+    return opts.tracking ? withTracking(created, eventId, opts.tracking) : created;
   });
 
   storefrontRoute('GET', '/api/events/:eventId/orders/:orderId', async (ctx) => {
@@ -200,6 +220,8 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
     return { status: 200, body: { eventId, locationId, orders: orders.map(fulfilmentOrder) } };
   });
 
+  if (opts.queue) queueRoutes(router, storefrontRoute, { queue: opts.queue, events: opts.events, now: opts.now ?? Date.now, ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}) });
+
   router.on('GET', '/api/events/:eventId/storefront/origins', async (ctx) => {
     const eventId = ctx.params['eventId']!;
     requireRole(ctx, ['organiser'], eventId);
@@ -214,6 +236,17 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
     await opts.origins.set(eventId, origins);
     return { status: 200, body: { origins } };
   });
+}
+
+/**
+ * A placed order's confirmation (first answer or a replay: the same id both times) with its tracking link:
+ * `tracking.path` is on this server (`/t/<id>`), `tracking.id` for a shop that hosts its own tracking page.
+ */
+async function withTracking(reply: Reply, eventId: string, links: TrackingLinks): Promise<Reply> {
+  const body = reply.body as { orderId?: unknown } | undefined;
+  if (reply.status !== 201 || typeof body?.orderId !== 'string') return reply;
+  const id = await links.idFor(eventId, body.orderId);
+  return { ...reply, body: { ...body, tracking: { id, path: `/t/${id}` } } };
 }
 
 /** An order as the fulfilling location sees it: the public order, plus the statuses it may go to next. */

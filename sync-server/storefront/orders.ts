@@ -15,6 +15,7 @@ import { EventNotFound } from '../server-errors.ts';
 import type { ServerStorage } from '../storage/server-storage.ts';
 import { fingerprint, parseOrderInput, storedCustomer, type Fulfilment, type OrderInput, type StoredCustomer } from './input.ts';
 import type { ReservationStore } from './reservations.ts';
+import { assertDropOpen } from '../../core/selling/drop-window.ts';
 import { buyerLimitsOf } from '../../core/customers/buyer-limits.ts';
 import { buyerKeys } from './buyer-keys.ts';
 import { BuyerTally } from './buyer-tally.ts';
@@ -271,6 +272,7 @@ export class OrderDesk {
     const now = this.d.now();
     const { config, brands, locations } = await this.d.events.setup(eventId);
     if (!config) throw new EventNotFound(eventId);
+    assertDropOpen(config.drop, now);
     const brandIds = new Set(brands.map((b) => b.id));
     input.lines.forEach((l, i) => {
       if (!brandIds.has(l.brandId)) throw new ValidationError(`lines[${i}].brandId`, `"${l.brandId}" is not a brand of ${eventId}`);

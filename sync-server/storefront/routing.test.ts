@@ -86,7 +86,7 @@ describe('routed online orders', () => {
     expect(body(res).distanceKm).toBeCloseTo(1.8, 0);
     const points = body(await api(d.server.url, 'GET', `${base}/pickup-points`, { token: d.demo.storefrontToken }));
     expect(points.pickupPoints.map((p: { id: string }) => p.id)).toEqual(['hub-central', 'hub-east', 'pickup-batignolles', 'pickup-canal']);
-    expect(points.pickupPoints[2]).toEqual({ id: 'pickup-batignolles', kind: 'pickup', name: 'Batignolles café (pick-up)', address: '20 Rue des Batignolles, 75017 Paris', lat: 48.8839, lon: 2.3216 });
+    expect(points.pickupPoints[2]).toEqual({ id: 'pickup-batignolles', kind: 'pickup', name: 'Batignolles café (pick-up)', address: '20 Rue des Batignolles, 75017 Paris', lat: 48.8839, lon: 2.3216, openingHours: 'Tue–Sun 08:00–22:00' });
     // A booth is no pick-up point; a shipment has no pick-up point.
     expect(body(await place(d, 'booth', [nt('NT-CAP', 1)], { type: 'pickup', locationId: 'booth-a' }))).toMatchObject({ type: 'ValidationError', field: 'fulfilment.locationId' });
     expect(body(await place(d, 'ship-loc', [nt('NT-CAP', 1)], { type: 'ship', locationId: 'hub-east' }))).toMatchObject({ field: 'fulfilment.locationId' });

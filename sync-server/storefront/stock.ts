@@ -41,6 +41,11 @@ export interface StockSnapshot {
   phase: 'before' | 'live' | 'ended';
   tier: { id: string; label: string; percentOffBp: number } | null;
   /**
+   * The drop's window (epoch ms; the end is exclusive): a shop page counts down to it on the server's clock
+   * (the stream's `serverTime`, GET's `Server-Time` header), and the server refuses orders outside it.
+   */
+  drop: { startsAt: number; endsAt: number };
+  /**
    * What one customer may buy (null: no limit) and how long a hold lasts while the drop is live, so a shop
    * page can say so before an order is refused (core/customers/buyer-limits.ts).
    */
@@ -96,6 +101,7 @@ export function computeStock(config: EventConfig, brands: readonly BrandStock[],
     currency: config.currency,
     phase: phase.phase,
     tier: tier ? { id: tier.id, label: tier.label, percentOffBp: tier.percentOffBp } : null,
+    drop: { startsAt: config.drop.startsAt, endsAt: config.drop.endsAt },
     buyerLimits: { perCustomerPerProduct: limits.perCustomerPerProduct || null, perCustomerPerDrop: limits.perCustomerPerDrop || null, liveHoldSeconds: limits.liveHoldSeconds },
     items,
   };

@@ -7,6 +7,7 @@ import type { EventService } from '../event-service.ts';
 import { EventNotFound, UnavailableError } from '../server-errors.ts';
 import type { ServerStorage } from '../storage/server-storage.ts';
 import { parseReservationInput } from './input.ts';
+import { assertDropOpen } from '../../core/selling/drop-window.ts';
 import { buyerLimitsOf } from '../../core/customers/buyer-limits.ts';
 import { buyerKeys } from './buyer-keys.ts';
 import { OrderDesk, type KeyAnswer } from './orders.ts';
@@ -79,6 +80,7 @@ export class Storefront {
       const now = this.d.now();
       const { config, brands, locations } = await this.d.events.setup(eventId);
       if (!config) throw new EventNotFound(eventId);
+      assertDropOpen(config.drop, now);
       const known = new Set(brands.map((b) => b.id));
       input.lines.forEach((l, i) => {
         if (!known.has(l.brandId)) throw new ValidationError(`lines[${i}].brandId`, `"${l.brandId}" is not a brand of ${eventId}`);

@@ -68,6 +68,7 @@ test('an order from the example storefront is routed to the nearest hub with sto
     await expect(hoodie).toContainText('22 left');
     await shoot(customer, 'storefront-cart');
 
+    await customer.getByLabel('E-mail for your receipt').fill('alex@example.com');
     await customer.getByRole('button', { name: 'Place order' }).click();
     const status = customer.locator('#order-status');
     await expect(status).toHaveText('Status: placed — Order placed');
