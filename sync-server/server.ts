@@ -9,6 +9,7 @@ import { answerRefundClaims } from './refund-claims.ts';
 import { EventService, type RelayMode } from './event-service.ts';
 import { AlertCenter, type AlertCenterOptions } from './analytics/alert-center.ts';
 import { adminRoutes } from './http/admin-routes.ts';
+import { stockRoutes } from './http/stock-routes.ts';
 import { exampleStorefront } from './http/examples.ts';
 import { StorefrontOrigins } from './http/cors.ts';
 import { analyticsRoutes } from './http/analytics-routes.ts';
@@ -119,6 +120,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   // Pairing codes must not be guessable by trying: per address (a pairing device has no token yet).
   router.before('POST', '/api/pair', (ctx) => rateLimits.take('pair-address', rateLimits.clientAddress(ctx.req)));
   adminRoutes(router, { events, auth, storage, now });
+  stockRoutes(router, { events });
   recoveryRoutes(router, { hub });
   const storefront = new Storefront({ hub, events, storage, now, ...(opts.log ? { log: opts.log } : {}) });
   storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(storage), rateLimits });
