@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { act, ev, useConsole, useEventState } from '../console-store.ts';
 import { BrandsSetup, LocationsSetup } from './SetupPlaces.tsx';
 import { DropSetup, PoliciesSetup } from './SetupEvent.tsx';
@@ -93,6 +93,12 @@ function TillsSetup() {
   const [codes, setCodes] = useState<(PairingCode & { name: string })[]>([]);
   const [confirming, setConfirming] = useState<string | undefined>();
   const { tokens, reload } = useTokens();
+  // A till pairing (or re-pairing) issues its token: read the list again then, not only on the 30 s poll.
+  const paired = state?.tills.map((t) => `${t.id}=${t.deviceId}`).join(',') ?? '';
+  // Through a ref: `reload` is a new function each render, and depending on it would reload in a loop.
+  const reloadRef = useRef(reload);
+  reloadRef.current = reload;
+  useEffect(() => reloadRef.current(), [paired]);
   if (!state) return null;
   // Revoking a lost or stolen till's token shuts it out at once (its connections close, 4410): it can no
   // longer sync sales or receive stock. Re-pairing then moves the till, and its stock rights, to a new device.

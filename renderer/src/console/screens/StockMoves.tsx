@@ -61,7 +61,7 @@ export function StockMoves() {
           <tbody>
             {lines.map((l, i) => (
               <tr key={i}>
-                <td>
+                <td data-label="From">
                   <select aria-label={`From, line ${i + 1}`} value={l.from} onChange={(e) => edit(i, { from: e.target.value, to: '' })}>
                     <option value={DELIVERY}>A delivery (received)</option>
                     {sources.map((c) => (
@@ -71,7 +71,7 @@ export function StockMoves() {
                     ))}
                   </select>
                 </td>
-                <td>
+                <td data-label="To">
                   <select aria-label={`To, line ${i + 1}`} value={l.to} onChange={(e) => edit(i, { to: e.target.value })} required>
                     <option value="">Choose…</option>
                     {(l.from === DELIVERY ? receivers : columns.filter((c) => c.holder !== l.from)).map((c) => (
@@ -81,7 +81,7 @@ export function StockMoves() {
                     ))}
                   </select>
                 </td>
-                <td>
+                <td data-label="Product">
                   <select aria-label={`Product, line ${i + 1}`} value={l.item} onChange={(e) => edit(i, { item: e.target.value })} required>
                     <option value="">Choose…</option>
                     {products.map((p) => (
@@ -91,7 +91,7 @@ export function StockMoves() {
                     ))}
                   </select>
                 </td>
-                <td className="num">
+                <td className="num" data-label="Units">
                   <input aria-label={`Units, line ${i + 1}`} type="number" min={1} step={1} value={l.qty} onChange={(e) => edit(i, { qty: e.target.value })} required />
                 </td>
                 <td>
