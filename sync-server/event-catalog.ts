@@ -1,4 +1,3 @@
-import { importCatalogCsv, type CsvRowError } from '../core/catalog/catalog-csv.ts';
 import { duplicateBarcodes, parseProduct, type Product } from '../core/catalog/catalog.ts';
 import { ValidationError } from '../core/base/errors.ts';
 import type { EventConfig } from '../core/event/event.ts';
@@ -43,15 +42,6 @@ export class EventCatalog {
       await this.d.hub.change(brandDocName(eventId, brandId), (doc) => new BrandDoc(doc).putProducts(checked.filter((p) => p.brandId === brandId)));
     }
     return checked.length;
-  }
-
-  /** CSV import: all rows are checked first; on any error nothing is imported and every error is returned. */
-  async importCsv(eventId: string, csv: string): Promise<{ ok: true; imported: number } | { ok: false; errors: CsvRowError[] }> {
-    const config = await this.d.requireEvent(eventId);
-    const { brands } = await this.d.setup(eventId);
-    const result = importCatalogCsv(csv, { currency: config.currency, existing: await this.list(eventId), allowedBrands: brands.map((b) => b.id) });
-    if (!result.ok) return result;
-    return { ok: true, imported: await this.put(eventId, result.products) };
   }
 
   async list(eventId: string): Promise<Product[]> {

@@ -1,4 +1,4 @@
-import type { CsvRowError } from '../core/catalog/catalog-csv.ts';
+import { importCatalogCsv, type CsvRowError } from '../core/catalog/catalog-csv.ts';
 import type { Product } from '../core/catalog/catalog.ts';
 import { ValidationError } from '../core/base/errors.ts';
 import { ledgerLimits, parseBrand, parseEventConfig, parseLocation, refuseSecretIn, type Brand, type Creator, type EventConfig, type Location, type StockThreshold, type Till } from '../core/event/event.ts';
@@ -7,6 +7,8 @@ import { holderKind, RESERVE, SERVER_WRITER, type HolderId } from '../core/ledge
 import { requestStatuses } from '../core/ledger/rights-request.ts';
 import { isDeviceId } from '../core/base/ids.ts';
 import type { LedgerEntry } from '../core/ledger/ledger.ts';
+import { checkStockMoves, type PlacedMove } from '../core/ledger/stock-moves.ts';
+import { FULFILMENT_KINDS } from '../core/ledger/routing.ts';
 import { webCryptoPinHasher, webCryptoRandom, type Clock } from '../core/base/platform.ts';
 import { newStaffMember, PIN_ITERATIONS, type StaffMember, type StaffRole } from '../core/event/staff.ts';
 import { LedgerWriter, type LedgerBatch } from '../core/ledger/rights.ts';
@@ -157,8 +159,21 @@ export class EventService {
     return this.catalog.put(eventId, products);
   }
 
-  importCsv(eventId: string, csv: string): Promise<{ ok: true; imported: number } | { ok: false; errors: CsvRowError[] }> {
-    return this.catalog.importCsv(eventId, csv);
+  /** CSV import: all rows are checked first; on any error nothing is imported and every error is returned. */
+  async importCsv(eventId: string, csv: string): Promise<{ ok: true; imported: number; received: number } | { ok: false; errors: CsvRowError[] }> {
+    const config = await this.requireEvent(eventId);
+    const { brands } = await this.setup(eventId);
+    const result = importCatalogCsv(csv, { currency: config.currency, existing: await this.products(eventId), allowedBrands: brands.map((b) => b.id) });
+    if (!result.ok) return result;
+    // receive_qty: the opening stock, received into the reserve right after its products exist. The rows were
+    // checked above (whole numbers, known SKUs), and a receipt into the reserve of a catalogued SKU cannot fail.
+    if (result.receive.length) this.authority('stock moves are made');
+    const imported = await this.putProducts(eventId, result.products);
+    if (result.receive.length) {
+      const moved = await this.moveStock(eventId, result.receive.map((r, i) => ({ ...r, to: RESERVE, line: i + 1 })), 'catalog import');
+      if (!moved.ok) throw new Error(`the catalog was imported but its receive_qty was refused: ${moved.errors.map((e) => e.message).join('; ')}`);
+    }
+    return { ok: true, imported, received: result.receive.reduce((a, r) => a + r.qty, 0) };
   }
 
   products(eventId: string): Promise<Product[]> {
@@ -178,6 +193,43 @@ export class EventService {
   }
 
   /**
+   * Bulk stock moves (core/ledger/stock-moves.ts): deliveries and transfers from a CSV or a multi-line form,
+   * checked as a whole against the event as it is now (brands, catalog, holders that exist, a till sent only
+   * brands it sells, no holder below zero counting the rows above) and written all or none. Runs in the
+   * event's queue, so no other server write spends the same rights between the check and the write.
+   */
+  async moveStock(eventId: string, moves: readonly PlacedMove[], ref?: string, unread: readonly CsvRowError[] = []): Promise<{ ok: true; entries: LedgerEntry[] } | { ok: false; errors: CsvRowError[] }> {
+    this.authority('stock moves are made');
+    await this.requireEvent(eventId);
+    return this.serial(eventId, async () => {
+      const { brands, locations, tills } = await this.setup(eventId);
+      const planned = await this.plannedTills(eventId);
+      const brandIds = new Set(brands.map((b) => b.id));
+      const catalog = new Map<string, Set<string>>();
+      const views = new Map<string, StockView | undefined>();
+      for (const b of new Set(moves.map((m) => m.brandId))) {
+        if (!brandIds.has(b)) continue;
+        // Copies taken now: nothing else writes for the server's holders while this runs (the event's queue).
+        const [skus, rights] = await this.hub.read(brandDocName(eventId, b), (doc, view) => [new Set(new BrandDoc(doc).products().items.map((p) => p.sku)), view] as const);
+        catalog.set(b, skus);
+        views.set(b, rights);
+      }
+      const errors = checkStockMoves(moves, {
+        brands: brandIds,
+        hasSku: (b, sku) => catalog.get(b)?.has(sku) ?? false,
+        hubs: new Set(locations.filter((l) => FULFILMENT_KINDS.includes(l.kind)).map((l) => l.id)),
+        // Planned tills count: the organiser stocks a booth's till before a device pairs as it.
+        tills: new Map([...planned, ...tills].map((t) => [t.id, t.brandIds] as const)),
+        rights: (b, h, sku) => views.get(b)?.rights(h, sku) ?? 0,
+      });
+      // Rows that could not even be read refuse the file too, listed with the others in line order.
+      if (errors.length || unread.length) return { ok: false as const, errors: [...unread, ...errors].sort((a, b) => a.line - b.line) };
+      const entries = await this.writeNow(eventId, moves, (batch, m) => (m.from === undefined ? batch.receive(m.to, m.sku, m.qty, ref) : batch.transfer(m.from, m.to, m.sku, m.qty, ref)));
+      return { ok: true as const, entries };
+    });
+  }
+
+  /**
    * Writes entries for the server's holders, brand by brand: the batch is checked in full (rights, ownership)
    * before anything is appended, so a refused line leaves every document as it was.
    */
@@ -190,10 +242,10 @@ export class EventService {
     return this.serialSection.run(eventId, fn);
   }
 
-  private async writeNow(eventId: string, lines: readonly StockLine[], add: (batch: LedgerBatch, line: StockLine) => void): Promise<LedgerEntry[]> {
+  private async writeNow<L extends StockLine>(eventId: string, lines: readonly L[], add: (batch: LedgerBatch, line: L) => void): Promise<LedgerEntry[]> {
     await this.requireEvent(eventId);
     const clock = await this.serverClock();
-    const byBrand = new Map<string, StockLine[]>();
+    const byBrand = new Map<string, L[]>();
     for (const l of lines) {
       if (!Number.isSafeInteger(l.qty) || l.qty < 1) throw new ValidationError('qty', `${l.sku}: must be a positive whole number`);
       byBrand.set(l.brandId, [...(byBrand.get(l.brandId) ?? []), l]);

@@ -145,6 +145,24 @@ export class SetupService {
     });
   }
 
+  /**
+   * Removes a staff member: their PIN stops working on every till as soon as the till syncs. Sales and
+   * refunds that name them keep the name (they are history). A manager still named by an unsettled override
+   * keeps that record; the alert names them as they were.
+   */
+  async removeStaff(eventId: string, staffId: string): Promise<void> {
+    await this.events.requireEvent(eventId);
+    const removed = await this.events.serial(eventId, () =>
+      this.hub.change(setupDocName(eventId), (doc) => {
+        const map = doc.getMap('staff');
+        if (!map.has(staffId)) return false;
+        map.delete(staffId);
+        return true;
+      }),
+    );
+    if (!removed) throw new MissingError(`${eventId} has no staff member "${staffId}"`);
+  }
+
   /** The event whose creator holds this code (any case), if any. */
   async eventOfCode(code: string): Promise<string | undefined> {
     return (await this.storage.getRecord<{ eventId: string }>(CODE_INDEX, creatorKey(code)))?.eventId;

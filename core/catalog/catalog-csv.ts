@@ -25,6 +25,12 @@ export const CATALOG_COLUMNS = [
   'serial_tracked',
 ] as const;
 export type CatalogColumn = (typeof CATALOG_COLUMNS)[number];
+/**
+ * Read on import only (an export is a catalog, not a delivery): `receive_qty`, units received into the
+ * reserve with the import, so a first catalog and its opening stock are one file.
+ */
+export const IMPORT_ONLY_COLUMNS = ['receive_qty'] as const;
+type ImportColumn = CatalogColumn | (typeof IMPORT_ONLY_COLUMNS)[number];
 const REQUIRED: readonly CatalogColumn[] = ['sku', 'brand', 'name', 'price'];
 
 /** One problem; `column` is the header name, or '' for a whole-row or whole-file problem. */
@@ -34,7 +40,7 @@ export interface CsvRowError {
   message: string;
 }
 
-export type CatalogImportResult = { ok: true; products: Product[] } | { ok: false; errors: CsvRowError[] };
+export type CatalogImportResult = { ok: true; products: Product[]; receive: { brandId: string; sku: string; qty: number }[] } | { ok: false; errors: CsvRowError[] };
 
 export interface CatalogImportOptions {
   currency: string;
@@ -71,7 +77,7 @@ export function importCatalogCsv(text: string, opts: CatalogImportOptions): Cata
   if (!header) return { ok: false, errors: [rowError(1, '', 'the file is empty; the first line must name the columns')] };
   const headerErrors = checkHeader(header.fields, header.line);
   if (headerErrors.length > 0) return { ok: false, errors: headerErrors };
-  const columns = header.fields.map((h) => h.trim().toLowerCase() as CatalogColumn);
+  const columns = header.fields.map((h) => h.trim().toLowerCase() as ImportColumn);
 
   const errors: CsvRowError[] = [];
   const rows: RowResult[] = [];
@@ -90,18 +96,19 @@ export function importCatalogCsv(text: string, opts: CatalogImportOptions): Cata
   errors.push(...crossRowErrors(rows, opts.existing ?? []));
   if (errors.length > 0) return { ok: false, errors: errors.sort((a, b) => a.line - b.line) };
   if (rows.length === 0) return { ok: false, errors: [rowError(header.line, '', 'there are no products below the header')] };
-  return { ok: true, products: rows.map((r) => r.product!) };
+  const receive = rows.filter((r) => (r.receiveQty ?? 0) > 0).map((r) => ({ brandId: r.product!.brandId, sku: r.product!.sku, qty: r.receiveQty! }));
+  return { ok: true, products: rows.map((r) => r.product!), receive };
 }
 
 function checkHeader(names: readonly string[], line: number): CsvRowError[] {
   const errors: CsvRowError[] = [];
   const seen = new Set<string>();
-  const known: readonly string[] = CATALOG_COLUMNS;
+  const known: readonly string[] = [...CATALOG_COLUMNS, ...IMPORT_ONLY_COLUMNS];
   names.forEach((raw, i) => {
     const name = raw.trim().toLowerCase();
     if (name === '') errors.push(rowError(line, '', `column ${i + 1} of the header has no name`));
     else if (!known.includes(name)) {
-      errors.push(rowError(line, raw.trim(), `is not a known column; the columns are ${CATALOG_COLUMNS.join(', ')}`));
+      errors.push(rowError(line, raw.trim(), `is not a known column; the columns are ${known.join(', ')}`));
     } else if (seen.has(name)) errors.push(rowError(line, name, 'appears twice in the header'));
     seen.add(name);
   });
@@ -117,6 +124,8 @@ interface RowResult {
   barcodes?: string[];
   /** Present only when the row has no errors of its own. */
   product?: Product;
+  /** Units received into the reserve with the import (`receive_qty`). */
+  receiveQty?: number;
 }
 
 /** Which column a parseProduct field came from, to place its errors. */
@@ -136,9 +145,9 @@ const FIELD_COLUMN: Record<keyof Product, CatalogColumn> = {
   serialTracked: 'serial_tracked',
 };
 
-function readRow(cells: ReadonlyMap<CatalogColumn, string>, line: number, opts: CatalogImportOptions): RowResult {
+function readRow(cells: ReadonlyMap<ImportColumn, string>, line: number, opts: CatalogImportOptions): RowResult {
   const errors: CsvRowError[] = [];
-  const read = <T>(column: CatalogColumn, parse: (text: string) => T): T | undefined => {
+  const read = <T>(column: ImportColumn, parse: (text: string) => T): T | undefined => {
     try {
       return parse(cells.get(column) ?? '');
     } catch (e) {
@@ -164,7 +173,10 @@ function readRow(cells: ReadonlyMap<CatalogColumn, string>, line: number, opts: 
     safetyStock: read('safety_stock', readCount),
     serialTracked: read('serial_tracked', readBool),
   };
+  const receiveQty = read('receive_qty', readCount);
+  if (receiveQty !== undefined && receiveQty > 1_000_000) errors.push(rowError(line, 'receive_qty', `${receiveQty} units is more than one import receives (1000000)`));
   const result: RowResult = { line, errors };
+  if (receiveQty) result.receiveQty = receiveQty;
   if (raw.sku !== undefined) result.sku = raw.sku;
   if (raw.barcodes !== undefined) result.barcodes = raw.barcodes;
   if (errors.length > 0) return result;

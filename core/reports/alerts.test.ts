@@ -117,6 +117,9 @@ describe('fraud-pattern alerts', () => {
     expect(alerts[0]!.kind).toBe('rejected-write'); // critical first
     expect(alerts.find((a) => a.kind === 'oversell')).toMatchObject({ at: priced.wallTime, subject: { tillId: 't1', cashierId: 'mgr-1' } });
     expect(alerts.find((a) => a.kind === 'price-override')!.message).toContain('mgr-1');
+    // Money formatted in the event's currency, never bare minor units.
+    expect(alerts.find((a) => a.kind === 'price-override')!.message).not.toMatch(/minor units|\b\d{3,} instead of/);
+    expect(alerts.find((a) => a.kind === 'price-override')!.message).toMatch(/€\d+\.\d{2} instead of €\d+\.\d{2}/);
     expect(alerts.filter((a) => a.kind === 'outside-hours').map((a) => a.subject.ref).sort()).toEqual([early.id, late.id].sort());
     expect(evaluateAlerts(base({ sales: [early] }), { outsideHoursGraceMs: 120_000 })).toEqual([]);
   });

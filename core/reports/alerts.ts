@@ -1,6 +1,7 @@
 import type { VoidRecord } from './audit.ts';
 import type { Product } from '../catalog/catalog.ts';
 import { parseHlc } from '../base/hlc.ts';
+import { formatMoney } from '../base/money.ts';
 import type { EventConfig, Location, Till } from '../event/event.ts';
 import type { LedgerEntry } from '../ledger/ledger.ts';
 import type { Refund } from '../refunds/refund.ts';
@@ -226,6 +227,8 @@ function voidAlerts(input: AlertInput, t: AlertThresholds): Alert[] {
 
 function priceAlerts(input: AlertInput): Alert[] {
   const out: Alert[] = [];
+  // Money in an alert reads as money ("€25.00 instead of €34.50"), never as bare minor units.
+  const money = (m: number) => formatMoney(m, input.config.currency, input.config.locale);
   for (const s of input.sales) {
     s.lines.forEach((l, idx) => {
       if (!l.priceSetBy) return;
@@ -235,7 +238,7 @@ function priceAlerts(input: AlertInput): Alert[] {
         severity: l.unitPrice < l.listPrice ? 'warning' : 'info',
         ongoing: false,
         subject: { brandId: s.brandId, sku: l.sku, tillId: s.tillId, cashierId: s.cashierId, ref: s.id },
-        message: `${l.name} sold at ${l.unitPrice} instead of ${l.listPrice} (minor units) on receipt ${s.receiptNumber}, price set by ${l.priceSetBy}`,
+        message: `${l.name} sold at ${money(l.unitPrice)} instead of ${money(l.listPrice)} on receipt ${s.receiptNumber}, price set by ${l.priceSetBy}`,
         at: s.wallTime,
       });
     });

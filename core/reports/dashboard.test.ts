@@ -63,16 +63,16 @@ describe('live dashboard', () => {
     expect(d.byTill.map((r) => [r.label, r.gross])).toEqual([['Till 1', 8000], ['Till 2', 4000]]);
   });
 
-  it('takes refunds off revenue where and when they were made, and off the source, tier and channel of their sale', () => {
+  it('takes refunds off net sales where and when they were made, and off the source, tier and channel of their sale', () => {
     const s = sale({ gross: 2400, qty: 2, source: 'maya', tierId: 'first-hour' });
     const r = refund(s, { tillId: 't2', at: START + 5 * 3_600_000 });
     const d = buildDashboard(input([s], [r]));
-    expect(d.totals).toMatchObject({ gross: 2400, refunded: 1200, revenue: 1200, units: 2, unitsRefunded: 1 });
-    expect(d.byTill.find((x) => x.key === 't2')).toMatchObject({ gross: 0, refunded: 1200, revenue: -1200 });
-    expect(d.byHour.map((x) => [x.key, x.revenue])).toEqual([['2026-11-21T10', 2400], ['2026-11-21T15', -1200]]);
-    expect(d.bySource.find((x) => x.key === 'maya')).toMatchObject({ revenue: 1200 });
+    expect(d.totals).toMatchObject({ gross: 2400, refunded: 1200, netSales: 1200, units: 2, unitsRefunded: 1 });
+    expect(d.byTill.find((x) => x.key === 't2')).toMatchObject({ gross: 0, refunded: 1200, netSales: -1200 });
+    expect(d.byHour.map((x) => [x.key, x.netSales])).toEqual([['2026-11-21T10', 2400], ['2026-11-21T15', -1200]]);
+    expect(d.bySource.find((x) => x.key === 'maya')).toMatchObject({ netSales: 1200 });
     expect(d.byTier.find((x) => x.key === 'first-hour')).toMatchObject({ units: 2, unitsRefunded: 1, refunded: 1200 });
-    expect(d.byChannel.find((x) => x.key === 'in-person')).toMatchObject({ revenue: 1200 });
+    expect(d.byChannel.find((x) => x.key === 'in-person')).toMatchObject({ netSales: 1200 });
   });
 
   it('buckets hours in the event time zone across midnight (Paris 23:30 and 00:30)', () => {

@@ -9,6 +9,7 @@ import type { Refund } from '../refunds/refund.ts';
 import type { Sale } from '../selling/sale.ts';
 import type { SkuTotals } from '../ledger/stock-view.ts';
 import { decimal } from './z-report.ts';
+import { MoneyTally, refundTaxOf } from './figures.ts';
 
 /**
  * The organiser's live dashboard: what the event has sold, cut by brand, booth, till, hour, discount tier,
@@ -18,7 +19,8 @@ import { decimal } from './z-report.ts';
  *
  * Definitions (docs/organiser.md, "Dashboard"):
  *  - `gross`: what customers paid, tax included (Σ sale totals).
- *  - `refunded`: money given back (Σ refund totals). `revenue` = gross − refunded.
+ *  - `refunded`: money given back (Σ refund totals). `netSales` = gross − refunded; `tax` = tax in the sales
+ *    − tax in the refunds. These are figures.ts's definitions, the same as the settlement's and the summary's.
  *  - `orders`: checkouts. A multi-brand checkout writes one sale per brand under one `checkoutId`: it is one
  *    order in the totals and one order under each of its brands.
  *  - `averageOrder`: gross ÷ orders, rounded half-up to the minor unit (0 with no orders).
@@ -42,8 +44,9 @@ export interface DashboardFigures {
   unitsRefunded: number;
   gross: Minor;
   refunded: Minor;
-  /** gross − refunded. */
-  revenue: Minor;
+  /** gross − refunded (figures.ts `netSales`). */
+  netSales: Minor;
+  /** Tax in the sales − tax in the refunds (figures.ts `tax`). */
   tax: Minor;
   discount: Minor;
   averageOrder: Minor;
@@ -173,10 +176,14 @@ class Bucket {
   gross = 0;
   refunded = 0;
   tax = 0;
+  refundTax = 0;
   discount = 0;
 
   figures(): DashboardFigures {
     const orders = this.orders.size;
+    const money = new MoneyTally();
+    money.addAmounts({ gross: this.gross, refunds: this.refunded, salesTax: this.tax, refundTax: this.refundTax, discounts: this.discount });
+    const f = money.figures();
     return {
       orders,
       sales: this.sales,
@@ -184,8 +191,8 @@ class Bucket {
       unitsRefunded: this.unitsRefunded,
       gross: this.gross,
       refunded: this.refunded,
-      revenue: this.gross - this.refunded,
-      tax: this.tax,
+      netSales: f.netSales,
+      tax: f.tax,
       discount: this.discount,
       averageOrder: orders === 0 ? 0 : divRound(this.gross, orders, 'half-up'),
     };
@@ -292,14 +299,17 @@ export class DashboardAccumulator {
       this.tables.bySource.get(sale?.source ?? 'direct'),
       this.tables.byChannel.get(sale?.channel ?? 'in-person'),
     ];
+    const refundTax = refundTaxOf(r);
     for (const b of buckets) {
       b.unitsRefunded += units;
       b.refunded += r.total;
+      b.refundTax += refundTax;
     }
     for (const l of r.lines) {
       const t = this.tables.byTier.get(sale?.tiers.get(`${l.sku}\u0000${l.serial ?? ''}`) ?? 'none');
       t.unitsRefunded += l.qty;
       t.refunded += l.amount;
+      t.refundTax += l.tax;
       const k = `${r.brandId}/${l.sku}`;
       const u = this.skuUnits.get(k) ?? { sold: 0, returned: 0 };
       u.returned += l.qty;
@@ -320,14 +330,14 @@ export class DashboardAccumulator {
       const keys = [...new Set([...seed, ...table.buckets.keys()])];
       return keys.map((k) => ({ key: k, label: label(k), ...(table.buckets.get(k) ?? new Bucket()).figures() }));
     };
-    const byRevenue = (a: DashboardRow, b: DashboardRow) => b.revenue - a.revenue || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+    const byNetSales = (a: DashboardRow, b: DashboardRow) => b.netSales - a.netSales || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
     const byKey = (a: DashboardRow, b: DashboardRow) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
     const tierOrder = (k: string) => {
       const i = config.drop.tiers.findIndex((t) => t.id === k);
       return i < 0 ? config.drop.tiers.length + (k === 'none' ? 1 : 0) : i;
     };
     const bySource: SourceRow[] = rows('bySource', (k) => (k === 'direct' ? 'Direct' : k), Object.keys(ctx.clicks ?? {}))
-      .sort(byRevenue)
+      .sort(byNetSales)
       .map((r) => {
         const clicks = r.key === 'direct' ? undefined : ctx.clicks?.[r.key];
         return { ...r, clicks: clicks ?? null, conversionBp: clicks ? divRound(r.orders * 10_000, clicks, 'half-up') : null };
@@ -355,9 +365,9 @@ export class DashboardAccumulator {
       currency: config.currency,
       timeZone: config.timeZone,
       totals: this.total.figures(),
-      byBrand: rows('byBrand', (k) => brandName.get(k) ?? k, ctx.brands.map((b) => b.id)).sort(byRevenue),
-      byLocation: rows('byLocation', (k) => locName.get(k) ?? (k === 'online' ? 'Online' : k)).sort(byRevenue),
-      byTill: rows('byTill', (k) => tillName.get(k) ?? (k === 'online' ? 'Online' : k)).sort(byRevenue),
+      byBrand: rows('byBrand', (k) => brandName.get(k) ?? k, ctx.brands.map((b) => b.id)).sort(byNetSales),
+      byLocation: rows('byLocation', (k) => locName.get(k) ?? (k === 'online' ? 'Online' : k)).sort(byNetSales),
+      byTill: rows('byTill', (k) => tillName.get(k) ?? (k === 'online' ? 'Online' : k)).sort(byNetSales),
       byHour: rows('byHour', (k) => `${k.slice(0, 10)} ${k.slice(11)}:00`).sort(byKey),
       byTier: rows('byTier', (k) => (k === 'none' ? 'No tier' : (tierLabel.get(k) ?? k)), config.drop.tiers.map((t) => t.id)).sort((a, b) => tierOrder(a.key) - tierOrder(b.key)),
       bySource,
@@ -377,8 +387,8 @@ export function buildDashboard(input: DashboardInput): Dashboard {
 
 // ─── CSV ───────────────────────────────────────────────────────────────────────────────────────────
 
-const FIGURE_COLUMNS = ['orders', 'sales', 'units', 'unitsRefunded', 'gross', 'refunded', 'revenue', 'tax', 'discount', 'averageOrder'] as const;
-const MONEY_COLUMNS = new Set<string>(['gross', 'refunded', 'revenue', 'tax', 'discount', 'averageOrder']);
+const FIGURE_COLUMNS = ['orders', 'sales', 'units', 'unitsRefunded', 'gross', 'refunded', 'netSales', 'tax', 'discount', 'averageOrder'] as const;
+const MONEY_COLUMNS = new Set<string>(['gross', 'refunded', 'netSales', 'tax', 'discount', 'averageOrder']);
 
 /**
  * One table of the dashboard as CSV (core/base/csv.ts: RFC 4180, formula-safe). Money is a plain decimal in the

@@ -55,7 +55,7 @@ describe('settlement statements', () => {
     const s3 = sale('s3', 'mellow-ceramics', paris(0, 12), 2_400);
     const [nt, mc] = settle({ config, brands, sales: [s1, s2, s3], refunds: [refund('r1', s2, paris(0, 15))] });
     // North Thread: gross 180.00 with 30.00 tax; refund 60.00 with 10.00 tax.
-    expect(nt!.event).toMatchObject({ sales: 2, gross: 18_000, discounts: 3000, tax: 3000, refunds: 6000, refundTax: 1000, netSales: 12_000 });
+    expect(nt!.event).toMatchObject({ sales: 2, gross: 18_000, discounts: 3000, salesTax: 3000, refunds: 6000, refundTax: 1000, netSales: 12_000, tax: 2000 });
     // Base = (180 − 30) − (60 − 10) = 100.00; commission 15 % = 15.00; payout 120 − 15 − 150 booth fee.
     expect(nt!.event.commissionBase).toBe(10_000);
     expect(nt!.event.commission).toBe(1500);
@@ -230,6 +230,27 @@ describe('reconciliation with the Z reports', () => {
     expect(result.ok).toBe(false);
     expect(result.rows.find((r) => r.measure === 'gross')!.difference).toBe(stray[0]!.total);
     expect(result.uncovered.sales).toEqual([stray[0]!.id]);
+  });
+
+  it('sets aside the sales of a shift still open and says which shift it is, comparing only the closed ones', () => {
+    const m = mall();
+    const [t1, t2] = m.tills as [(typeof m.tills)[number], (typeof m.tills)[number]];
+    const reports = [m.shift(t1, paris(0, 9, 50), paris(0, 12), () => m.sell(t1, paris(0, 10, 5), [{ brandId: 'north-thread', sku: 'NT-SOCKS', qty: 1 }]))];
+    // Till 2 opened its shift and sells; it has not closed, so it has no Z report yet.
+    t2.events.push(openShift(t2.events, { tillId: t2.tillId, cashierId: 'ana', now: paris(0, 9, 55), float: 10_000 }, t2.clock));
+    const inOpen = m.sell(t2, paris(0, 11), [{ brandId: 'north-thread', sku: 'NT-TOTE', qty: 2 }]);
+    const open = shiftsOf(t2.events, t2.tillId).filter((x) => !x.close).map((x) => ({ tillId: x.tillId, shiftId: x.id, openedAt: x.openedAt }));
+    const statements = settle({ config, brands: DEMO_BRANDS, sales: m.sales, refunds: [] });
+    const result = reconcile(statements, reports, { sales: m.sales, refunds: [] }, open);
+    expect(result.ok).toBe(true);
+    expect(result.rows.filter((r) => r.difference !== 0)).toEqual([]);
+    expect(result.open).toEqual([{ ...open[0]!, sales: 1, refunds: 0, gross: inOpen[0]!.total }]);
+    expect(result.uncovered).toEqual({ sales: [], refunds: [] });
+    // A sale outside every shift is still a difference: set aside only what an open shift holds.
+    const stray = m.sell(t1, paris(0, 13), [{ brandId: 'north-thread', sku: 'NT-CAP', qty: 1 }]);
+    const again = reconcile(settle({ config, brands: DEMO_BRANDS, sales: m.sales, refunds: [] }), reports, { sales: m.sales, refunds: [] }, open);
+    expect(again.ok).toBe(false);
+    expect(again.uncovered.sales).toEqual([stray[0]!.id]);
   });
 
   it('flags two Z reports of one till that overlap (their records would count twice)', () => {

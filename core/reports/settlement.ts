@@ -6,17 +6,15 @@ import { applyBasisPoints, formatMoney, type Minor } from '../base/money.ts';
 import type { Refund } from '../refunds/refund.ts';
 import type { Sale } from '../selling/sale.ts';
 import { decimal, percent, zonedDate, type ZReport } from './z-report.ts';
+import { MoneyTally, refundTaxOf } from './figures.ts';
 
 /**
  * What the organiser owes each brand after the event (docs/organiser.md, "Settlement"). The organiser's
  * tills and storefront take the customers' money; the statement says how much of it goes to the brand.
  *
- *   gross       Σ sale totals: what customers paid, tax included
- *   discounts   Σ sale discounts (what the tiers and price changes took off list prices; for information)
- *   tax         Σ tax in the sales
- *   refunds     Σ refund totals (money given back, tax included); refundTax the tax in them
- *   netSales    gross − refunds (tax included): the brand's takings
- *   commissionBase = (gross − tax) − (refunds − refundTax): net sales after refunds, EXCLUDING tax — the
+ *   gross, discounts, salesTax, refunds, refundTax, netSales, tax: as figures.ts defines them for every
+ *               report (tax = salesTax − refundTax, the tax owed on what was kept; netSales = gross − refunds)
+ *   commissionBase = netSales − tax: net sales after refunds, EXCLUDING tax — the
  *               tax belongs to the tax authority, not to the brand's turnover, so no commission is taken on it
  *   commission  commissionBase × brand.commissionBp, rounded with the event's rounding mode, PER DAY; the
  *               event's commission is the sum of its days' (so the day statements add up to the event's to
@@ -34,10 +32,13 @@ export interface SettlementFigures {
   refundCount: number;
   gross: Minor;
   discounts: Minor;
-  tax: Minor;
+  /** Tax in the sales, before refunds. */
+  salesTax: Minor;
   refunds: Minor;
   refundTax: Minor;
   netSales: Minor;
+  /** salesTax − refundTax (figures.ts): the one "tax" of every report, screen and CSV. */
+  tax: Minor;
   commissionBase: Minor;
   commission: Minor;
   boothFee: Minor;
@@ -47,7 +48,8 @@ export interface SettlementFigures {
 /** Sales and refunds made at tills (what the Z reports count) and online (no till, no Z report). */
 export interface ChannelFigures {
   gross: Minor;
-  tax: Minor;
+  /** Tax in the sales (what a Z report's sales.tax counts). */
+  salesTax: Minor;
   discounts: Minor;
   refunds: Minor;
   refundTax: Minor;
@@ -96,21 +98,18 @@ export function settle(input: SettlementInput): BrandStatement[] {
       const r = day(clock.day(s.wallTime));
       r.sales++;
       r.units += s.lines.reduce((a, l) => a + l.qty, 0);
-      r.gross += s.total;
-      r.discounts += s.discount;
-      r.tax += s.tax;
+      r.money.addSale(s);
       const c = holderKind(s.holder) === 'till' ? tills : online;
       c.gross += s.total;
-      c.tax += s.tax;
+      c.salesTax += s.tax;
       c.discounts += s.discount;
     }
     for (const x of refunds) {
       if (x.brandId !== brand.id) continue;
       const r = day(clock.day(x.wallTime));
-      const tax = x.lines.reduce((a, l) => a + l.tax, 0);
+      const tax = refundTaxOf(x);
       r.refundCount++;
-      r.refunds += x.total;
-      r.refundTax += tax;
+      r.money.addRefund(x);
       const c = holderKind(x.holder) === 'till' ? tills : online;
       c.refunds += x.total;
       c.refundTax += tax;
@@ -121,11 +120,18 @@ export function settle(input: SettlementInput): BrandStatement[] {
     const dayStatements: DayStatement[] = [...days.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([date, raw]) => ({ date, ...figures(raw, brand.commissionBp, date === feeDay ? brand.boothFee : 0, config) }));
-    const event = emptyRaw();
-    for (const d of dayStatements) for (const k of RAW_KEYS) event[k] += d[k];
+    const whole = emptyRaw();
+    for (const d of dayStatements) {
+      whole.sales += d.sales;
+      whole.units += d.units;
+      whole.refundCount += d.refundCount;
+      whole.money.addAmounts(d);
+    }
     const commission = dayStatements.reduce((a, d) => a + d.commission, 0);
-    const base = event.gross - event.tax - (event.refunds - event.refundTax);
-    const netSales = event.gross - event.refunds;
+    const money = whole.money.figures();
+    const event = { sales: whole.sales, units: whole.units, refundCount: whole.refundCount, ...money };
+    const base = money.netSales - money.tax;
+    const netSales = money.netSales;
     return {
       eventId: config.id,
       eventName: config.name,
@@ -142,16 +148,20 @@ export function settle(input: SettlementInput): BrandStatement[] {
   });
 }
 
-const RAW_KEYS = ['sales', 'units', 'refundCount', 'gross', 'discounts', 'tax', 'refunds', 'refundTax'] as const;
-type Raw = Record<(typeof RAW_KEYS)[number], number>;
-const emptyRaw = (): Raw => ({ sales: 0, units: 0, refundCount: 0, gross: 0, discounts: 0, tax: 0, refunds: 0, refundTax: 0 });
-const emptyChannel = (): ChannelFigures => ({ gross: 0, tax: 0, discounts: 0, refunds: 0, refundTax: 0 });
+interface Raw {
+  sales: number;
+  units: number;
+  refundCount: number;
+  money: MoneyTally;
+}
+const emptyRaw = (): Raw => ({ sales: 0, units: 0, refundCount: 0, money: new MoneyTally() });
+const emptyChannel = (): ChannelFigures => ({ gross: 0, salesTax: 0, discounts: 0, refunds: 0, refundTax: 0 });
 
 function figures(raw: Raw, commissionBp: number, boothFee: Minor, config: EventConfig): SettlementFigures {
-  const netSales = raw.gross - raw.refunds;
-  const commissionBase = raw.gross - raw.tax - (raw.refunds - raw.refundTax);
+  const money = raw.money.figures();
+  const commissionBase = money.netSales - money.tax;
   const commission = applyBasisPoints(commissionBase, commissionBp, config.rounding);
-  return { ...raw, netSales, commissionBase, commission, boothFee, payout: netSales - commission - boothFee };
+  return { sales: raw.sales, units: raw.units, refundCount: raw.refundCount, ...money, commissionBase, commission, boothFee, payout: money.netSales - commission - boothFee };
 }
 
 function unique<T extends { id: string }>(items: readonly T[]): T[] {
@@ -162,20 +172,35 @@ function unique<T extends { id: string }>(items: readonly T[]): T[] {
 // ─── Reconciliation with the Z reports ─────────────────────────────────────────────────────────────
 
 export interface ReconcileRow {
-  measure: 'gross' | 'tax' | 'discounts' | 'refunds' | 'refundTax' | 'netTakings';
-  /** The statements' till figures, summed over brands. */
+  measure: 'gross' | 'salesTax' | 'discounts' | 'refunds' | 'refundTax' | 'netTakings';
+  /** The statements' till figures, summed over brands, less what was made in shifts still open. */
   settlement: Minor;
   /** The Z reports' figures, summed over tills and shifts. */
   zReports: Minor;
   difference: Minor;
 }
 
+/** A till's shift that has not closed: it has no Z report yet, so its records wait outside the comparison. */
+export interface OpenShiftRef {
+  tillId: string;
+  shiftId: string;
+  openedAt: number;
+}
+
+export interface OpenShiftRow extends OpenShiftRef {
+  sales: number;
+  refunds: number;
+  gross: Minor;
+}
+
 export interface Reconciliation {
   ok: boolean;
   rows: ReconcileRow[];
+  /** Shifts still open, with the records made in them so far (set aside until the shift closes). */
+  open: OpenShiftRow[];
   /**
-   * Till records no Z report covers (made outside every reported shift, or on a till with no report yet):
-   * given when the records were passed, to explain a difference.
+   * Till records no Z report covers and no open shift holds (made outside every shift, or on a till with no
+   * shift at all): given when the records were passed, to explain a difference.
    */
   uncovered: { sales: string[]; refunds: string[] };
   /** Z reports that overlap another of the same till (a record would count twice). */
@@ -185,28 +210,60 @@ export interface Reconciliation {
 /**
  * Proves the statements agree with the tills' Z reports: the sales and refunds made at tills (online ones
  * have no till and no Z report) summed over brands equal the Z reports summed over tills and shifts, to the
- * minor unit. With `records`, also lists the till records outside every report's shift.
+ * minor unit. Only CLOSED shifts are compared: what a shift still open has taken so far (it has no Z report
+ * yet) is set aside and listed under `open`, so a shift in progress never reads as a difference. A record
+ * made outside every shift still counts on the statements' side, so it shows as a difference and in
+ * `uncovered`. Without `records`, the statements' till figures are compared whole.
  */
-export function reconcile(statements: readonly BrandStatement[], zReports: readonly ZReport[], records?: { sales: readonly Sale[]; refunds: readonly Refund[] }): Reconciliation {
+export function reconcile(
+  statements: readonly BrandStatement[],
+  zReports: readonly ZReport[],
+  records?: { sales: readonly Sale[]; refunds: readonly Refund[] },
+  openShifts: readonly OpenShiftRef[] = [],
+): Reconciliation {
   const st = (f: (c: ChannelFigures) => number) => statements.reduce((a, s) => a + f(s.tills), 0);
   const z = (f: (r: ZReport) => number) => zReports.reduce((a, r) => a + f(r), 0);
+  const atTill = (r: { holder: string }) => holderKind(r.holder) === 'till';
+  const sales = unique(records?.sales ?? []).filter(atTill);
+  const refunds = unique(records?.refunds ?? []).filter(atTill);
+
+  // Records of a shift still open: from its opening on, at its till (a till has one open shift at a time).
+  const openOf = (r: { tillId: string; wallTime: number }) => openShifts.find((o) => o.tillId === r.tillId && r.wallTime >= o.openedAt);
+  const open: OpenShiftRow[] = openShifts.map((o) => ({ ...o, sales: 0, refunds: 0, gross: 0 }));
+  const aside: ChannelFigures = emptyChannel();
+  for (const s of sales) {
+    const o = openOf(s);
+    if (!o) continue;
+    const row = open.find((x) => x.shiftId === o.shiftId)!;
+    row.sales++;
+    row.gross += s.total;
+    aside.gross += s.total;
+    aside.salesTax += s.tax;
+    aside.discounts += s.discount;
+  }
+  for (const r of refunds) {
+    const o = openOf(r);
+    if (!o) continue;
+    open.find((x) => x.shiftId === o.shiftId)!.refunds++;
+    aside.refunds += r.total;
+    aside.refundTax += refundTaxOf(r);
+  }
+  const closed = (f: (c: ChannelFigures) => number) => st(f) - f(aside);
   const pairs: [ReconcileRow['measure'], number, number][] = [
-    ['gross', st((c) => c.gross), z((r) => r.sales.gross)],
-    ['tax', st((c) => c.tax), z((r) => r.sales.tax)],
-    ['discounts', st((c) => c.discounts), z((r) => r.sales.discount)],
-    ['refunds', st((c) => c.refunds), z((r) => r.refunds.total)],
-    ['refundTax', st((c) => c.refundTax), z((r) => r.refunds.tax)],
-    ['netTakings', st((c) => c.gross - c.refunds), z((r) => r.netTakings)],
+    ['gross', closed((c) => c.gross), z((r) => r.sales.gross)],
+    ['salesTax', closed((c) => c.salesTax), z((r) => r.sales.tax)],
+    ['discounts', closed((c) => c.discounts), z((r) => r.sales.discount)],
+    ['refunds', closed((c) => c.refunds), z((r) => r.refunds.total)],
+    ['refundTax', closed((c) => c.refundTax), z((r) => r.refunds.tax)],
+    ['netTakings', closed((c) => c.gross - c.refunds), z((r) => r.netTakings)],
   ];
   const rows = pairs.map(([measure, settlement, zReports]) => ({ measure, settlement, zReports, difference: settlement - zReports }));
 
   // A Z report covers its till's records from its opening to its closing, both included (core/reports/z-report.ts).
-  const covered = (r: { tillId: string; wallTime: number; holder: string }) =>
-    zReports.some((z) => z.tillId === r.tillId && r.wallTime >= z.openedAt && r.wallTime <= z.closedAt);
-  const atTill = (r: { holder: string }) => holderKind(r.holder) === 'till';
+  const covered = (r: { tillId: string; wallTime: number }) => zReports.some((z) => z.tillId === r.tillId && r.wallTime >= z.openedAt && r.wallTime <= z.closedAt);
   const uncovered = {
-    sales: unique(records?.sales ?? []).filter((s) => atTill(s) && !covered(s)).map((s) => s.id),
-    refunds: unique(records?.refunds ?? []).filter((r) => atTill(r) && !covered(r)).map((r) => r.id),
+    sales: sales.filter((s) => !covered(s) && !openOf(s)).map((s) => s.id),
+    refunds: refunds.filter((r) => !covered(r) && !openOf(r)).map((r) => r.id),
   };
   const overlapping: string[] = [];
   const byTill = new Map<string, ZReport[]>();
@@ -215,7 +272,7 @@ export function reconcile(statements: readonly BrandStatement[], zReports: reado
     const sorted = [...list].sort((a, b) => a.openedAt - b.openedAt);
     for (let i = 1; i < sorted.length; i++) if (sorted[i]!.openedAt <= sorted[i - 1]!.closedAt) overlapping.push(sorted[i]!.shiftId);
   }
-  return { ok: rows.every((r) => r.difference === 0) && overlapping.length === 0, rows, uncovered, overlapping };
+  return { ok: rows.every((r) => r.difference === 0) && overlapping.length === 0, rows, open, uncovered, overlapping };
 }
 
 // ─── Rendering ─────────────────────────────────────────────────────────────────────────────────────
@@ -232,7 +289,7 @@ export function settlementCsv(statements: readonly BrandStatement[]): string {
   return toCsv(rows);
 }
 
-const MONEY_KEYS = ['gross', 'discounts', 'tax', 'refunds', 'refundTax', 'netSales', 'commissionBase', 'commission', 'boothFee', 'payout'] as const;
+const MONEY_KEYS = ['gross', 'discounts', 'salesTax', 'refunds', 'refundTax', 'netSales', 'tax', 'commissionBase', 'commission', 'boothFee', 'payout'] as const;
 
 /** One brand's statement as printable text (A4 / monospace, 72 columns), money formatted for the locale. */
 export function settlementText(s: BrandStatement, config: Pick<EventConfig, 'currency' | 'locale'>): string {
@@ -246,10 +303,11 @@ export function settlementText(s: BrandStatement, config: Pick<EventConfig, 'cur
     row('Units sold', String(f.units));
     row('Gross sales (incl. tax)', money(f.gross));
     row('  of which discounts given', money(f.discounts));
-    row('  of which tax', money(f.tax));
+    row('  of which tax', money(f.salesTax));
     row(`Refunds (${f.refundCount})`, money(-f.refunds));
     row('  of which tax', money(-f.refundTax));
     row('Net sales (incl. tax)', money(f.netSales));
+    row('  of which tax (net of refunds)', money(f.tax));
     row('Commission base (net of refunds, excl. tax)', money(f.commissionBase));
     row(`Commission ${percent(s.commissionBp)}`, money(-f.commission));
     row('Booth fee', money(-f.boothFee));

@@ -35,7 +35,7 @@ export function adminRoutes(router: Router, deps: { events: EventService; auth: 
     const type = ctx.req.headers['content-type'] ?? '';
     if (type.startsWith('text/csv')) {
       const result = await events.importCsv(eventId, await ctx.body());
-      return result.ok ? { status: 200, body: { imported: result.imported } } : { status: 422, body: { type: 'CatalogImportError', message: `${result.errors.length} problem(s) in the file; nothing was imported`, errors: result.errors } };
+      return result.ok ? { status: 200, body: { imported: result.imported, received: result.received } } : { status: 422, body: { type: 'CatalogImportError', message: `${result.errors.length} problem(s) in the file; nothing was imported`, errors: result.errors } };
     }
     const body = (await ctx.json()) as { products?: unknown };
     if (!Array.isArray(body.products)) throw new ValidationError('products', 'send {"products": [...]} or a text/csv body');

@@ -90,6 +90,13 @@ export function setupRoutes(router: Router, deps: { events: EventService; setup:
     return { status: 204 };
   });
 
+  router.on('DELETE', '/api/events/:eventId/staff/:staffId', async (ctx) => {
+    const eventId = ctx.params['eventId']!;
+    requireRole(ctx, ['organiser'], eventId);
+    await setup.removeStaff(eventId, ctx.params['staffId']!);
+    return { status: 204 };
+  });
+
   router.on('PUT', '/api/events/:eventId/thresholds', async (ctx) => {
     const eventId = ctx.params['eventId']!;
     requireRole(ctx, ['organiser'], eventId);

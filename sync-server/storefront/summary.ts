@@ -6,16 +6,19 @@ import { BrandDoc, brandDocName } from '../../core/event/schema.ts';
 import type { DocHub } from '../doc-hub.ts';
 import type { EventService } from '../event-service.ts';
 import { EventNotFound } from '../server-errors.ts';
+import { MoneyTally } from '../../core/reports/figures.ts';
 
 /**
- * The organiser's sales summary: every sale of every brand document (tills and online alike), totalled and
- * broken down. Money is minor units of the event's one currency. `revenue` is what customers paid (the sum of
- * sale totals, tax included), `net` + `tax` = `revenue`, `discount` what the tiers took off list prices.
+ * The organiser's sales summary: every sale and refund of every brand document (tills and online alike),
+ * totalled and broken down. Money is minor units of the event's one currency, in the figures every report
+ * shares (core/reports/figures.ts): `gross` (sale totals, tax included), `refunds`, `netSales` = gross −
+ * refunds, `salesTax`, `refundTax`, `tax` = salesTax − refundTax, `discounts`.
  *
- * Sale-level breakdowns (brand, location, till, hour, source) each add up to the totals. Line-level ones (SKU,
- * tier) add up too for units, revenue, net, tax and discount; their `orders`/`sales` count the orders and sales
- * that contain the row, so those do not add up when one order holds several rows. An order (one checkout) that
- * spans brands counts once in the totals and once under each of its brands.
+ * A refund counts where and when it was made (its brand, till, location and hour) and against the source,
+ * SKU and tier of the sale it returns. Sale-level breakdowns (brand, location, till, hour, source) each add up
+ * to the totals. Line-level ones (SKU, tier) add up too for units and money; their `orders`/`sales` count the
+ * orders and sales that contain the row, so those do not add up when one order holds several rows. An order
+ * (one checkout) that spans brands counts once in the totals and once under each of its brands.
  */
 export interface SummaryFigures {
   /** Checkouts: one receipt, possibly several brands. */
@@ -23,10 +26,13 @@ export interface SummaryFigures {
   /** Sale records: one per brand per checkout. */
   sales: number;
   units: number;
-  revenue: number;
-  net: number;
+  gross: number;
+  refunds: number;
+  netSales: number;
+  salesTax: number;
+  refundTax: number;
   tax: number;
-  discount: number;
+  discounts: number;
 }
 
 export interface SummaryRow extends SummaryFigures {
@@ -39,7 +45,7 @@ export interface SalesSummary {
   currency: string;
   timeZone: string;
   totals: SummaryFigures;
-  /** Refund records (money given back), kept apart from revenue. */
+  /** Refund records (money given back): how many, and their sum (the totals' `refunds`). */
   refunds: { count: number; amount: number };
   byBrand: SummaryRow[];
   byLocation: SummaryRow[];
@@ -68,10 +74,7 @@ class Bucket {
   private readonly orders = new Set<string>();
   private readonly sales = new Set<string>();
   units = 0;
-  revenue = 0;
-  net = 0;
-  tax = 0;
-  discount = 0;
+  readonly money = new MoneyTally();
 
   constructor(
     readonly key: string,
@@ -82,25 +85,27 @@ class Bucket {
     this.orders.add(s.checkoutId);
     this.sales.add(s.id);
     this.units += s.lines.reduce((a, l) => a + l.qty, 0);
-    this.revenue += s.total;
-    this.net += s.net;
-    this.tax += s.tax;
-    this.discount += s.discount;
+    this.money.addSale(s);
+  }
+
+  addRefund(r: Refund): void {
+    this.money.addRefund(r);
+  }
+
+  addRefundLine(l: Refund['lines'][number]): void {
+    this.money.addAmounts({ refunds: l.amount, refundTax: l.tax });
   }
 
   addLine(s: Sale, l: SaleLine, taxMode: EventConfig['taxMode']): void {
     this.orders.add(s.checkoutId);
     this.sales.add(s.id);
     this.units += l.qty;
-    this.revenue += l.gross;
-    this.net += l.net;
-    this.tax += l.tax;
-    // As the till computes it (core/selling/tax.ts cartTotals): list amount less what was charged, in the tax mode.
-    this.discount += l.listPrice * l.qty - (taxMode === 'inclusive' ? l.gross : l.net);
+    // The discount as the till computes it (core/selling/tax.ts cartTotals): list amount less what was charged, in the tax mode.
+    this.money.addAmounts({ gross: l.gross, salesTax: l.tax, discounts: l.listPrice * l.qty - (taxMode === 'inclusive' ? l.gross : l.net) });
   }
 
   figures(): SummaryFigures {
-    return { orders: this.orders.size, sales: this.sales.size, units: this.units, revenue: this.revenue, net: this.net, tax: this.tax, discount: this.discount };
+    return { orders: this.orders.size, sales: this.sales.size, units: this.units, ...this.money.figures() };
   }
 
   row(): SummaryRow {
@@ -121,9 +126,9 @@ class Breakdown {
     return b;
   }
 
-  rows(order: 'revenue' | 'key' = 'revenue'): SummaryRow[] {
+  rows(order: 'netSales' | 'key' = 'netSales'): SummaryRow[] {
     const rows = [...this.buckets.values()].map((b) => b.row());
-    return rows.sort((a, b) => (order === 'revenue' ? b.revenue - a.revenue : 0) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return rows.sort((a, b) => (order === 'netSales' ? b.netSales - a.netSales : 0) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 }
 
@@ -161,10 +166,6 @@ export function summarise(input: SummaryInput): SalesSummary {
   for (const b of input.brands) byBrand.get(b.id);
   for (const doc of input.docs) {
     invalid += doc.invalid;
-    for (const r of doc.refunds) {
-      refunds.count++;
-      refunds.amount += r.total;
-    }
     for (const s of doc.sales) {
       total.addSale(s);
       byBrand.get(s.brandId).addSale(s);
@@ -177,6 +178,26 @@ export function summarise(input: SummaryInput): SalesSummary {
         skuNames.set(k, l.name);
         bySku.get(k).addLine(s, l, config.taxMode);
         byTier.get(l.tierId ?? 'none').addLine(s, l, config.taxMode);
+      }
+    }
+  }
+  // Refunds after every sale is known, so each is attributed to its sale's source and tier.
+  const saleById = new Map(input.docs.flatMap((d) => d.sales.map((s) => [s.id, s] as const)));
+  for (const doc of input.docs) {
+    for (const r of doc.refunds) {
+      refunds.count++;
+      refunds.amount += r.total;
+      const sale = saleById.get(r.saleId);
+      total.addRefund(r);
+      byBrand.get(r.brandId).addRefund(r);
+      byLocation.get(locationOf(r.holder) ?? 'unknown').addRefund(r);
+      byTill.get(r.tillId).addRefund(r);
+      byHour.get(hourKey(r.wallTime, fmt)).addRefund(r);
+      bySource.get(sale?.source ?? 'direct').addRefund(r);
+      for (const l of r.lines) {
+        bySku.get(`${r.brandId}/${l.sku}`).addRefundLine(l);
+        const sold = sale?.lines.find((x) => x.sku === l.sku && x.serial === l.serial) ?? sale?.lines.find((x) => x.sku === l.sku);
+        byTier.get(sold?.tierId ?? 'none').addRefundLine(l);
       }
     }
   }
@@ -200,10 +221,12 @@ export function summarise(input: SummaryInput): SalesSummary {
   };
 }
 
+const MONEY_COLUMNS = ['gross', 'refunds', 'netSales', 'salesTax', 'refundTax', 'tax', 'discounts'] as const;
+
 /** The per-brand table as CSV (RFC 4180, formula-safe), money in minor units with the currency beside it. */
 export function brandCsv(summary: SalesSummary): string {
-  const header = ['brandId', 'brandName', 'currency', 'orders', 'sales', 'units', 'revenue', 'net', 'tax', 'discount'];
-  const rows = summary.byBrand.map((r) => [r.key, r.label ?? '', summary.currency, ...[r.orders, r.sales, r.units, r.revenue, r.net, r.tax, r.discount].map(String)]);
+  const header = ['brandId', 'brandName', 'currency', 'orders', 'sales', 'units', ...MONEY_COLUMNS];
+  const rows = summary.byBrand.map((r) => [r.key, r.label ?? '', summary.currency, ...[r.orders, r.sales, r.units, ...MONEY_COLUMNS.map((k) => r[k])].map(String)]);
   return toCsv([header, ...rows]);
 }
 

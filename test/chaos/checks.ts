@@ -35,7 +35,7 @@ export interface ServerReplica {
   docs: Map<string, Y.Doc>;
   brandIds: string[];
   brandDocName: (brandId: string) => string;
-  summary: { byBrand: { key: string; revenue: number; sales: number }[]; refunds: { count: number; amount: number }; invalidSales: number };
+  summary: { byBrand: { key: string; gross: number; sales: number }[]; refunds: { count: number; amount: number }; invalidSales: number };
   rejections: { reason: string; tillId?: string; doc: string }[];
 }
 
@@ -172,7 +172,7 @@ export function runChecks(server: ServerReplica, tills: TillReplica[], record: R
     for (const b of server.brandIds) {
       const sum = [...allSales.values()].filter((s) => s.brandId === b).reduce((a, s) => a + s.total, 0);
       const row = server.summary.byBrand.find((r) => r.key === b);
-      if (!row || row.revenue !== sum) problems.push(`${b}: summary revenue ${row?.revenue} ≠ sum of its sales ${sum}`);
+      if (!row || row.gross !== sum) problems.push(`${b}: summary gross ${row?.gross} ≠ sum of its sales ${sum}`);
       const confirmed = record.sales.filter((c) => c.brandId === b && c.total >= 0).reduce((a, c) => a + c.total, 0) + record.orders.reduce((a, o) => a + o.sales.filter((id) => allSales.get(id)?.brandId === b).reduce((x, id) => x + allSales.get(id)!.total, 0), 0);
       lines.push(`${b} ${sum}`);
       if (sum < confirmed) problems.push(`${b}: ${sum} on the server < ${confirmed} confirmed`);
@@ -193,7 +193,7 @@ export function runChecks(server: ServerReplica, tills: TillReplica[], record: R
         if (back > l.qty + overridden) problems.push(`sale ${s.id} ${l.sku}: ${back} returned of ${l.qty} sold, ${overridden} by override`);
       }
     }
-    check('money per brand', problems, `revenue in minor units: ${lines.join(', ')}; ${allRefunds.length} refunds of ${refundTotal}`);
+    check('money per brand', problems, `gross sales in minor units: ${lines.join(', ')}; ${allRefunds.length} refunds of ${refundTotal}`);
   }
 
   // 7. Every online order that got a 201 exists once; a key never made two orders.

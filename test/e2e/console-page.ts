@@ -32,24 +32,30 @@ export class ConsolePage {
     return grid.getByRole('row').filter({ has: this.page.getByRole('rowheader', { name: rowName }) }).locator('th, td').nth(index);
   }
 
-  async transfer(from: string, to: string, product: string, qty: number): Promise<void> {
+  /** One line of the multi-line stock form: `from` undefined is a delivery. */
+  private async moveLine(from: string | undefined, to: string, product: string, qty: number): Promise<void> {
     const form = this.section('Move stock');
-    await form.getByRole('combobox', { name: 'Action', exact: true }).selectOption('transfer');
-    await form.getByRole('combobox', { name: 'From', exact: true }).selectOption({ label: from });
-    await form.getByRole('combobox', { name: 'To', exact: true }).selectOption({ label: to });
-    await form.getByRole('combobox', { name: 'Product', exact: true }).selectOption({ label: product });
-    await form.getByRole('spinbutton', { name: 'Units', exact: true }).fill(String(qty));
-    await form.getByRole('button', { name: 'Transfer' }).click();
+    await form.getByRole('combobox', { name: 'From, line 1' }).selectOption({ label: from ?? 'A delivery (received)' });
+    await form.getByRole('combobox', { name: 'To, line 1' }).selectOption({ label: to });
+    await form.getByRole('combobox', { name: 'Product, line 1' }).selectOption({ label: product });
+    await form.getByRole('spinbutton', { name: 'Units, line 1' }).fill(String(qty));
+    await form.getByRole('button', { name: 'Move 1 line(s)' }).click();
+  }
+
+  async transfer(from: string, to: string, product: string, qty: number): Promise<void> {
+    await this.moveLine(from, to, product, qty);
   }
 
   async receive(at: string, product: string, qty: number): Promise<void> {
-    const form = this.section('Move stock');
-    await form.getByRole('combobox', { name: 'Action', exact: true }).selectOption('receive');
-    await form.getByRole('combobox', { name: 'Received at', exact: true }).selectOption({ label: at });
-    await form.getByRole('combobox', { name: 'Product', exact: true }).selectOption({ label: product });
-    await form.getByRole('spinbutton', { name: 'Units', exact: true }).fill(String(qty));
-    await form.getByRole('button', { name: 'Receive' }).click();
-    await this.expectOk(/^Received/);
+    await this.moveLine(undefined, at, product, qty);
+    await this.expectOk(/^Moved/);
+  }
+
+  /** Receives and transfers from a pasted CSV (the "Stock from a file" card). */
+  async moveStockCsv(csv: string): Promise<void> {
+    const form = this.section('Stock from a file');
+    await form.getByRole('textbox', { name: 'Or paste the CSV' }).fill(csv);
+    await form.getByRole('button', { name: /^Move stock/ }).click();
   }
 
   /** The last action's message: an error fails the test with the server's own words. */

@@ -92,7 +92,7 @@ test('an organiser sets up an event, allocates stock, watches sales and an onlin
   await two.tile('Glass Vase').click();
   await two.payCash('');
   await expect(c.kpi('Orders')).toHaveText('2', { timeout: 1_000 });
-  await expect(c.kpi('Revenue')).toHaveText('€140.00');
+  await expect(c.kpi('Net sales')).toHaveText('€140.00');
 
   // An order from the example storefront, shipped to Paris 15e: Hub South is nearest but has no scarf, so
   // Hub North (Saint-Denis) fulfils it rather than Lyon.
@@ -106,7 +106,7 @@ test('an organiser sets up an event, allocates stock, watches sales and an onlin
   await shop.getByRole('button', { name: 'Place order' }).click();
   await expect(shop.locator('#order-status')).toHaveText(/^Status: placed/);
   await expect(c.kpi('Orders')).toHaveText('3', { timeout: 1_000 });
-  await expect(c.kpi('Revenue')).toHaveText('€185.00');
+  await expect(c.kpi('Net sales')).toHaveText('€185.00');
   await expect(c.section('Online and in person').getByRole('row', { name: /^Online/ })).toContainText('€45.00');
   await c.tab('Online orders').click();
   const order = c.section('Online orders').getByRole('row', { name: /WEB-00001/ });
@@ -139,7 +139,7 @@ test('an organiser sets up an event, allocates stock, watches sales and an onlin
   await expect(two.zReport()).toBeVisible();
   await c.tab('Settlement').click();
   const rec = c.section('Reconciliation with Z reports');
-  await expect(rec.getByRole('status')).toHaveText('Settlement matches the 2 Z report(s) to the cent.', { timeout: 10_000 });
+  await expect(rec.getByRole('status')).toHaveText('Settlement matches the 2 closed shift(s) to the cent.', { timeout: 10_000 });
   await expect(rec.getByRole('row', { name: /^Gross sales/ })).toContainText('€220.00');
   const statements = c.section('Statements');
   // Atelier Nord: two shirts in person and the scarf online, gross €205.00.

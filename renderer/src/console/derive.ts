@@ -8,6 +8,7 @@ import type { Refund } from '../../../core/refunds/refund.ts';
 import type { Sale } from '../../../core/selling/sale.ts';
 import { shiftsOf } from '../../../core/event/shift.ts';
 import { buildZReport, type ZReport } from '../../../core/reports/z-report.ts';
+import type { OpenShiftRef } from '../../../core/reports/settlement.ts';
 import type { EventState } from './event-docs.ts';
 
 /** Whole-event lists the console's screens derive their figures from, gathered across brand and till documents. */
@@ -30,6 +31,13 @@ export function closedShiftReports(s: EventState): ZReport[] {
     }
   }
   return reports.sort((a, b) => a.openedAt - b.openedAt);
+}
+
+/** Shifts still open on every till (no Z report yet): reconciliation sets their records aside until they close. */
+export function openShifts(s: EventState): OpenShiftRef[] {
+  const out: OpenShiftRef[] = [];
+  for (const t of s.byTill.values()) for (const shift of shiftsOf(t.shiftEvents, t.tillId)) if (!shift.close) out.push({ tillId: t.tillId, shiftId: shift.id, openedAt: shift.openedAt });
+  return out.sort((a, b) => a.openedAt - b.openedAt);
 }
 
 /** Every alert due now over the live documents, with the server's rejected writes. */

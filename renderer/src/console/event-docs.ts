@@ -48,6 +48,8 @@ export interface EventState {
   tills: Till[];
   creators: Creator[];
   thresholds: StockThreshold[];
+  /** Who signs in at the tills (never their PIN hashes: the console has no use for them). */
+  staff?: { id: string; name: string; role: string }[];
   byBrand: Map<string, BrandData>;
   byTill: Map<string, TillData>;
   /** Documents connected and synced / total. */
@@ -192,6 +194,10 @@ export class EventDocs {
       tills: this.setup.tills().items.sort((a, b) => a.name.localeCompare(b.name)),
       creators: this.setup.creators().items.sort((a, b) => a.code.localeCompare(b.code)),
       thresholds: this.setup.thresholds().items,
+      staff: this.setup
+        .staff()
+        .items.map(({ id, name, role }) => ({ id, name, role }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
       byBrand: this.byBrand,
       byTill: this.byTill,
       synced: names.filter((n) => this.sync.synced(n)).length,

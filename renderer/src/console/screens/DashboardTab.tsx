@@ -2,6 +2,7 @@ import { useMemo, useRef } from 'react';
 import type { ChartConfiguration } from 'chart.js';
 import { dashboardCsv, type Dashboard, type DashboardRow, type DashboardTable } from '../../../../core/reports/dashboard.ts';
 import { formatMoney, minorDigits } from '../../../../core/base/money.ts';
+import { FIGURE_DEFINITIONS, FIGURE_LABELS } from '../../../../core/reports/figures.ts';
 import { useEventState } from '../console-store.ts';
 import { download } from '../csv-download.ts';
 import { LiveDashboard } from '../live-dashboard.ts';
@@ -27,17 +28,18 @@ export function DashboardTab() {
   return (
     <div className="dashboard">
       <section className="kpis" aria-label="Totals">
-        <Kpi label="Revenue" value={money(d.totals.revenue)} />
+        <Kpi label={FIGURE_LABELS.netSales} value={money(d.totals.netSales)} hint={FIGURE_DEFINITIONS.netSales} />
         <Kpi label="Orders" value={d.totals.orders.toLocaleString(locale)} />
         <Kpi label="Units sold" value={d.totals.units.toLocaleString(locale)} />
         <Kpi label="Average order" value={money(d.totals.averageOrder)} />
-        <Kpi label="Refunded" value={money(d.totals.refunded)} />
-        <Kpi label="Discounts given" value={money(d.totals.discount)} />
+        <Kpi label={FIGURE_LABELS.refunds} value={money(d.totals.refunded)} hint={FIGURE_DEFINITIONS.refunds} />
+        <Kpi label={FIGURE_LABELS.tax} value={money(d.totals.tax)} hint={FIGURE_DEFINITIONS.tax} />
+        <Kpi label={FIGURE_LABELS.discounts} value={money(d.totals.discount)} hint={FIGURE_DEFINITIONS.discounts} />
       </section>
       <div className="charts">
-        <ChartCard title="Revenue by hour" label={`Revenue by hour (${state.config.timeZone})`} config={barConfig(d.byHour.map((r) => r.key.slice(11) + ':00'), d.byHour.map((r) => major(r.revenue)), 'Revenue')} />
-        <ChartCard title="Revenue by brand" label="Revenue by brand" config={barConfig(d.byBrand.map((r) => r.label), d.byBrand.map((r) => major(r.revenue)), 'Revenue')} />
-        <ChartCard title="Online and in person" label="Revenue online and in person" config={doughnut(d.byChannel, major)} />
+        <ChartCard title="Net sales by hour" label={`Net sales by hour (${state.config.timeZone})`} config={barConfig(d.byHour.map((r) => r.key.slice(11) + ':00'), d.byHour.map((r) => major(r.netSales)), 'Net sales')} />
+        <ChartCard title="Net sales by brand" label="Net sales by brand" config={barConfig(d.byBrand.map((r) => r.label), d.byBrand.map((r) => major(r.netSales)), 'Net sales')} />
+        <ChartCard title="Online and in person" label="Net sales online and in person" config={doughnut(d.byChannel, major)} />
         <ChartCard title="Discount tier uptake" label="Units by discount tier" config={barConfig(d.byTier.map((r) => r.label), d.byTier.map((r) => r.units), 'Units')} />
       </div>
       <FigureTable d={d} table="byBrand" title="By brand" money={money} />
@@ -52,9 +54,9 @@ export function DashboardTab() {
   );
 }
 
-function Kpi({ label, value }: { label: string; value: string }) {
+function Kpi({ label, value, hint }: { label: string; value: string; hint?: string }) {
   return (
-    <div className="kpi" role="group" aria-label={label}>
+    <div className="kpi" role="group" aria-label={label} title={hint}>
       <div className="label" aria-hidden="true">{label}</div>
       <div className="value">{value}</div>
     </div>
@@ -79,7 +81,7 @@ function barConfig(labels: string[], data: number[], series: string, type: 'bar'
 }
 
 function doughnut(rows: readonly DashboardRow[], major: (m: number) => number): ChartConfiguration {
-  return { type: 'doughnut', data: { labels: rows.map((r) => r.label), datasets: [{ data: rows.map((r) => major(r.revenue)), backgroundColor: PALETTE }] } };
+  return { type: 'doughnut', data: { labels: rows.map((r) => r.label), datasets: [{ data: rows.map((r) => major(r.netSales)), backgroundColor: PALETTE }] } };
 }
 
 function exportTable(d: Dashboard, table: DashboardTable): void {
@@ -99,9 +101,9 @@ function FigureTable({ d, table, title, money }: { d: Dashboard; table: Exclude<
               <th />
               <th className="num">Orders</th>
               <th className="num">Units</th>
-              <th className="num">Gross</th>
-              <th className="num">Refunded</th>
-              <th className="num">Revenue</th>
+              <th className="num" title={FIGURE_DEFINITIONS.gross}>{FIGURE_LABELS.gross}</th>
+              <th className="num" title={FIGURE_DEFINITIONS.refunds}>{FIGURE_LABELS.refunds}</th>
+              <th className="num" title={FIGURE_DEFINITIONS.netSales}>{FIGURE_LABELS.netSales}</th>
               <th className="num">Average order</th>
               {sources && <th className="num">Clicks</th>}
               {sources && <th className="num">Conversion</th>}
@@ -117,7 +119,7 @@ function FigureTable({ d, table, title, money }: { d: Dashboard; table: Exclude<
                   <td className="num">{r.units}</td>
                   <td className="num">{money(r.gross)}</td>
                   <td className="num">{money(r.refunded)}</td>
-                  <td className="num">{money(r.revenue)}</td>
+                  <td className="num">{money(r.netSales)}</td>
                   <td className="num">{money(r.averageOrder)}</td>
                   {sources && <td className="num">{s.clicks ?? '—'}</td>}
                   {sources && <td className="num">{s.conversionBp == null ? '—' : `${(s.conversionBp / 100).toFixed(1)} %`}</td>}

@@ -3,16 +3,17 @@ import { formatMoney } from '../../../../core/base/money.ts';
 import { reconcile, settle, settlementCsv, settlementText, type BrandStatement, type SettlementFigures } from '../../../../core/reports/settlement.ts';
 import { useEventState } from '../console-store.ts';
 import { download } from '../csv-download.ts';
-import { allRefunds, allSales, closedShiftReports } from '../derive.ts';
+import { allRefunds, allSales, closedShiftReports, openShifts } from '../derive.ts';
+import { FIGURE_DEFINITIONS, FIGURE_LABELS } from '../../../../core/reports/figures.ts';
 import { CsvCardHead } from './CsvCardHead.tsx';
 
 const MEASURES: Record<string, string> = {
-  gross: 'Gross sales',
-  tax: 'Tax',
-  discounts: 'Discounts',
-  refunds: 'Refunds',
-  refundTax: 'Tax refunded',
-  netTakings: 'Net takings',
+  gross: FIGURE_LABELS.gross,
+  salesTax: FIGURE_LABELS.salesTax,
+  discounts: FIGURE_LABELS.discounts,
+  refunds: FIGURE_LABELS.refunds,
+  refundTax: FIGURE_LABELS.refundTax,
+  netTakings: 'Net takings (gross − refunds)',
 };
 
 /**
@@ -29,13 +30,15 @@ export function SettlementTab() {
     const refunds = allRefunds(state);
     const statements = settle({ config: state.config, brands: state.brands, sales, refunds });
     const zReports = closedShiftReports(state);
-    return { statements, zReports, rec: reconcile(statements, zReports, { sales, refunds }) };
+    return { statements, zReports, rec: reconcile(statements, zReports, { sales, refunds }, openShifts(state)) };
   }, [state]);
   if (!state?.config || !result) return <p className="muted">Waiting for the event's documents…</p>;
   const { currency, locale } = state.config;
   const money = (m: number) => formatMoney(m, currency, locale);
   const { statements, zReports, rec } = result;
-  const totals = statements.reduce((t, s) => ({ gross: t.gross + s.event.gross, refunds: t.refunds + s.event.refunds, commission: t.commission + s.event.commission, boothFee: t.boothFee + s.event.boothFee, payout: t.payout + s.event.payout }), { gross: 0, refunds: 0, commission: 0, boothFee: 0, payout: 0 });
+  const KEYS = ['sales', 'gross', 'refunds', 'netSales', 'tax', 'commission', 'boothFee', 'payout'] as const;
+  const totals = Object.fromEntries(KEYS.map((k) => [k, statements.reduce((a, s) => a + s.event[k], 0)])) as Record<(typeof KEYS)[number], number>;
+  const tillName = (id: string) => state.tills.find((t) => t.id === id)?.name ?? id;
   const shown = statements.find((s) => s.brandId === open);
   return (
     <div className="settlement">
@@ -46,10 +49,10 @@ export function SettlementTab() {
             <tr>
               <th>Brand</th>
               <th className="num">Sales</th>
-              <th className="num">Gross</th>
-              <th className="num">Refunds</th>
-              <th className="num">Net sales</th>
-              <th className="num">Tax</th>
+              <th className="num" title={FIGURE_DEFINITIONS.gross}>{FIGURE_LABELS.gross}</th>
+              <th className="num" title={FIGURE_DEFINITIONS.refunds}>{FIGURE_LABELS.refunds}</th>
+              <th className="num" title={FIGURE_DEFINITIONS.netSales}>{FIGURE_LABELS.netSales}</th>
+              <th className="num" title={FIGURE_DEFINITIONS.tax}>{FIGURE_LABELS.tax}</th>
               <th className="num">Commission</th>
               <th className="num">Booth fee</th>
               <th className="num">Payout</th>
@@ -64,7 +67,7 @@ export function SettlementTab() {
                 <td className="num">{money(s.event.gross)}</td>
                 <td className="num">{money(s.event.refunds)}</td>
                 <td className="num">{money(s.event.netSales)}</td>
-                <td className="num">{money(s.event.tax - s.event.refundTax)}</td>
+                <td className="num">{money(s.event.tax)}</td>
                 <td className="num">{money(s.event.commission)}</td>
                 <td className="num">{money(s.event.boothFee)}</td>
                 <td className={`num ${s.event.payout < 0 ? 'error' : ''}`}>{money(s.event.payout)}</td>
@@ -79,11 +82,11 @@ export function SettlementTab() {
           <tfoot>
             <tr>
               <th scope="row">All brands</th>
-              <td />
+              <td className="num">{totals.sales}</td>
               <td className="num">{money(totals.gross)}</td>
               <td className="num">{money(totals.refunds)}</td>
-              <td />
-              <td />
+              <td className="num">{money(totals.netSales)}</td>
+              <td className="num">{money(totals.tax)}</td>
               <td className="num">{money(totals.commission)}</td>
               <td className="num">{money(totals.boothFee)}</td>
               <td className="num">{money(totals.payout)}</td>
@@ -95,17 +98,29 @@ export function SettlementTab() {
       {shown && <Statement s={shown} money={money} config={state.config} />}
       <section className="card" aria-label="Reconciliation with Z reports">
         <h2>Reconciliation with the tills' Z reports</h2>
-        <p role="status" className={rec.ok ? 'ok-text' : 'error'}>
+        <p role="status" className={zReports.length === 0 || rec.ok ? 'ok-text' : 'error'}>
           {zReports.length === 0
             ? 'No till has closed a shift yet: nothing to reconcile.'
             : rec.ok
-              ? `Settlement matches the ${zReports.length} Z report(s) to the cent.`
-              : `Settlement and the ${zReports.length} Z report(s) differ: see below.`}
+              ? `Settlement matches the ${zReports.length} closed shift(s) to the cent.`
+              : `Settlement and the ${zReports.length} closed shift(s) differ: see below.`}
         </p>
+        {rec.open.length > 0 && (
+          <div role="note" aria-label="Open shifts">
+            <p className="muted">Shifts still open are not compared: their sales join the reconciliation when the till closes the shift and prints its Z report.</p>
+            <ul>
+              {rec.open.map((o) => (
+                <li key={o.shiftId}>
+                  {tillName(o.tillId)}: open since {new Date(o.openedAt).toLocaleString(locale, { timeZone: state.config!.timeZone })}, {o.sales} sale(s), {o.refunds} refund(s), {money(o.gross)} so far
+                </li>
+              ))}
+            </ul>
+          </div>
+        )}
         <table>
           <thead>
             <tr>
-              <th>Measure (till sales only)</th>
+              <th>Measure (till sales of closed shifts)</th>
               <th className="num">Statements</th>
               <th className="num">Z reports</th>
               <th className="num">Difference</th>
@@ -124,8 +139,8 @@ export function SettlementTab() {
         </table>
         {(rec.uncovered.sales.length > 0 || rec.uncovered.refunds.length > 0) && (
           <p className="muted">
-            {rec.uncovered.sales.length} sale(s) and {rec.uncovered.refunds.length} refund(s) were made in a shift that is still open (or on a till without a closed shift); they join the
-            reconciliation when that shift closes.
+            {rec.uncovered.sales.length} sale(s) and {rec.uncovered.refunds.length} refund(s) were made outside every shift of their till: they are in the statements but in no Z
+            report, which is the difference above.
           </p>
         )}
         {rec.overlapping.length > 0 && <p className="error">Overlapping shifts on one till: {rec.overlapping.join(', ')}</p>}

@@ -3,6 +3,7 @@ import { LOCATION_KINDS, type Brand, type Location } from '../../../../core/even
 import { formatMoney, minorDigits, parseMoney } from '../../../../core/base/money.ts';
 import { act, useConsole, useEventState } from '../console-store.ts';
 import { putBrand, putLocation } from '../setup-api.ts';
+import { SetupList } from './SetupList.tsx';
 
 /** Brands (commission and booth fee, which settlement uses) and locations (with coordinates, which routing uses). */
 export function BrandsSetup() {
@@ -20,32 +21,26 @@ export function BrandsSetup() {
   return (
     <section className="card" aria-label="Brands">
       <h2>Brands</h2>
-      <table>
-        <thead>
-          <tr>
-            <th>Brand</th>
-            <th className="num">Commission</th>
-            <th className="num">Booth fee</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {state.brands.map((b) => (
-            <tr key={b.id}>
-              <td>
-                {b.name} <span className="muted">{b.id}</span>
-              </td>
-              <td className="num">{(b.commissionBp / 100).toLocaleString(locale)} %</td>
-              <td className="num">{formatMoney(b.boothFee, currency, locale)}</td>
-              <td>
-                <button type="button" className="ghost" onClick={() => edit(b)} aria-label={`Edit ${b.name}`}>
-                  Edit
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <SetupList
+        label="Brands"
+        columns={[{ header: 'Brand' }, { header: 'Commission', num: true }, { header: 'Booth fee', num: true }]}
+        rows={state.brands.map((b) => ({
+          key: b.id,
+          cells: [
+            <>
+              {b.name} <span className="muted">{b.id}</span>
+            </>,
+            `${(b.commissionBp / 100).toLocaleString(locale)} %`,
+            formatMoney(b.boothFee, currency, locale),
+          ],
+          actions: (
+            <button type="button" className="ghost" onClick={() => edit(b)} aria-label={`Edit ${b.name}`}>
+              Edit
+            </button>
+          ),
+        }))}
+        empty="No brand yet: add the first below (its id is what the catalog's brand column names)."
+      />
       <form onSubmit={(e) => void submit(e)} className="form-grid">
         <label>
           Brand id
@@ -88,34 +83,27 @@ export function LocationsSetup() {
   return (
     <section className="card" aria-label="Locations">
       <h2>Locations</h2>
-      <table>
-        <thead>
-          <tr>
-            <th>Location</th>
-            <th>Kind</th>
-            <th>Address</th>
-            <th>Coordinates</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {state.locations.map((l) => (
-            <tr key={l.id}>
-              <td>
-                {l.name} <span className="muted">{l.id}</span>
-              </td>
-              <td>{l.kind}</td>
-              <td>{l.address ?? ''}</td>
-              <td>{l.lat !== undefined && l.lon !== undefined ? `${l.lat.toFixed(4)}, ${l.lon.toFixed(4)}` : <span className="muted">none</span>}</td>
-              <td>
-                <button type="button" className="ghost" aria-label={`Edit ${l.name}`} onClick={() => setF({ id: l.id, kind: l.kind, name: l.name, address: l.address ?? '', lat: l.lat?.toString() ?? '', lon: l.lon?.toString() ?? '' })}>
-                  Edit
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <SetupList
+        label="Locations"
+        columns={[{ header: 'Location' }, { header: 'Kind' }, { header: 'Address' }, { header: 'Coordinates' }]}
+        rows={state.locations.map((l) => ({
+          key: l.id,
+          cells: [
+            <>
+              {l.name} <span className="muted">{l.id}</span>
+            </>,
+            l.kind,
+            l.address ?? '',
+            l.lat !== undefined && l.lon !== undefined ? `${l.lat.toFixed(4)}, ${l.lon.toFixed(4)}` : <span className="muted">none</span>,
+          ],
+          actions: (
+            <button type="button" className="ghost" aria-label={`Edit ${l.name}`} onClick={() => setF({ id: l.id, kind: l.kind, name: l.name, address: l.address ?? '', lat: l.lat?.toString() ?? '', lon: l.lon?.toString() ?? '' })}>
+              Edit
+            </button>
+          ),
+        }))}
+        empty="No location yet: add the reserve, each booth and any hub below."
+      />
       <form onSubmit={(e) => void submit(e)} className="form-grid">
         <label>
           Location id
