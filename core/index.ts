@@ -12,6 +12,7 @@ export * from './catalog/catalog.ts';
 export * from './selling/checkout.ts';
 export * from './base/csv.ts';
 export * from './customers/customer.ts';
+export * from './customers/email-address.ts';
 export * from './reports/dashboard.ts';
 export * from './event/demo-event.ts';
 export * from './ledger/entry-rules.ts';
