@@ -28,6 +28,7 @@ export * from './selling/pricing.ts';
 export * from './ledger/rebalance.ts';
 export * from './selling/receipt.ts';
 export * from './refunds/refund-builder.ts';
+export * from './refunds/refund-receipt.ts';
 export * from './refunds/refund-rights.ts';
 export * from './refunds/refund.ts';
 export * from './ledger/retention.ts';
