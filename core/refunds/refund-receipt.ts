@@ -28,7 +28,7 @@ export interface RefundReceiptModel {
   override?: string;
 }
 
-export function refundReceiptModel(refunds: readonly Refund[], sales: readonly Sale[], config: EventConfig, brands: readonly Brand[], staff: readonly StaffMember[]): RefundReceiptModel {
+export function refundReceiptModel(refunds: readonly Refund[], sales: readonly Sale[], config: EventConfig, brands: readonly Brand[], staff: readonly Pick<StaffMember, 'id' | 'name' | 'role'>[]): RefundReceiptModel {
   const first = refunds[0];
   if (!first) throw new Error('a refund receipt needs at least one refund');
   const money = (n: number) => formatMoney(n, config.currency, config.locale);
