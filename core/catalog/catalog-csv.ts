@@ -23,6 +23,7 @@ export const CATALOG_COLUMNS = [
   'low_stock_threshold',
   'safety_stock',
   'serial_tracked',
+  'category',
 ] as const;
 export type CatalogColumn = (typeof CATALOG_COLUMNS)[number];
 const REQUIRED: readonly CatalogColumn[] = ['sku', 'brand', 'name', 'price'];
@@ -134,6 +135,7 @@ const FIELD_COLUMN: Record<keyof Product, CatalogColumn> = {
   lowStockThreshold: 'low_stock_threshold',
   safetyStock: 'safety_stock',
   serialTracked: 'serial_tracked',
+  category: 'category',
 };
 
 function readRow(cells: ReadonlyMap<CatalogColumn, string>, line: number, opts: CatalogImportOptions): RowResult {
@@ -163,6 +165,8 @@ function readRow(cells: ReadonlyMap<CatalogColumn, string>, line: number, opts: 
     lowStockThreshold: read('low_stock_threshold', readCount),
     safetyStock: read('safety_stock', readCount),
     serialTracked: read('serial_tracked', readBool),
+    // Optional: an empty cell is no category.
+    ...(cells.get('category')?.trim() ? { category: cells.get('category')!.trim() } : {}),
   };
   const result: RowResult = { line, errors };
   if (raw.sku !== undefined) result.sku = raw.sku;
@@ -317,6 +321,7 @@ export function exportCatalogCsv(products: readonly Product[], currency: string)
       low_stock_threshold: String(p.lowStockThreshold),
       safety_stock: String(p.safetyStock),
       serial_tracked: String(p.serialTracked),
+      category: p.category ?? '',
     };
     return CATALOG_COLUMNS.map((c) => cells[c]);
   });
