@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { seedDemo } from './demo-seed.ts';
 import { startSyncServer } from './server.ts';
 import type { Limits } from './limits.ts';
+import { mailConfigFrom, type MailConfig } from './mail/mail-config.ts';
 
 /**
  * `npm run serve -- [--port 8787] [--host 127.0.0.1] [--data ./data] [--demo] [--allow-private-webhooks] [--trust-proxy] [limit flags, docs/api.md "Limits"]`
@@ -35,6 +36,13 @@ const { values } = parseArgs({
     // Fold a document's updates into a snapshot after this many (default 500): the durability tests and the
     // chaos suite lower it so that compaction runs often under traffic.
     'compact-every': { type: 'string' },
+    // E-mail receipts (docs/operations.md, "E-mail receipts"); each falls back to POPUP_SMTP_<NAME>.
+    'smtp-host': { type: 'string' },
+    'smtp-port': { type: 'string' },
+    'smtp-secure': { type: 'boolean' },
+    'smtp-user': { type: 'string' },
+    'smtp-pass': { type: 'string' },
+    'smtp-from': { type: 'string' },
   },
 });
 
@@ -81,6 +89,17 @@ if (compactEvery !== undefined && (!Number.isInteger(compactEvery) || compactEve
   process.exit(2);
 }
 
+let mail: MailConfig | undefined;
+try {
+  mail = mailConfigFrom(
+    { host: values['smtp-host'], port: values['smtp-port'], secure: values['smtp-secure'], user: values['smtp-user'], pass: values['smtp-pass'], from: values['smtp-from'] },
+    process.env,
+  );
+} catch (err) {
+  console.error(`--${(err as Error).message}`);
+  process.exit(2);
+}
+
 const server = await startSyncServer({
   host: values.host,
   port,
@@ -90,9 +109,11 @@ const server = await startSyncServer({
   limits: limitFlags,
   ...(values['allow-private-webhooks'] ? { alerts: { webhook: { allowPrivate: true } } } : {}),
   ...(compactEvery ? { hub: { compactEvery } } : {}),
+  ...(mail ? { mail } : {}),
   log: (level, message, fields) => console[level === 'info' ? 'log' : level](`[${level}] ${message}`, fields ? JSON.stringify(fields) : ''),
 });
 console.log(`Popup POS sync server on ${server.url}/ (data in ${values.data})`);
+console.log(mail ? `E-mail receipts through ${mail.host}:${mail.port} as ${mail.from}` : 'E-mail receipts off (no --smtp-host): tills are told the server cannot send them');
 if (server.adminTokenCreated) console.log(`Admin token (shown once, kept in ${values.data}/admin-token): ${server.adminToken}`);
 
 if (values.demo) {

@@ -37,6 +37,9 @@ import { ClickCounter } from './creators/click-counter.ts';
 import { redirectRoutes, type RedirectLimits } from './http/redirect-routes.ts';
 import { setupRoutes } from './http/setup-routes.ts';
 import { SetupService } from './setup-service.ts';
+import type { MailConfig } from './mail/mail-config.ts';
+import { ReceiptMailer } from './mail/receipt-mailer.ts';
+import { receiptMailRoutes } from './http/receipt-mail-routes.ts';
 
 /**
  * The sync server: one HTTP server carrying the y-websocket sync (`/sync/<doc>`), the JSON API (`/api/…`),
@@ -64,6 +67,8 @@ export interface SyncServerOptions {
   alerts?: Pick<AlertCenterOptions, 'debounceMs' | 'rejectionPollMs' | 'thresholds' | 'webhook'>;
   /** A LAN hub relaying to an upstream server (event-service.ts `RelayMode`). Default: this server is the authority. */
   relay?: RelayMode;
+  /** The SMTP relay for e-mail receipts (mail/mail-config.ts); none: the server refuses to send them. */
+  mail?: MailConfig;
 }
 
 export interface SyncServer {
@@ -85,6 +90,8 @@ export interface SyncServer {
   auth: Auth;
   storage: ServerStorage;
   metrics: Metrics;
+  /** E-mail receipts, sent at most once per checkout. */
+  mailer: ReceiptMailer;
   /** Flushes and closes everything; resolves when the data is safely on disk. */
   close(): Promise<void>;
 }
@@ -145,6 +152,8 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   trackingRoutes(router, { storefront, events, links: tracking, rateLimits, ...(opts.exampleStorefrontDir ? { trackingPage: `${EXAMPLE_STOREFRONT_PATH}track.html` } : {}) });
   summaryRoutes(router, { hub, events });
   sessionRoutes(router);
+  const mailer = new ReceiptMailer({ hub, events, storage, now, config: opts.mail });
+  receiptMailRoutes(router, { mailer });
   const setup = new SetupService(hub, events, storage);
   const clicks = new ClickCounter(storage, { ...(opts.redirects?.clickFlushMs !== undefined ? { flushMs: opts.redirects.clickFlushMs } : {}), ...(opts.log ? { log: opts.log } : {}) });
   setupRoutes(router, { events, setup, clicks });
@@ -203,9 +212,11 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
     auth,
     storage,
     metrics,
+    mailer,
     close: () =>
       (closing ??= (async () => {
         storefront.close();
+        mailer.close();
         await clicks.close();
         await alerts.close();
         await hub.close();

@@ -198,6 +198,14 @@ describe('importCatalogCsv', () => {
     expect(messages(importCatalogCsv('', EUR))).toEqual(['line 1: the file is empty; the first line must name the columns']);
   });
 
+  it('reads an optional category column, trimmed; an empty cell is no category, and one over 40 characters is refused on its column', () => {
+    const csv = `sku,brand,name,price,category\nA,acme,A,1, Apparel \nB,acme,B,1,\nC,acme,C,1,${'x'.repeat(41)}\n`;
+    expect(messages(importCatalogCsv(csv, EUR))).toEqual(['line 4, column category: must be at most 40 characters']);
+    const ok = products(importCatalogCsv('sku,brand,name,price,category\nA,acme,A,1, Apparel \nB,acme,B,1,\n', EUR));
+    expect(ok.map((p) => p.category)).toEqual(['Apparel', undefined]);
+    expect('category' in ok[1]!).toBe(false);
+  });
+
   it('places errors found by parseProduct on their column', () => {
     const csv = `sku,brand,name,price\nA,acme,${'x'.repeat(121)},1\n`;
     expect(messages(importCatalogCsv(csv, EUR))).toEqual(['line 2, column name: must be at most 120 characters']);
@@ -208,8 +216,8 @@ describe('exportCatalogCsv', () => {
   it('writes decimals with the currency digits, percentages, booleans and barcodes joined with |', () => {
     const p = product({ barcodes: ['111', '222'], price: 1250, cost: 5, marginFloorBp: 2000, taxRateBp: 550, hero: true });
     expect(exportCatalogCsv([p], 'EUR')).toBe(
-      'sku,brand,name,variant,barcodes,price,cost,margin_floor_pct,tax_rate_pct,hero,low_stock_threshold,safety_stock,serial_tracked\r\n' +
-        'TEE-M,acme,Tee,,111|222,12.50,0.05,20,5.5,true,0,0,false\r\n',
+      'sku,brand,name,variant,barcodes,price,cost,margin_floor_pct,tax_rate_pct,hero,low_stock_threshold,safety_stock,serial_tracked,category\r\n' +
+        'TEE-M,acme,Tee,,111|222,12.50,0.05,20,5.5,true,0,0,false,\r\n',
     );
   });
 
@@ -239,7 +247,8 @@ describe('exportCatalogCsv', () => {
       lowStockThreshold: fc.nat(),
       safetyStock: fc.nat(),
       serialTracked: fc.boolean(),
-    });
+      category: fc.stringMatching(/^[A-Za-z][A-Za-z &-]{0,38}[A-Za-z]$/),
+    }, { requiredKeys: ['sku', 'brandId', 'name', 'variant', 'barcodes', 'price', 'cost', 'marginFloorBp', 'taxRateBp', 'hero', 'lowStockThreshold', 'safetyStock', 'serialTracked'] });
     const catalog = fc
       .uniqueArray(anyProduct, { minLength: 1, maxLength: 5, selector: (p) => p.sku })
       .filter((ps) => duplicateBarcodes(ps).size === 0);

@@ -23,6 +23,7 @@ export const CATALOG_COLUMNS = [
   'low_stock_threshold',
   'safety_stock',
   'serial_tracked',
+  'category',
 ] as const;
 export type CatalogColumn = (typeof CATALOG_COLUMNS)[number];
 /**
@@ -143,6 +144,7 @@ const FIELD_COLUMN: Record<keyof Product, CatalogColumn> = {
   lowStockThreshold: 'low_stock_threshold',
   safetyStock: 'safety_stock',
   serialTracked: 'serial_tracked',
+  category: 'category',
 };
 
 function readRow(cells: ReadonlyMap<ImportColumn, string>, line: number, opts: CatalogImportOptions): RowResult {
@@ -172,6 +174,8 @@ function readRow(cells: ReadonlyMap<ImportColumn, string>, line: number, opts: C
     lowStockThreshold: read('low_stock_threshold', readCount),
     safetyStock: read('safety_stock', readCount),
     serialTracked: read('serial_tracked', readBool),
+    // Optional: an empty cell is no category.
+    ...(cells.get('category')?.trim() ? { category: cells.get('category')!.trim() } : {}),
   };
   const receiveQty = read('receive_qty', readCount);
   if (receiveQty !== undefined && receiveQty > 1_000_000) errors.push(rowError(line, 'receive_qty', `${receiveQty} units is more than one import receives (1000000)`));
@@ -329,6 +333,7 @@ export function exportCatalogCsv(products: readonly Product[], currency: string)
       low_stock_threshold: String(p.lowStockThreshold),
       safety_stock: String(p.safetyStock),
       serial_tracked: String(p.serialTracked),
+      category: p.category ?? '',
     };
     return CATALOG_COLUMNS.map((c) => cells[c]);
   });

@@ -1,6 +1,6 @@
 import { ValidationError } from '../base/errors.ts';
 import type { Minor } from '../base/money.ts';
-import { asObject, bool, int, str, strArray } from '../base/validate.ts';
+import { asObject, bool, int, optStr, str, strArray } from '../base/validate.ts';
 
 /**
  * A sellable product (one variant = one SKU). Prices are minor units in the event's currency; whether
@@ -29,7 +29,11 @@ export interface Product {
   safetyStock: number;
   /** Each unit has a serial number (refurbished phones): the till asks for it at sale and refund. */
   serialTracked: boolean;
+  /** What kind of thing it is ("Apparel", "Phones"): the till filters its tiles by it. Absent: none. */
+  category?: string;
 }
+
+export const MAX_CATEGORY_LENGTH = 40;
 
 export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$/;
 export const BARCODE_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
@@ -54,6 +58,9 @@ export function parseProduct(raw: unknown): Product {
     serialTracked: bool(o, 'serialTracked'),
   };
   if (p.variant.length > 60) throw new ValidationError('variant', 'must be at most 60 characters');
+  // Trimmed, and an empty one is none: "Apparel " and "Apparel" must be one filter on the till.
+  const category = optStr(o, 'category', { max: MAX_CATEGORY_LENGTH })?.trim();
+  if (category) p.category = category;
   return p;
 }
 

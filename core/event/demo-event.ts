@@ -60,8 +60,18 @@ const base = { variant: '', marginFloorBp: 2500, taxRateBp: 2000, hero: false, l
 let code = 0;
 const next = (prefix: string) => ean13(`${prefix}${String(++code).padStart(12 - prefix.length, '0')}`);
 
+/** The demo's categories, by SKU, so the till's category filter has something to show. */
+const DEMO_CATEGORIES: [RegExp, string][] = [
+  [/^NT-(HOODIE|TEE)/, 'Apparel'],
+  [/^SL-PHONE/, 'Phones'],
+  [/^MC-(MUG|BOWL|PLATE)/, 'Tableware'],
+  [/^MC-VASE/, 'Home'],
+  [/./, 'Accessories'],
+];
+
 function product(p: Partial<Product> & Pick<Product, 'sku' | 'brandId' | 'name' | 'price' | 'cost'>, prefix: string): Product {
-  return { ...base, barcodes: [next(prefix)], ...p };
+  const category = DEMO_CATEGORIES.find(([re]) => re.test(p.sku))![1];
+  return { ...base, barcodes: [next(prefix)], category, ...p };
 }
 
 const sizes = (sku: string, name: string, colour: string, fields: Partial<Product> & Pick<Product, 'price' | 'cost'>, list = ['S', 'M', 'L']): Product[] =>

@@ -86,6 +86,10 @@ describe('drop tiers', () => {
     expect(formatCountdown(0)).toBe('0:00');
     expect(formatCountdown(-5_000)).toBe('0:00');
     expect(formatCountdown(Number.NaN)).toBe('0:00');
+    // Over a day: days and hours.
+    expect(formatCountdown(86_399_000)).toBe('23:59:59');
+    expect(formatCountdown(86_400_000)).toBe('1 d 0 h');
+    expect(formatCountdown((2 * 86_400 + 5 * 3600 + 59 * 60) * 1000)).toBe('2 d 5 h');
   });
 });
 

@@ -100,6 +100,12 @@ export function dropPhase(drop: Drop, now: number): DropPhase {
  */
 export function formatCountdown(ms: number): string {
   const total = Number.isFinite(ms) && ms > 0 ? Math.ceil(ms / 1000) : 0;
+  // Over a day, seconds are noise and "49:12:07" makes a cashier count: days and hours read at a glance.
+  if (total >= 86_400) {
+    const days = Math.floor(total / 86_400);
+    const hours = Math.floor((total % 86_400) / 3600);
+    return `${days} d ${hours} h`;
+  }
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
   const s = String(total % 60).padStart(2, '0');

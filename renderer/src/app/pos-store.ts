@@ -18,6 +18,7 @@ import { pairWithServer } from '../sync/pairing.ts';
 import { TillSync, type SyncStatus } from '../sync/till-sync.ts';
 import { priceCart, type PricedCart, type PricedLine } from './pricing-view.ts';
 import type { VoidRecord } from '../../../core/reports/audit.ts';
+import { startMail, stopMail } from './mail-store.ts';
 
 /**
  * The till's UI state (zustand). The LocalStore holds the data; this holds what is on screen: the cart,
@@ -143,6 +144,8 @@ export async function startPos(opts: Partial<LocalStoreOptions> = {}, deviceId?:
     });
     startSync(store);
     await refresh();
+    // E-mail receipts queue in their own database next to this one (store/mail-outbox.ts).
+    await startMail({ dbName: 'popup-pos', ...opts });
     const ticking = setInterval(() => set({ now: Date.now() }), 1000);
     stopping = () => {
       clearInterval(ticking);
@@ -150,6 +153,7 @@ export async function startPos(opts: Partial<LocalStoreOptions> = {}, deviceId?:
       unkeep();
       sync?.stop();
       sync = undefined;
+      stopMail();
       store.close();
     };
   } catch (err) {

@@ -5,6 +5,7 @@ import { PriceChange } from './PriceChange.tsx';
 import { PaymentForm } from './PaymentForm.tsx';
 import { Receipt } from './Receipt.tsx';
 import { ReceiptActions } from './ReceiptActions.tsx';
+import { EmailReceipt } from './EmailReceipt.tsx';
 import { receiptModel } from '../../../core/selling/receipt.ts';
 import { PAY_KEY, usePayKey } from '../app/use-pay-key.ts';
 import { ParkButton } from './ParkedSales.tsx';
@@ -37,6 +38,7 @@ export function CartPanel({ money }: { money: (n: number) => string }) {
             New sale
           </button>
         </ReceiptActions>
+        <EmailReceipt sales={completed.sales} />
         <div className="print-area">
           <Receipt model={model} />
         </div>

@@ -3,6 +3,7 @@ import { toTagged } from '../../../core/base/errors.ts';
 import { ManagerApprovalRequired, REFUND_REASONS, ReturnWindowClosed, returnable, whereMoneyGoes } from '../../../core/refunds/refund-builder.ts';
 import { NoRefundRightsError } from '../../../core/refunds/refund-rights.ts';
 import { ManagerApproval } from './ManagerApproval.tsx';
+import { RefundReceipt } from './RefundReceipt.tsx';
 import type { Refund } from '../../../core/refunds/refund.ts';
 import type { Sale } from '../../../core/selling/sale.ts';
 import { closeRefund, usePos } from '../app/pos-store.ts';
@@ -124,6 +125,7 @@ export function RefundPanel({ money }: { money: (n: number) => string }) {
           ))}
         </ul>
         {overridden.length > 0 && <p className="warning">Refunded beyond this till's refund rights with a manager's override: the organiser has been alerted.</p>}
+        <RefundReceipt refunds={done} sales={sales ?? []} />
         <button className="primary big" autoFocus onClick={closeRefund}>
           New sale
         </button>

@@ -16,6 +16,7 @@ import { RefundPanel } from './RefundPanel.tsx';
 import { RecentSales } from './RecentSales.tsx';
 import { StatusBar } from './StatusBar.tsx';
 import { StockAlerts } from './StockAlerts.tsx';
+import './sell-phone.css';
 
 export function SellScreen() {
   const store = usePos((s) => s.store);
