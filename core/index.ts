@@ -10,6 +10,7 @@ export * from './reports/audit.ts';
 export * from './catalog/catalog-csv.ts';
 export * from './catalog/catalog.ts';
 export * from './selling/checkout.ts';
+export * from './selling/discounts.ts';
 export * from './base/csv.ts';
 export * from './customers/customer.ts';
 export * from './reports/dashboard.ts';
