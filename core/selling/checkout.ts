@@ -11,7 +11,7 @@ import type { LedgerEntry } from '../ledger/ledger.ts';
 import { cartTotals, dropPhase, floorPrice, unitPrice, type CartTotals, type UnitPrice } from './pricing.ts';
 import { allocate } from '../base/money.ts';
 import type { StaffRole } from '../event/staff.ts';
-import { applyDiscounts, couponKey, CouponNotApplicableError, DiscountTooLargeError, UnknownCouponError, type Coupon, type CouponUse, type DiscountResult, type DiscountRow, type ManualDiscount } from './discounts.ts';
+import { applyDiscounts, couponKey, CouponNotApplicableError, CouponUsedUpError, DiscountTooLargeError, UnknownCouponError, type Coupon, type CouponUse, type DiscountResult, type DiscountRow, type ManualDiscount } from './discounts.ts';
 import type { LedgerWriter } from '../ledger/rights.ts';
 import { checkSaleRules } from './sale-rules.ts';
 import { checkSaleTotals, type Payment, type Sale, type SaleLine } from './sale.ts';
@@ -67,6 +67,12 @@ export function buildCheckout(input: CheckoutInput, ctx: CheckoutContext): Check
   const checkoutId = newId('c', ctx.clock);
   const brandIds = [...new Set(input.cart.lines.map((l) => l.brandId))];
   const couponsByBrand = resolveCoupons(input.cart, brandIds, ctx.coupon);
+  // The till refuses a coupon it KNOWS is used up; the server's one-over-the-limit allowance is only for the
+  // use a till could not have known about (core/selling/discounts.ts, checkCouponUse).
+  for (const c of couponsByBrand.values()) {
+    const known = ctx.couponUses?.(c.brandId, c.code).length ?? 0;
+    if (c.usageLimit !== undefined && known >= c.usageLimit) throw new CouponUsedUpError(`coupon ${c.code} has been used ${known} of ${c.usageLimit} times`);
+  }
   const itemsOf = (brandId: string) => input.cart.lines.filter((l) => l.brandId === brandId);
   // A cart discount in percent applies as it is to every brand's part. An amount is split over the parts in
   // proportion to what is left of each after its line discounts and coupon, and each part's sale records
