@@ -16,6 +16,7 @@ import {
   type Coupon,
   type DiscountRow,
 } from './discounts.ts';
+import { mergeNamedDiscounts, namedDiscounts } from './discount-names.ts';
 
 const row = (sku: string, base: number, floor = 0): DiscountRow => ({ sku, base, floor });
 const coupon = (over: Partial<Coupon> = {}): Coupon => ({ code: 'SUMMER10', name: 'Summer 10 %', brandId: 'north-thread', percentBp: 1000, validFrom: '2026-11-21T00:00', validUntil: '2026-11-23T00:00', ...over });
@@ -130,5 +131,33 @@ describe('coupon validity and usage', () => {
     expect(() => parseCoupon({ ...coupon(), amount: 100 })).toThrow(ValidationError);
     expect(() => parseCoupon({ ...coupon(), validUntil: '2026-11-20T00:00' })).toThrow(/validUntil/);
     expect(() => parseCoupon({ ...coupon(), code: 'no spaces' })).toThrow(/code/);
+  });
+});
+
+describe('discount names', () => {
+  it('names the tier, a price change and each given discount apart, and merges them over sales', () => {
+    const tier = (id: string) => (id === 'first-15' ? '−30 % first 15 min' : undefined);
+    const a = namedDiscounts(
+      {
+        lines: [
+          { qty: 2, listPrice: 1000, unitPrice: 700, tierId: 'first-15' },
+          { qty: 1, listPrice: 1000, unitPrice: 800, tierId: null, priceSetBy: 'mia' },
+        ],
+        discounts: [
+          { kind: 'line', line: 0, percentBp: 1000, reason: 'Damaged', total: 140 },
+          { kind: 'coupon', percentBp: 1000, reason: 'Welcome 10 %', code: 'WELCOME10', total: 126 },
+          { kind: 'cart', amount: 100, reason: 'Staff', total: 100 },
+        ],
+      },
+      tier,
+    );
+    expect(a.map((d) => [d.kind, d.name, d.amount])).toEqual([
+      ['tier', '−30 % first 15 min', 600],
+      ['price-change', 'Price change', 200],
+      ['line', 'Damaged', 140],
+      ['coupon', 'Coupon WELCOME10 · Welcome 10 %', 126],
+      ['cart', 'Staff · whole sale', 100],
+    ]);
+    expect(mergeNamedDiscounts([a, a]).find((d) => d.kind === 'coupon')?.amount).toBe(252);
   });
 });
