@@ -11,6 +11,8 @@ export * from './catalog/catalog-csv.ts';
 export * from './catalog/catalog.ts';
 export * from './selling/checkout.ts';
 export * from './selling/drop-window.ts';
+export * from './selling/discounts.ts';
+export * from './selling/discount-names.ts';
 export * from './base/csv.ts';
 export * from './customers/customer.ts';
 export * from './customers/email-address.ts';

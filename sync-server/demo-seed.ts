@@ -1,5 +1,5 @@
 import { DEMO_PIN_ITERATIONS } from '../core/event/staff.ts';
-import { DEMO_BRANDS, DEMO_EVENT_ID, DEMO_LOCATIONS, DEMO_PRODUCTS, DEMO_STAFF, demoConfig } from '../core/event/demo-event.ts';
+import { DEMO_BRANDS, DEMO_EVENT_ID, DEMO_LOCATIONS, DEMO_PRODUCTS, DEMO_STAFF, demoConfig, demoCoupons } from '../core/event/demo-event.ts';
 import type { Product } from '../core/catalog/catalog.ts';
 import type { Creator, Location } from '../core/event/event.ts';
 import { hubHolder, ONLINE, RESERVE, tillHolder } from '../core/ledger/holders.ts';
@@ -53,6 +53,7 @@ export async function seedDemo(server: SyncServer, startsAt: number): Promise<{ 
     await events.putStaff(DEMO_EVENT_ID, DEMO_STAFF, DEMO_PIN_ITERATIONS);
     // Creators and their codes (the demo's warranty and pick-up texts are in its config, core/event/demo-event.ts).
     for (const c of DEMO_CREATORS) await server.setup.putCreator(DEMO_EVENT_ID, c.code, c);
+    for (const c of demoCoupons(startsAt)) await server.setup.putCoupon(DEMO_EVENT_ID, c.code, c);
     await events.receive(DEMO_EVENT_ID, RESERVE, stock((p) => (p.serialTracked ? 12 : 60)), 'demo delivery');
     await events.transfer(DEMO_EVENT_ID, RESERVE, hubHolder('hub-central'), stock((p) => (p.serialTracked ? 2 : 10)));
     await events.transfer(DEMO_EVENT_ID, RESERVE, ONLINE, stock((p) => (p.serialTracked ? 2 : 10)));

@@ -3,6 +3,7 @@ import { creatorKey, parseBrand, parseCreator, parseEventConfig, parseLocation, 
 import { SERVER_WRITER } from '../core/ledger/holders.ts';
 import { decodeValue } from '../core/event/schema.ts';
 import { parseStaffMember } from '../core/event/staff.ts';
+import { couponKey, parseCoupon } from '../core/selling/discounts.ts';
 import type { Claims } from './auth.ts';
 
 /**
@@ -17,6 +18,7 @@ import type { Claims } from './auth.ts';
  * | thresholds | add, update, delete            | add       | —                                                |
  * | staff      | add, update, delete            | —         | —                                                |
  * | creators   | add, update, delete            | —         | —                                                |
+ * | coupons    | add, update (never delete)     | —         | —                                                |
  * | tills      | add, update, delete            | —         | add / update the tills it hosts, same device     |
  *
  * Why so narrow: the organiser changes the event through the HTTP API, where the server validates the change
@@ -34,6 +36,9 @@ const ADMIN: Record<string, readonly SetupOp[]> = {
   thresholds: ALL,
   staff: ALL,
   creators: ALL,
+  // Never deleted: a till that sold offline with a coupon is judged by it (core/selling/sale-rules.ts), and
+  // a deleted coupon would make its sale "unknown" for ever. An organiser ends a coupon by its validUntil.
+  coupons: ['add', 'update'],
   tills: ALL,
 };
 const ORGANISER: Record<string, readonly SetupOp[]> = { brands: ['add'], locations: ['add'], thresholds: ['add'] };
@@ -48,6 +53,7 @@ const SETUP_MAPS: Record<string, { parse: (v: unknown) => unknown; key: (v: neve
   staff: { parse: parseStaffMember, key: (s: { id: string }) => s.id },
   thresholds: { parse: parseThreshold, key: (t: { locationId: string; sku: string }) => thresholdKey(t.locationId, t.sku) },
   creators: { parse: parseCreator, key: (c: { code: string }) => creatorKey(c.code) },
+  coupons: { parse: parseCoupon, key: (c: { code: string }) => couponKey(c.code) },
 };
 
 /** The tag that names the tills a hub token's hub pairs: `H` and three letters or digits (RelayMode). */
@@ -68,6 +74,7 @@ const VERB: Record<SetupOp, string> = { add: 'add to', update: 'change', delete:
 
 /** One value a struct of the update sets: it parses, sits under its own key, and the sender may write that map. */
 export function checkSetupValue(claims: Claims, mapName: string, key: string, raw: unknown): string | undefined {
+  if (mapName === 'coupons' && claims.role !== 'admin') return 'coupons are set through the HTTP API (PUT /api/events/<id>/coupons/<code>), which checks their brand, products and creator';
   if (mapName === 'creators' && claims.role !== 'admin') return 'creators are set through the HTTP API (PUT /api/events/<id>/creators/<code>), which keeps codes unique';
   const map = SETUP_MAPS[mapName];
   if (!map) return `the setup document has no map "${mapName}"`;

@@ -14,6 +14,7 @@ import {
   type StockThreshold,
 } from '../core/event/event.ts';
 import { asObject } from '../core/base/validate.ts';
+import { couponKey, couponUses, parseCoupon, type Coupon } from '../core/selling/discounts.ts';
 import { brandDocName, BrandDoc, parseDocName, SetupDoc, setupDocName } from '../core/event/schema.ts';
 import type { DocHub } from './doc-hub.ts';
 import type { EventService } from './event-service.ts';
@@ -109,6 +110,46 @@ export class SetupService {
     const location = parseLocation({ ...asObject(raw, 'body'), id: locationId });
     await this.hub.change(setupDocName(eventId), (doc) => new SetupDoc(doc).write({ locations: [location] }));
     return location;
+  }
+
+  /**
+   * Adds a coupon or changes one; the code is the path's. Checked against the server's own records: its
+   * brand is a brand of the event, its products are in that brand's catalog, its creator code is a creator
+   * of the event, and an existing coupon keeps its brand (its uses are counted in that brand's document).
+   * There is no delete: a coupon ends at its validUntil, so offline sales made with it stay valid.
+   */
+  async putCoupon(eventId: string, code: string, raw: unknown): Promise<Coupon> {
+    await this.events.requireEvent(eventId);
+    const coupon = parseCoupon({ ...asObject(raw, 'body'), code });
+    return this.events.serial(eventId, async () => {
+      const { brands, creators, existing } = await this.hub.read(setupDocName(eventId), (doc) => {
+        const s = new SetupDoc(doc);
+        return { brands: s.brands().items, creators: s.creators().items, existing: s.coupon(code) };
+      });
+      if (!brands.some((b) => b.id === coupon.brandId)) throw new ValidationError('brandId', `${coupon.brandId} is not a brand of ${eventId}`);
+      if (existing && existing.brandId !== coupon.brandId) throw new ConflictError(`coupon ${existing.code} belongs to ${existing.brandId}; its brand cannot change (make a new coupon)`);
+      if (coupon.creatorCode !== undefined && !creators.some((c) => creatorKey(c.code) === creatorKey(coupon.creatorCode!))) {
+        throw new ValidationError('creatorCode', `"${coupon.creatorCode}" is not a creator of ${eventId}`);
+      }
+      if (coupon.skus) {
+        const missing = await this.hub.read(brandDocName(eventId, coupon.brandId), (doc) => coupon.skus!.filter((sku) => !new BrandDoc(doc).productBySku(sku)));
+        if (missing.length) throw new ValidationError('skus', `not in ${coupon.brandId}'s catalog: ${missing.join(', ')}`);
+      }
+      await this.hub.change(setupDocName(eventId), (doc) => new SetupDoc(doc).write({ coupons: [coupon] }));
+      return coupon;
+    });
+  }
+
+  /** The event's coupons with the uses recorded so far (sales of the coupon's brand carrying its code). */
+  async listCoupons(eventId: string): Promise<(Coupon & { uses: number })[]> {
+    await this.events.requireEvent(eventId);
+    const coupons = await this.hub.read(setupDocName(eventId), (doc) => new SetupDoc(doc).coupons().items);
+    const out: (Coupon & { uses: number })[] = [];
+    for (const c of coupons) {
+      const uses = await this.hub.read(brandDocName(eventId, c.brandId), (doc) => couponUses(new BrandDoc(doc).sales().items, c.code).length);
+      out.push({ ...c, uses });
+    }
+    return out.sort((a, b) => couponKey(a.code).localeCompare(couponKey(b.code)));
   }
 
   /**

@@ -7,6 +7,7 @@ import { checkEntries } from '../core/ledger/rights.ts';
 import { parseSale, type Sale } from '../core/selling/sale.ts';
 import { checkEntryFields, checkEntryRules, managersOf } from '../core/ledger/entry-rules.ts';
 import { checkSaleFields, checkSaleRules } from '../core/selling/sale-rules.ts';
+import { couponUses, DiscountError, type CouponUse } from '../core/selling/discounts.ts';
 import { APPEND_ONLY_MAPS, BrandDoc, decodeEntry, decodeValue, SetupDoc, TILL_MAPS, watchAppendOnly, type DocRef } from '../core/event/schema.ts';
 import { ledgerLimits, type EventConfig } from '../core/event/event.ts';
 import { parseVoidRecord } from '../core/reports/audit.ts';
@@ -214,7 +215,26 @@ function checkMeaning(ctx: GuardContext, entries: readonly LedgerEntry[], sales:
     config = undefined;
   }
   if (!config) return 'the event has no set-up on this server yet';
-  const isManager = managersOf(setup.staff().items);
+  const staff = setup.staff().items;
+  const isManager = managersOf(staff);
+  const roles = new Map(staff.map((m) => [m.id, m.role]));
+  // Coupon uses are counted over the sales already in the brand document and those before this one in the
+  // same update (core/selling/discounts.ts, checkCouponUse). Only sales that carry a coupon are decoded.
+  const earlier: Sale[] = [];
+  const couponUsesOf = (code: string): CouponUse[] => {
+    const stored: Sale[] = [];
+    for (const [key, raw] of ctx.doc.getMap('sales')) {
+      if (typeof raw !== 'string' || !raw.includes('"kind":"coupon"')) continue;
+      try {
+        stored.push(parseSale(decodeValue(raw)));
+      } catch {
+        // An invalid stored sale is reported elsewhere (decodeMap); it counts no use.
+        void key;
+      }
+    }
+    const byId = new Map([...stored, ...earlier].map((s) => [s.id, s]));
+    return couponUses(byId.values(), code);
+  };
   const limits = ledgerLimits(config);
   const newEntries = new Map(entries.map((e) => [e.id, e]));
   const ledger = ctx.doc.getMap('ledger');
@@ -252,9 +272,16 @@ function checkMeaning(ctx: GuardContext, entries: readonly LedgerEntry[], sales:
           }
         },
         receiptPrefix: (tillId) => prefixes.get(tillId),
+        roleOf: (id) => roles.get(id),
+        coupon: (code) => setup.coupon(code),
+        couponUses: couponUsesOf,
       });
+      earlier.push(sale);
     }
   } catch (err) {
+    // A refused discount or coupon is named (DiscountCapError, UnknownCouponError, …): the rejection list
+    // tells the organiser which rule, and a till shows the cashier the same name.
+    if (err instanceof DiscountError) return `${err.name}: ${err.message}`;
     return err instanceof Error ? err.message : String(err);
   }
   return undefined;

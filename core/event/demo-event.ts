@@ -1,3 +1,5 @@
+import type { Coupon } from '../selling/discounts.ts';
+import { epochToZonedLocal } from '../base/zoned-time.ts';
 import type { Product } from '../catalog/catalog.ts';
 import type { Brand, EventConfig, Location } from './event.ts';
 
@@ -116,3 +118,17 @@ export const DEMO_STAFF: { id: string; name: string; role: 'cashier' | 'manager'
   { id: 'ana', name: 'Ana', role: 'cashier', pin: '1234' },
   { id: 'mia', name: 'Mia', role: 'manager', pin: '9999' },
 ];
+
+/**
+ * The demo's coupons (core/selling/discounts.ts): a brand-wide 10 % and a €5 off the mugs that credits the
+ * ceramics newsletter, valid from the day before the drop to a week after it (in the event's time zone).
+ */
+export function demoCoupons(startsAt: number): Coupon[] {
+  const tz = demoConfig(startsAt).timeZone;
+  const validFrom = epochToZonedLocal(startsAt - 86_400_000, tz);
+  const validUntil = epochToZonedLocal(startsAt + 7 * 86_400_000, tz);
+  return [
+    { code: 'WELCOME10', name: 'Welcome 10 %', brandId: 'north-thread', percentBp: 1000, validFrom, validUntil },
+    { code: 'MUGLOVE', name: 'Mug lovers €5', brandId: 'mellow-ceramics', amount: 500, skus: ['MC-MUG-BLUE', 'MC-MUG-GREEN', 'MC-MUG-SAND'], validFrom, validUntil, usageLimit: 50, creatorCode: 'CERAMICLUB' },
+  ];
+}

@@ -5,6 +5,7 @@ import { isDeviceId } from '../base/ids.ts';
 import { ID_PATTERN, SKU_PATTERN } from '../catalog/catalog.ts';
 import type { RoundingMode } from '../base/money.ts';
 import { validateDrop, type Drop } from '../selling/pricing.ts';
+import type { DiscountCaps } from '../selling/discounts.ts';
 import { asObject, int, oneOf, optInt, optStr, str, strArray, type Obj } from '../base/validate.ts';
 
 /** An event's settings: one currency, one time zone, one tax mode for all its brands. */
@@ -51,6 +52,11 @@ export interface Policies {
   maxAdjustUnits?: number;
   /** Most units the server grants automatically per rights request; the rest is left to the organiser. */
   maxAutoGrantUnits?: number;
+  /**
+   * Most a cashier / supervisor may take off a line without a manager, in basis points (core/selling/discounts.ts).
+   * Optional: absent roles take DEFAULT_DISCOUNT_CAPS (10 % / 25 %).
+   */
+  discountCaps?: Partial<DiscountCaps>;
 }
 
 /**
@@ -155,10 +161,23 @@ export function parseEventConfig(raw: unknown): EventConfig {
       ...limit('maxOverrideUnits'),
       ...limit('maxAdjustUnits'),
       ...limit('maxAutoGrantUnits'),
+      ...parseDiscountCaps(pol['discountCaps']),
     },
     ...(dropUrl !== undefined ? { dropUrl } : {}),
     ...(o['buyerLimits'] !== undefined ? { buyerLimits: parseBuyerLimits(o['buyerLimits']) } : {}),
   };
+}
+
+/** The optional per-role discount caps; kept absent when not set, so an older config round-trips. */
+function parseDiscountCaps(raw: unknown): { discountCaps?: Partial<DiscountCaps> } {
+  if (raw === undefined) return {};
+  const o = asObject(raw, 'discountCaps');
+  const caps: Partial<DiscountCaps> = {};
+  for (const k of Object.keys(o)) {
+    if (k !== 'cashier' && k !== 'supervisor') throw new ValidationError('discountCaps', `"${k}" is not a role with a cap (cashier, supervisor; a manager approves)`);
+    caps[k] = int(o, k, { min: 0, max: 10_000 });
+  }
+  return { discountCaps: caps };
 }
 
 /** An absolute http(s) address with a host and no spaces: what a browser can be redirected to. */

@@ -25,6 +25,7 @@ import { parseRightsRequest, type RightsRequest } from '../ledger/rights-request
 import { parseRefund, type Refund } from '../refunds/refund.ts';
 import { parseRefundRightsRecord, type RefundRightsRecord } from '../refunds/refund-rights.ts';
 import { parseStaffMember, type StaffMember } from './staff.ts';
+import { couponKey, parseCoupon, type Coupon } from '../selling/discounts.ts';
 
 /**
  * The Yjs documents of an event (see docs/sync-protocol.md):
@@ -311,7 +312,7 @@ export class SetupDoc {
   constructor(readonly doc: Y.Doc) {}
 
   write(
-    setup: { config?: EventConfig; brands?: Brand[]; locations?: Location[]; tills?: Till[]; staff?: StaffMember[]; creators?: Creator[]; thresholds?: StockThreshold[] },
+    setup: { config?: EventConfig; brands?: Brand[]; locations?: Location[]; tills?: Till[]; staff?: StaffMember[]; creators?: Creator[]; thresholds?: StockThreshold[]; coupons?: Coupon[] },
     origin: unknown = null,
   ): void {
     this.doc.transact(() => {
@@ -321,6 +322,7 @@ export class SetupDoc {
       for (const t of setup.tills ?? []) this.doc.getMap('tills').set(t.id, encodeValue(parseTill(t)));
       for (const m of setup.staff ?? []) this.doc.getMap('staff').set(m.id, encodeValue(parseStaffMember(m)));
       for (const c of setup.creators ?? []) this.doc.getMap('creators').set(creatorKey(c.code), encodeValue(parseCreator(c)));
+      for (const c of setup.coupons ?? []) this.doc.getMap('coupons').set(couponKey(c.code), encodeValue(parseCoupon(c)));
       for (const t of setup.thresholds ?? []) this.doc.getMap('thresholds').set(thresholdKey(t.locationId, t.sku), encodeValue(parseThreshold(t)));
     }, origin);
   }
@@ -342,6 +344,17 @@ export class SetupDoc {
   creator(code: string): Creator | undefined {
     const key = creatorKey(code);
     return decodeOne(this.doc.getMap('creators').get(key), key, json(parseCreator));
+  }
+
+  /** The organiser's coupons (core/selling/discounts.ts), keyed by their code in lower case. */
+  coupons(): Decoded<Coupon> {
+    return decodeMap(this.doc.getMap('coupons'), json(parseCoupon), (c) => couponKey(c.code));
+  }
+
+  /** A coupon by code, ignoring case. */
+  coupon(code: string): Coupon | undefined {
+    const key = couponKey(code);
+    return decodeOne(this.doc.getMap('coupons').get(key), key, json(parseCoupon));
   }
 
   thresholds(): Decoded<StockThreshold> {

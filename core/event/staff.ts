@@ -3,12 +3,13 @@ import { ID_PATTERN } from '../catalog/catalog.ts';
 import { asObject, oneOf, str } from '../base/validate.ts';
 
 /**
- * The people who work the tills. A cashier sells and refunds defects up to the event's limit; a manager
+ * The people who work the tills. A cashier sells and refunds defects up to the event's limit; a supervisor
+ * is a cashier with a higher discount cap (core/selling/discounts.ts); a manager
  * also approves overrides (selling beyond rights), returns that need approval, and price changes. PINs are
  * checked on the till, offline, against a salted slow hash kept in the event's setup document, which only the
  * roles that sign staff in may open (tills, hubs, the organiser, the admin: sync-server/permissions.ts).
  */
-export const STAFF_ROLES = ['cashier', 'manager'] as const;
+export const STAFF_ROLES = ['cashier', 'supervisor', 'manager'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 
 export interface StaffMember {

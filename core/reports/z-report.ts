@@ -1,3 +1,4 @@
+import { mergeNamedDiscounts, namedDiscounts, type NamedDiscount } from '../selling/discount-names.ts';
 import { toCsv } from '../base/csv.ts';
 import { ValidationError } from '../base/errors.ts';
 import type { EventConfig } from '../event/event.ts';
@@ -104,6 +105,11 @@ export interface ZReport {
   };
   taxByRate: ZTaxRow[];
   discountsByTier: ZTierRow[];
+  /**
+   * Every discount under its own name (core/selling/discount-names.ts): tiers, price changes, cashiers'
+   * discounts by reason, coupons. Adds up to `sales.discount`; the tier rows above count only the tiers.
+   */
+  discountsByName: NamedDiscount[];
   payments: {
     sales: ByMethod;
     refunds: ByMethod;
@@ -219,6 +225,7 @@ export function buildZReport(input: ZReportInput): ZReport {
     },
     taxByRate: [...taxByRate.values()].sort((a, b) => a.rateBp - b.rateBp),
     discountsByTier: [...tiers.values()].sort((a, b) => tierOrder(config, a.tierId) - tierOrder(config, b.tierId)),
+    discountsByName: mergeNamedDiscounts(sales.map((s) => namedDiscounts(s, (id) => config.drop.tiers.find((t) => t.id === id)?.label))),
     payments: { sales: paid.sales, refunds: paid.refunds, cashTendered, changeGiven: changeDue(sales.flatMap((s) => s.payments)) },
     refunds: {
       count: refunds.length,
@@ -248,7 +255,7 @@ export function zReportProblems(r: ZReport): string[] {
   check('tax by rate vs tax', sum(r.taxByRate, (t) => t.tax), r.sales.tax);
   check('net by rate vs net', sum(r.taxByRate, (t) => t.net), r.sales.net);
   check('gross by rate vs gross sales', sum(r.taxByRate, (t) => t.gross), r.sales.gross);
-  check('discounts by tier vs discount', sum(r.discountsByTier, (t) => t.amount), r.sales.discount);
+  check('discounts by name vs discount', sum(r.discountsByName, (d) => d.amount), r.sales.discount);
   check('units by tier vs units', sum(r.discountsByTier, (t) => t.units), r.sales.units);
   check('refund payments by method vs refunds', methods(r.payments.refunds), r.refunds.total);
   check('refunds by reason vs refunds', sum(r.refunds.byReason, (x) => x.amount), r.refunds.total);
@@ -296,6 +303,7 @@ export function zReportCsv(r: ZReport, currency: string): string {
     add('tax', percent(t.rateBp), 'tax', amount(t.tax));
     add('tax', percent(t.rateBp), 'gross', amount(t.gross));
   }
+  for (const d of r.discountsByName) add('discount-by-name', `${d.kind}: ${d.name}`, 'amount', amount(d.amount));
   for (const t of r.discountsByTier) {
     add('discount', t.tierId ?? 'none', 'units', t.units);
     add('discount', t.tierId ?? 'none', 'amount', amount(t.amount));
@@ -380,6 +388,10 @@ export function zReportText(r: ZReport, config: Pick<EventConfig, 'currency' | '
   heading('Discounts by tier');
   if (r.discountsByTier.length === 0) out.push('None');
   for (const t of r.discountsByTier) row(`${t.label} × ${t.units}`, money(t.amount));
+
+  heading('Discounts by name');
+  if (r.discountsByName.length === 0) out.push('None');
+  for (const d of r.discountsByName) row(d.name, money(d.amount));
 
   heading('Payments');
   for (const m of PAYMENT_METHODS) row(`Sales ${m}`, money(r.payments.sales[m]));

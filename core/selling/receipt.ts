@@ -1,6 +1,7 @@
 import { returnsPolicyText, type Brand, type EventConfig } from '../event/event.ts';
 import { formatMoney } from '../base/money.ts';
 import type { Sale } from './sale.ts';
+import { mergeNamedDiscounts, namedDiscounts, PRICE_CHANGE_NAME } from './discount-names.ts';
 
 /**
  * What a receipt says, as data: the till's screen and the browser's print dialog render it, and so will the
@@ -25,6 +26,8 @@ export interface ReceiptModel {
   tillId: string;
   sections: { brand: string; lines: ReceiptLine[]; total: string }[];
   discount: string | undefined;
+  /** Each discount under its own name (tier, price change, a cashier's reason, a coupon), summed over the receipt. */
+  discounts: { label: string; amount: string }[];
   taxLines: { label: string; amount: string }[];
   total: string;
   payments: { label: string; amount: string }[];
@@ -61,13 +64,14 @@ export function receiptModel(sales: readonly Sale[], config: EventConfig, brands
           qty: l.qty,
           unitPrice: money(l.unitPrice),
           total: money(l.gross),
-          ...(off > 0 ? { discount: `${l.tierId ? (tierLabel.get(l.tierId) ?? l.tierId) : 'Discount'}: −${money(off)}` } : {}),
+          ...(off > 0 ? { discount: `${l.priceSetBy !== undefined ? PRICE_CHANGE_NAME : l.tierId ? (tierLabel.get(l.tierId) ?? l.tierId) : 'Discount'}: −${money(off)}` } : {}),
           ...(l.serial ? { serial: l.serial } : {}),
         };
       }),
       total: money(s.total),
     })),
     discount: discount > 0 ? money(discount) : undefined,
+    discounts: mergeNamedDiscounts(sales.map((s) => namedDiscounts(s, (id) => tierLabel.get(id)))).map((d) => ({ label: d.name, amount: `−${money(d.amount)}` })),
     taxLines: [...taxByRate]
       .sort(([a], [b]) => a - b)
       .map(([rate, amount]) => ({ label: `${config.taxMode === 'inclusive' ? 'incl. ' : ''}tax ${rate / 100} %`, amount: money(amount) })),

@@ -3,6 +3,7 @@ import { parseStoredCustomer, type StoredCustomer } from '../customers/customer.
 import { isHolderId, type HolderId } from '../ledger/holders.ts';
 import { SKU_PATTERN } from '../catalog/catalog.ts';
 import type { Minor } from '../base/money.ts';
+import { parseGivenDiscount, type GivenDiscount } from './discounts.ts';
 import { asObject, int, oneOf, optInt, optStr, str, type Obj } from '../base/validate.ts';
 
 /**
@@ -30,6 +31,11 @@ export interface SaleLine {
   entryId: string;
   /** The manager who set this line's price by hand (a price change, in the audit log). */
   priceSetBy?: string;
+  /**
+   * What the discounts given at the till (the sale's `discounts`) took off this whole line, on top of the
+   * tier or manual price: net/tax/gross are worked out from unitPrice × qty − lineDiscount. Absent: 0.
+   */
+  lineDiscount?: Minor;
 }
 
 export const PAYMENT_METHODS = ['cash', 'card', 'other'] as const;
@@ -71,6 +77,8 @@ export interface Sale extends TillRecordHeader {
   total: Minor;
   /** Creator code or link the customer came from. */
   source?: string;
+  /** Discounts given at the till and coupons, each under its own name (core/selling/discounts.ts). */
+  discounts?: GivenDiscount[];
   /** Hashed contact, only with the customer's consent (core/customers/customer.ts). */
   customer?: StoredCustomer;
 }
@@ -96,6 +104,8 @@ function parseLine(raw: unknown): SaleLine {
   if (serial !== undefined) line.serial = serial;
   const priceSetBy = optStr(o, 'priceSetBy', { max: 80 });
   if (priceSetBy !== undefined) line.priceSetBy = priceSetBy;
+  const lineDiscount = optInt(o, 'lineDiscount', { min: 1 });
+  if (lineDiscount !== undefined) line.lineDiscount = lineDiscount;
   if (line.net + line.tax !== line.gross) throw new ValidationError('line', `${line.sku}: net + tax ≠ gross`);
   return line;
 }
@@ -149,6 +159,10 @@ export function parseSale(raw: unknown): Sale {
   const source = optStr(o, 'source', { max: 80 });
   if (source !== undefined) sale.source = source;
   if (o['customer'] !== undefined) sale.customer = parseStoredCustomer(o['customer']);
+  if (o['discounts'] !== undefined) {
+    if (!Array.isArray(o['discounts']) || o['discounts'].length === 0 || o['discounts'].length > 200) throw new ValidationError('discounts', 'must be a list of 1 to 200 discounts');
+    sale.discounts = o['discounts'].map(parseGivenDiscount);
+  }
   checkSaleTotals(sale);
   return sale;
 }

@@ -50,6 +50,8 @@ export interface CartLineInput {
   /** The undiscounted list price per unit, in the event's tax mode. */
   listPrice: Minor;
   taxRateBp: number;
+  /** What the discounts given at the till took off the whole line (core/selling/discounts.ts); 0 if absent. */
+  lineDiscount?: Minor;
 }
 
 export interface CartLine {
@@ -58,7 +60,7 @@ export interface CartLine {
   gross: Minor;
   net: Minor;
   tax: Minor;
-  /** (list − unit price) × qty: what the tier or override took off, in the event's tax mode. */
+  /** (list − unit price) × qty + the line's given discounts: all that was taken off, in the event's tax mode. */
   discount: Minor;
 }
 
@@ -89,7 +91,7 @@ export interface CartTotals {
  * cost is that the cart's tax may differ by a cent or two from `rate × cart net`.
  *
  * Invariants (all integers): per line gross = net + tax; totals are the sums of the lines;
- * total = net + tax; subtotalList − discount = Σ unitPrice × qty (= total if inclusive, = net if exclusive).
+ * total = net + tax; subtotalList − discount = Σ (unitPrice × qty − lineDiscount) (= total if inclusive, = net if exclusive).
  */
 export function cartTotals(lines: readonly CartLineInput[], taxMode: TaxMode, rounding: RoundingMode): CartTotals {
   const out: CartLine[] = [];
@@ -103,7 +105,7 @@ export function cartTotals(lines: readonly CartLineInput[], taxMode: TaxMode, ro
     assertMinor(l.unitPrice, 'unitPrice');
     assertMinor(l.listPrice, 'listPrice');
     const lineList = assertMinor(l.listPrice * l.qty, 'line list amount') + 0; // no -0, see lineTax
-    const t = lineTax(assertMinor(l.unitPrice * l.qty, 'line amount'), l.taxRateBp, taxMode, rounding);
+    const t = lineTax(assertMinor(l.unitPrice * l.qty - (l.lineDiscount ?? 0), 'line amount'), l.taxRateBp, taxMode, rounding);
     const lineDiscount = lineList - t[taxMode === 'inclusive' ? 'gross' : 'net'];
     out.push({ sku: l.sku, qty: l.qty, gross: t.gross, net: t.net, tax: t.tax, discount: lineDiscount });
     subtotalList += lineList;

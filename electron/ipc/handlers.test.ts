@@ -13,6 +13,7 @@ const receipt: ReceiptModel = {
   issuedAt: 'now',
   tillId: 'till-1',
   sections: [{ brand: 'B', lines: [{ label: 'Mug', qty: 1, unitPrice: '€1', total: '€1' }], total: '€1' }],
+  discounts: [],
   discount: undefined,
   taxLines: [],
   total: '€1',

@@ -58,7 +58,7 @@ const labelled = (v: unknown, field: string) => {
 
 /** A receipt as core/selling/receipt.ts `receiptModel` makes it (the same data the screen shows). */
 export function parseReceiptModel(v: unknown, field = 'receipt'): ReceiptModel {
-  const o = object(v, field, ['eventName', 'receiptNumber', 'issuedAt', 'tillId', 'sections', 'discount', 'taxLines', 'total', 'payments', 'change', 'policy', 'lookupCode']);
+  const o = object(v, field, ['eventName', 'receiptNumber', 'issuedAt', 'tillId', 'sections', 'discount', 'discounts', 'taxLines', 'total', 'payments', 'change', 'policy', 'lookupCode']);
   const optional = (k: string, max: number) => (o[k] === undefined ? undefined : text(o[k], `${field}.${k}`, max));
   const lookupCode = text(o['lookupCode'], `${field}.lookupCode`, 40, { nonEmpty: true });
   // Code 128 carries ASCII only: a receipt number is letters, digits and dashes.
@@ -73,6 +73,7 @@ export function parseReceiptModel(v: unknown, field = 'receipt'): ReceiptModel {
       return { brand: text(so['brand'], `${f}.brand`, SHORT), lines: list(so['lines'], `${f}.lines`, 500, receiptLine), total: text(so['total'], `${f}.total`, 40) };
     }),
     discount: optional('discount', 40),
+    discounts: o['discounts'] === undefined ? [] : list(o['discounts'], `${field}.discounts`, 50, labelled),
     taxLines: list(o['taxLines'], `${field}.taxLines`, 20, labelled),
     total: text(o['total'], `${field}.total`, 40),
     payments: list(o['payments'], `${field}.payments`, 20, labelled),

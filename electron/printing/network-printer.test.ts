@@ -21,6 +21,7 @@ const receipt: ReceiptModel = {
     },
     { brand: 'North Thread', lines: [{ label: 'Hoodie M', qty: 1, unitPrice: '48,30\u00a0€', total: '48,30\u00a0€', serial: 'SN-1234' }], total: '48,30\u00a0€' },
   ],
+  discounts: [],
   discount: '10,70\u00a0€',
   taxLines: [{ label: 'incl. tax 20 %', amount: '12,22\u00a0€' }],
   total: '73,30\u00a0€',

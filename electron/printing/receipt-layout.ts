@@ -38,6 +38,8 @@ export function receiptLines(model: ReceiptModel, columns: number): PrintLine[] 
     }
   }
   rule();
+  // Each discount under its own name (tier, price change, the cashier's reason, a coupon) before the total.
+  for (const d of model.discounts) row(d.label, d.amount);
   const half = Math.floor(columns / 2);
   const total = twoColumns('TOTAL', model.total, half, 0);
   // The total in large print when it fits on one double-width line, else in bold.

@@ -1,6 +1,6 @@
 import { ValidationError } from '../../core/base/errors.ts';
 import { isHolderId } from '../../core/ledger/holders.ts';
-import type { StaffRole } from '../../core/event/staff.ts';
+import { STAFF_ROLES, type StaffRole } from '../../core/event/staff.ts';
 import { hashToken, ROLES, tokenId, type Auth, type Role } from '../auth.ts';
 import type { EventService, StockLine } from '../event-service.ts';
 import { HUB_TAG } from '../setup-rules.ts';
@@ -76,10 +76,10 @@ export function adminRoutes(router: Router, deps: { events: EventService; auth: 
     if (!Array.isArray(body.staff) || body.staff.length === 0) throw new ValidationError('staff', 'send {"staff": [{"id", "name", "role", "pin"}]}');
     const members = body.staff.map((m: unknown, i) => {
       const o = m as { id?: unknown; name?: unknown; role?: unknown; pin?: unknown } | null;
-      if (!o || typeof o.id !== 'string' || typeof o.name !== 'string' || (o.role !== 'cashier' && o.role !== 'manager') || typeof o.pin !== 'string') {
-        throw new ValidationError(`staff[${i}]`, 'needs "id", "name", "role" (cashier or manager) and a "pin" of 4 to 8 digits');
+      if (!o || typeof o.id !== 'string' || typeof o.name !== 'string' || !(STAFF_ROLES as readonly unknown[]).includes(o.role) || typeof o.pin !== 'string') {
+        throw new ValidationError(`staff[${i}]`, 'needs "id", "name", "role" (cashier, supervisor or manager) and a "pin" of 4 to 8 digits');
       }
-      const role: StaffRole = o.role === 'manager' ? 'manager' : 'cashier';
+      const role = o.role as StaffRole;
       return { id: o.id, name: o.name, role, pin: o.pin };
     });
     const saved = await events.putStaff(eventId, members);

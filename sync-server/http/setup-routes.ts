@@ -97,6 +97,18 @@ export function setupRoutes(router: Router, deps: { events: EventService; setup:
     return { status: 204 };
   });
 
+  router.on('GET', '/api/events/:eventId/coupons', async (ctx) => {
+    const eventId = ctx.params['eventId']!;
+    requireRole(ctx, ['organiser'], eventId);
+    return { status: 200, body: { coupons: await setup.listCoupons(eventId) } };
+  });
+
+  router.on('PUT', '/api/events/:eventId/coupons/:code', async (ctx) => {
+    const eventId = ctx.params['eventId']!;
+    requireRole(ctx, ['organiser'], eventId);
+    return { status: 200, body: { coupon: await setup.putCoupon(eventId, ctx.params['code']!, await ctx.json()) } };
+  });
+
   router.on('PUT', '/api/events/:eventId/thresholds', async (ctx) => {
     const eventId = ctx.params['eventId']!;
     requireRole(ctx, ['organiser'], eventId);

@@ -6,50 +6,51 @@ import { BrandDoc, brandDocName } from '../../core/event/schema.ts';
 import type { Claims } from '../auth.ts';
 import type { DocHub } from '../doc-hub.ts';
 import type { EventService } from '../event-service.ts';
-import { HttpError } from '../http/router.ts';
+import { PopupError, ValidationError } from '../../core/base/errors.ts';
+import { EventNotFound } from '../server-errors.ts';
 import type { ServerStorage } from '../storage/server-storage.ts';
 import type { MailConfig } from './mail-config.ts';
 import { receiptMessage } from './receipt-message.ts';
 
 /** The server has no SMTP relay configured (--smtp-host): it cannot send, and says so. */
-export class MailNotConfiguredError extends HttpError {
+export class MailNotConfiguredError extends PopupError {
   constructor() {
-    super(503, 'this server has no SMTP relay configured, so it cannot e-mail receipts (docs/operations.md, "E-mail receipts")');
+    super('this server has no SMTP relay configured, so it cannot e-mail receipts (docs/operations.md, "E-mail receipts")');
   }
 }
 
 /** The sale has not reached the server yet (the till is still syncing it): ask again once it has. */
-export class SaleNotOnServerError extends HttpError {
+export class SaleNotOnServerError extends PopupError {
   constructor(saleId: string) {
-    super(409, `the server does not have sale ${saleId} yet: send the receipt again once the sale has synced`);
+    super(`the server does not have sale ${saleId} yet: send the receipt again once the sale has synced`);
   }
 }
 
 /** A till may mail only the receipts of its own sales. */
-export class NotThisTillsSaleError extends HttpError {
+export class NotThisTillsSaleError extends PopupError {
   constructor(message: string) {
-    super(403, message);
+    super(message);
   }
 }
 
 /** The named sales are not one receipt (one checkout). */
-export class NotOneReceiptError extends HttpError {
+export class NotOneReceiptError extends PopupError {
   constructor(message: string) {
-    super(422, message);
+    super(message);
   }
 }
 
 /** The relay refused the recipient for good (an SMTP 5xx): sending again would not help. */
-export class RecipientRefusedError extends HttpError {
+export class RecipientRefusedError extends PopupError {
   constructor(message: string) {
-    super(422, `the mail server refused the address: ${message}`);
+    super(`the mail server refused the address: ${message}`);
   }
 }
 
 /** The relay could not be reached or failed for now (an SMTP 4xx, a timeout): the till tries again later. */
-export class MailDeliveryFailedError extends HttpError {
+export class MailDeliveryFailedError extends PopupError {
   constructor(message: string) {
-    super(502, `the receipt could not be sent just now: ${message}`);
+    super(`the receipt could not be sent just now: ${message}`);
   }
 }
 
@@ -128,7 +129,7 @@ export class ReceiptMailer {
     const before = await this.deps.storage.getRecord<MailRecord>(NS, key);
     if (before) return { status: 'already-sent', receiptNumber, sentAt: before.at };
     const setup = await this.deps.events.setup(eventId);
-    if (!setup.config) throw new HttpError(404, `there is no event "${eventId}"`);
+    if (!setup.config) throw new EventNotFound(eventId);
     const message = receiptMessage(receiptModel(sales, setup.config, setup.brands));
     const at = this.deps.now();
     await this.deps.storage.putRecord(NS, key, { state: 'sending', at, receiptNumber } satisfies MailRecord);
@@ -164,12 +165,12 @@ export class ReceiptMailer {
 
 function parseRequest(input: unknown): ReceiptMailRequest {
   const o = input as { sales?: unknown; to?: unknown };
-  if (!Array.isArray(o.sales) || o.sales.length === 0 || o.sales.length > MAX_SALES) throw new HttpError(400, `"sales" must list the receipt's sales (1 to ${MAX_SALES} of {brandId, saleId})`);
+  if (!Array.isArray(o.sales) || o.sales.length === 0 || o.sales.length > MAX_SALES) throw new ValidationError('sales', `must list the receipt's sales (1 to ${MAX_SALES} of {brandId, saleId})`);
   const sales = o.sales.map((s: unknown, i) => {
     const r = s as { brandId?: unknown; saleId?: unknown } | null;
-    if (!r || typeof r.brandId !== 'string' || typeof r.saleId !== 'string' || r.saleId.length > 120 || r.brandId.length > 48) throw new HttpError(400, `sales[${i}] must be {brandId, saleId}`);
+    if (!r || typeof r.brandId !== 'string' || typeof r.saleId !== 'string' || r.saleId.length > 120 || r.brandId.length > 48) throw new ValidationError(`sales[${i}]`, 'must be {brandId, saleId}');
     return { brandId: r.brandId, saleId: r.saleId };
   });
-  if (new Set(sales.map((s) => `${s.brandId}/${s.saleId}`)).size !== sales.length) throw new HttpError(400, '"sales" names a sale twice');
+  if (new Set(sales.map((s) => `${s.brandId}/${s.saleId}`)).size !== sales.length) throw new ValidationError('sales', 'names a sale twice');
   return { sales, to: o.to as string };
 }

@@ -85,9 +85,15 @@ export interface PosState {
   /** The last add that failed for lack of rights, so a manager can allow it. */
   shortOf: { brandId: string; sku: string } | undefined;
   now: number;
+  /** The discount form open in the cart: a line's index or the whole sale (app/discount-actions.ts). */
+  discountFor: number | 'cart' | undefined;
+  /** A creator's code typed or scanned into the cart's code field: the sale's source. */
+  codeSource: string | undefined;
 }
 
 export const usePos = create<PosState>(() => ({
+  discountFor: undefined,
+  codeSource: undefined,
   phase: 'loading',
   settingUp: false,
   store: undefined,
@@ -342,7 +348,7 @@ export function changeQty(index: number, qty: number): void {
 
 export function clearCart(): void {
   const voided = pricedCart()?.lines ?? [];
-  set({ cart: emptyCart(), payment: undefined, message: undefined, override: undefined, shortOf: undefined });
+  set({ cart: emptyCart(), payment: undefined, message: undefined, override: undefined, shortOf: undefined, discountFor: undefined, codeSource: undefined });
   if (voided.length) recordVoid('cart cleared', voided);
 }
 
@@ -404,7 +410,7 @@ export function pricedCart(): PricedCart | undefined {
   const { store, cart, now } = get();
   const config = store?.config();
   if (!store || !config || cart.lines.length === 0) return undefined;
-  return priceCart(cart, config, (b, s) => store.product(b, s), now);
+  return priceCart(cart, config, (b, s) => store.product(b, s), now, (code) => store.coupon(code));
 }
 
 export function openPayment(method: PaymentMethod = 'cash'): void {
@@ -448,7 +454,7 @@ export async function completeSale(parse: (s: string) => number, tenderedNow?: n
     const customer = await storedCustomer({ email: payment.email, phone: payment.phone, consent: payment.consent }, webCryptoSha256);
     // A creator's code typed in another case is still that creator: store it as the event spells it, so the
     // dashboard and the analytics match it to the link's clicks.
-    const typed = payment.source.trim();
+    const typed = payment.source.trim() || (get().codeSource ?? '');
     const source = store.creators().find((c) => c.code.toLowerCase() === typed.toLowerCase())?.code ?? typed;
     // Forget the kept cart before the sale is durable: a reload in between must never bring back a paid cart.
     await keepCurrentCart(store.db, emptyCart(), undefined);
@@ -466,6 +472,8 @@ export async function completeSale(parse: (s: string) => number, tenderedNow?: n
       payment: undefined,
       message: undefined,
       override: undefined,
+      discountFor: undefined,
+      codeSource: undefined,
       completed: { receiptNumber: sales[0]!.receiptNumber, total: priced.total, change: changeDue(taken), sales },
     });
   } catch (err) {

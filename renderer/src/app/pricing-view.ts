@@ -2,6 +2,9 @@ import type { Cart } from '../../../core/selling/cart.ts';
 import { productLabel, type Product } from '../../../core/catalog/catalog.ts';
 import { priceItems } from '../../../core/selling/checkout.ts';
 import type { EventConfig } from '../../../core/event/event.ts';
+import { resolveCoupons } from '../../../core/selling/checkout.ts';
+import { mergeNamedDiscounts, namedDiscounts, type NamedDiscount } from '../../../core/selling/discount-names.ts';
+import type { Coupon, ManualDiscount } from '../../../core/selling/discounts.ts';
 
 /** The cart as the cashier sees it: priced by the same code that prices the sale (core/selling/checkout.ts). */
 export interface PricedLine {
@@ -13,30 +16,64 @@ export interface PricedLine {
   unitPrice: number;
   listPrice: number;
   gross: number;
+  /** The cashier's discount on this line, if any. */
+  discount?: ManualDiscount;
+  /** What the given discounts (line, coupon, cart) took off this line. */
+  discounted: number;
 }
 
 export interface PricedCart {
   lines: PricedLine[];
   discount: number;
+  /** Each discount under its own name (core/selling/discount-names.ts), as the receipt will show it. */
+  discounts: NamedDiscount[];
   tax: number;
   total: number;
 }
 
-export function priceCart(cart: Cart, config: EventConfig, product: (b: string, s: string) => Product | undefined, now: number): PricedCart {
-  const { rows, totals } = priceItems(cart.lines, config, product, now);
-  return {
-    lines: rows.map((r, i) => ({
-      brandId: r.item.brandId,
-      sku: r.item.sku,
-      label: productLabel(r.product),
-      qty: r.item.qty,
-      ...(r.item.serial ? { serial: r.item.serial } : {}),
-      unitPrice: r.price.price,
-      listPrice: r.price.list,
-      gross: totals.lines[i]!.gross,
-    })),
-    discount: totals.discount,
-    tax: totals.tax,
-    total: totals.total,
-  };
+/**
+ * Prices the cart per brand, as the checkout does (a coupon belongs to one brand; a cart discount in percent
+ * applies to each brand's part). An amount off the whole cart is shown on the first brand's part here; the
+ * checkout spreads it over the brands in proportion, which gives the same total.
+ */
+export function priceCart(cart: Cart, config: EventConfig, product: (b: string, s: string) => Product | undefined, now: number, coupon: (code: string) => Coupon | undefined = () => undefined): PricedCart {
+  const brandIds = [...new Set(cart.lines.map((l) => l.brandId))];
+  const coupons = resolveCoupons(cart, brandIds, coupon);
+  const tierLabel = (id: string) => config.drop.tiers.find((t) => t.id === id)?.label;
+  const lines: PricedLine[] = [];
+  const named: NamedDiscount[][] = [];
+  let discount = 0;
+  let tax = 0;
+  let total = 0;
+  brandIds.forEach((brandId, b) => {
+    const items = cart.lines.filter((l) => l.brandId === brandId);
+    const cartDiscount = cart.discount && (cart.discount.percentBp !== undefined || b === 0) ? cart.discount : undefined;
+    const { rows, totals, discounts } = priceItems(items, config, product, now, { cart: cartDiscount, coupon: coupons.get(brandId) });
+    rows.forEach((r, i) => {
+      lines.push({
+        brandId: r.item.brandId,
+        sku: r.item.sku,
+        label: productLabel(r.product),
+        qty: r.item.qty,
+        ...(r.item.serial ? { serial: r.item.serial } : {}),
+        unitPrice: r.price.price,
+        listPrice: r.price.list,
+        gross: totals.lines[i]!.gross,
+        ...(r.item.discount ? { discount: r.item.discount } : {}),
+        discounted: discounts.off[i]!,
+      });
+    });
+    named.push(
+      namedDiscounts(
+        { lines: rows.map((r) => ({ qty: r.item.qty, listPrice: r.price.list, unitPrice: r.price.price, tierId: r.price.tierId, priceSetBy: r.item.manualPrice?.managerId })), discounts: discounts.given },
+        tierLabel,
+      ),
+    );
+    discount += totals.discount;
+    tax += totals.tax;
+    total += totals.total;
+  });
+  // The cart's lines in the cart's order (the panel indexes them as the cart does).
+  const ordered = cart.lines.map((l) => lines.find((p) => p.brandId === l.brandId && p.sku === l.sku && p.serial === l.serial)!);
+  return { lines: ordered, discount, discounts: mergeNamedDiscounts(named), tax, total };
 }

@@ -9,6 +9,9 @@ import { EmailReceipt } from './EmailReceipt.tsx';
 import { receiptModel } from '../../../core/selling/receipt.ts';
 import { PAY_KEY, usePayKey } from '../app/use-pay-key.ts';
 import { ParkButton } from './ParkedSales.tsx';
+import { openDiscount } from '../app/discount-actions.ts';
+import { DiscountForm } from './DiscountForm.tsx';
+import { CartCodes } from './CartCodes.tsx';
 
 /** The cart, the payment being taken and the completed sale, in the same column so the eye stays put. */
 export function CartPanel({ money }: { money: (n: number) => string }) {
@@ -18,6 +21,8 @@ export function CartPanel({ money }: { money: (n: number) => string }) {
   const payment = usePos((s) => s.payment);
   const completed = usePos((s) => s.completed);
   const priceFor = usePos((s) => s.priceFor);
+  const discountFor = usePos((s) => s.discountFor);
+  const cart = usePos((s) => s.cart);
   const cartHasLines = usePos((s) => s.cart.lines.length > 0);
   usePayKey(cartHasLines && !payment && !completed, payCash);
   const config = store?.config();
@@ -74,17 +79,33 @@ export function CartPanel({ money }: { money: (n: number) => string }) {
                 <button className="amount price-button" aria-label={`Change price of ${l.label}`} disabled={Boolean(payment)} onClick={() => editLinePrice(priceFor === i ? undefined : i)}>
                   {money(l.gross)}
                 </button>
+                <button className="ghost small" aria-label={`Discount on ${l.label}`} disabled={Boolean(payment)} onClick={() => openDiscount(discountFor === i ? undefined : i)}>
+                  %
+                </button>
+                {l.discounted > 0 && l.discount && (
+                  <small className="line-discount">
+                    {l.discount.reason} −{money(l.discounted)}
+                  </small>
+                )}
+                {discountFor === i && <DiscountForm target={i} label={l.label} currency={config.currency} current={l.discount} />}
                 {priceFor === i && <PriceChange index={i} label={l.label} unitPrice={l.unitPrice} money={money} currency={config.currency} />}
               </li>
             ))}
           </ul>
-          <dl className="totals">
-            {priced.discount > 0 && (
-              <>
-                <dt>Drop discount</dt>
-                <dd>−{money(priced.discount)}</dd>
-              </>
-            )}
+          {!payment && <CartCodes />}
+          {!payment && (
+            <button className="ghost" onClick={() => openDiscount(discountFor === 'cart' ? undefined : 'cart')}>
+              Discount on sale
+            </button>
+          )}
+          {discountFor === 'cart' && <DiscountForm target="cart" label="the whole sale" currency={config.currency} current={cart.discount} />}
+          <dl className="totals" aria-label="Discounts and totals">
+            {priced.discounts.map((d) => (
+              <div key={`${d.kind}/${d.name}`} className="named-discount">
+                <dt>{d.name}</dt>
+                <dd>−{money(d.amount)}</dd>
+              </div>
+            ))}
             <dt>Tax {config.taxMode === 'inclusive' ? '(included)' : ''}</dt>
             <dd>{money(priced.tax)}</dd>
             <dt className="total">Total</dt>

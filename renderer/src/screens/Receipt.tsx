@@ -38,6 +38,12 @@ export function Receipt({ model }: { model: ReceiptModel }) {
           ))}
         </section>
       ))}
+      {model.discounts.map((d) => (
+        <div key={d.label} className="row sub discount">
+          <span>{d.label}</span>
+          <span>{d.amount}</span>
+        </div>
+      ))}
       <div className="row total">
         <span>Total</span>
         <span>{model.total}</span>

@@ -190,6 +190,29 @@ export function ZReportView({ report: r, config, money, nameOf }: { report: ZRep
               )}
             </tbody>
           </table>
+          <table aria-label="Discounts by name">
+            <thead>
+              <tr>
+                <th scope="col">Discount</th>
+                <th scope="col">Amount</th>
+              </tr>
+            </thead>
+            <tbody>
+              {r.discountsByName.map((d) => (
+                <tr key={`${d.kind}/${d.name}`}>
+                  <th scope="row">{d.name}</th>
+                  <td>{money(d.amount)}</td>
+                </tr>
+              ))}
+              {r.discountsByName.length === 0 && (
+                <tr>
+                  <td colSpan={2} className="muted">
+                    No discounts
+                  </td>
+                </tr>
+              )}
+            </tbody>
+          </table>
         </section>
 
         <section className="card" aria-label="Refunds">

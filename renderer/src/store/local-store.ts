@@ -2,6 +2,7 @@ import type { Table } from 'dexie';
 import * as Y from 'yjs';
 import type { Product } from '../../../core/catalog/catalog.ts';
 import { buildCheckout, type CheckoutInput } from '../../../core/selling/checkout.ts';
+import { couponUses, type Coupon, type CouponUse } from '../../../core/selling/discounts.ts';
 import { managersOf } from '../../../core/ledger/entry-rules.ts';
 import { ownerOfFor, thresholdMap, thresholdsAt, type Brand, type Creator, type EventConfig, type Location, type StockThreshold, type Till } from '../../../core/event/event.ts';
 import type { HybridClock } from '../../../core/base/hlc.ts';
@@ -150,6 +151,16 @@ export class LocalStore {
 
   locations(): Location[] {
     return this.setup?.locations().items ?? [];
+  }
+
+  /** A coupon of the event by code, ignoring case (core/selling/discounts.ts). */
+  coupon(code: string): Coupon | undefined {
+    return this.setup?.coupon(code);
+  }
+
+  /** The uses of a coupon this till knows of: its brand document's sales that carry the code. */
+  couponUses(brandId: string, code: string): CouponUse[] {
+    return couponUses(this.brandState(brandId).brand.sales().items, code);
   }
 
   /** The event's creators, whose codes the cashier may enter as a sale's source. */
@@ -384,6 +395,9 @@ export class LocalStore {
           product: (b, s) => this.product(b, s),
           writer: (b) => this.writer(b),
           isManager: managersOf(this.staff()),
+          roleOf: (id) => this.staff().find((m) => m.id === id)?.role,
+          coupon: (code) => this.coupon(code),
+          couponUses: (brandId, code) => this.couponUses(brandId, code),
         },
       );
       const names = result.sales.map((s) => this.brandName(s.brandId));

@@ -1,4 +1,4 @@
-import { DEMO_BRANDS, DEMO_EVENT_ID, DEMO_LOCATIONS, DEMO_PRODUCTS, DEMO_STAFF, demoConfig, demoOpeningStock } from '../../../core/event/demo-event.ts';
+import { DEMO_BRANDS, DEMO_EVENT_ID, DEMO_LOCATIONS, DEMO_PRODUCTS, DEMO_STAFF, demoConfig, demoCoupons, demoOpeningStock } from '../../../core/event/demo-event.ts';
 import { webCryptoPinHasher, webCryptoRandom } from '../../../core/base/platform.ts';
 import { DEMO_PIN_ITERATIONS, newStaffMember } from '../../../core/event/staff.ts';
 import { tillHolder } from '../../../core/ledger/holders.ts';
@@ -18,6 +18,7 @@ export async function setUpStandAloneDemo(store: LocalStore, startsAt: number): 
     tills: [{ id: 'till-1', name: 'Till 1', deviceId: store.identity.deviceId, locationId: 'booth-a', brandIds: DEMO_BRANDS.map((b) => b.id), receiptPrefix: 'T1' }],
     // The demo's PINs are public: they get the demo's cost (core/event/staff.ts DEMO_PIN_ITERATIONS).
     staff: await Promise.all(DEMO_STAFF.map((m) => newStaffMember(m, webCryptoPinHasher, webCryptoRandom, DEMO_PIN_ITERATIONS))),
+    coupons: demoCoupons(startsAt),
   });
   for (const brand of DEMO_BRANDS) {
     const products = DEMO_PRODUCTS.filter((p) => p.brandId === brand.id);
