@@ -7,6 +7,7 @@
 
 import { formatCountdown, phaseAt, serverNow, speakCountdown, syncServerClock } from './drop-clock.js';
 import { friendlyRefusal } from './refusals.js';
+import { STATUS_TEXT } from './order-status.js';
 
 // ---- configuration: URL parameters over the JSON block in index.html ----------------------------------
 
@@ -19,15 +20,6 @@ const config = {
 };
 const api = `${config.server}/api/events/${encodeURIComponent(config.event)}`;
 
-const STATUS_TEXT = {
-  placed: 'Order placed',
-  allocated: 'Being prepared',
-  picked: 'Packed',
-  ready: 'Ready for pick-up',
-  shipped: 'Shipped',
-  collected: 'Collected',
-  delivered: 'Delivered',
-};
 const PATHS = { pickup: ['placed', 'allocated', 'picked', 'ready', 'collected'], ship: ['placed', 'allocated', 'picked', 'shipped', 'delivered'] };
 const FINAL = ['collected', 'delivered'];
 

@@ -3,16 +3,8 @@
 // seconds; the browser revalidates with the ETag, so an order that has not moved costs a 304.
 // ESLint: a plain browser script; these are the browser globals it uses.
 /* global document, location, navigator, fetch, URLSearchParams, setTimeout */
+import { STATUS_TEXT } from './order-status.js';
 
-const TEXT = {
-  placed: 'Order placed',
-  allocated: 'Being prepared',
-  picked: 'Packed',
-  ready: 'Ready for pick-up',
-  shipped: 'Shipped',
-  collected: 'Collected',
-  delivered: 'Delivered',
-};
 const SAY = {
   placed: 'We have your order.',
   allocated: 'Your order is being prepared.',
@@ -39,7 +31,7 @@ function render(o) {
   $('track-steps').replaceChildren(
     ...o.steps.map((s, i) => {
       const li = document.createElement('li');
-      li.textContent = TEXT[s] ?? s;
+      li.textContent = STATUS_TEXT[s] ?? s;
       if (i <= reached) li.className = 'done';
       if (s === o.status) li.setAttribute('aria-current', 'step');
       const when = at.get(s);

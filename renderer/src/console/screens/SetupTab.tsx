@@ -8,6 +8,7 @@ import { SetupChecklist } from './SetupChecklist.tsx';
 import { ProductsSetup } from './SetupProducts.tsx';
 import { SetupList } from './SetupList.tsx';
 import { useTokens } from '../use-tokens.ts';
+import { CsvInput } from './CsvInput.tsx';
 
 /**
  * Setting up the mall: brands, locations, the catalog, tills and their pairing codes, staff PINs and
@@ -51,23 +52,7 @@ function CatalogImport() {
         low_stock_threshold, safety_stock, serial_tracked, and receive_qty (units received into the reserve with the import): all rows or none, each problem named by line and column.
       </p>
       <form onSubmit={(e) => void submit(e)} className="stack">
-        <label>
-          Catalog file (CSV)
-          <input
-            type="file"
-            accept=".csv,text/csv"
-            onChange={(e) => {
-              const f = e.target.files?.[0];
-              if (!f) return;
-              setFile(f.name);
-              void f.text().then(setCsv);
-            }}
-          />
-        </label>
-        <label>
-          Or paste the CSV
-          <textarea rows={4} value={csv} onChange={(e) => setCsv(e.target.value)} spellCheck={false} />
-        </label>
+        <CsvInput label="Catalog file (CSV)" csv={csv} onCsv={setCsv} onFile={setFile} />
         <button type="submit" className="primary" disabled={!csv.trim()}>
           Import catalog{file ? ` (${file})` : ''}
         </button>

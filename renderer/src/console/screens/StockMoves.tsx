@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { RESERVE } from '../../../../core/ledger/holders.ts';
 import { act, ev, useConsole, useEventState } from '../console-store.ts';
 import { stockColumns } from '../stock-table.ts';
+import { CsvInput } from './CsvInput.tsx';
 
 /** A delivery has no "from": the stock enters the event there. */
 const DELIVERY = '';
@@ -146,23 +147,7 @@ export function StockCsv() {
         <code>reserve</code>, <code>online</code> or a hub to any holder (<code>till:&lt;till id&gt;</code> too). All rows or none.
       </p>
       <form onSubmit={(e) => void submit(e)} className="stack">
-        <label>
-          Stock file (CSV)
-          <input
-            type="file"
-            accept=".csv,text/csv"
-            onChange={(e) => {
-              const f = e.target.files?.[0];
-              if (!f) return;
-              setFile(f.name);
-              void f.text().then(setCsv);
-            }}
-          />
-        </label>
-        <label>
-          Or paste the CSV
-          <textarea rows={4} value={csv} onChange={(e) => setCsv(e.target.value)} spellCheck={false} placeholder={EXAMPLE} />
-        </label>
+        <CsvInput label="Stock file (CSV)" csv={csv} onCsv={setCsv} onFile={setFile} placeholder={EXAMPLE} />
         <button type="submit" className="primary" disabled={!csv.trim()}>
           Move stock{file ? ` (${file})` : ''}
         </button>
