@@ -96,13 +96,19 @@ test('an organiser sets up an event, allocates stock, watches sales and an onlin
 
   // An order from the example storefront, shipped to Paris 15e: Hub South is nearest but has no scarf, so
   // Hub North (Saint-Denis) fulfils it rather than Lyon.
-  const shop = (await launchTill('customer')).pages()[0]!;
+  // The drop page routes a delivery by the position the shopper shares (no list of cities): Paris 15e's.
+  const shopContext = await launchTill('customer');
+  await shopContext.grantPermissions(['geolocation']);
+  await shopContext.setGeolocation({ latitude: 48.84, longitude: 2.3 });
+  const shop = shopContext.pages()[0]!;
   await shop.goto(`${server.url}/examples/storefront/?${new URLSearchParams({ event: 'spring-mall', token: storefrontToken })}`);
   await expect(shop.getByRole('status')).toHaveText('Live stock');
   await shop.getByRole('button', { name: 'Add Wool Scarf' }).click();
-  await shop.getByRole('combobox', { name: 'City' }).selectOption({ label: 'Paris 15e' });
+  await shop.getByRole('button', { name: 'Use my position' }).click();
+  await expect(shop.getByText('Using your position: nearest places first.')).toBeVisible();
   await shop.getByRole('button', { name: 'Reserve' }).click();
   await expect(shop.getByText(/Held for you for \d+:\d\d/)).toBeVisible();
+  await shop.getByLabel('E-mail for your receipt').fill('sam@example.com');
   await shop.getByRole('button', { name: 'Place order' }).click();
   await expect(shop.locator('#order-status')).toHaveText(/^Status: placed/);
   await expect(c.kpi('Orders')).toHaveText('3', { timeout: 1_000 });

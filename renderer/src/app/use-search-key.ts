@@ -1,7 +1,7 @@
 import { useEffect, type RefObject } from 'react';
 
 /**
- * The product search, one keystroke away: "/" (the web's convention) or F2 from anywhere on the sell screen
+ * The product search, one keystroke away: "/" (the web's convention) or F3 (find) from anywhere on the sell screen (F2 is pay: app/use-pay-key.ts)
  * focuses and selects the search field. Not while the cashier types in another field, and "/" not inside a
  * scanner's burst of keys (a SKU may hold "/"; a scanner types a key every few milliseconds, a person does not).
  */
@@ -18,7 +18,7 @@ export function useSearchKey(input: RefObject<HTMLInputElement | null>, enabled:
       const target = ev.target as HTMLElement | null;
       if (target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT' || target.isContentEditable)) return;
       if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
-      if (ev.key === 'F2' || (ev.key === '/' && gap > SCANNER_GAP_MS)) {
+      if (ev.key === 'F3' || (ev.key === '/' && gap > SCANNER_GAP_MS)) {
         ev.preventDefault();
         // The scanner hook must not keep the "/" for a code it is collecting.
         ev.stopImmediatePropagation();

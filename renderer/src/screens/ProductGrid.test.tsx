@@ -41,7 +41,7 @@ describe('finding products', { timeout: 20_000 }, () => {
     expect(tileNames()).toHaveLength(28);
   });
 
-  it('jumps to the search with "/" or F2 from anywhere, and Esc clears it then leaves it', async () => {
+  it('jumps to the search with "/" or F3 from anywhere, and Esc clears it then leaves it', async () => {
     const { user } = await renderSellingTill();
     const search = screen.getByLabelText('Search products');
     await user.click(screen.getByRole('button', { name: 'Phones' }));
@@ -56,7 +56,7 @@ describe('finding products', { timeout: 20_000 }, () => {
     expect((search as HTMLInputElement).value).toBe('');
     await user.keyboard('{Escape}');
     expect(document.activeElement).not.toBe(search);
-    fireEvent.keyDown(document.body, { key: 'F2' });
+    fireEvent.keyDown(document.body, { key: 'F3' });
     expect(document.activeElement).toBe(search);
   });
 });

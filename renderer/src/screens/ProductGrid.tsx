@@ -7,7 +7,7 @@ import { ProductFilters, type Filter } from './ProductFilters.tsx';
 
 /**
  * Search, filters and product tiles: the hero items first; each tile shows the tier price and the stock here.
- * The filters (brand, category) narrow the tiles and the search alike; "/" or F2 jumps to the search.
+ * The filters (brand, category) narrow the tiles and the search alike; "/" or F3 jumps to the search.
  */
 export function ProductGrid({ money }: { money: (n: number) => string }) {
   const store = usePos((s) => s.store);
@@ -53,7 +53,7 @@ export function ProductGrid({ money }: { money: (n: number) => string }) {
           ref={searchRef}
           type="search"
           aria-label="Search products"
-          aria-keyshortcuts="/ F2"
+          aria-keyshortcuts="/ F3"
           placeholder="Search by name, SKU or barcode — or just scan"
           value={query}
           onChange={(e) => setQuery(e.target.value)}
@@ -65,7 +65,7 @@ export function ProductGrid({ money }: { money: (n: number) => string }) {
           }}
         />
         <p className="search-hint">
-          <kbd>/</kbd> or <kbd>F2</kbd> to search from anywhere · <kbd>Esc</kbd> to clear
+          <kbd>/</kbd> or <kbd>F3</kbd> to search from anywhere · <kbd>Esc</kbd> to clear
         </p>
       </form>
       <ProductFilters brands={choices.brands} categories={choices.categories} filter={filter} onChange={setFilter} />
