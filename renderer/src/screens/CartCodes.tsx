@@ -30,7 +30,7 @@ export function CartCodes() {
           {coupons.map((c) => (
             <li key={c}>
               Coupon {c}{' '}
-              <button className="ghost small" aria-label={`Remove coupon ${c}`} onClick={() => removeCoupon(c)}>
+              <button className="ghost touch-icon" aria-label={`Remove coupon ${c}`} onClick={() => removeCoupon(c)}>
                 ×
               </button>
             </li>

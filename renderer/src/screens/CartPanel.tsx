@@ -79,7 +79,7 @@ export function CartPanel({ money }: { money: (n: number) => string }) {
                 <button className="amount price-button" aria-label={`Change price of ${l.label}`} disabled={Boolean(payment)} onClick={() => editLinePrice(priceFor === i ? undefined : i)}>
                   {money(l.gross)}
                 </button>
-                <button className="ghost small" aria-label={`Discount on ${l.label}`} disabled={Boolean(payment)} onClick={() => openDiscount(discountFor === i ? undefined : i)}>
+                <button className="ghost touch-icon" aria-label={`Discount on ${l.label}`} disabled={Boolean(payment)} onClick={() => openDiscount(discountFor === i ? undefined : i)}>
                   %
                 </button>
                 {l.discounted > 0 && l.discount && (
@@ -99,7 +99,7 @@ export function CartPanel({ money }: { money: (n: number) => string }) {
             </button>
           )}
           {discountFor === 'cart' && <DiscountForm target="cart" label="the whole sale" currency={config.currency} current={cart.discount} />}
-          <dl className="totals" aria-label="Discounts and totals">
+          <dl className="totals" aria-label="Price summary">
             {priced.discounts.map((d) => (
               <div key={`${d.kind}/${d.name}`} className="named-discount">
                 <dt>{d.name}</dt>
