@@ -3,6 +3,7 @@ import type { Claims } from './auth.ts';
 import { CloseCode } from './close-codes.ts';
 import type { DocHub, Peer } from './doc-hub.ts';
 import { decodeMuxFrame, docClosedMessage, muxFrame } from './protocol.ts';
+import { fitReason, toBytes } from './ws-frames.ts';
 
 /**
  * One WebSocket, many documents (`/sync-multi?token=…`): the organiser console follows an event's setup,
@@ -64,7 +65,7 @@ export function serveMultiplexed(
         send: (m) => send(docName, m),
         close: (code, reason) => {
           if (CONNECTION_WIDE.has(code)) {
-            ws.close(code, reason.slice(0, 120));
+            ws.close(code, fitReason(reason));
             return;
           }
           send(docName, docClosedMessage(code, reason));
@@ -114,10 +115,4 @@ export function serveMultiplexed(
     if (j.early) j.early.push(frame.message);
     else deps.hub.receive(j.peer, frame.docName, frame.message);
   };
-}
-
-function toBytes(data: RawData): Uint8Array {
-  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }

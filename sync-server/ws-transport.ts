@@ -8,6 +8,7 @@ import type { Limits } from './limits.ts';
 import { connectionCap, TokenBucket } from './limits.ts';
 import type { Metrics } from './metrics.ts';
 import { serveMultiplexed } from './ws-multiplex.ts';
+import { fitReason, toBytes } from './ws-frames.ts';
 
 /** Many documents on one connection (ws-multiplex.ts): the organiser console's. */
 const MULTI_PATH = '/sync-multi';
@@ -157,22 +158,4 @@ export function attachWebSockets(server: Server, deps: { hub: DocHub; auth: Auth
       readOnlyWss.close();
     },
   };
-}
-
-/**
- * A close reason must fit in 123 bytes of UTF-8 (RFC 6455 §5.5.1), or `ws` throws. Reasons can quote what a
- * client sent (a document name, a map key), so they are cut to fit, on a character boundary.
- */
-function fitReason(reason: string): string {
-  const bytes = Buffer.from(reason);
-  if (bytes.length <= 123) return reason;
-  let end = 123;
-  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
-  return bytes.subarray(0, end).toString();
-}
-
-function toBytes(data: RawData): Uint8Array {
-  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }

@@ -72,18 +72,20 @@ export function permissionDenied(reason: string): Uint8Array {
   return encoding.toUint8Array(e);
 }
 
-export function ackMessage(stateVector: Uint8Array): Uint8Array {
+/** One of our state-vector messages (ack, resend all): the type, then the encoded state vector. */
+function stateVectorMessage(type: number, stateVector: Uint8Array): Uint8Array {
   const e = encoding.createEncoder();
-  encoding.writeVarUint(e, MessageType.Ack);
+  encoding.writeVarUint(e, type);
   encoding.writeVarUint8Array(e, stateVector);
   return encoding.toUint8Array(e);
 }
 
+export function ackMessage(stateVector: Uint8Array): Uint8Array {
+  return stateVectorMessage(MessageType.Ack, stateVector);
+}
+
 export function resendAllMessage(stateVector: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder();
-  encoding.writeVarUint(e, MessageType.ResendAll);
-  encoding.writeVarUint8Array(e, stateVector);
-  return encoding.toUint8Array(e);
+  return stateVectorMessage(MessageType.ResendAll, stateVector);
 }
 
 export function docClosedMessage(code: number, reason: string): Uint8Array {
