@@ -36,6 +36,12 @@ export const CloseCode = {
    * backoff (a till keeps what the rebuild needs); not 4410, which tells a client to stop for good.
    */
   DocumentDamaged: 4503,
+  /**
+   * In a cluster (docs/operations.md), this process no longer owns the document's event: its lease was
+   * taken over (after a stall) or could not be renewed. Nothing was lost: reconnect with backoff (the next
+   * connection reaches the new owner) and resend what is unacknowledged.
+   */
+  EventMoved: 4409,
 } as const;
 
 export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];

@@ -1,0 +1,175 @@
+import { request, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+/**
+ * Passing a request on to the process that owns its event (docs/operations.md, "Routing").
+ *
+ * HTTP: streamed both ways with node:http (a Server-Sent Events stream flows chunk by chunk for as long as
+ * either side keeps it open); end-to-end headers kept, hop-by-hop ones (RFC 9110 §7.6.1) dropped, the
+ * client's address appended to X-Forwarded-For, and `x-popup-forwarded: <this process>` added so that the
+ * receiver never forwards it again (a loop while a lease moves ends as a 503, not a ping-pong).
+ * WebSocket: the upgrade request is sent on to the owner as it came (plus the same headers), and once the
+ * owner answers 101 the two TCP sockets are piped together; the frames, the close code included, pass
+ * untouched. When either side ends, the other is ended too, so a client whose owner died sees its
+ * connection drop and reconnects.
+ */
+export const FORWARDED_HEADER = 'x-popup-forwarded';
+
+/** Hop-by-hop headers: they describe one connection, not the request. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+/** Why a forward failed before the owner answered (the caller answers 503 and retries later). */
+export class OwnerUnreachableError extends Error {
+  override readonly name = 'OwnerUnreachableError';
+  constructor(
+    readonly ownerUrl: string,
+    cause: unknown,
+  ) {
+    super(`the process that owns this event (${ownerUrl}) did not answer: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+export interface ForwardOptions {
+  /** This process's owner id, sent in `x-popup-forwarded`. */
+  self: string;
+  /** Time allowed to connect to the owner (default 2 s): a dead owner must not hold a client for long. */
+  connectTimeoutMs?: number;
+  /** A body the caller already read (to find the event in it); sent instead of the request stream. */
+  body?: Buffer;
+}
+
+/** The request's headers for the next hop: end-to-end ones kept, forwarding ones added. */
+export function forwardHeaders(req: IncomingMessage, self: string, keepUpgrade: boolean): OutgoingHttpHeaders {
+  const named = new Set(connectionTokens(req.headers));
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    if ((HOP_BY_HOP.has(name) || named.has(name)) && !(keepUpgrade && (name === 'connection' || name === 'upgrade'))) continue;
+    out[name] = value;
+  }
+  const prior = req.headers['x-forwarded-for'];
+  const client = req.socket.remoteAddress ?? 'unknown';
+  out['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${client}` : client;
+  out[FORWARDED_HEADER] = self;
+  return out;
+}
+
+/** The response's headers for the client: hop-by-hop ones dropped. */
+function responseHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const named = new Set(connectionTokens(headers));
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !HOP_BY_HOP.has(name) && !named.has(name)) out[name] = value;
+  return out;
+}
+
+function connectionTokens(headers: IncomingHttpHeaders): string[] {
+  const c = headers.connection;
+  return (Array.isArray(c) ? c.join(',') : (c ?? '')).split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
+}
+
+/**
+ * Sends the request on to `ownerUrl` and streams the answer back. Resolves once the owner's answer has
+ * started (its status is sent); rejects with OwnerUnreachableError when the owner could not be reached or
+ * failed before answering, with nothing sent to the client yet (the caller answers 503).
+ */
+export function forwardHttp(req: IncomingMessage, res: ServerResponse, ownerUrl: string, opts: ForwardOptions): Promise<void> {
+  const target = new URL(req.url ?? '/', ownerUrl);
+  return new Promise<void>((resolve, reject) => {
+    let answered = false;
+    const out = request(
+      { protocol: target.protocol, hostname: target.hostname, port: target.port, method: req.method, path: `${target.pathname}${target.search}`, headers: forwardHeaders(req, opts.self, false) },
+      (ownerRes) => {
+        answered = true;
+        clearTimeout(connectTimer);
+        res.writeHead(ownerRes.statusCode ?? 502, ownerRes.statusMessage, responseHeaders(ownerRes.headers));
+        // A stream (SSE) is sent on as it comes, not held for Nagle's algorithm.
+        res.socket?.setNoDelay(true);
+        res.flushHeaders();
+        ownerRes.pipe(res);
+        // The owner's side broke off mid-answer (it died): the client must see a cut, not a clean end.
+        ownerRes.on('error', () => res.destroy());
+        ownerRes.on('aborted', () => res.destroy());
+        resolve();
+      },
+    );
+    const connectTimer = setTimeout(() => out.destroy(new Error(`no answer within ${opts.connectTimeoutMs ?? 2000} ms`)), opts.connectTimeoutMs ?? 2000);
+    out.on('socket', (s) => s.once('connect', () => clearTimeout(connectTimer)));
+    out.on('error', (err) => {
+      clearTimeout(connectTimer);
+      if (!answered) reject(new OwnerUnreachableError(ownerUrl, err));
+      else res.destroy();
+    });
+    // The client went away (closed its stream): stop asking the owner for it.
+    res.on('close', () => {
+      if (!res.writableFinished) out.destroy();
+    });
+    if (opts.body) out.end(opts.body);
+    else req.pipe(out);
+  });
+}
+
+/**
+ * Sends a WebSocket upgrade on to `ownerUrl` and pipes the sockets together once it answers 101. Any other
+ * answer (a 404, a 503 of its own) is passed back to the client as it is. Rejects with
+ * OwnerUnreachableError, the client's socket untouched, when the owner cannot be reached.
+ */
+export function forwardUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, ownerUrl: string, opts: ForwardOptions): Promise<void> {
+  const target = new URL(req.url ?? '/', ownerUrl);
+  return new Promise<void>((resolve, reject) => {
+    let answered = false;
+    const out = request({ protocol: target.protocol, hostname: target.hostname, port: target.port, method: req.method, path: `${target.pathname}${target.search}`, headers: forwardHeaders(req, opts.self, true) });
+    const connectTimer = setTimeout(() => out.destroy(new Error(`no answer within ${opts.connectTimeoutMs ?? 2000} ms`)), opts.connectTimeoutMs ?? 2000);
+    out.on('upgrade', (ownerRes, ownerSocket, ownerHead) => {
+      answered = true;
+      clearTimeout(connectTimer);
+      if (socket.destroyed) {
+        ownerSocket.destroy();
+        return resolve();
+      }
+      socket.write(statusBlock(101, ownerRes.statusMessage ?? 'Switching Protocols', ownerRes.rawHeaders));
+      if (ownerHead.length) socket.write(ownerHead);
+      if (head.length) ownerSocket.write(head);
+      ownerSocket.setNoDelay(true);
+      ownerSocket.pipe(socket).pipe(ownerSocket);
+      // Either side ending ends both: a dead owner drops its clients, who reconnect elsewhere.
+      const cut = () => {
+        socket.destroy();
+        ownerSocket.destroy();
+      };
+      ownerSocket.on('error', cut).on('close', cut);
+      socket.on('error', cut).on('close', cut);
+      resolve();
+    });
+    out.on('response', (ownerRes) => {
+      answered = true;
+      clearTimeout(connectTimer);
+      // Not upgraded (refused by the owner's edge): hand its answer back and end.
+      const chunks: Buffer[] = [];
+      ownerRes.on('data', (c: Buffer) => chunks.push(c));
+      ownerRes.on('end', () => {
+        socket.end(Buffer.concat([Buffer.from(statusBlock(ownerRes.statusCode ?? 502, ownerRes.statusMessage ?? '', withoutHopByHop(ownerRes.rawHeaders), ['connection: close'])), ...chunks]));
+        resolve();
+      });
+      ownerRes.on('error', () => socket.destroy());
+    });
+    out.on('error', (err) => {
+      clearTimeout(connectTimer);
+      if (!answered) reject(new OwnerUnreachableError(ownerUrl, err));
+      else socket.destroy();
+    });
+    out.end();
+  });
+}
+
+function withoutHopByHop(raw: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) if (!HOP_BY_HOP.has(raw[i]!.toLowerCase())) out.push(raw[i]!, raw[i + 1]!);
+  return out;
+}
+
+function statusBlock(status: number, message: string, rawHeaders: string[], extra: string[] = []): string {
+  const lines = [`HTTP/1.1 ${status} ${message}`];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) lines.push(`${rawHeaders[i]}: ${rawHeaders[i + 1]}`);
+  lines.push(...extra);
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
