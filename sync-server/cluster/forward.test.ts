@@ -9,6 +9,7 @@ import { ClusterFront } from './cluster-front.ts';
 import { ClusterMetrics } from './cluster-metrics.ts';
 import { EventOwnership } from './event-ownership.ts';
 import { FORWARDED_HEADER } from './forward.ts';
+import { putFrontBefore } from './front-server.ts';
 
 vi.setConfig({ testTimeout: 30_000 });
 
@@ -52,34 +53,32 @@ async function node(name: string): Promise<Node> {
   own.onDrop(() => {
     for (const s of sockets) s.close(4409, 'event moved');
   });
+  // The server's own listeners, as its edge attaches them; the front is put before them below.
   server.on('request', (req, res) => {
-    void front.request(req, res, () => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        served.push({ url: req.url ?? '', body: Buffer.concat(chunks).toString(), headers: req.headers });
-        if (req.url?.endsWith('/stream')) {
-          res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
-          res.write(`data: first from ${name}\n\n`);
-          setTimeout(() => res.end(`data: second from ${name}\n\n`), 400);
-          return;
-        }
-        res.writeHead(200, { 'content-type': 'application/json', 'x-served-by': name, connection: 'keep-alive, x-private', 'x-private': 'hop' });
-        res.end(JSON.stringify({ servedBy: name, body: Buffer.concat(chunks).toString() }));
-      });
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      served.push({ url: req.url ?? '', body: Buffer.concat(chunks).toString(), headers: req.headers });
+      if (req.url?.endsWith('/stream')) {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+        res.write(`data: first from ${name}\n\n`);
+        setTimeout(() => res.end(`data: second from ${name}\n\n`), 400);
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'x-served-by': name, connection: 'keep-alive, x-private', 'x-private': 'hop' });
+      res.end(JSON.stringify({ servedBy: name, body: Buffer.concat(chunks).toString() }));
     });
   });
   server.on('upgrade', (req, socket, head) => {
-    void front.upgrade(req, socket, head, () => {
-      if (req.url?.includes('refuse')) return void socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        sockets.add(ws);
-        ws.on('close', () => sockets.delete(ws));
-        ws.send(`hello from ${name}`);
-        ws.on('message', (m, binary) => ws.send(m, { binary }));
-      });
+    if (req.url?.includes('refuse')) return void socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on('close', () => sockets.delete(ws));
+      ws.send(`hello from ${name}`);
+      ws.on('message', (m, binary) => ws.send(m, { binary }));
     });
   });
+  putFrontBefore(server, front, (err) => console.error('front failed', err));
   const n: Node = {
     name,
     url,

@@ -7,6 +7,7 @@ import * as Y from 'yjs';
 import { ClusterFront } from '../../../sync-server/cluster/cluster-front.ts';
 import { ClusterMetrics } from '../../../sync-server/cluster/cluster-metrics.ts';
 import { EventOwnership } from '../../../sync-server/cluster/event-ownership.ts';
+import { putFrontBefore } from '../../../sync-server/cluster/front-server.ts';
 import { PgStore } from '../../../sync-server/storage/pg-store.ts';
 import { ConditionFailedError, LeaseLostError, type EventStore, type Fence } from '../../../sync-server/storage/store.ts';
 
@@ -161,16 +162,14 @@ async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
 }
 
 const wss = new WebSocketServer({ noServer: true });
-server.on('request', (req, res) => {
-  void front.request(req, res, () => void serve(req, res).catch((err: unknown) => reply(res, 500, { type: 'InternalError', message: String(err) })));
-});
+server.on('request', (req, res) => void serve(req, res).catch((err: unknown) => reply(res, 500, { type: 'InternalError', message: String(err) })));
 server.on('upgrade', (req, socket, head) => {
-  void front.upgrade(req, socket, head, () => {
-    const name = decodeURIComponent((req.url ?? '').split('?')[0]!.slice('/sync/'.length));
-    const eventId = /^event\/([a-z0-9-]+)\//.exec(name)?.[1];
-    wss.handleUpgrade(req, socket, head, (ws) => void join(ws, name, eventId));
-  });
+  const name = decodeURIComponent((req.url ?? '').split('?')[0]!.slice('/sync/'.length));
+  const eventId = /^event\/([a-z0-9-]+)\//.exec(name)?.[1];
+  wss.handleUpgrade(req, socket, head, (ws) => void join(ws, name, eventId));
 });
+// As the server would: its own listeners first, then the cluster front before them.
+putFrontBefore(server, front, (err) => console.error('cluster front failed', err));
 
 async function join(ws: WebSocket, name: string, eventId: string | undefined): Promise<void> {
   const h = eventId ? hostOf(eventId) : undefined;
