@@ -162,6 +162,18 @@ describe('EventOwnership: one owner per event, through a lease with a fencing ep
     await expect(a.own.place('ev-other')).rejects.toMatchObject({ name: 'OwnershipClosedError' });
   });
 
+  it('gives up one idle event on request, keeping the others', async () => {
+    const a = await proc('a');
+    const b = await proc('b');
+    await a.own.place('ev-idle');
+    await a.own.place('ev-busy');
+    await a.own.release('ev-idle');
+    expect(a.own.owned().map((o) => o.eventId)).toEqual(['ev-busy']);
+    expect(a.drops).toEqual([{ eventId: 'ev-idle', reason: 'released' }]);
+    expect(await b.own.place('ev-idle')).toEqual({ kind: 'own', fence: { epoch: 2 } });
+    expect((await b.own.place('ev-busy')).kind).toBe('forward');
+  });
+
   it('refuses settings that would let a lease run out between two renewals', async () => {
     const store = await PgStore.open(db.url, { poolSize: 1 });
     try {

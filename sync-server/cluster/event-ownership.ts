@@ -136,6 +136,17 @@ export class EventOwnership {
     this.foreign.delete(eventId);
   }
 
+  /**
+   * Gives one event up (its documents were unloaded for being idle): another process may take it at once,
+   * and this one stops renewing a lease it does not use. Its drop handlers run first, with 'released'.
+   */
+  async release(eventId: string): Promise<void> {
+    const h = this.held.get(eventId);
+    if (!h) return;
+    this.drop(eventId, 'released');
+    await this.leases.release(eventId, this.owner, h.epoch);
+  }
+
   /** Stops renewing and releases every lease held, so that another process may take them at once. */
   async close(): Promise<void> {
     if (this.closed) return;

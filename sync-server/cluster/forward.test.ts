@@ -256,3 +256,34 @@ describe('ClusterFront: any process serves any request', () => {
     expect(b.metrics.takeovers).toBe(1);
   });
 });
+
+describe('forwardHttp', () => {
+  it('bounds only the time to connect: a slow answer on a kept-alive socket is not cut', async () => {
+    const owner = createServer((req, res) => {
+      if (req.url === '/quick') return res.end('quick');
+      // An owner slow to answer (a busy event): well past the connect bound before its first byte.
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('data: 1\n\n');
+        setTimeout(() => res.end('data: 2\n\n'), 300);
+      }, 500);
+    });
+    await new Promise<void>((r) => owner.listen(0, '127.0.0.1', r));
+    const ownerUrl = `http://127.0.0.1:${(owner.address() as AddressInfo).port}`;
+    const { forwardHttp } = await import('./forward.ts');
+    // A front that forwards everything to `owner` with a 200 ms connect bound.
+    const front = createServer((req, res) => void forwardHttp(req, res, ownerUrl, { self: 'front', connectTimeoutMs: 200 }).catch(() => res.destroy()));
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+    const frontUrl = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+    try {
+      expect((await call(frontUrl, 'GET', '/quick')).body).toBe('quick');
+      // The second forward reuses the kept-alive socket to the owner: it never "connects" again.
+      expect((await call(frontUrl, 'GET', '/stream')).body).toBe('data: 1\n\ndata: 2\n\n');
+    } finally {
+      front.closeAllConnections();
+      owner.closeAllConnections();
+      await new Promise<void>((r) => front.close(() => r()));
+      await new Promise<void>((r) => owner.close(() => r()));
+    }
+  });
+});

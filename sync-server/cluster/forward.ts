@@ -1,4 +1,4 @@
-import { request, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import { request, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 /**
@@ -92,8 +92,7 @@ export function forwardHttp(req: IncomingMessage, res: ServerResponse, ownerUrl:
         resolve();
       },
     );
-    const connectTimer = setTimeout(() => out.destroy(new Error(`no answer within ${opts.connectTimeoutMs ?? 2000} ms`)), opts.connectTimeoutMs ?? 2000);
-    out.on('socket', (s) => s.once('connect', () => clearTimeout(connectTimer)));
+    const connectTimer = connectTimeout(out, opts);
     out.on('error', (err) => {
       clearTimeout(connectTimer);
       if (!answered) reject(new OwnerUnreachableError(ownerUrl, err));
@@ -118,7 +117,7 @@ export function forwardUpgrade(req: IncomingMessage, socket: Duplex, head: Buffe
   return new Promise<void>((resolve, reject) => {
     let answered = false;
     const out = request({ protocol: target.protocol, hostname: target.hostname, port: target.port, method: req.method, path: `${target.pathname}${target.search}`, headers: forwardHeaders(req, opts.self, true) });
-    const connectTimer = setTimeout(() => out.destroy(new Error(`no answer within ${opts.connectTimeoutMs ?? 2000} ms`)), opts.connectTimeoutMs ?? 2000);
+    const connectTimer = connectTimeout(out, opts);
     out.on('upgrade', (ownerRes, ownerSocket, ownerHead) => {
       answered = true;
       clearTimeout(connectTimer);
@@ -159,6 +158,20 @@ export function forwardUpgrade(req: IncomingMessage, socket: Duplex, head: Buffe
     });
     out.end();
   });
+}
+
+/**
+ * Bounds the time to *connect* to the owner (a dead host must not hold the client), not the time it takes
+ * to answer: a slow order or a long stream is the owner's business. A kept-alive socket is connected already.
+ */
+function connectTimeout(out: ClientRequest, opts: ForwardOptions): ReturnType<typeof setTimeout> {
+  const ms = opts.connectTimeoutMs ?? 2000;
+  const timer = setTimeout(() => out.destroy(new Error(`could not connect within ${ms} ms`)), ms);
+  out.on('socket', (s) => {
+    if (!s.connecting) clearTimeout(timer);
+    else s.once('connect', () => clearTimeout(timer));
+  });
+  return timer;
 }
 
 function withoutHopByHop(raw: string[]): string[] {
