@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DropQueue } from '../sync-server/storefront/queue.ts';
+import { MemoryStore } from '../sync-server/storage/memory-store.ts';
 
 /**
  * `npx tsx bench/queue.bench.ts`: the waiting room (sync-server/storefront/queue.ts) on one process with
@@ -16,13 +17,9 @@ const TICK_MS = 10;
 const EVENT = 'bench-drop';
 
 async function main(): Promise<void> {
-  const records = new Map<string, unknown>();
-  const storage = {
-    getRecord: async <T>(ns: string, key: string) => records.get(`${ns}|${key}`) as T | undefined,
-    putRecord: async (ns: string, key: string, value: unknown) => void records.set(`${ns}|${key}`, value),
-  };
+  const stores = new MemoryStore();
   let startsAt = Date.now() + 60_000;
-  const queue = new DropQueue({ storage, now: Date.now, dropOf: async () => ({ startsAt, endsAt: startsAt + 3_600_000 }) });
+  const queue = new DropQueue({ stores, now: Date.now, dropOf: async () => ({ startsAt, endsAt: startsAt + 3_600_000 }) });
   await queue.setSettings(EVENT, { enabled: true, admitPerSecond: RATE });
 
   const shoppers: { key: string; ticket: string; admittedAt: number | null }[] = [];

@@ -83,6 +83,6 @@ describe('storefront API', () => {
     });
     expect(order.status).toBe(429);
     expect(await rateLimited(d.server.url, 'storefront-address')).toBe(1);
-    expect(await d.server.storage.listRecords('orders')).toEqual([]);
+    expect(await d.server.stores.event(DEMO_EVENT_ID).list('orders')).toEqual([]);
   });
 });

@@ -48,7 +48,7 @@ describe('hold caps', () => {
     expect(overDrop.status).toBe(409);
     expect(overDrop.body).toMatchObject({ type: 'HoldLimitError', details: { limit: 'holdsPerDrop', max: 4, held: 4 } });
     // Nothing refused was kept.
-    expect(await d.server.storage.listRecords('reservations')).toHaveLength(4);
+    expect(await d.server.stores.event(DEMO_EVENT_ID).list('reservations')).toHaveLength(4);
   });
 
   it('refuses buyer limits out of bounds, naming the field', async () => {
@@ -80,7 +80,7 @@ describe('buyer limits', () => {
         body: { lines, payment: { method: 'card', amount, ...(extra.reference ? { reference: extra.reference } : {}) }, ...(extra.customer ? { customer: extra.customer } : {}) },
       });
     };
-    const sales = () => d.server.storage.listRecords('orders').then((r) => r.length);
+    const sales = () => d.server.stores.event(DEMO_EVENT_ID).list('orders').then((r) => r.length);
     return { d, a: d.demo.storefrontToken, b: (other.body as { token: string }).token, stock, order, sales };
   }
 

@@ -3,7 +3,7 @@ import { ValidationError } from '../core/base/errors.ts';
 import { newDeviceId } from '../core/base/ids.ts';
 import { CloseCode } from './close-codes.ts';
 import { LiveConnections } from './live-connections.ts';
-import type { ServerStorage } from './storage/server-storage.ts';
+import type { Stores } from './storage/store.ts';
 
 /**
  * Tokens and pairing codes. A token is shown once and stored only as its SHA-256 hash, so a copy of the
@@ -86,7 +86,8 @@ export interface PairingGrant {
 const TOKENS = 'tokens';
 const PAIRING = 'pairing';
 const USED = 'token-used';
-const byEvent = (eventId: string) => `tokens-by-event/${eventId}`;
+/** In each event's space: the hashes of the event's tokens, so listing them never scans every token. */
+const BY_EVENT = 'tokens-by-event';
 /** How long a pairing code works: long enough to set up a booth the evening before. */
 export const PAIRING_TTL_MS = 24 * 3_600_000;
 /** Last-used times are written at most this often per token: a write per request would not be cheap. */
@@ -108,7 +109,7 @@ export class Auth {
   private readonly usedWritten = new Map<string, number>();
 
   constructor(
-    private readonly storage: ServerStorage,
+    private readonly stores: Stores,
     adminToken: string,
     private readonly now: () => number = Date.now,
   ) {
@@ -128,7 +129,7 @@ export class Auth {
     if (token.length > 200) return refuse('UnknownToken', 'this token is not one this server issued', CloseCode.Unauthorized);
     const key = hashToken(token);
     if (timingSafeEqual(Buffer.from(key, 'hex'), this.adminHash)) return { ok: true, claims: { role: 'admin', label: 'admin', createdAt: 0 }, key };
-    const record = await this.storage.getRecord<TokenRecord>(TOKENS, key);
+    const record = await this.stores.server().get<TokenRecord>(TOKENS, key);
     if (!record) return refuse('UnknownToken', 'this token is not one this server issued', CloseCode.Unauthorized);
     if (record.revokedAt !== undefined) {
       const why = record.revokedReason ? ` (${record.revokedReason})` : '';
@@ -149,17 +150,17 @@ export class Auth {
     }
     const token = newToken();
     const key = hashToken(token);
-    await this.storage.putRecord(TOKENS, key, claims);
-    if (claims.eventId !== undefined) await this.storage.putRecord(byEvent(claims.eventId), key, { createdAt: claims.createdAt });
+    await this.stores.server().put(TOKENS, key, claims);
+    if (claims.eventId !== undefined) await this.stores.event(claims.eventId).put(BY_EVENT, key, { createdAt: claims.createdAt });
     return token;
   }
 
   /** The event's tokens (revoked ones too, so the organiser sees what was withdrawn), oldest first. */
   async list(eventId: string): Promise<TokenInfo[]> {
-    const keys = await this.storage.listRecords<unknown>(byEvent(eventId));
+    const keys = await this.stores.event(eventId).list<unknown>(BY_EVENT);
     const out: TokenInfo[] = [];
     for (const [key] of keys) {
-      const record = await this.storage.getRecord<TokenRecord>(TOKENS, key);
+      const record = await this.stores.server().get<TokenRecord>(TOKENS, key);
       if (record) out.push(await this.info(key, record));
     }
     return out.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
@@ -168,10 +169,10 @@ export class Auth {
   /** One token of the event by its listed id, or undefined if the event has no such token. */
   async find(eventId: string, id: string): Promise<TokenInfo | undefined> {
     if (!/^[0-9a-f]{16}$/.test(id)) return undefined;
-    const keys = await this.storage.listRecords<unknown>(byEvent(eventId));
+    const keys = await this.stores.event(eventId).list<unknown>(BY_EVENT);
     const key = keys.map(([k]) => k).find((k) => tokenId(k) === id);
     if (!key) return undefined;
-    const record = await this.storage.getRecord<TokenRecord>(TOKENS, key);
+    const record = await this.stores.server().get<TokenRecord>(TOKENS, key);
     return record ? this.info(key, record) : undefined;
   }
 
@@ -181,7 +182,7 @@ export class Auth {
    */
   async revoke(eventId: string, id: string, reason: string): Promise<TokenInfo | undefined> {
     if (!/^[0-9a-f]{16}$/.test(id)) return undefined;
-    const keys = await this.storage.listRecords<unknown>(byEvent(eventId));
+    const keys = await this.stores.event(eventId).list<unknown>(BY_EVENT);
     const key = keys.map(([k]) => k).find((k) => tokenId(k) === id);
     if (!key) return undefined;
     return this.revokeKey(key, reason);
@@ -190,8 +191,8 @@ export class Auth {
   /** Revokes every live token of one till of the event (it was paired with another device). */
   async revokeTill(eventId: string, tillId: string, reason: string): Promise<number> {
     let n = 0;
-    for (const [key] of await this.storage.listRecords<unknown>(byEvent(eventId))) {
-      const record = await this.storage.getRecord<TokenRecord>(TOKENS, key);
+    for (const [key] of await this.stores.event(eventId).list<unknown>(BY_EVENT)) {
+      const record = await this.stores.server().get<TokenRecord>(TOKENS, key);
       if (record?.role === 'till' && record.tillId === tillId && record.revokedAt === undefined) {
         await this.revokeKey(key, reason);
         n++;
@@ -201,12 +202,12 @@ export class Auth {
   }
 
   private async revokeKey(key: string, reason: string): Promise<TokenInfo | undefined> {
-    const record = await this.storage.getRecord<TokenRecord>(TOKENS, key);
+    const record = await this.stores.server().get<TokenRecord>(TOKENS, key);
     if (!record) return undefined;
     if (record.revokedAt === undefined) {
       const revoked: TokenRecord = { ...record, revokedAt: this.now(), revokedReason: reason };
       // Stored first, then the connections closed: a client that reconnects at once is refused.
-      await this.storage.putRecord(TOKENS, key, revoked);
+      await this.stores.server().put(TOKENS, key, revoked);
       this.live.closeAll(key, CloseCode.TokenRevoked, `token revoked: ${reason}`);
       return this.info(key, revoked);
     }
@@ -218,11 +219,11 @@ export class Auth {
    * was done), so listing never has to scan every event's tokens.
    */
   async indexLegacyTokens(): Promise<void> {
-    if (await this.storage.getRecord<boolean>('meta', 'tokens-indexed')) return;
-    for (const [key, record] of await this.storage.listRecords<TokenRecord>(TOKENS)) {
-      if (record.eventId !== undefined) await this.storage.putRecord(byEvent(record.eventId), key, { createdAt: record.createdAt });
+    if (await this.stores.server().get<boolean>('meta', 'tokens-indexed')) return;
+    for (const [key, record] of await this.stores.server().list<TokenRecord>(TOKENS)) {
+      if (record.eventId !== undefined) await this.stores.event(record.eventId).put(BY_EVENT, key, { createdAt: record.createdAt });
     }
-    await this.storage.putRecord('meta', 'tokens-indexed', true);
+    await this.stores.server().put('meta', 'tokens-indexed', true);
   }
 
   /** A code like `K7PX-M2QD` (40 random bits) that a till exchanges once for its token. */
@@ -230,27 +231,27 @@ export class Auth {
     const raw = newDeviceId({ bytes: (n) => new Uint8Array(randomBytes(n)) }).slice(0, 8);
     const code = `${raw.slice(0, 4)}-${raw.slice(4)}`;
     const expiresAt = this.now() + ttlMs;
-    await this.storage.putRecord(PAIRING, hashToken(normaliseCode(code)), { ...grant, expiresAt });
+    await this.stores.server().put(PAIRING, hashToken(normaliseCode(code)), { ...grant, expiresAt });
     return { code, expiresAt };
   }
 
   /** The grant a code would give, without using it up (so a refused pairing leaves the code working). */
   async peekPairingCode(code: string): Promise<PairingGrant | undefined> {
-    const grant = await this.storage.getRecord<PairingGrant>(PAIRING, hashToken(normaliseCode(code)));
+    const grant = await this.stores.server().get<PairingGrant>(PAIRING, hashToken(normaliseCode(code)));
     return grant && grant.expiresAt > this.now() ? grant : undefined;
   }
 
   /** Redeems a pairing code: returns its grant once; a second use, or a use after expiry, gets nothing. */
   async redeemPairingCode(code: string): Promise<PairingGrant | undefined> {
     const key = hashToken(normaliseCode(code));
-    const grant = await this.storage.getRecord<PairingGrant>(PAIRING, key);
+    const grant = await this.stores.server().get<PairingGrant>(PAIRING, key);
     if (!grant) return undefined;
-    await this.storage.deleteRecord(PAIRING, key);
+    await this.stores.server().del(PAIRING, key);
     return grant.expiresAt > this.now() ? grant : undefined;
   }
 
   private async info(key: string, r: TokenRecord): Promise<TokenInfo> {
-    const used = await this.storage.getRecord<number>(USED, key);
+    const used = await this.stores.server().get<number>(USED, key);
     return {
       id: tokenId(key),
       role: r.role,
@@ -275,7 +276,7 @@ export class Auth {
     const t = this.now();
     if (t - (this.usedWritten.get(key) ?? 0) < USED_WRITE_EVERY_MS) return;
     this.usedWritten.set(key, t);
-    this.storage.putRecord(USED, key, t).catch(() => this.usedWritten.delete(key));
+    this.stores.server().put(USED, key, t).catch(() => this.usedWritten.delete(key));
   }
 }
 

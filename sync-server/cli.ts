@@ -5,12 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { seedDemo } from './demo-seed.ts';
 import { startSyncServer } from './server.ts';
+import { redact, StoreSpecError } from './storage/open-store.ts';
 import type { Limits } from './limits.ts';
 import { mailConfigFrom, type MailConfig } from './mail/mail-config.ts';
 
 /**
- * `npm run serve -- [--port 8787] [--host 127.0.0.1] [--data ./data] [--demo] [--allow-private-webhooks] [--trust-proxy] [limit flags, docs/api.md "Limits"]`
- * Runs the sync server with its embedded store; --demo seeds the demo mall and prints pairing codes.
+ * `npm run serve -- [--port 8787] [--host 127.0.0.1] [--data ./data] [--store postgres://…] [--demo] [--allow-private-webhooks] [--trust-proxy] [limit flags, docs/api.md "Limits"]`
+ * Runs the sync server with its embedded store in `<data>/store`, or on PostgreSQL with `--store` (or the
+ * POPUP_STORE_URL environment variable; the flag wins); --demo seeds the demo mall and prints pairing codes.
  * `npm start` builds the till and runs this with --demo.
  */
 const { values } = parseArgs({
@@ -18,6 +20,8 @@ const { values } = parseArgs({
     port: { type: 'string', default: '8787' },
     host: { type: 'string', default: '127.0.0.1' },
     data: { type: 'string', default: './data' },
+    // The store of record: a postgres:// URL (docs/operations.md, "PostgreSQL"); default the embedded LevelDB store.
+    store: { type: 'string' },
     demo: { type: 'boolean', default: false },
     desktop: { type: 'boolean', default: false },
     'max-message-bytes': { type: 'string' },
@@ -100,19 +104,36 @@ try {
   process.exit(2);
 }
 
-const server = await startSyncServer({
-  host: values.host,
-  port,
-  dataDir: values.data,
-  appDir: fileURLToPath(new URL('../renderer/dist', import.meta.url)),
-  exampleStorefrontDir: fileURLToPath(new URL('../examples/storefront', import.meta.url)),
-  limits: limitFlags,
-  ...(values['allow-private-webhooks'] ? { alerts: { webhook: { allowPrivate: true } } } : {}),
-  ...(compactEvery ? { hub: { compactEvery } } : {}),
-  ...(mail ? { mail } : {}),
-  log: (level, message, fields) => console[level === 'info' ? 'log' : level](`[${level}] ${message}`, fields ? JSON.stringify(fields) : ''),
-});
-console.log(`Popup POS sync server on ${server.url}/ (data in ${values.data})`);
+const storeUrl = values.store ?? process.env['POPUP_STORE_URL'];
+if (storeUrl !== undefined && !storeUrl.trim()) {
+  console.error('--store (or POPUP_STORE_URL) is empty: give a postgres://user:password@host:port/database URL, or leave it out for the embedded store');
+  process.exit(2);
+}
+
+let server: Awaited<ReturnType<typeof startSyncServer>>;
+try {
+  server = await startSyncServer({
+    ...(storeUrl ? { store: { url: storeUrl } } : {}),
+    host: values.host,
+    port,
+    dataDir: values.data,
+    appDir: fileURLToPath(new URL('../renderer/dist', import.meta.url)),
+    exampleStorefrontDir: fileURLToPath(new URL('../examples/storefront', import.meta.url)),
+    limits: limitFlags,
+    ...(values['allow-private-webhooks'] ? { alerts: { webhook: { allowPrivate: true } } } : {}),
+    ...(compactEvery ? { hub: { compactEvery } } : {}),
+    ...(mail ? { mail } : {}),
+    log: (level, message, fields) => console[level === 'info' ? 'log' : level](`[${level}] ${message}`, fields ? JSON.stringify(fields) : ''),
+  });
+} catch (err) {
+  // A store that cannot be opened (StoreSpecError names the problem, never the password).
+  if (err instanceof StoreSpecError) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  throw err;
+}
+console.log(`Popup POS sync server on ${server.url}/ (${storeUrl ? `store ${redact(storeUrl)}` : `data in ${values.data}/store`})`);
 console.log(mail ? `E-mail receipts through ${mail.host}:${mail.port} as ${mail.from}` : 'E-mail receipts off (no --smtp-host): tills are told the server cannot send them');
 if (server.adminTokenCreated) console.log(`Admin token (shown once, kept in ${values.data}/admin-token): ${server.adminToken}`);
 

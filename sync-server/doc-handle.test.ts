@@ -32,7 +32,7 @@ describe('DocHub.open: the server’s own handle on a document', () => {
 
     // A server-side write: durable when it resolves, then relayed to the peer.
     await handle.transact((doc) => doc.getMap('handle-test').set('written', 'by the server'));
-    const stored = await d.server.storage.loadDoc(northThread);
+    const stored = await d.server.stores.event(DEMO_EVENT_ID).loadDoc(northThread);
     const onDisk = new Y.Doc();
     if (stored.snapshot) Y.applyUpdateV2(onDisk, stored.snapshot);
     for (const u of stored.updates) Y.applyUpdate(onDisk, u);

@@ -13,7 +13,7 @@ import { ackMessage, awarenessMessage, decodeMessage, permissionDenied, resendAl
 import { DocumentDamaged, type DamageReport } from './document-damage.ts';
 import { DocHandle, type ChangeContext } from './doc-handle.ts';
 import { MissingError, ServerClosing } from './server-errors.ts';
-import type { ServerStorage } from './storage/server-storage.ts';
+import type { EventStore, StoredDoc, Stores } from './storage/store.ts';
 import { verifyDoc } from './storage/verify-store.ts';
 import { deletesAnythingNew, guardUpdate } from './update-guard.ts';
 import { checkAwareness, type AwarenessLimits } from './awareness-guard.ts';
@@ -47,7 +47,8 @@ export interface Peer {
 }
 
 export interface HubOptions {
-  storage: ServerStorage;
+  /** Each document is loaded, appended and compacted through its event's store (`stores.event`). */
+  stores: Stores;
   metrics: Metrics;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   /** Unload a document this long after its last peer left (default 30 s). */
@@ -344,7 +345,7 @@ export class DocHub {
       await this.unload(loaded);
     }
     await this.unloading.get(docName);
-    await this.opts.storage.deleteDoc(docName);
+    await this.storeOf(docName).deleteDoc(docName);
     this.damaged.delete(docName);
     this.opts.metrics.docsDamaged = this.damaged.size;
     this.recovering.add(docName);
@@ -375,6 +376,11 @@ export class DocHub {
 
   // ---- internals ------------------------------------------------------------------------------------
 
+  /** The store of the document's event: the only way documents reach storage. */
+  private storeOf(docName: string): EventStore {
+    return this.opts.stores.event(parseDocName(docName).eventId);
+  }
+
   /** A server-side write on a loaded document: the one path for `change` and `DocHandle.transact`. */
   private async transactOn<T>(loaded: LoadedDoc, fn: (doc: Y.Doc, ctx: ChangeContext) => T): Promise<T> {
     if (loaded.failed) throw new Error(`could not persist ${loaded.name}`);
@@ -398,7 +404,7 @@ export class DocHub {
     // Look at the disk before loading: loading the setup of an event that does not exist would itself make
     // an empty document in memory.
     if (!this.docs.has(setupName) && !this.knownEvents.has(ref.eventId)) {
-      const stored = await this.opts.storage.loadDoc(setupName);
+      const stored = await this.storeOf(setupName).loadDoc(setupName);
       if (!stored.snapshot && stored.updates.length === 0) return `there is no event "${ref.eventId}"`;
     }
     return this.read(setupName, (doc) => {
@@ -463,8 +469,9 @@ export class DocHub {
   private reject(loaded: LoadedDoc, peer: Peer, reason: string, code: number): void {
     this.opts.metrics.updatesRejected++;
     this.log('warn', 'update rejected', { doc: loaded.name, role: peer.claims.role, device: peer.claims.deviceId, reason });
-    void this.opts.storage
-      .putRecord('rejections', `${loaded.ref.eventId}!${String((this.opts.now ?? Date.now)()).padStart(15, '0')}!${peer.id}`, {
+    void this.opts.stores
+      .event(loaded.ref.eventId)
+      .put('rejections', `${String((this.opts.now ?? Date.now)()).padStart(15, '0')}!${peer.id}`, {
         at: (this.opts.now ?? Date.now)(),
         doc: loaded.name,
         role: peer.claims.role,
@@ -497,10 +504,10 @@ export class DocHub {
     // A brand document's rights depend on the event's tills: keep the setup document loaded with it.
     const setup = ref.kind === 'brand' ? await this.load(setupDocName(ref.eventId)) : undefined;
     if (setup) setup.holds++;
-    let stored: Awaited<ReturnType<ServerStorage['loadDoc']>>;
+    let stored: StoredDoc;
     const doc = new Y.Doc();
     try {
-      stored = await this.opts.storage.loadDoc(name);
+      stored = await this.storeOf(name).loadDoc(name);
       if (stored.snapshot) Y.applyUpdateV2(doc, stored.snapshot);
       // Update by update in one transaction: faster than merging them first (docs/benchmarks.md).
       if (stored.updates.length) doc.transact(() => stored.updates.forEach((u) => Y.applyUpdate(doc, u)));
@@ -513,7 +520,7 @@ export class DocHub {
       doc.destroy();
       // Damage found after start (a table file going bad under a running server): refuse the document from
       // now on instead of failing every open with 1011; verifyDoc says what is lost.
-      const what = (await verifyDoc(this.opts.storage, name).catch(() => undefined)) ?? `it cannot be loaded (${err instanceof Error ? err.message : String(err)})`;
+      const what = (await verifyDoc(this.storeOf(name), name).catch(() => undefined)) ?? `it cannot be loaded (${err instanceof Error ? err.message : String(err)})`;
       this.damaged.set(name, what);
       this.opts.metrics.docsDamaged = this.damaged.size;
       this.log('error', `stored data damaged: ${name}: ${what}`);
@@ -569,7 +576,7 @@ export class DocHub {
 
   private persist(loaded: LoadedDoc, update: Uint8Array, origin: unknown): void {
     const started = performance.now();
-    const write = this.opts.storage.appendUpdate(loaded.name, update);
+    const write = this.storeOf(loaded.name).appendUpdate(loaded.name, update);
     loaded.logBytes += update.length;
     loaded.durable = loaded.durable.then(
       () => write,
@@ -600,7 +607,7 @@ export class DocHub {
         }
         // Compact once there are enough updates AND they weigh as much as the snapshot: re-encoding a large
         // document every 500 small updates made compaction quadratic (46 % of CPU under load, docs/benchmarks.md).
-        const count = this.opts.storage.updateCount(loaded.name) ?? 0;
+        const count = this.storeOf(loaded.name).updateCount(loaded.name) ?? 0;
         if (count >= (this.opts.compactEvery ?? 500) && loaded.logBytes >= loaded.snapshotBytes) void this.compact(loaded);
       },
       (err: unknown) => this.persistFailed(loaded, err),
@@ -691,10 +698,10 @@ export class DocHub {
     try {
       // The mark and the snapshot are taken in one synchronous step: the snapshot holds exactly the updates
       // appended below the mark, and storage deletes only those (docs/operations.md, "Damage and recovery").
-      const mark = this.opts.storage.compactionMark(loaded.name);
+      const mark = this.storeOf(loaded.name).compactionMark(loaded.name);
       const snapshot = Y.encodeStateAsUpdateV2(loaded.doc);
       const logBytesBefore = loaded.logBytes;
-      await this.opts.storage.compact(loaded.name, snapshot, mark);
+      await this.storeOf(loaded.name).compact(loaded.name, snapshot, mark);
       loaded.snapshotBytes = snapshot.length;
       // Only what was folded in leaves the log; updates appended while compacting are still there.
       loaded.logBytes = Math.max(0, loaded.logBytes - logBytesBefore);
@@ -727,7 +734,7 @@ export class DocHub {
     await loaded.durable.catch(() => undefined);
     // A compaction under way covers only what was appended before it began: let it finish, then fold in the rest.
     await this.compacting.get(loaded.name);
-    if (!loaded.failed && (this.opts.storage.updateCount(loaded.name) ?? 0) > 0) await this.compact(loaded);
+    if (!loaded.failed && (this.storeOf(loaded.name).updateCount(loaded.name) ?? 0) > 0) await this.compact(loaded);
     loaded.awareness.destroy();
     loaded.doc.destroy();
     this.opts.metrics.docsLoaded = this.docs.size;

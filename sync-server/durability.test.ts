@@ -226,7 +226,7 @@ describe('durability', () => {
   }, 120_000);
 
   it('acknowledges an update with the state as of that update, never claiming a later one whose write is still in flight', async () => {
-    const d = await demoWorld();
+    const d = await demoWorld({ tap: true });
     w = d;
     const till = await pairTill(d.server.url, d.demo.tills[0]!.code);
     const tillClient = d.provider(northThread, till.token, new Y.Doc(), { ack: '1' });
@@ -235,12 +235,11 @@ describe('durability', () => {
     const me = tillClient.doc.clientID;
 
     // Hold the server's writes of the brand document until the test lets each one finish.
-    const storage = d.server.storage;
-    const realAppend = storage.appendUpdate.bind(storage);
+    const store = d.tap!;
     const held: (() => void)[] = [];
-    storage.appendUpdate = (name, update) => {
-      const write = realAppend(name, update);
-      if (name !== northThread) return write;
+    store.tap = (call, proceed) => {
+      const write = proceed();
+      if (call.op !== 'appendUpdate' || call.doc !== northThread) return write;
       return new Promise<void>((resolve, reject) => held.push(() => void write.then(resolve, reject)));
     };
     try {
@@ -263,13 +262,13 @@ describe('durability', () => {
       await until(() => ackedClock(acks, me) >= secondClock, 'the second acknowledgement');
       expect(ackedClock(acks, me)).toBe(secondClock);
     } finally {
-      storage.appendUpdate = realAppend;
+      store.tap = undefined;
       for (const release of held) release();
     }
   });
 
   it('survives a failed write while a till waits for its acknowledgement: no acknowledgement, the till is closed and its resend is kept', async () => {
-    const d = await demoWorld();
+    const d = await demoWorld({ tap: true });
     w = d;
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
@@ -281,15 +280,14 @@ describe('durability', () => {
     tillClient.on('connection-close', (e) => closes.push(e?.code ?? 0));
     await synced(tillClient);
     const me = tillClient.doc.clientID;
-    const storage = d.server.storage;
-    const realAppend = storage.appendUpdate.bind(storage);
+    const store = d.tap!;
     let failNext = true;
-    storage.appendUpdate = (name, update) => {
-      if (name === northThread && failNext) {
+    store.tap = (call, proceed) => {
+      if (call.op === 'appendUpdate' && call.doc === northThread && failNext) {
         failNext = false;
         return Promise.reject(new Error('disk full (injected)'));
       }
-      return realAppend(name, update);
+      return proceed();
     };
     try {
       const writer = new TillWriter(till, 'north-thread', tillClient.doc, await copyOfServerDoc(d.server, setupDocName(DEMO_EVENT_ID)));
@@ -302,7 +300,7 @@ describe('durability', () => {
       await sleep(50);
       expect(unhandled).toEqual([]);
     } finally {
-      storage.appendUpdate = realAppend;
+      store.tap = undefined;
       process.off('unhandledRejection', onUnhandled);
     }
   });

@@ -20,7 +20,7 @@ import type { DocHub } from './doc-hub.ts';
 import { EventCatalog } from './event-catalog.ts';
 import { EventSerial } from './event-serial.ts';
 import { ConflictError, EventNotFound, MissingError } from './server-errors.ts';
-import type { ServerStorage } from './storage/server-storage.ts';
+import type { Stores } from './storage/store.ts';
 
 /**
  * What the server does to an event on an organiser's or a till's behalf. The server is the single writer of
@@ -93,11 +93,11 @@ export class EventService {
   constructor(
     private readonly hub: DocHub,
     private readonly auth: Auth,
-    private readonly storage: ServerStorage,
+    private readonly stores: Stores,
     private readonly wall: Clock = { now: () => Date.now() },
     private readonly relay?: RelayMode,
   ) {
-    this.devices = new DeviceRegistry(storage);
+    this.devices = new DeviceRegistry(stores);
     this.catalog = new EventCatalog({ hub, setup: (e) => this.setup(e), requireEvent: (e) => this.requireEvent(e), authority: (what) => this.authority(what) });
     if (relay && !/^H[0-9A-Z]{3}$/.test(relay.tag)) throw new ValidationError('relay.tag', 'is H and three letters or digits');
   }
@@ -125,9 +125,9 @@ export class EventService {
   async plannedTills(eventId: string): Promise<PlannedTill[]> {
     const { tills } = await this.setup(eventId);
     const paired = new Set(tills.map((t) => t.id));
-    const rows = await this.storage.listRecords<PlannedTill>(TILL_PLANS);
+    const rows = await this.stores.event(eventId).list<PlannedTill>(TILL_PLANS);
     return rows
-      .filter(([k, p]) => k.startsWith(`${eventId}!`) && !paired.has(p.id))
+      .filter(([, p]) => !paired.has(p.id))
       .map(([, p]) => p)
       .sort((a, b) => a.createdAt - b.createdAt);
   }
@@ -269,7 +269,7 @@ export class EventService {
       await this.hub.change(brandDocName(eventId, brandId), (doc) => new BrandDoc(doc).appendEntries(entries));
       written.push(...entries);
     }
-    await this.storage.putRecord('meta', 'hlc', clock.lastIssued);
+    await this.stores.server().put('meta', 'hlc', clock.lastIssued);
     return written;
   }
 
@@ -342,12 +342,12 @@ export class EventService {
       // A relaying hub names its tills with its own tag so they never clash with the upstream's.
       const idOf = (n: number) => (this.relay ? `${this.relay.tag.toLowerCase()}-till-${n}` : `till-${n}`);
       const prefixOf = (n: number) => (this.relay ? `${this.relay.tag}${n}` : `T${n}`);
-      let seq = (await this.storage.getRecord<number>('till-seq', eventId)) ?? 0;
+      let seq = (await this.stores.event(eventId).get<number>('till-seq', '')) ?? 0;
       do seq++;
       while (ids.has(idOf(seq)) || (input.receiptPrefix === undefined && prefixes.has(prefixOf(seq))));
-      await this.storage.putRecord('till-seq', eventId, seq);
+      await this.stores.event(eventId).put('till-seq', '', seq);
       const till: PlannedTill = { id: idOf(seq), name: input.name.trim(), locationId: input.locationId, brandIds: [...input.brandIds], receiptPrefix: input.receiptPrefix ?? prefixOf(seq), createdAt: this.wall.now() };
-      await this.storage.putRecord(TILL_PLANS, `${eventId}!${till.id}`, till);
+      await this.stores.event(eventId).put(TILL_PLANS, till.id, till);
       return till;
     });
   }
@@ -370,7 +370,7 @@ export class EventService {
       );
       return { code, expiresAt, tillId, receiptPrefix, repair: true };
     }
-    const till = await this.storage.getRecord<PlannedTill>(TILL_PLANS, `${eventId}!${tillId}`);
+    const till = await this.stores.event(eventId).get<PlannedTill>(TILL_PLANS, tillId);
     if (!till) throw new MissingError(`there is no till "${tillId}" in ${eventId}`);
     const { code, expiresAt } = await this.auth.createPairingCode({ eventId, tillId, name: till.name, locationId: till.locationId, brandIds: till.brandIds, receiptPrefix: till.receiptPrefix });
     return { code, expiresAt, tillId, receiptPrefix: till.receiptPrefix, repair: false };
@@ -435,13 +435,13 @@ export class EventService {
   async serverClock(): Promise<HybridClock> {
     // Every entry, sale and order the server writes takes its id from this clock: the one gate for them all.
     this.authority('stock moves, orders and grants are made');
-    this.clock ??= new HybridClock(SERVER_WRITER, this.wall, undefined, await this.storage.getRecord<string>('meta', 'hlc'));
+    this.clock ??= new HybridClock(SERVER_WRITER, this.wall, undefined, await this.stores.server().get<string>('meta', 'hlc'));
     return this.clock;
   }
 
   /** Persists the server clock's last timestamp (after writing with it), so a restart never repeats one. */
   async saveServerClock(): Promise<void> {
-    if (this.clock) await this.storage.putRecord('meta', 'hlc', this.clock.lastIssued);
+    if (this.clock) await this.stores.server().put('meta', 'hlc', this.clock.lastIssued);
   }
 
   private writer(clock: HybridClock, view: StockView, eventId: string): LedgerWriter {

@@ -44,7 +44,7 @@ async function untilAsync(check: () => Promise<boolean>, what: string, ms = 5000
   }
 }
 
-const mailRecords = async (d: World) => d.server.storage.listRecords('receipt-mail');
+const mailRecords = async (d: World) => d.server.stores.event(DEMO_EVENT_ID).list('receipt-mail');
 const ask = (d: World, till: Pick<PairedTill, 'token'> | string, body: unknown) => api(d.server.url, 'POST', path, { token: typeof till === 'string' ? till : till.token, body });
 
 describe('e-mail receipts (POST /api/events/:id/receipts/email)', () => {

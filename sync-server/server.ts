@@ -27,10 +27,12 @@ import { applyEdgeTimeouts, EDGE_SERVER_OPTIONS } from './http/edge.ts';
 import { DEFAULT_LIMITS, type Limits } from './limits.ts';
 import { Metrics } from './metrics.ts';
 import { staticFiles } from './static-files.ts';
-import { LevelStorage } from './storage/level-storage.ts';
+import { LevelStore } from './storage/level-store.ts';
+import { openStore, type StoreSpec } from './storage/open-store.ts';
+import type { Store, Stores } from './storage/store.ts';
+import { storesOf } from './storage/store-access.ts';
 import { verifyStore } from './storage/verify-store.ts';
 import { recoveryRoutes } from './http/recovery-routes.ts';
-import type { ServerStorage } from './storage/server-storage.ts';
 import { Storefront } from './storefront/storefront.ts';
 import { attachWebSockets } from './ws-transport.ts';
 import { ClickCounter } from './creators/click-counter.ts';
@@ -43,14 +45,21 @@ import { receiptMailRoutes } from './http/receipt-mail-routes.ts';
 
 /**
  * The sync server: one HTTP server carrying the y-websocket sync (`/sync/<doc>`), the JSON API (`/api/…`),
- * health and metrics, and the built till (`/`). Everything it stores lives in `dataDir`.
+ * health and metrics, and the built till (`/`). What it stores lives in its store: by default the embedded
+ * LevelDB store in `<dataDir>/store`, or the one given as `store` (a PostgreSQL URL, a folder, or an instance).
  */
 export interface SyncServerOptions {
   /** Default 127.0.0.1: this machine only; 0.0.0.0 for a venue's LAN. */
   host?: string;
   /** Default 8787; 0 picks a free port (tests). */
   port?: number;
+  /** The admin token file, and the embedded store's folder (`<dataDir>/store`) when `store` is not given. */
   dataDir: string;
+  /**
+   * Where records and documents are kept: a `{ url }` for PostgreSQL (`--store`, POPUP_STORE_URL), a
+   * `{ dataDir }` for LevelDB in that folder, or an open Store (tests wrap one). The server closes it on close.
+   */
+  store?: Store | StoreSpec;
   /** The built till to serve at `/` (renderer/dist). */
   appDir?: string;
   /** The example storefront's folder (examples/storefront), served at /examples/storefront/; none by default. */
@@ -88,7 +97,10 @@ export interface SyncServer {
   /** Stock and fraud alerts per event, their stream and webhook. */
   alerts: AlertCenter;
   auth: Auth;
-  storage: ServerStorage;
+  /** The store of record (closed with the server). */
+  store: Store;
+  /** The store as every module reaches it: `stores.event(eventId)` is the one per-event access. */
+  stores: Stores;
   metrics: Metrics;
   /** E-mail receipts, sent at most once per checkout. */
   mailer: ReceiptMailer;
@@ -101,25 +113,26 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const now = opts.now ?? Date.now;
   const admin = opts.adminToken ? { token: opts.adminToken, created: false } : await adminToken(opts.dataDir, process.env['POPUP_ADMIN_TOKEN']);
-  const storage = await LevelStorage.open(`${opts.dataDir}/store`, {
-    // The writes are durable; only the record that would reveal their later loss could not be written.
-    onHighWaterError: (err) => opts.log?.('error', `store: the high-water record cannot be written (${err instanceof Error ? err.message : String(err)}); a later loss of acknowledged writes may go unreported`),
-  });
+  const store = await openServerStore(opts);
+  const stores = storesOf(store);
   const metrics = new Metrics();
   // Verify what is stored before serving anything: damage is reported in one line, shown on /healthz and
-  // /metrics, and the damaged documents are refused (4503 / 503) until an admin rebuilds them.
-  const damageAtStart = await verifyStore(storage, `${opts.dataDir}/store`, storage.lostOnOpen);
+  // /metrics, and the damaged documents are refused (4503 / 503) until an admin rebuilds them. On the
+  // embedded store only: it is the one whose files a crash, a full disk or a bad copy can damage under the
+  // server; PostgreSQL checks its own pages, and reading every event of a shared database at each start of
+  // each process would not scale.
+  const damageAtStart = store instanceof LevelStore ? await verifyStore(stores, store.dir, store.lostOnOpen) : [];
   if (damageAtStart.length) {
     const line = `stored data damaged: ${damageAtStart.map((d) => `${d.doc}: ${d.what}`).join('; ')} — refused until rebuilt (docs/operations.md, "Damage and recovery")`;
     if (opts.log) opts.log('error', line);
     else console.error(`[error] ${line}`);
   }
   const storeDamage = damageAtStart.filter((d) => d.doc === 'store');
-  const auth = new Auth(storage, admin.token, now);
+  const auth = new Auth(stores, admin.token, now);
   await auth.indexLegacyTokens();
-  const hub = new DocHub({ storage, metrics, ...(opts.log ? { log: opts.log } : {}), ...opts.hub, now, awareness: limits, ...(opts.relay?.eventId ? { relayedEventId: opts.relay.eventId } : {}) });
+  const hub = new DocHub({ stores, metrics, ...(opts.log ? { log: opts.log } : {}), ...opts.hub, now, awareness: limits, ...(opts.relay?.eventId ? { relayedEventId: opts.relay.eventId } : {}) });
   hub.markDamaged(damageAtStart);
-  const events = new EventService(hub, auth, storage, { now }, opts.relay);
+  const events = new EventService(hub, auth, stores, { now }, opts.relay);
   // A till running low asks; the server, holder of the reserve, grants what it can (docs/sync-protocol.md).
   // A relaying hub leaves that to the upstream server, whose grant comes back through the relay.
   if (!opts.relay) {
@@ -134,13 +147,13 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   const rateLimits = new RateLimits(limits, metrics);
   // Pairing codes must not be guessable by trying: per address (a pairing device has no token yet).
   router.before('POST', '/api/pair', (ctx) => rateLimits.take('pair-address', rateLimits.clientAddress(ctx.req)));
-  adminRoutes(router, { events, auth, storage, now });
+  adminRoutes(router, { events, auth, stores, now });
   stockRoutes(router, { events });
   recoveryRoutes(router, { hub });
-  const storefront = new Storefront({ hub, events, storage, now, answerOf: errorReply, ...(opts.log ? { log: opts.log } : {}) });
-  const tracking = new TrackingLinks(storage);
+  const storefront = new Storefront({ hub, events, stores, now, answerOf: errorReply, ...(opts.log ? { log: opts.log } : {}) });
+  const tracking = new TrackingLinks(stores);
   const queue = new DropQueue({
-    storage,
+    stores,
     now,
     dropOf: async (eventId) => {
       const { config } = await events.setup(eventId);
@@ -148,23 +161,23 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
       return config.drop;
     },
   });
-  storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(storage), rateLimits, now, tracking, queue });
+  storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(stores), rateLimits, now, tracking, queue });
   trackingRoutes(router, { storefront, events, links: tracking, rateLimits, ...(opts.exampleStorefrontDir ? { trackingPage: `${EXAMPLE_STOREFRONT_PATH}track.html` } : {}) });
   summaryRoutes(router, { hub, events });
   sessionRoutes(router);
-  const mailer = new ReceiptMailer({ hub, events, storage, now, config: opts.mail });
+  const mailer = new ReceiptMailer({ hub, events, stores, now, config: opts.mail });
   receiptMailRoutes(router, { mailer });
-  const setup = new SetupService(hub, events, storage);
-  const clicks = new ClickCounter(storage, { ...(opts.redirects?.clickFlushMs !== undefined ? { flushMs: opts.redirects.clickFlushMs } : {}), ...(opts.log ? { log: opts.log } : {}) });
+  const setup = new SetupService(hub, events, stores);
+  const clicks = new ClickCounter(stores, { ...(opts.redirects?.clickFlushMs !== undefined ? { flushMs: opts.redirects.clickFlushMs } : {}), ...(opts.log ? { log: opts.log } : {}) });
   setupRoutes(router, { events, setup, clicks });
   redirectRoutes(router, { events, setup, clicks, ...(opts.redirects ? { limits: opts.redirects } : {}) });
-  const alerts = new AlertCenter({ hub, storage, now, ...(opts.log ? { log: opts.log } : {}), ...opts.alerts });
+  const alerts = new AlertCenter({ hub, stores, now, ...(opts.log ? { log: opts.log } : {}), ...opts.alerts });
   // Clicks are counted under the lower-cased code; analytics matches sales by the code as the event spells it.
   const creatorClicks = async (eventId: string) => {
     const counts = await clicks.counts(eventId);
     return Object.fromEntries((await events.setup(eventId)).creators.map((c) => [c.code, counts.get(creatorKey(c.code)) ?? 0]));
   };
-  analyticsRoutes(router, { hub, events, storage, now, alerts, auth, clicks: creatorClicks });
+  analyticsRoutes(router, { hub, events, stores, now, alerts, auth, clicks: creatorClicks });
   const app = opts.appDir ? staticFiles(opts.appDir) : undefined;
   const example = opts.exampleStorefrontDir ? exampleStorefront(opts.exampleStorefrontDir) : undefined;
   const started = now();
@@ -210,7 +223,8 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
     clicks,
     alerts,
     auth,
-    storage,
+    store,
+    stores,
     metrics,
     mailer,
     close: () =>
@@ -223,7 +237,19 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
         ws.close();
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));
-        await storage.close();
+        await stores.close();
+        await store.close();
       })()),
   };
+}
+
+/** The store the options name, opened: the embedded LevelDB store in `<dataDir>/store` unless told otherwise. */
+async function openServerStore(opts: SyncServerOptions): Promise<Store> {
+  const given = opts.store ?? { dataDir: `${opts.dataDir}/store` };
+  if (!('dataDir' in given) && !('url' in given)) return given;
+  if ('url' in given) return openStore(given);
+  return LevelStore.open(given.dataDir, {
+    // The writes are durable; only the record that would reveal their later loss could not be written.
+    onHighWaterError: (err) => opts.log?.('error', `store: the high-water record cannot be written (${err instanceof Error ? err.message : String(err)}); a later loss of acknowledged writes may go unreported`),
+  });
 }

@@ -15,11 +15,11 @@ import {
 } from '../core/event/event.ts';
 import { asObject } from '../core/base/validate.ts';
 import { couponKey, couponUses, parseCoupon, type Coupon } from '../core/selling/discounts.ts';
-import { brandDocName, BrandDoc, parseDocName, SetupDoc, setupDocName } from '../core/event/schema.ts';
+import { brandDocName, BrandDoc, SetupDoc, setupDocName } from '../core/event/schema.ts';
 import type { DocHub } from './doc-hub.ts';
 import type { EventService } from './event-service.ts';
 import { ConflictError, MissingError } from './server-errors.ts';
-import type { ServerStorage } from './storage/server-storage.ts';
+import { ConditionFailedError, type Stores } from './storage/store.ts';
 
 /**
  * Editing an event's set-up after it was created: its settings, brands, locations, creators and
@@ -46,22 +46,15 @@ export class SetupService {
   constructor(
     private readonly hub: DocHub,
     private readonly events: EventService,
-    private readonly storage: ServerStorage,
+    private readonly stores: Stores,
   ) {}
 
   /** Every event on this server (its setup document names it), by start time. */
   async listEvents(): Promise<EventSummary[]> {
-    const ids = new Set<string>();
-    for (const name of await this.storage.docNames()) {
-      try {
-        const ref = parseDocName(name);
-        if (ref.kind === 'setup') ids.add(ref.eventId);
-      } catch {
-        // Not a document name of ours (none is stored, but a listing must not fail on one).
-      }
-    }
     const out: EventSummary[] = [];
-    for (const id of ids) {
+    for (const id of await this.stores.eventIds()) {
+      // An event with records but no setup document (a token issued for an id never created) is no event.
+      if (!(await this.stores.event(id).docNames()).includes(setupDocName(id))) continue;
       const { config } = await this.events.setup(id);
       if (config) out.push({ id, name: config.name, currency: config.currency, timeZone: config.timeZone, startsAt: config.drop.startsAt, endsAt: config.drop.endsAt });
     }
@@ -161,9 +154,17 @@ export class SetupService {
     const creator = parseCreator({ ...asObject(raw, 'body'), code });
     const key = creatorKey(code);
     return this.events.serial(eventId, async () => {
-      const owner = await this.storage.getRecord<{ eventId: string }>(CODE_INDEX, key);
+      const owner = await this.stores.server().get<{ eventId: string }>(CODE_INDEX, key);
       if (owner && owner.eventId !== eventId) throw new ConflictError(`the creator code "${code}" is used by another event on this server`, { field: 'code' });
-      await this.storage.putRecord(CODE_INDEX, key, { eventId });
+      // Conditional on what was read: two events claiming the same code at once (each in its own serial
+      // section) cannot both take it.
+      await this.stores
+        .server()
+        .commit({ put: [{ ns: CODE_INDEX, key, value: { eventId } }], expect: [{ ns: CODE_INDEX, key, equals: owner }] })
+        .catch((err: unknown) => {
+          if (err instanceof ConditionFailedError) throw new ConflictError(`the creator code "${code}" is used by another event on this server`, { field: 'code' });
+          throw err;
+        });
       await this.hub.change(setupDocName(eventId), (doc) => new SetupDoc(doc).write({ creators: [creator] }));
       return creator;
     });
@@ -181,8 +182,8 @@ export class SetupService {
         return true;
       });
       if (!removed) throw new MissingError(`${eventId} has no creator "${code}"`);
-      const owner = await this.storage.getRecord<{ eventId: string }>(CODE_INDEX, key);
-      if (owner?.eventId === eventId) await this.storage.deleteRecord(CODE_INDEX, key);
+      const owner = await this.stores.server().get<{ eventId: string }>(CODE_INDEX, key);
+      if (owner?.eventId === eventId) await this.stores.server().del(CODE_INDEX, key);
     });
   }
 
@@ -206,7 +207,7 @@ export class SetupService {
 
   /** The event whose creator holds this code (any case), if any. */
   async eventOfCode(code: string): Promise<string | undefined> {
-    return (await this.storage.getRecord<{ eventId: string }>(CODE_INDEX, creatorKey(code)))?.eventId;
+    return (await this.stores.server().get<{ eventId: string }>(CODE_INDEX, creatorKey(code)))?.eventId;
   }
 
   /**

@@ -181,7 +181,7 @@ describe('reservations', () => {
     expect((await call(d, `${base}/reservations/${r.body.id}`, { token })).body).toMatchObject({ active: false });
     await d.server.storefront.sweep();
     expect((await call(d, `${base}/reservations/${r.body.id}`, { token })).status).toBe(404);
-    expect(await d.server.storage.listRecords('reservations')).toEqual([]);
+    expect(await d.server.stores.event(EVENT).list('reservations')).toEqual([]);
   });
 });
 
@@ -335,13 +335,13 @@ describe('orders', () => {
     const first = await order(d, 'crashy', body);
     expect(first.status).toBe(500);
     expect(await onlineSales(d)).toHaveLength(0);
-    expect(await d.server.storage.listRecords('order-journal')).toHaveLength(1);
+    expect(await d.server.stores.event(EVENT).list('order-journal')).toHaveLength(1);
     await d.restart();
     const retry = await order(d, 'crashy', body);
     expect(retry.status).toBe(201);
     expect(retry.body.receiptNumber).toBe('WEB-00001');
     expect((await onlineSales(d)).map((s) => s.id)).toEqual(retry.body.sales);
-    expect(await d.server.storage.listRecords('order-journal')).toEqual([]);
+    expect(await d.server.stores.event(EVENT).list('order-journal')).toEqual([]);
     expect((await order(d, 'next', body)).body.receiptNumber).toBe('WEB-00002');
   });
 
@@ -358,8 +358,8 @@ describe('orders', () => {
     const retry = await order(d, 'lost', body);
     expect(retry.status).toBe(409);
     expect(await onlineSales(d, 'second-life')).toEqual([]);
-    expect(await d.server.storage.listRecords('orders')).toEqual([]);
-    expect(await d.server.storage.listRecords('order-journal')).toEqual([]);
+    expect(await d.server.stores.event(EVENT).list('orders')).toEqual([]);
+    expect(await d.server.stores.event(EVENT).list('order-journal')).toEqual([]);
   });
 
   it('refuse a payment that does not match, a missing Idempotency-Key, and another event’s token', async () => {
@@ -400,9 +400,9 @@ describe('orders', () => {
     const no = await order(d, 'c2', { lines: [nt('NT-CAP', 1)], payment: pay, customer: { email: 'bob@example.com', consent: false } });
     expect([yes.status, no.status]).toEqual([201, 201]);
     const sha = (s: string) => createHash('sha256').update(s).digest('hex');
-    const orders = new Map(await d.server.storage.listRecords<{ customer?: unknown }>('orders'));
-    expect(orders.get(`${EVENT}!${yes.body.orderId}`)?.customer).toEqual({ consent: true, emailSha256: sha('alice@example.com'), phoneSha256: sha('+33612345678') });
-    expect(orders.get(`${EVENT}!${no.body.orderId}`)?.customer).toEqual({ consent: false });
+    const orders = new Map(await d.server.stores.event(EVENT).list<{ customer?: unknown }>('orders'));
+    expect(orders.get(yes.body.orderId)?.customer).toEqual({ consent: true, emailSha256: sha('alice@example.com'), phoneSha256: sha('+33612345678') });
+    expect(orders.get(no.body.orderId)?.customer).toEqual({ consent: false });
     // The consenting customer's hashes are on the order's sale too (as a till records them), the other's not.
     const sales = await d.server.hub.read(brandDocName(EVENT, 'north-thread'), (doc) => new BrandDoc(doc).sales().items);
     const saleOf = (receipt: string) => sales.find((x) => x.receiptNumber === receipt);
@@ -410,9 +410,9 @@ describe('orders', () => {
     expect(saleOf(no.body.receiptNumber)).toBeDefined();
     expect(saleOf(no.body.receiptNumber)?.customer).toBeUndefined();
     const everything = JSON.stringify([
-      ...(await d.server.storage.listRecords('orders')),
-      ...(await d.server.storage.listRecords('idempotency')),
-      ...(await d.server.storage.listRecords('order-journal')),
+      ...(await d.server.stores.event(EVENT).list('orders')),
+      ...(await d.server.stores.event(EVENT).list('idempotency')),
+      ...(await d.server.stores.event(EVENT).list('order-journal')),
     ]).toLowerCase();
     expect(everything).not.toContain('alice@example.com');
     expect(everything).not.toContain('bob@example.com');

@@ -21,6 +21,8 @@ import { seedDemo } from './demo-seed.ts';
 import type { PairedTill } from './event-service.ts';
 import { decodeMessage, MessageType, type Incoming } from './protocol.ts';
 import { startSyncServer, type SyncServer, type SyncServerOptions } from './server.ts';
+import { LevelStore } from './storage/level-store.ts';
+import { TapStore } from './storage/tap-store.ts';
 
 /**
  * Test worlds for the sync server: each gets its own data folder and its own server on 127.0.0.1, port 0,
@@ -32,19 +34,31 @@ export interface World {
   wsUrl: string;
   providers: WebsocketProvider[];
   provider(docName: string, token: string, doc?: Y.Doc, params?: Record<string, string>): WebsocketProvider;
+  /** With `{ tap: true }`: the server's store, through which a test holds, fails or counts writes. */
+  tap: TapStore | undefined;
   /** Restarts the server on the same data folder (and the same port). */
   restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function world(opts: Partial<SyncServerOptions> = {}): Promise<World> {
+export type WorldOptions = Partial<SyncServerOptions> & {
+  /** Run the server on a TapStore around the LevelDB store in the data folder (a fresh tap on each restart). */
+  tap?: boolean;
+};
+
+export async function world(options: WorldOptions = {}): Promise<World> {
+  const { tap, ...opts } = options;
   const dataDir = await mkdtemp(join(tmpdir(), 'popup-sync-'));
   const base = { host: '127.0.0.1', port: 0, dataDir, adminToken: 'test-admin-token-0123456789', hub: { idleUnloadMs: 200 }, ...opts };
-  let server = await startSyncServer(base);
+  const start = async (port: number): Promise<SyncServer> => {
+    w.tap = tap ? new TapStore(await LevelStore.open(join(dataDir, 'store'))) : undefined;
+    return startSyncServer({ ...base, port, ...(w.tap ? { store: w.tap } : {}) });
+  };
   const w: World = {
-    server,
+    tap: undefined,
+    server: undefined as unknown as SyncServer,
     dataDir,
-    wsUrl: server.url.replace('http', 'ws') + '/sync',
+    wsUrl: '',
     providers: [],
     provider(docName, token, doc = new Y.Doc(), params = {}) {
       const p = new WebsocketProvider(w.wsUrl, docName, doc, {
@@ -59,7 +73,7 @@ export async function world(opts: Partial<SyncServerOptions> = {}): Promise<Worl
     async restart() {
       const port = Number(new URL(server.url).port);
       await server.close();
-      server = await startSyncServer({ ...base, port });
+      server = await start(port);
       w.server = server;
     },
     async stop() {
@@ -68,10 +82,13 @@ export async function world(opts: Partial<SyncServerOptions> = {}): Promise<Worl
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+  let server = await start(base.port);
+  w.server = server;
+  w.wsUrl = server.url.replace('http', 'ws') + '/sync';
   return w;
 }
 
-export async function demoWorld(opts: Partial<SyncServerOptions> = {}) {
+export async function demoWorld(opts: WorldOptions = {}) {
   const w = await world(opts);
   const demo = await seedDemo(w.server, Date.now() - 5 * 60_000);
   // The same object, not a copy: restart() replaces `server` on it.

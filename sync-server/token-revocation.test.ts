@@ -199,8 +199,8 @@ describe('tokens issued before the by-event index', () => {
     const d = await start();
     // A token stored as the server stored them before the index existed: by hash only.
     const legacy = `pp_${'L'.repeat(43)}`;
-    await d.server.storage.putRecord('tokens', hashToken(legacy), { role: 'storefront', eventId: E, label: 'old shop', createdAt: 1 });
-    await d.server.storage.deleteRecord('meta', 'tokens-indexed');
+    await d.server.stores.server().put('tokens', hashToken(legacy), { role: 'storefront', eventId: E, label: 'old shop', createdAt: 1 });
+    await d.server.stores.server().del('meta', 'tokens-indexed');
     await d.restart();
 
     const found = (await list(d, d.demo.organiserToken)).find((t) => t.label === 'old shop');

@@ -1,4 +1,4 @@
-import { parseDocName } from '../../core/event/schema.ts';
+import { setupDocName } from '../../core/event/schema.ts';
 import { toTagged } from '../../core/base/errors.ts';
 import { seedDemo } from '../../sync-server/demo-seed.ts';
 import { startSyncServer, type SyncServer } from '../../sync-server/server.ts';
@@ -106,13 +106,8 @@ export class HubHost {
 
   private async events(server: SyncServer): Promise<HubEvent[]> {
     const ids = new Set<string>();
-    for (const name of await server.storage.docNames()) {
-      try {
-        const ref = parseDocName(name);
-        if (ref.kind === 'setup') ids.add(ref.eventId);
-      } catch {
-        // Not an event document (the storage keeps nothing else under doc names, but a name is not trusted).
-      }
+    for (const id of await server.stores.eventIds()) {
+      if ((await server.stores.event(id).docNames()).includes(setupDocName(id))) ids.add(id);
     }
     const out: HubEvent[] = [];
     for (const id of [...ids].sort()) {

@@ -11,7 +11,7 @@ import type { StockView } from '../../core/ledger/stock-view.ts';
 import type { DocHandle } from '../doc-handle.ts';
 import type { DocHub } from '../doc-hub.ts';
 import { EventNotFound, MissingError } from '../server-errors.ts';
-import type { ServerStorage } from '../storage/server-storage.ts';
+import type { Stores } from '../storage/store.ts';
 import { WebhookSender, type WebhookOptions } from './webhook.ts';
 
 /**
@@ -24,14 +24,14 @@ import { WebhookSender, type WebhookOptions } from './webhook.ts';
  * linear in the records. Rejected writes are read from the hub's `rejections` records every `rejectionPollMs`
  * (a rejected write changes no document, so no document change announces it).
  *
- * Raised alerts are kept in storage (`alerts` records, `<eventId>!<alertId>`), so a restart neither forgets
+ * Raised alerts are kept in storage (the event's `alerts` records, by alert id), so a restart neither forgets
  * nor resends them. A condition alert (`ongoing`) that is no longer reported is deleted, so it is raised
  * again if the situation returns. Each newly raised alert goes to the event's SSE listeners and, when a
  * webhook is configured, to the webhook (webhook.ts).
  */
 export interface AlertCenterOptions {
   hub: DocHub;
-  storage: ServerStorage;
+  stores: Stores;
   now: () => number;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   /** Quiet time after a change before evaluating (default 250 ms). */
@@ -53,7 +53,6 @@ export interface StoredAlert {
 export type AlertListener = (alerts: Alert[]) => void;
 
 const ALERTS = 'alerts';
-const key = (eventId: string, id: string) => `${eventId}!${id}`;
 
 class EventWatch {
   readonly listeners = new Set<AlertListener>();
@@ -74,7 +73,7 @@ class EventWatch {
   ) {}
 
   async start(): Promise<void> {
-    for (const [k, v] of await this.c.opts.storage.listRecords<StoredAlert>(ALERTS)) if (k.startsWith(`${this.eventId}!`)) this.raised.set(v.alert.id, v);
+    for (const [, v] of await this.c.opts.stores.event(this.eventId).list<StoredAlert>(ALERTS)) this.raised.set(v.alert.id, v);
     const setup = await this.hold(setupDocName(this.eventId));
     if (!setup) throw new EventNotFound(this.eventId);
     this.setup = setup;
@@ -183,7 +182,7 @@ class EventWatch {
         adjustments.push(...view.positiveAdjustments());
       }
     }
-    const rejections = (await this.c.opts.storage.listRecords<RejectedWrite>('rejections')).filter(([k]) => k.startsWith(`${this.eventId}!`)).map(([, v]) => v);
+    const rejections = (await this.c.opts.stores.event(this.eventId).list<RejectedWrite>('rejections')).map(([, v]) => v);
     const voids = [...((await this.c.opts.voids?.(this.eventId)) ?? [])];
     for (const t of tills) voids.push(...(await this.c.opts.hub.read(tillDocName(this.eventId, t.id), (d) => new TillDoc(d).voids().items)));
     const now = this.c.opts.now();
@@ -199,13 +198,13 @@ class EventWatch {
     const fresh = alerts.filter((a) => !this.raised.has(a.id));
     for (const a of fresh) {
       const stored: StoredAlert = { eventId: this.eventId, alert: a, raisedAt: now };
-      await this.c.opts.storage.putRecord(ALERTS, key(this.eventId, a.id), stored);
+      await this.c.opts.stores.event(this.eventId).put(ALERTS, a.id, stored);
       this.raised.set(a.id, stored);
     }
     // A condition that no longer holds is forgotten, so it is raised again if it returns.
     for (const [id, s] of this.raised) {
       if (s.alert.ongoing && !current.has(id)) {
-        await this.c.opts.storage.deleteRecord(ALERTS, key(this.eventId, id));
+        await this.c.opts.stores.event(this.eventId).del(ALERTS, id);
         this.raised.delete(id);
       }
     }
@@ -235,7 +234,7 @@ export class AlertCenter {
 
   constructor(readonly opts: AlertCenterOptions) {
     this.log = opts.log ?? (() => undefined);
-    this.webhooks = new WebhookSender({ storage: opts.storage, now: opts.now, log: this.log, ...opts.webhook });
+    this.webhooks = new WebhookSender({ stores: opts.stores, now: opts.now, log: this.log, ...opts.webhook });
   }
 
   /** Starts watching the events that have a webhook, and resumes deliveries a restart interrupted. */

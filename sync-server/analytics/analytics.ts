@@ -6,7 +6,7 @@ import { BrandDoc, brandDocName, parseDocName } from '../../core/event/schema.ts
 import type { DocHub } from '../doc-hub.ts';
 import type { EventService } from '../event-service.ts';
 import { EventNotFound, ForbiddenError } from '../server-errors.ts';
-import type { ServerStorage } from '../storage/server-storage.ts';
+import type { Stores } from '../storage/store.ts';
 import type { OrderRecord } from '../storefront/orders.ts';
 
 /**
@@ -19,7 +19,7 @@ import type { OrderRecord } from '../storefront/orders.ts';
 export interface AnalyticsDeps {
   hub: DocHub;
   events: EventService;
-  storage: ServerStorage;
+  stores: Stores;
   now: () => number;
   /** Clicks per creator code of an event's redirect links (the creators module); none known without it. */
   clicks?: (eventId: string) => Promise<Record<string, number>>;
@@ -38,12 +38,16 @@ export async function loadAnalytics(deps: AnalyticsDeps, eventId: string, mayRea
   if (!drop.config) throw new EventNotFound(eventId);
   const brandIds = drop.brands.map((b) => b.id);
   const eventIds = new Set<string>();
-  for (const name of await deps.storage.docNames()) {
-    try {
-      const ref = parseDocName(name);
-      if (ref.kind === 'brand' && brandIds.includes(ref.brandId) && mayRead(ref.eventId)) eventIds.add(ref.eventId);
-    } catch {
-      // Not an event document (or a name from an older layout): not part of any event.
+  // Only the events this token may read are opened; within each, its documents say which brands it had.
+  for (const id of await deps.stores.eventIds()) {
+    if (!mayRead(id)) continue;
+    for (const name of await deps.stores.event(id).docNames()) {
+      try {
+        const ref = parseDocName(name);
+        if (ref.kind === 'brand' && brandIds.includes(ref.brandId)) eventIds.add(id);
+      } catch {
+        // Not an event document: not part of any event.
+      }
     }
   }
   eventIds.add(eventId);
@@ -65,9 +69,11 @@ export async function loadAnalytics(deps: AnalyticsDeps, eventId: string, mayRea
   }
   // Online orders placed before their sales carried the customer kept it on the order record only: join it.
   const customerOfSale = new Map<string, StoredCustomer>();
-  for (const [k, o] of await deps.storage.listRecords<Pick<OrderRecord, 'eventId' | 'sales' | 'customer'>>('orders')) {
+  const orders = [];
+  for (const id of eventIds) orders.push(...(await deps.stores.event(id).list<Pick<OrderRecord, 'eventId' | 'sales' | 'customer'>>('orders')));
+  for (const [, o] of orders) {
     const c = o.customer;
-    if (!c?.consent || !eventIds.has(k.slice(0, k.indexOf('!')))) continue;
+    if (!c?.consent) continue;
     if (!c.emailSha256 && !c.phoneSha256) continue;
     const stored: StoredCustomer = { consent: true, ...(c.emailSha256 ? { emailSha256: c.emailSha256 } : {}), ...(c.phoneSha256 ? { phoneSha256: c.phoneSha256 } : {}) };
     for (const id of o.sales) customerOfSale.set(id, stored);

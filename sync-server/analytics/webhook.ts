@@ -4,7 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import type { Alert } from '../../core/reports/alerts.ts';
 import { ValidationError } from '../../core/base/errors.ts';
-import type { ServerStorage } from '../storage/server-storage.ts';
+import type { Stores } from '../storage/store.ts';
 import { guardedLookup, isPrivateAddress, WebhookTargetError } from './webhook-target.ts';
 
 /**
@@ -97,7 +97,7 @@ export class WebhookSender {
   private seq = 0;
   private closed = false;
 
-  constructor(private readonly d: { storage: ServerStorage; now: () => number; log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void } & Partial<WebhookOptions>) {
+  constructor(private readonly d: { stores: Stores; now: () => number; log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void } & Partial<WebhookOptions>) {
     this.o = { timeoutMs: d.timeoutMs ?? 5000, maxAttempts: d.maxAttempts ?? 6, backoffMs: d.backoffMs ?? 2000, logLimit: d.logLimit ?? 500, allowPrivate: d.allowPrivate ?? false };
   }
 
@@ -107,36 +107,39 @@ export class WebhookSender {
   }
 
   async configure(eventId: string, config: WebhookConfig): Promise<void> {
-    await this.d.storage.putRecord(WEBHOOKS, eventId, config);
+    await this.d.stores.event(eventId).put(WEBHOOKS, '', config);
   }
 
   async remove(eventId: string): Promise<void> {
-    await this.d.storage.deleteRecord(WEBHOOKS, eventId);
+    await this.d.stores.event(eventId).del(WEBHOOKS, '');
   }
 
   config(eventId: string): Promise<WebhookConfig | undefined> {
-    return this.d.storage.getRecord<WebhookConfig>(WEBHOOKS, eventId);
+    return this.d.stores.event(eventId).get<WebhookConfig>(WEBHOOKS, '');
   }
 
   async configuredEvents(): Promise<string[]> {
-    return (await this.d.storage.listRecords<WebhookConfig>(WEBHOOKS)).map(([k]) => k);
+    // Once, at start: each event's one webhook record.
+    const out: string[] = [];
+    for (const eventId of await this.d.stores.eventIds()) if (await this.config(eventId)) out.push(eventId);
+    return out;
   }
 
   /** Queues an alert for the event's webhook (durably) and starts sending it; nothing without a webhook. */
   async enqueue(eventId: string, alert: Alert): Promise<void> {
     if (!(await this.config(eventId))) return;
     const pending: Pending = { eventId, alert, attempts: 0 };
-    await this.d.storage.putRecord(OUTBOX, `${eventId}!${alert.id}`, pending);
+    await this.d.stores.event(eventId).put(OUTBOX, alert.id, pending);
     void this.send(pending);
   }
 
   /** Sends what a restart left in the outbox. */
   async resume(): Promise<void> {
-    for (const [, p] of await this.d.storage.listRecords<Pending>(OUTBOX)) void this.send(p);
+    for (const eventId of await this.d.stores.eventIds()) for (const [, p] of await this.d.stores.event(eventId).list<Pending>(OUTBOX)) void this.send(p);
   }
 
   async deliveries(eventId: string): Promise<DeliveryAttempt[]> {
-    return (await this.d.storage.listRecords<DeliveryAttempt>(LOG)).filter(([k]) => k.startsWith(`${eventId}!`)).map(([, v]) => v).reverse();
+    return (await this.d.stores.event(eventId).list<DeliveryAttempt>(LOG)).map(([, v]) => v).reverse();
   }
 
   close(): void {
@@ -152,7 +155,7 @@ export class WebhookSender {
     try {
       const config = await this.config(p.eventId);
       if (!config) {
-        await this.d.storage.deleteRecord(OUTBOX, k);
+        await this.d.stores.event(p.eventId).del(OUTBOX, p.alert.id);
         return;
       }
       const attempt = p.attempts + 1;
@@ -169,12 +172,12 @@ export class WebhookSender {
       const last = ok || attempt >= this.o.maxAttempts;
       await this.logAttempt({ eventId: p.eventId, alertId: p.alert.id, attempt, at: this.d.now(), ok, ...(status !== undefined ? { status } : {}), ...(error ? { error } : {}), ...(last ? { outcome: ok ? 'delivered' : 'given up' } : {}) });
       if (last) {
-        await this.d.storage.deleteRecord(OUTBOX, k);
+        await this.d.stores.event(p.eventId).del(OUTBOX, p.alert.id);
         if (!ok) this.d.log('warn', 'gave up delivering an alert to the webhook', { eventId: p.eventId, alertId: p.alert.id, status, error });
         return;
       }
       const next: Pending = { ...p, attempts: attempt };
-      await this.d.storage.putRecord(OUTBOX, k, next);
+      await this.d.stores.event(p.eventId).put(OUTBOX, p.alert.id, next);
       if (this.closed) return;
       const t = setTimeout(() => {
         this.timers.delete(t);
@@ -212,9 +215,9 @@ export class WebhookSender {
   }
 
   private async logAttempt(a: DeliveryAttempt): Promise<void> {
-    await this.d.storage.putRecord(LOG, `${a.eventId}!${String(a.at).padStart(15, '0')}!${String(++this.seq).padStart(6, '0')}`, a);
+    await this.d.stores.event(a.eventId).put(LOG, `${String(a.at).padStart(15, '0')}!${String(++this.seq).padStart(6, '0')}`, a);
     // Keep the newest `logLimit` entries of the event.
-    const mine = (await this.d.storage.listRecords<DeliveryAttempt>(LOG)).filter(([k]) => k.startsWith(`${a.eventId}!`));
-    for (const [k] of mine.slice(0, Math.max(0, mine.length - this.o.logLimit))) await this.d.storage.deleteRecord(LOG, k);
+    const mine = await this.d.stores.event(a.eventId).list<DeliveryAttempt>(LOG);
+    for (const [k] of mine.slice(0, Math.max(0, mine.length - this.o.logLimit))) await this.d.stores.event(a.eventId).del(LOG, k);
   }
 }

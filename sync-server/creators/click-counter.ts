@@ -1,4 +1,4 @@
-import type { ServerStorage } from '../storage/server-storage.ts';
+import { ConditionFailedError, type Stores } from '../storage/store.ts';
 
 /**
  * Clicks on creator links, counted per event and code and kept in the server's store (not in a synced
@@ -7,22 +7,26 @@ import type { ServerStorage } from '../storage/server-storage.ts';
  * clicks costs a handful of writes. A crash loses at most the clicks of the last `flushMs`.
  */
 const NS = 'creator-clicks';
+/** A count written by another writer meanwhile (another process, in a cluster) makes the add read again. */
+const ADD_ATTEMPTS = 5;
 
 export class ClickCounter {
-  private readonly pending = new Map<string, number>();
+  /** Per event, per lower-case code: clicks not yet written. */
+  private readonly pending = new Map<string, Map<string, number>>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private closed = false;
 
   constructor(
-    private readonly storage: ServerStorage,
+    private readonly stores: Stores,
     private readonly opts: { flushMs?: number; log?: (level: 'warn', message: string, fields?: Record<string, unknown>) => void } = {},
   ) {}
 
   /** Counts one click; it is written with the next batch. */
   click(eventId: string, codeKey: string): void {
-    const key = `${eventId}!${codeKey}`;
-    this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
+    let event = this.pending.get(eventId);
+    if (!event) this.pending.set(eventId, (event = new Map()));
+    event.set(codeKey, (event.get(codeKey) ?? 0) + 1);
     if (!this.timer && !this.closed) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
@@ -34,29 +38,46 @@ export class ClickCounter {
 
   /** Clicks per code of an event (lower-case code → count), stored and not yet stored alike. */
   async counts(eventId: string): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
-    for (const [key, n] of await this.storage.listRecords<number>(NS)) if (key.startsWith(`${eventId}!`)) out.set(key.slice(eventId.length + 1), n);
-    for (const [key, n] of this.pending) if (key.startsWith(`${eventId}!`)) out.set(key.slice(eventId.length + 1), (out.get(key.slice(eventId.length + 1)) ?? 0) + n);
+    const out = new Map(await this.stores.event(eventId).list<number>(NS));
+    for (const [code, n] of this.pending.get(eventId) ?? []) out.set(code, (out.get(code) ?? 0) + n);
     return out;
   }
 
-  /** Writes the clicks counted so far; batches run one after another, so no two add to the same stale total. */
+  /** Writes the clicks counted so far; batches run one after another. */
   flush(): Promise<void> {
     const run = this.flushing.then(async () => {
       const batch = [...this.pending];
       this.pending.clear();
-      for (const [key, n] of batch) {
-        try {
-          await this.storage.putRecord(NS, key, ((await this.storage.getRecord<number>(NS, key)) ?? 0) + n);
-        } catch (err) {
-          // Put them back for the next batch rather than lose them.
-          this.pending.set(key, (this.pending.get(key) ?? 0) + n);
-          this.opts.log?.('warn', 'could not store creator link clicks', { key, err: String(err) });
+      for (const [eventId, codes] of batch) {
+        for (const [code, n] of codes) {
+          try {
+            await this.add(eventId, code, n);
+          } catch (err) {
+            // Put them back for the next batch rather than lose them.
+            let event = this.pending.get(eventId);
+            if (!event) this.pending.set(eventId, (event = new Map()));
+            event.set(code, (event.get(code) ?? 0) + n);
+            this.opts.log?.('warn', 'could not store creator link clicks', { eventId, code, err: String(err) });
+          }
         }
       }
     });
     this.flushing = run.catch(() => undefined);
     return run;
+  }
+
+  /** Adds `n` to the stored count as a compare-and-set: a total written meanwhile is read again, never overwritten. */
+  private async add(eventId: string, code: string, n: number): Promise<void> {
+    const records = this.stores.event(eventId);
+    for (let attempt = 1; ; attempt++) {
+      const before = await records.get<number>(NS, code);
+      try {
+        await records.commit({ put: [{ ns: NS, key: code, value: (before ?? 0) + n }], expect: [{ ns: NS, key: code, equals: before }] });
+        return;
+      } catch (err) {
+        if (!(err instanceof ConditionFailedError) || attempt >= ADD_ATTEMPTS) throw err;
+      }
+    }
   }
 
   /** Stops the timer and writes what is pending. */

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_EVENT_ID } from '../../core/event/demo-event.ts';
-import type { SyncServerOptions } from '../server.ts';
-import { api, demoWorld, type World } from '../test-support.ts';
+import { api, demoWorld, type World, type WorldOptions } from '../test-support.ts';
 
 /**
  * Creator links: `/r/<code>` counts the click and redirects to the creator's page or the drop's page;
@@ -14,7 +13,7 @@ afterEach(async () => {
   w = undefined;
 });
 
-async function linkWorld(opts: Partial<SyncServerOptions> = {}) {
+async function linkWorld(opts: WorldOptions = {}) {
   w = await demoWorld(opts);
   const organiser = w.demo.organiserToken;
   expect((await api(w.server.url, 'PATCH', `/api/events/${E}`, { token: organiser, body: { dropUrl: 'https://drop.example.com/mall?lang=en' } })).status).toBe(200);
@@ -56,13 +55,11 @@ describe('creator links', () => {
   });
 
   it('count every click, write a burst in a few batches rather than once per click, and keep the counts across a restart', async () => {
-    const { w, organiser } = await linkWorld({ redirects: { perSecond: 1000, burst: 1000, clickFlushMs: 200 } });
-    const storage = w.server.storage;
-    const put = storage.putRecord.bind(storage);
+    const { w, organiser } = await linkWorld({ tap: true, redirects: { perSecond: 1000, burst: 1000, clickFlushMs: 200 } });
     let writes = 0;
-    storage.putRecord = (ns, key, value) => {
-      if (ns === 'creator-clicks') writes++;
-      return put(ns, key, value);
+    w.tap!.tap = (call, proceed) => {
+      if (call.op === 'commit' && call.commit?.put?.some((p) => p.ns === 'creator-clicks')) writes++;
+      return proceed();
     };
     await Promise.all(Array.from({ length: 60 }, (_, i) => click(w.server.url, i % 3 === 0 ? 'techtom' : 'LENA10')));
     // Counted at once, written within a batch interval.

@@ -4,14 +4,14 @@ import { STAFF_ROLES, type StaffRole } from '../../core/event/staff.ts';
 import { hashToken, ROLES, tokenId, type Auth, type Role } from '../auth.ts';
 import type { EventService, StockLine } from '../event-service.ts';
 import { HUB_TAG } from '../setup-rules.ts';
-import type { ServerStorage } from '../storage/server-storage.ts';
+import type { Stores } from '../storage/store.ts';
 import { HttpError, requireRole, type Router } from './router.ts';
 
 /**
  * Organiser and admin endpoints: create an event, import its catalog, receive and move stock, issue
  * tokens and pairing codes; and the one endpoint a till calls without a token, to pair. See docs/api.md.
  */
-export function adminRoutes(router: Router, deps: { events: EventService; auth: Auth; storage: ServerStorage; now: () => number }): void {
+export function adminRoutes(router: Router, deps: { events: EventService; auth: Auth; stores: Stores; now: () => number }): void {
   const { events, auth } = deps;
 
   router.on('POST', '/api/events', async (ctx) => {
@@ -148,8 +148,8 @@ export function adminRoutes(router: Router, deps: { events: EventService; auth: 
   router.on('GET', '/api/events/:eventId/rejections', async (ctx) => {
     const eventId = ctx.params['eventId']!;
     requireRole(ctx, ['organiser'], eventId);
-    const rows = await deps.storage.listRecords<Record<string, unknown>>('rejections');
-    return { status: 200, body: { rejections: rows.filter(([k]) => k.startsWith(`${eventId}!`)).map(([, v]) => v) } };
+    const rows = await deps.stores.event(eventId).list<Record<string, unknown>>('rejections');
+    return { status: 200, body: { rejections: rows.map(([, v]) => v) } };
   });
 }
 

@@ -1,6 +1,6 @@
 import { ValidationError } from '../../core/base/errors.ts';
 import { asObject } from '../../core/base/validate.ts';
-import type { ServerStorage } from '../storage/server-storage.ts';
+import type { Stores } from '../storage/store.ts';
 
 /**
  * Cross-origin access for the storefront API: a brand's web store runs on its own origin and calls the
@@ -53,19 +53,19 @@ export function parseOriginsBody(body: unknown): string[] {
 export class StorefrontOrigins {
   private readonly cache = new Map<string, Promise<string[]>>();
 
-  constructor(private readonly storage: ServerStorage) {}
+  constructor(private readonly stores: Stores) {}
 
   get(eventId: string): Promise<string[]> {
     let p = this.cache.get(eventId);
     if (!p) {
-      p = this.storage.getRecord<string[]>(NS, eventId).then((v) => v ?? []);
+      p = this.stores.event(eventId).get<string[]>(NS, '').then((v) => v ?? []);
       this.cache.set(eventId, p);
     }
     return p;
   }
 
   async set(eventId: string, origins: string[]): Promise<void> {
-    await this.storage.putRecord(NS, eventId, origins);
+    await this.stores.event(eventId).put(NS, '', origins);
     this.cache.set(eventId, Promise.resolve(origins));
   }
 }

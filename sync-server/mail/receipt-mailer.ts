@@ -8,7 +8,7 @@ import type { DocHub } from '../doc-hub.ts';
 import type { EventService } from '../event-service.ts';
 import { PopupError, ValidationError } from '../../core/base/errors.ts';
 import { EventNotFound } from '../server-errors.ts';
-import type { ServerStorage } from '../storage/server-storage.ts';
+import type { Stores } from '../storage/store.ts';
 import type { MailConfig } from './mail-config.ts';
 import { receiptMessage } from './receipt-message.ts';
 
@@ -83,7 +83,7 @@ export class ReceiptMailer {
   private readonly transport;
 
   constructor(
-    private readonly deps: { hub: DocHub; events: EventService; storage: ServerStorage; now: () => number; config: MailConfig | undefined },
+    private readonly deps: { hub: DocHub; events: EventService; stores: Stores; now: () => number; config: MailConfig | undefined },
   ) {
     const c = deps.config;
     this.transport = c
@@ -126,25 +126,28 @@ export class ReceiptMailer {
 
   private async sendOnce(key: string, eventId: string, sales: Sale[], to: string): Promise<MailOutcome> {
     const receiptNumber = sales[0]!.receiptNumber;
-    const before = await this.deps.storage.getRecord<MailRecord>(NS, key);
+    // In the event's records, keyed by the checkout: `key` is `<eventId>!<checkoutId>`.
+    const records = this.deps.stores.event(eventId);
+    const checkout = key.slice(eventId.length + 1);
+    const before = await records.get<MailRecord>(NS, checkout);
     if (before) return { status: 'already-sent', receiptNumber, sentAt: before.at };
     const setup = await this.deps.events.setup(eventId);
     if (!setup.config) throw new EventNotFound(eventId);
     const message = receiptMessage(receiptModel(sales, setup.config, setup.brands));
     const at = this.deps.now();
-    await this.deps.storage.putRecord(NS, key, { state: 'sending', at, receiptNumber } satisfies MailRecord);
+    await records.put(NS, checkout, { state: 'sending', at, receiptNumber } satisfies MailRecord);
     let messageId: string;
     try {
       const info = await this.transport!.sendMail({ from: this.deps.config!.from, to, subject: message.subject, text: message.text, html: message.html });
       messageId = info.messageId;
     } catch (err) {
       // Not sent: forget the attempt so the till may try again (or, refused for good, tell the cashier).
-      await this.deps.storage.deleteRecord(NS, key);
+      await records.del(NS, checkout);
       const e = err as { responseCode?: number; message?: string };
       if (typeof e.responseCode === 'number' && e.responseCode >= 500 && e.responseCode < 600) throw new RecipientRefusedError(e.message ?? String(err));
       throw new MailDeliveryFailedError(e.message ?? String(err));
     }
-    await this.deps.storage.putRecord(NS, key, { state: 'sent', at, receiptNumber, messageId } satisfies MailRecord);
+    await records.put(NS, checkout, { state: 'sent', at, receiptNumber, messageId } satisfies MailRecord);
     return { status: 'sent', receiptNumber, sentAt: at };
   }
 

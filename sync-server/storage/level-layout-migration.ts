@@ -24,11 +24,19 @@ const KEYED_BY_EVENT_PREFIX = new Set([
   'creator-clicks',
   'till-plans',
   'rejections',
+  'receipt-mail',
+  'queue-by-key',
+  'order-tracking-by-order',
 ]);
 /** One record per event, keyed by the event id: it becomes the key `''` (the event's one value) in its space. */
-const ONE_PER_EVENT = new Set(['till-seq', 'alert-webhooks', 'storefront-origins', 'web-receipt-seq']);
+const ONE_PER_EVENT = new Set(['till-seq', 'alert-webhooks', 'storefront-origins', 'web-receipt-seq', 'queue-settings', 'queue-counter']);
 /** Namespaces named `<ns>/<eventId>`: they become `<ns>` in the event's space, same keys. */
 const NAMESPACE_PER_EVENT = ['devices/', 'tokens-by-event/'];
+
+/*
+ * Server-wide, as they were: tokens, token-used, pairing, meta, creator-codes (a code is unique across
+ * events), order-tracking (a tracking id finds its event), server-secrets.
+ */
 
 /** Where one legacy record goes: `e!<eventId>!r!<ns>!<key>` or `s!<ns>!<key>`. */
 export function legacyRecordKey(ns: string, key: string): string {

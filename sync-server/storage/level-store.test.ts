@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { LevelStorage } from './level-storage.ts';
 import { LevelStore } from './level-store.ts';
 import { storeContract } from './store-contract.ts';
 
@@ -36,28 +35,34 @@ describe('LevelStore specifics', () => {
     await store.close();
   });
 
-  it('moves a data dir written by the first layout (LevelStorage) into events, once, losing nothing', async () => {
+  it('moves a data dir of the first layout into events, once, losing nothing', async () => {
+    // The first layout's keys as level-storage.ts wrote them (a data dir written by that server itself is
+    // opened in legacy-data-dir.test.ts): `d!<doc>!s|m|u!<seq>` and `r!<ns>!<key>`, values as they were.
     const dir = await tempDir();
-    const legacy = await LevelStorage.open(dir);
     const brand = 'event/ev1/brand/b1';
-    await legacy.loadDoc(brand);
     const doc = new Y.Doc();
-    const writes: Promise<void>[] = [];
-    doc.on('update', (u: Uint8Array) => writes.push(legacy.appendUpdate(brand, u)));
+    const updates: Uint8Array[] = [];
+    doc.on('update', (u: Uint8Array) => updates.push(u));
     doc.getMap('sales').set('compacted', 1);
-    await Promise.all(writes);
-    await legacy.compact(brand, Y.encodeStateAsUpdateV2(doc), legacy.compactionMark(brand));
+    const snapshot = Y.encodeStateAsUpdateV2(doc);
     doc.getMap('sales').set('after', 1);
-    await Promise.all(writes);
-    await legacy.appendUpdate('event/ev2/setup', Y.encodeStateAsUpdate(doc));
-    await legacy.putRecord('orders', 'ev1!o-1', { total: 1500 });
-    await legacy.putRecord('idempotency', 'ev1!key!with!bangs', { status: 201 });
-    await legacy.putRecord('web-receipt-seq', 'ev1', 7);
-    await legacy.putRecord('devices/ev2', 'dev-9', { tillId: 't1' });
-    await legacy.putRecord('tokens-by-event/ev1', 'hash1', { createdAt: 1 });
-    await legacy.putRecord('tokens', 'hash1', { role: 'till', eventId: 'ev1' });
-    await legacy.putRecord('meta', 'hlc', 'x');
-    await legacy.putRecord('orders', 'no-event-part', 1);
+    const enc = new TextEncoder();
+    const json = (v: unknown) => enc.encode(JSON.stringify(v));
+    const legacy = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' });
+    await legacy.batch([
+      { type: 'put', key: `d!${brand}!s`, value: snapshot },
+      { type: 'put', key: `d!${brand}!m`, value: enc.encode('1') },
+      { type: 'put', key: `d!${brand}!u!000000000001`, value: updates[1]! },
+      { type: 'put', key: 'd!event/ev2/setup!u!000000000000', value: Y.encodeStateAsUpdate(doc) },
+      { type: 'put', key: 'r!orders!ev1!o-1', value: json({ total: 1500 }) },
+      { type: 'put', key: 'r!idempotency!ev1!key!with!bangs', value: json({ status: 201 }) },
+      { type: 'put', key: 'r!web-receipt-seq!ev1', value: json(7) },
+      { type: 'put', key: 'r!devices/ev2!dev-9', value: json({ tillId: 't1' }) },
+      { type: 'put', key: 'r!tokens-by-event/ev1!hash1', value: json({ createdAt: 1 }) },
+      { type: 'put', key: 'r!tokens!hash1', value: json({ role: 'till', eventId: 'ev1' }) },
+      { type: 'put', key: 'r!meta!hlc', value: json('x') },
+      { type: 'put', key: 'r!orders!no-event-part', value: json(1) },
+    ]);
     await legacy.close();
 
     let store = await LevelStore.open(dir);

@@ -120,6 +120,18 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/**
+ * What the server's modules see of the store: an event's documents and records through `event`, and the
+ * server-wide records. The server builds the one instance every module shares (server.ts `storesOf`), so the
+ * per-event access has one place where a cluster attaches the event's lease fence.
+ */
+export interface Stores {
+  event(eventId: string): EventStore;
+  server(): RecordSpace;
+  /** Every event that has documents or records (start-up work that must visit each: recovery, verification). */
+  eventIds(): Promise<string[]>;
+}
+
 /** A commit's condition did not hold: nothing was written. */
 export class ConditionFailedError extends Error {
   override readonly name = 'ConditionFailedError';

@@ -3,10 +3,12 @@ import { join } from 'node:path';
 import * as Y from 'yjs';
 import type { DamageReport } from '../document-damage.ts';
 import { describeLost, type LostWrites } from './high-water.ts';
-import type { ServerStorage } from './server-storage.ts';
+import type { EventStore, RecordSpace, StoredDoc, Stores } from './store.ts';
 
 /**
  * What the server checks on start before it serves anything (docs/operations.md, "Damage and recovery"):
+ *
+ * `storeDir` is the LevelDB folder (undefined for another store, which keeps no such log).
  *
  * - LevelDB's own recovery: when the newest log is truncated or a record in it fails its checksum, LevelDB
  *   opens anyway and drops the bad part, saying so only in its `LOG` file. Those dropped writes may belong to
@@ -21,19 +23,23 @@ import type { ServerStorage } from './server-storage.ts';
  * A read that fails (a damaged table file: LevelDB reports corruption on the read) is damage of that
  * document, or of the store when the listing itself fails.
  */
-export async function verifyStore(storage: ServerStorage, storeDir: string, lost?: LostWrites): Promise<DamageReport[]> {
+export async function verifyStore(store: Stores, storeDir: string | undefined, lost?: LostWrites): Promise<DamageReport[]> {
   const damage: DamageReport[] = [];
   const lostWords = lost ? describeLost(lost) : [];
   const lostOf = new Map(lostWords.map((l) => [l.doc, l.what]));
-  let names: string[] = [];
+  // Event by event, through each event's own store: the same reads the server makes when it serves them.
+  const names: { event: EventStore; name: string }[] = [];
   try {
-    names = await storage.docNames();
+    for (const eventId of await store.eventIds()) {
+      const event = store.event(eventId);
+      for (const name of await event.docNames()) names.push({ event, name });
+    }
   } catch (err) {
     damage.push({ doc: 'store', what: `the list of documents cannot be read (${short(err)}); every document may be affected` });
   }
-  const dropped = await droppedOnRecovery(storeDir);
-  for (const name of names) {
-    const what = await verifyDoc(storage, name);
+  const dropped = storeDir === undefined ? undefined : await droppedOnRecovery(storeDir);
+  for (const { event, name } of names) {
+    const what = await verifyDoc(event, name);
     const cut = lostOf.get(name);
     lostOf.delete(name);
     if (what || cut) damage.push({ doc: name, what: [cut, what].filter(Boolean).join('; ') });
@@ -43,11 +49,15 @@ export async function verifyStore(storage: ServerStorage, storeDir: string, lost
   // Documents whose every key was lost are in no listing, and the store-wide count of lost batches.
   for (const [doc, what] of lostOf) damage.push({ doc, what });
   try {
-    for (const ns of await storage.recordNamespaces()) {
-      try {
-        await storage.listRecords(ns);
-      } catch (err) {
-        damage.push({ doc: 'store', what: `records "${ns}" cannot be read (${short(err)})` });
+    const spaces: [string, RecordSpace][] = [['server', store.server()]];
+    for (const eventId of await store.eventIds()) spaces.push([eventId, store.event(eventId)]);
+    for (const [where, space] of spaces) {
+      for (const ns of await space.namespaces()) {
+        try {
+          await space.list(ns);
+        } catch (err) {
+          damage.push({ doc: 'store', what: `records "${ns}" of ${where === 'server' ? 'the server' : `event ${where}`} cannot be read (${short(err)})` });
+        }
       }
     }
   } catch (err) {
@@ -57,10 +67,10 @@ export async function verifyStore(storage: ServerStorage, storeDir: string, lost
 }
 
 /** Why a stored document is damaged, or undefined when it loads cleanly. */
-export async function verifyDoc(storage: ServerStorage, name: string): Promise<string | undefined> {
-  let stored: Awaited<ReturnType<ServerStorage['loadDoc']>>;
+export async function verifyDoc(store: Pick<EventStore, 'loadDoc'>, name: string): Promise<string | undefined> {
+  let stored: StoredDoc;
   try {
-    stored = await storage.loadDoc(name);
+    stored = await store.loadDoc(name);
   } catch (err) {
     return `it cannot be read (${short(err)}): all of it is unavailable`;
   }

@@ -1,7 +1,7 @@
 import type { BuyerLimits } from '../../core/customers/buyer-limits.ts';
 import { RequirementError } from '../server-errors.ts';
 import { BuyerLimitError } from './storefront-errors.ts';
-import type { ServerStorage } from '../storage/server-storage.ts';
+import type { Stores } from '../storage/store.ts';
 import { skuKey } from './input.ts';
 
 /**
@@ -20,11 +20,11 @@ export interface TalliedOrder {
 export { BuyerLimitError };
 
 export class BuyerTally {
-  /** Per event: orders by id, and order ids by buyer key. */
-  private loaded: Promise<Map<string, { orders: Map<string, TalliedOrder>; byKey: Map<string, Set<string>> }>> | undefined;
+  /** Per event, read from that event's orders on its first use: orders by id, and order ids by buyer key. */
+  private readonly loaded = new Map<string, Promise<Tally>>();
 
   constructor(
-    private readonly storage: ServerStorage,
+    private readonly stores: Stores,
     private readonly ordersNs: string,
   ) {}
 
@@ -34,7 +34,7 @@ export class BuyerTally {
     if (keys.length === 0) {
       throw new RequirementError('this drop limits what one customer may buy: send customer.email, customer.phone or payment.reference so the limit can be checked', { limit: limits.perCustomerPerProduct ? 'perCustomerPerProduct' : 'perCustomerPerDrop' });
     }
-    const event = (await this.events()).get(eventId);
+    const event = await this.event(eventId);
     const ids = new Set<string>();
     for (const k of keys) for (const id of event?.byKey.get(k) ?? []) ids.add(id);
     const perSku = new Map<string, number>();
@@ -66,34 +66,41 @@ export class BuyerTally {
 
   /** An order was stored (again, on recovery: idempotent). */
   async record(order: TalliedOrder): Promise<void> {
-    add(await this.events(), order);
+    add(await this.event(order.eventId), order);
   }
 
   /** An order was forgotten (none of its sales could be written). */
   async forget(eventId: string, orderId: string): Promise<void> {
-    const event = (await this.events()).get(eventId);
-    const order = event?.orders.get(orderId);
-    if (!event || !order) return;
+    const event = await this.event(eventId);
+    const order = event.orders.get(orderId);
+    if (!order) return;
     event.orders.delete(orderId);
     for (const k of order.buyerKeys ?? []) event.byKey.get(k)?.delete(orderId);
   }
 
-  private events() {
-    return (this.loaded ??= (async () => {
-      const out = new Map<string, { orders: Map<string, TalliedOrder>; byKey: Map<string, Set<string>> }>();
-      for (const [, o] of await this.storage.listRecords<TalliedOrder>(this.ordersNs)) add(out, o);
-      return out;
-    })());
+  private event(eventId: string): Promise<Tally> {
+    let p = this.loaded.get(eventId);
+    if (!p) {
+      p = (async () => {
+        const out: Tally = { orders: new Map(), byKey: new Map() };
+        for (const [, o] of await this.stores.event(eventId).list<TalliedOrder>(this.ordersNs)) add(out, o);
+        return out;
+      })();
+      // A failed read is tried again on the next order, not remembered.
+      p.catch(() => this.loaded.delete(eventId));
+      this.loaded.set(eventId, p);
+    }
+    return p;
   }
 }
 
-function add(events: Map<string, { orders: Map<string, TalliedOrder>; byKey: Map<string, Set<string>> }>, o: TalliedOrder): void {
+interface Tally {
+  orders: Map<string, TalliedOrder>;
+  byKey: Map<string, Set<string>>;
+}
+
+function add(event: Tally, o: TalliedOrder): void {
   if (!o.buyerKeys?.length) return;
-  let event = events.get(o.eventId);
-  if (!event) {
-    event = { orders: new Map(), byKey: new Map() };
-    events.set(o.eventId, event);
-  }
   event.orders.set(o.orderId, { orderId: o.orderId, eventId: o.eventId, buyerKeys: o.buyerKeys, lines: o.lines.map((l) => ({ brandId: l.brandId, sku: l.sku, qty: l.qty })) });
   for (const k of o.buyerKeys) event.byKey.set(k, (event.byKey.get(k) ?? new Set()).add(o.orderId));
 }

@@ -12,7 +12,7 @@ import type { StockView } from '../../core/ledger/stock-view.ts';
 import type { DocHub } from '../doc-hub.ts';
 import type { EventService } from '../event-service.ts';
 import { EventNotFound } from '../server-errors.ts';
-import type { ServerStorage } from '../storage/server-storage.ts';
+import type { Stores } from '../storage/store.ts';
 import { fingerprint, parseOrderInput, storedCustomer, type Fulfilment, type OrderInput, type StoredCustomer } from './input.ts';
 import type { ReservationStore } from './reservations.ts';
 import { assertDropOpen } from '../../core/selling/drop-window.ts';
@@ -167,7 +167,7 @@ export type Placement = { kind: 'placed'; order: PlacedOrder } | { kind: 'replay
 export interface OrderDeskDeps {
   hub: DocHub;
   events: EventService;
-  storage: ServerStorage;
+  stores: Stores;
   reservations: ReservationStore;
   now: () => number;
   /** Stock the storefront offers may have changed. */
@@ -184,14 +184,15 @@ export interface OrderDeskDeps {
 export class OrderDesk {
   private readonly receiptSeq = new Map<string, number>();
   private readonly tally: BuyerTally;
-  private pending: Promise<Map<string, Set<string>>> | undefined;
+  /** Per event: the ids of orders whose journal is still stored, read on the event's first use. */
+  private readonly pending = new Map<string, Promise<Set<string>>>();
   /** Idempotency records written but maybe not yet durable: visible to the next request at once. */
   private readonly inflight = new Map<string, IdempotencyRecord>();
-  /** Order ids per `eventId!locationId` they are routed to, built from storage on first use. */
-  private routed: Promise<Map<string, Set<string>>> | undefined;
+  /** Per event: order ids per location they are routed to, built from the event's orders on first use. */
+  private readonly routed = new Map<string, Promise<Map<string, Set<string>>>>();
 
   constructor(private readonly d: OrderDeskDeps) {
-    this.tally = new BuyerTally(d.storage, ORDERS);
+    this.tally = new BuyerTally(d.stores, ORDERS);
   }
 
   /**
@@ -205,9 +206,9 @@ export class OrderDesk {
     const idemKey = key(eventId, idempotencyKey);
     let durable: Promise<void> = Promise.resolve();
     const outcome = await this.d.events.serial(eventId, async (): Promise<Placement | { kind: 'refused'; err: unknown }> => {
-      await this.d.reservations.ready();
+      await this.d.reservations.ready(eventId);
       await this.recover(eventId);
-      const seen = this.inflight.get(idemKey) ?? (await this.d.storage.getRecord<IdempotencyRecord>(IDEMPOTENCY, idemKey));
+      const seen = this.inflight.get(idemKey) ?? (await this.d.stores.event(eventId).get<IdempotencyRecord>(IDEMPOTENCY, idempotencyKey));
       if (seen) {
         if (seen.fingerprint !== fp) throw new IdempotencyKeyReused();
         return { kind: 'replayed', answer: { status: seen.status, ...(seen.body !== undefined ? { body: seen.body } : {}) } };
@@ -220,7 +221,7 @@ export class OrderDesk {
         // A refusal is the key's answer too: a retry gets the same one (use a new key for a new attempt).
         const rec: IdempotencyRecord = { fingerprint: fp, status: answer.status, body: answer.body, createdAt: this.d.now() };
         this.inflight.set(idemKey, rec);
-        durable = this.d.storage.putRecord(IDEMPOTENCY, idemKey, rec).finally(() => {
+        durable = this.d.stores.event(eventId).put(IDEMPOTENCY, idempotencyKey, rec).finally(() => {
           if (this.inflight.get(idemKey) === rec) this.inflight.delete(idemKey);
         });
         return { kind: 'refused', err };
@@ -232,17 +233,17 @@ export class OrderDesk {
   }
 
   async get(eventId: string, orderId: string): Promise<OrderRecord> {
-    const order = await this.d.storage.getRecord<OrderRecord>(ORDERS, key(eventId, orderId));
+    const order = await this.d.stores.event(eventId).get<OrderRecord>(ORDERS, orderId);
     if (!order) throw new OrderNotFound(`there is no order "${orderId}" in ${eventId}`);
     return order;
   }
 
   /** The orders routed to a location, newest first (at most MAX_LISTED_ORDERS); `open` leaves out finished ones. */
   async routedTo(eventId: string, locationId: string, opts: { open?: boolean } = {}): Promise<OrderRecord[]> {
-    const ids = (await this.routedIndex()).get(key(eventId, locationId)) ?? new Set<string>();
+    const ids = (await this.routedIndex(eventId)).get(locationId) ?? new Set<string>();
     const out: OrderRecord[] = [];
     for (const id of ids) {
-      const o = await this.d.storage.getRecord<OrderRecord>(ORDERS, key(eventId, id));
+      const o = await this.d.stores.event(eventId).get<OrderRecord>(ORDERS, id);
       if (o && !(opts.open && FINAL_STATUSES.includes(o.status))) out.push(o);
     }
     out.sort((a, b) => b.createdAt - a.createdAt || (a.orderId < b.orderId ? 1 : -1));
@@ -261,7 +262,7 @@ export class OrderDesk {
         throw new InvalidStatusTransition(`order ${orderId} is ${order.status}; it cannot go to ${status}${order.fulfilment ? ` (fulfilment: ${order.fulfilment.type})` : ''}`);
       }
       const next: OrderRecord = { ...order, status, history: [...order.history, { status, at: this.d.now() }] };
-      await this.d.storage.putRecord(ORDERS, key(eventId, orderId), next);
+      await this.d.stores.event(eventId).put(ORDERS, orderId, next);
       return next;
     });
   }
@@ -395,9 +396,8 @@ export class OrderDesk {
       parts: checkout.sales.map((sale) => ({ brandId: sale.brandId, sale, entries: checkout.entries.get(sale.brandId) ?? [] })),
     };
     // Step 3: everything needed to finish or forget the order is durable (in one write) before any sale is.
-    await this.d.storage.putRecord(JOURNAL, key(eventId, orderId), journal);
-    const pending = await this.pendingSets();
-    pending.set(eventId, (pending.get(eventId) ?? new Set()).add(orderId));
+    await this.d.stores.event(eventId).put(JOURNAL, orderId, journal);
+    (await this.pendingSet(eventId)).add(orderId);
     await this.storeRecords(journal);
     const outcome = await this.complete(journal);
     if (outcome !== 'done') throw new Error(`order ${orderId} could not be written (${outcome})`);
@@ -406,7 +406,8 @@ export class OrderDesk {
 
   /** Step 3, second half (repeated on recovery: every write is idempotent). */
   private async storeRecords(j: Journal, recovering = false): Promise<void> {
-    const stored = (await this.d.storage.getRecord<number>(RECEIPTS, j.eventId)) ?? 0;
+    const records = this.d.stores.event(j.eventId);
+    const stored = (await records.get<number>(RECEIPTS, '')) ?? 0;
     const at = j.parts[0]?.sale.at;
     // After a crash the server clock continues after the journal's ids, even if its own record was not saved.
     if (recovering && at) {
@@ -417,16 +418,15 @@ export class OrderDesk {
       }
     }
     await Promise.all([
-      this.d.storage.putRecord(ORDERS, key(j.eventId, j.orderId), j.order),
-      this.d.storage.putRecord(IDEMPOTENCY, key(j.eventId, j.idempotencyKey), j.response),
-      this.d.storage.putRecord(RECEIPTS, j.eventId, Math.max(stored, j.receiptSeq)),
+      records.put(ORDERS, j.orderId, j.order),
+      records.put(IDEMPOTENCY, j.idempotencyKey, j.response),
+      records.put(RECEIPTS, '', Math.max(stored, j.receiptSeq)),
       this.d.events.saveServerClock(),
     ]);
     await this.tally.record(j.order);
     if (j.order.routedTo !== undefined) {
-      const index = await this.routedIndex();
-      const k = key(j.eventId, j.order.routedTo);
-      index.set(k, (index.get(k) ?? new Set()).add(j.orderId));
+      const index = await this.routedIndex(j.eventId);
+      index.set(j.order.routedTo, (index.get(j.order.routedTo) ?? new Set()).add(j.orderId));
     }
   }
 
@@ -459,33 +459,33 @@ export class OrderDesk {
       });
       if (appended) written++;
     }
-    const k = key(j.eventId, j.orderId);
+    const records = this.d.stores.event(j.eventId);
     if (written === 0) {
       this.d.log('warn', 'an online order none of whose sales were written is forgotten', { eventId: j.eventId, orderId: j.orderId, problems });
-      await Promise.all([this.d.storage.deleteRecord(ORDERS, k), this.d.storage.deleteRecord(IDEMPOTENCY, key(j.eventId, j.idempotencyKey))]);
-      if (j.order.routedTo !== undefined) (await this.routedIndex()).get(key(j.eventId, j.order.routedTo))?.delete(j.orderId);
+      await records.commit({ del: [{ ns: ORDERS, key: j.orderId }, { ns: IDEMPOTENCY, key: j.idempotencyKey }] });
+      if (j.order.routedTo !== undefined) (await this.routedIndex(j.eventId)).get(j.order.routedTo)?.delete(j.orderId);
       await this.tally.forget(j.eventId, j.orderId);
     } else {
       if (problems.length) {
         this.d.log('error', 'an online order is only partly written', { eventId: j.eventId, orderId: j.orderId, problems });
-        const order = await this.d.storage.getRecord<OrderRecord>(ORDERS, k);
-        if (order) await this.d.storage.putRecord(ORDERS, k, { ...order, problems });
+        const order = await records.get<OrderRecord>(ORDERS, j.orderId);
+        if (order) await records.put(ORDERS, j.orderId, { ...order, problems });
       }
       if (j.reservationId !== undefined) await this.d.reservations.delete(j.eventId, j.reservationId);
     }
-    await this.d.storage.deleteRecord(JOURNAL, k);
-    (await this.pendingSets()).get(j.eventId)?.delete(j.orderId);
+    await records.del(JOURNAL, j.orderId);
+    (await this.pendingSet(j.eventId)).delete(j.orderId);
     this.d.changed(j.eventId);
     return written === 0 ? 'forgotten' : 'done';
   }
 
   /** Finishes the event's journals left by a crash (or a failed write); runs inside the serial section. */
   async recover(eventId: string): Promise<void> {
-    const pending = (await this.pendingSets()).get(eventId);
-    for (const orderId of [...(pending ?? [])]) {
-      const j = await this.d.storage.getRecord<Journal>(JOURNAL, key(eventId, orderId));
+    const pending = await this.pendingSet(eventId);
+    for (const orderId of [...pending]) {
+      const j = await this.d.stores.event(eventId).get<Journal>(JOURNAL, orderId);
       if (!j) {
-        pending?.delete(orderId);
+        pending.delete(orderId);
         continue;
       }
       await this.storeRecords(j, true);
@@ -494,35 +494,36 @@ export class OrderDesk {
     }
   }
 
-  private pendingSets(): Promise<Map<string, Set<string>>> {
-    return (this.pending ??= (async () => {
-      const out = new Map<string, Set<string>>();
-      for (const [, j] of await this.d.storage.listRecords<Journal>(JOURNAL)) {
-        const s = out.get(j.eventId) ?? new Set<string>();
-        s.add(j.orderId);
-        out.set(j.eventId, s);
-      }
-      return out;
-    })());
+  private pendingSet(eventId: string): Promise<Set<string>> {
+    return once(this.pending, eventId, async () => new Set((await this.d.stores.event(eventId).list<Journal>(JOURNAL)).map(([, j]) => j.orderId)));
   }
 
-  private routedIndex(): Promise<Map<string, Set<string>>> {
-    return (this.routed ??= (async () => {
+  private routedIndex(eventId: string): Promise<Map<string, Set<string>>> {
+    return once(this.routed, eventId, async () => {
       const out = new Map<string, Set<string>>();
-      for (const [, o] of await this.d.storage.listRecords<OrderRecord>(ORDERS)) {
-        if (o.routedTo === undefined) continue;
-        const k = key(o.eventId, o.routedTo);
-        out.set(k, (out.get(k) ?? new Set()).add(o.orderId));
+      for (const [, o] of await this.d.stores.event(eventId).list<OrderRecord>(ORDERS)) {
+        if (o.routedTo !== undefined) out.set(o.routedTo, (out.get(o.routedTo) ?? new Set()).add(o.orderId));
       }
       return out;
-    })());
+    });
   }
 
   private async nextReceiptSeq(eventId: string): Promise<number> {
-    const last = this.receiptSeq.get(eventId) ?? (await this.d.storage.getRecord<number>(RECEIPTS, eventId)) ?? 0;
+    const last = this.receiptSeq.get(eventId) ?? (await this.d.stores.event(eventId).get<number>(RECEIPTS, '')) ?? 0;
     this.receiptSeq.set(eventId, last + 1);
     return last + 1;
   }
+}
+
+/** The per-event value made by `make` on first use; a failed making is tried again next time. */
+function once<T>(cache: Map<string, Promise<T>>, eventId: string, make: () => Promise<T>): Promise<T> {
+  let p = cache.get(eventId);
+  if (!p) {
+    p = make();
+    p.catch(() => cache.delete(eventId));
+    cache.set(eventId, p);
+  }
+  return p;
 }
 
 /** What GET /orders/:orderId shows (customer hashes, payment reference and internals stay on the server). */

@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ValidationError } from '../../core/base/errors.ts';
 import { PopupError } from '../../core/base/errors.ts';
-import type { ServerStorage } from '../storage/server-storage.ts';
+import type { Stores } from '../storage/store.ts';
 
 /**
  * The waiting room of a hype drop, served by the server itself (docs/storefront-queue in docs/api.md,
@@ -89,7 +89,8 @@ const b64 = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 const sha256 = (s: string) => createHash('sha256').update(s).digest('base64url');
 
 export interface DropQueueDeps {
-  storage: Pick<ServerStorage, 'getRecord' | 'putRecord'>;
+  /** Settings, counter and places in the event's records; the ticket secret server-wide. */
+  stores: Pick<Stores, 'event' | 'server'>;
   now: () => number;
   /** The drop's window: admission starts at its start. */
   dropOf: (eventId: string) => Promise<{ startsAt: number; endsAt: number }>;
@@ -111,7 +112,7 @@ export class DropQueue {
   async getSettings(eventId: string): Promise<QueueSettings | undefined> {
     let s = this.settings.get(eventId);
     if (!s) {
-      s = this.d.storage.getRecord<QueueSettings>(SETTINGS, eventId);
+      s = this.d.stores.event(eventId).get<QueueSettings>(SETTINGS, '');
       this.settings.set(eventId, s);
     }
     return s;
@@ -128,7 +129,7 @@ export class DropQueue {
     // Turning it on (again) starts admission now at the earliest; changing the rate keeps the start.
     const enabledAt = o['enabled'] && before?.enabled ? before.enabledAt : this.d.now();
     const next: QueueSettings = { enabled: o['enabled'], admitPerSecond: rate, enabledAt };
-    await this.d.storage.putRecord(SETTINGS, eventId, next);
+    await this.d.stores.event(eventId).put(SETTINGS, '', next);
     this.settings.set(eventId, Promise.resolve(next));
     return next;
   }
@@ -157,13 +158,18 @@ export class DropQueue {
     if (!s?.enabled) throw new QueueClosed();
     const keyHash = sha256(rawKey);
     const run = (this.issuing.get(eventId) ?? Promise.resolve()).then(async () => {
-      const known = await this.d.storage.getRecord<number>(BY_KEY, `${eventId}!${keyHash}`);
+      const known = await this.d.stores.event(eventId).get<number>(BY_KEY, keyHash);
       if (known !== undefined) return { place: known, fresh: false };
       this.limitJoin(address);
       const place = (await this.counter(eventId)) + 1;
+      // The counter and the browser's place in one commit: a crash between them cannot give a place twice.
+      await this.d.stores.event(eventId).commit({
+        put: [
+          { ns: COUNTER, key: '', value: place },
+          { ns: BY_KEY, key: keyHash, value: place },
+        ],
+      });
       this.counters.set(eventId, Promise.resolve(place));
-      await this.d.storage.putRecord(COUNTER, eventId, place);
-      await this.d.storage.putRecord(BY_KEY, `${eventId}!${keyHash}`, place);
       return { place, fresh: true };
     });
     this.issuing.set(eventId, run.catch(() => undefined));
@@ -212,10 +218,10 @@ export class DropQueue {
   /** The server's ticket secret: made once, kept in storage, so tickets survive a restart. */
   private key(): Promise<Buffer> {
     return (this.secret ??= (async () => {
-      const stored = await this.d.storage.getRecord<string>(SECRETS, 'queue-hmac');
+      const stored = await this.d.stores.server().get<string>(SECRETS, 'queue-hmac');
       if (stored) return Buffer.from(stored, 'base64url');
       const fresh = randomBytes(32);
-      await this.d.storage.putRecord(SECRETS, 'queue-hmac', fresh.toString('base64url'));
+      await this.d.stores.server().put(SECRETS, 'queue-hmac', fresh.toString('base64url'));
       return fresh;
     })());
   }
@@ -223,7 +229,7 @@ export class DropQueue {
   private counter(eventId: string): Promise<number> {
     let c = this.counters.get(eventId);
     if (!c) {
-      c = this.d.storage.getRecord<number>(COUNTER, eventId).then((n) => n ?? 0);
+      c = this.d.stores.event(eventId).get<number>(COUNTER, '').then((n) => n ?? 0);
       this.counters.set(eventId, c);
     }
     return c;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ONLINE, type HolderId } from '../../core/ledger/holders.ts';
 import type { StockLine } from '../event-service.ts';
-import type { ServerStorage } from '../storage/server-storage.ts';
+import type { Stores } from '../storage/store.ts';
 import { skuKey } from './input.ts';
 import type { BuyerLimits } from '../../core/customers/buyer-limits.ts';
 import { HoldLimitError } from './storefront-errors.ts';
@@ -15,8 +15,8 @@ import { sharesKey } from './buyer-keys.ts';
  * routed (at worst to that holder), and no two reservations count on the same unit. Expiry needs no action: a reservation whose `expiresAt` has passed simply stops
  * counting (checked on every read), and a sweep deletes the record later.
  *
- * Records live in the `reservations` namespace under `<eventId>!<id>` and are also held in memory; every
- * change goes to storage first. The caller serialises changes per event (`EventService.serial`).
+ * Records live in the event's `reservations` namespace under their id and are also held in memory (an
+ * event's are read on its first use); every change goes to the store first. The caller serialises changes per event (`EventService.serial`).
  */
 export interface Reservation {
   id: string;
@@ -35,22 +35,27 @@ export interface Reservation {
 export { HoldLimitError };
 
 const NS = 'reservations';
-const recordKey = (eventId: string, id: string) => `${eventId}!${id}`;
 
 export class ReservationStore {
   private readonly byEvent = new Map<string, Map<string, Reservation>>();
-  private loading: Promise<void> | undefined;
+  private readonly loading = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly storage: ServerStorage,
+    private readonly stores: Stores,
     private readonly now: () => number,
   ) {}
 
-  /** Loads every stored reservation once; call before the synchronous readers. */
-  ready(): Promise<void> {
-    return (this.loading ??= (async () => {
-      for (const [, r] of await this.storage.listRecords<Reservation>(NS)) this.events(r.eventId).set(r.id, r);
-    })());
+  /** Loads the event's stored reservations once; call before the synchronous readers of that event. */
+  ready(eventId: string): Promise<void> {
+    let p = this.loading.get(eventId);
+    if (!p) {
+      p = (async () => {
+        for (const [, r] of await this.stores.event(eventId).list<Reservation>(NS)) this.events(eventId).set(r.id, r);
+      })();
+      p.catch(() => this.loading.delete(eventId));
+      this.loading.set(eventId, p);
+    }
+    return p;
   }
 
   newId(): string {
@@ -81,14 +86,14 @@ export class ReservationStore {
   }
 
   async put(r: Reservation): Promise<void> {
-    await this.storage.putRecord(NS, recordKey(r.eventId, r.id), r);
+    await this.stores.event(r.eventId).put(NS, r.id, r);
     this.events(r.eventId).set(r.id, r);
   }
 
   async delete(eventId: string, id: string): Promise<boolean> {
     const had = this.byEvent.get(eventId)?.has(id) ?? false;
     if (!had) return false;
-    await this.storage.deleteRecord(NS, recordKey(eventId, id));
+    await this.stores.event(eventId).del(NS, id);
     this.byEvent.get(eventId)?.delete(id);
     return true;
   }

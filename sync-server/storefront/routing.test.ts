@@ -101,9 +101,9 @@ describe('routed online orders', () => {
     expect(body(res).message).toBe('no location has stock for north-thread/NT-HOODIE-XL (25 wanted, 24 available: 4 at hub-east, 10 at hub-central, 10 at online)');
     const split = await place(d, 'split', [nt('NT-HOODIE-XL', 12)], { type: 'ship', destination: MONTREUIL });
     expect(body(split)).toMatchObject({ type: 'NoSingleLocation' });
-    expect(await d.server.storage.listRecords('orders')).toEqual([]);
-    expect(await d.server.storage.listRecords('order-journal')).toEqual([]);
-    expect(await d.server.storage.listRecords('web-receipt-seq')).toEqual([]);
+    expect(await d.server.stores.event(DEMO_EVENT_ID).list('orders')).toEqual([]);
+    expect(await d.server.stores.event(DEMO_EVENT_ID).list('order-journal')).toEqual([]);
+    expect(await d.server.stores.event(DEMO_EVENT_ID).list('web-receipt-seq')).toEqual([]);
     for (const holder of [ONLINE, hubHolder('hub-central'), hubHolder('hub-east')]) expect(await soldFrom(d, 'north-thread', holder, 'NT-HOODIE-XL')).toBe(0);
     // The next order still gets the first receipt number.
     expect(body(await place(d, 'ok', [nt('NT-HOODIE-XL', 1)]))).toMatchObject({ receiptNumber: 'WEB-00001', routedTo: 'online' });

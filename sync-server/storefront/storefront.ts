@@ -5,7 +5,7 @@ import type { StockView } from '../../core/ledger/stock-view.ts';
 import type { DocHub } from '../doc-hub.ts';
 import type { EventService } from '../event-service.ts';
 import { EventNotFound, UnavailableError } from '../server-errors.ts';
-import type { ServerStorage } from '../storage/server-storage.ts';
+import type { Stores } from '../storage/store.ts';
 import { parseReservationInput } from './input.ts';
 import { assertDropOpen } from '../../core/selling/drop-window.ts';
 import { buyerLimitsOf } from '../../core/customers/buyer-limits.ts';
@@ -26,7 +26,7 @@ import { StockWatcher, type StockListener } from './watcher.ts';
 export interface StorefrontDeps {
   hub: DocHub;
   events: EventService;
-  storage: ServerStorage;
+  stores: Stores;
   now: () => number;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   /** How the API answers a refusal, recorded as an order's Idempotency-Key answer (OrderDeskDeps.answerOf). */
@@ -46,15 +46,15 @@ export class Storefront {
 
   constructor(private readonly d: StorefrontDeps) {
     const log = d.log ?? (() => undefined);
-    this.reservations = new ReservationStore(d.storage, d.now);
-    this.orders = new OrderDesk({ hub: d.hub, events: d.events, storage: d.storage, reservations: this.reservations, now: d.now, changed: (e) => this.changed(e), log, answerOf: d.answerOf });
+    this.reservations = new ReservationStore(d.stores, d.now);
+    this.orders = new OrderDesk({ hub: d.hub, events: d.events, stores: d.stores, reservations: this.reservations, now: d.now, changed: (e) => this.changed(e), log, answerOf: d.answerOf });
     this.sweeper = setInterval(() => void this.sweep().catch((err: unknown) => log('warn', 'reservation sweep failed', { err: String(err) })), d.sweepMs ?? 5000);
     this.sweeper.unref?.();
   }
 
   /** The stock on offer now. With a stream open for the event it is read from the watched documents. */
   async stock(eventId: string): Promise<StockSnapshot> {
-    await this.reservations.ready();
+    await this.reservations.ready(eventId);
     const watched = this.watchers.get(eventId);
     if (watched && !watched.watcher.closed) {
       const w = await watched.ready.catch(() => undefined);
@@ -75,7 +75,7 @@ export class Storefront {
   async reserve(eventId: string, raw: unknown, tokenKey?: string): Promise<PublicReservation> {
     const input = parseReservationInput(raw);
     return this.d.events.serial(eventId, async (): Promise<PublicReservation> => {
-      await this.reservations.ready();
+      await this.reservations.ready(eventId);
       await this.orders.recover(eventId);
       const now = this.d.now();
       const { config, brands, locations } = await this.d.events.setup(eventId);
@@ -123,7 +123,7 @@ export class Storefront {
   }
 
   async reservation(eventId: string, id: string): Promise<Record<string, unknown>> {
-    await this.reservations.ready();
+    await this.reservations.ready(eventId);
     const r = this.reservations.get(eventId, id);
     if (!r) throw new ReservationNotFound(eventId, id);
     return { ...publicReservation(r), active: this.reservations.isActive(r) };
@@ -132,7 +132,7 @@ export class Storefront {
   /** Releases a reservation (expired or not); 404 when it is unknown, consumed or already released. */
   async release(eventId: string, id: string): Promise<void> {
     await this.d.events.serial(eventId, async () => {
-      await this.reservations.ready();
+      await this.reservations.ready(eventId);
       if (!(await this.reservations.delete(eventId, id))) throw new ReservationNotFound(eventId, id);
       this.changed(eventId);
     });
@@ -142,7 +142,8 @@ export class Storefront {
   sweep(): Promise<void> {
     return (this.sweeping ??= (async () => {
       try {
-        await this.reservations.ready();
+        // Only events whose reservations were read: an event not touched since the start has none in memory,
+        // and its expired ones count for nothing; they go when the event is next used.
         for (const eventId of this.reservations.eventsWithExpired()) {
           const gone = await this.d.events.serial(eventId, () => this.reservations.deleteExpired(eventId));
           if (gone) this.changed(eventId);
@@ -158,7 +159,7 @@ export class Storefront {
    * change from then on. The documents stay loaded until the last listener of the event stops.
    */
   async watch(eventId: string, listener: StockListener): Promise<{ snapshot: StockSnapshot; stop: () => void }> {
-    await this.reservations.ready();
+    await this.reservations.ready(eventId);
     for (let attempt = 0; attempt < 3; attempt++) {
       let entry = this.watchers.get(eventId);
       if (!entry || entry.watcher.closed) {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Location } from '../../core/event/event.ts';
 import { PopupError } from '../../core/base/errors.ts';
-import type { ServerStorage } from '../storage/server-storage.ts';
+import type { Stores } from '../storage/store.ts';
 import { ORDER_PATHS, ORDER_STATUSES, type OrderRecord } from './orders.ts';
 
 /**
@@ -13,6 +13,7 @@ import { ORDER_PATHS, ORDER_STATUSES, type OrderRecord } from './orders.ts';
  */
 const BY_ID = 'order-tracking';
 const BY_ORDER = 'order-tracking-by-order';
+/** In-flight map key only: the records are the server-wide id → order and the event's order → id. */
 const key = (eventId: string, orderId: string) => `${eventId}!${orderId}`;
 
 /** Tracking ids: `t_` + 43 base64url characters. Anything else is refused before storage is read. */
@@ -34,7 +35,7 @@ export class TrackingLinks {
   /** Ids being made, per order: two concurrent replays of one order wait for the same id. */
   private readonly making = new Map<string, Promise<string>>();
 
-  constructor(private readonly storage: ServerStorage) {}
+  constructor(private readonly stores: Stores) {}
 
   /** The order's tracking id, made (and stored, both ways) on first call. */
   idFor(eventId: string, orderId: string): Promise<string> {
@@ -42,13 +43,13 @@ export class TrackingLinks {
     const inFlight = this.making.get(k);
     if (inFlight) return inFlight;
     const made = (async () => {
-      const known = await this.storage.getRecord<string>(BY_ORDER, k);
+      const known = await this.stores.event(eventId).get<string>(BY_ORDER, orderId);
       if (known) return known;
       const id = `t_${randomBytes(32).toString('base64url')}`;
       // The id → order record first: a crash between the two writes leaves an unused id, never a link that
       // points nowhere.
-      await this.storage.putRecord(BY_ID, id, { eventId, orderId } satisfies TrackingTarget);
-      await this.storage.putRecord(BY_ORDER, k, id);
+      await this.stores.server().put(BY_ID, id, { eventId, orderId } satisfies TrackingTarget);
+      await this.stores.event(eventId).put(BY_ORDER, orderId, id);
       return id;
     })().finally(() => this.making.delete(k));
     this.making.set(k, made);
@@ -58,7 +59,7 @@ export class TrackingLinks {
   /** The order a tracking id names; TrackingNotFound for a malformed or unknown id. */
   async resolve(id: string): Promise<TrackingTarget> {
     if (!TRACKING_ID_PATTERN.test(id)) throw new TrackingNotFound();
-    const target = await this.storage.getRecord<TrackingTarget>(BY_ID, id);
+    const target = await this.stores.server().get<TrackingTarget>(BY_ID, id);
     if (!target) throw new TrackingNotFound();
     return target;
   }

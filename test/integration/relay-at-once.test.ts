@@ -49,7 +49,7 @@ const salesOf = (store: LocalStore) => new BrandDoc(store.docs().get(northThread
 
 describe('relay at once, acknowledge when durable', () => {
   it('shows a sale to the brand’s other till before it is on disk, acknowledges the seller only after, and recovers a lost write from the seller alone', async () => {
-    w = await demoWorld();
+    w = await demoWorld({ tap: true });
     const world = w;
     const seller = await pairedTill(world, world.demo.tills[0]!.code);
     const other = await pairedTill(world, world.demo.tills[2]!.code);
@@ -58,11 +58,10 @@ describe('relay at once, acknowledge when durable', () => {
     await until(() => sellerSync.current.state === 'online' && otherSync.current.state === 'online', 'both tills online', 8000);
 
     // Hold the server's next write of the brand document.
-    const storage = world.server.storage;
-    const realAppend = storage.appendUpdate.bind(storage);
+    const store = world.tap!;
     let held: { resolve: () => void; reject: (e: unknown) => void } | undefined;
-    storage.appendUpdate = (name, update) => {
-      if (name !== northThread || held) return realAppend(name, update);
+    store.tap = (call, proceed) => {
+      if (call.op !== 'appendUpdate' || call.doc !== northThread || held) return proceed();
       return new Promise<void>((resolve, reject) => (held = { resolve, reject }));
     };
     try {
@@ -84,20 +83,20 @@ describe('relay at once, acknowledge when durable', () => {
       expect(await rejections(world.server.url, DEMO_EVENT_ID, world.demo.organiserToken)).toEqual([]);
 
       // The seller comes back and sends it again: stored once, acknowledged, and everyone agrees.
-      storage.appendUpdate = realAppend;
+      store.tap = undefined;
       sellerSync = seller.startSync();
       await expect.poll(async () => (await seller.store.outbox()).length, { timeout: 8000 }).toBe(0);
       expect(await world.server.hub.read(northThread, (doc) => new BrandDoc(doc).sales().items.map((s) => s.receiptNumber))).toEqual(salesOf(seller.store));
       expect(salesOf(other.store)).toEqual(salesOf(seller.store));
       expect(await rejections(world.server.url, DEMO_EVENT_ID, world.demo.organiserToken)).toEqual([]);
     } finally {
-      storage.appendUpdate = realAppend;
+      store.tap = undefined;
       held?.resolve();
     }
   });
 
   it('sends everything it holds, not only its own changes, when the server rebuilds a document from the tills’ copies', async () => {
-    w = await demoWorld();
+    w = await demoWorld({ tap: true });
     const world = w;
     const seller = await pairedTill(world, world.demo.tills[0]!.code);
     const other = await pairedTill(world, world.demo.tills[2]!.code);

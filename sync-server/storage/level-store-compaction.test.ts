@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { LevelStorage } from './level-storage.ts';
+import { LevelStore } from './level-store.ts';
+import type { EventStore } from './store.ts';
 
 /**
  * Compaction racing appends. The snapshot is encoded at one moment; updates appended after it (and written
@@ -17,21 +18,27 @@ afterEach(async () => {
 
 const NAME = 'event/e1/brand/b1';
 
+/** The store in `dir` and its event e1 (the document's). */
+async function open(dir: string): Promise<{ store: LevelStore; storage: EventStore }> {
+  const store = await LevelStore.open(dir);
+  return { store, storage: store.event('e1') };
+}
+
 async function reopened(dir: string): Promise<Y.Doc> {
-  const s = await LevelStorage.open(dir);
-  const stored = await s.loadDoc(NAME);
-  await s.close();
+  const { store, storage } = await open(dir);
+  const stored = await storage.loadDoc(NAME);
+  await store.close();
   const doc = new Y.Doc();
   if (stored.snapshot) Y.applyUpdateV2(doc, stored.snapshot);
   for (const u of stored.updates) Y.applyUpdate(doc, u);
   return doc;
 }
 
-describe('LevelStorage compaction', () => {
+describe('LevelStore compaction', () => {
   it('keeps the updates appended after the snapshot was encoded, even when they are on disk before the keys are listed', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'popup-level-'));
     dirs.push(dir);
-    const storage = await LevelStorage.open(dir);
+    const { store, storage } = await open(dir);
     await storage.loadDoc(NAME);
     const doc = new Y.Doc();
     const writes: Promise<void>[] = [];
@@ -48,7 +55,7 @@ describe('LevelStorage compaction', () => {
     await Promise.all(writes);
     await storage.compact(NAME, snapshot, mark);
     expect(storage.updateCount(NAME)).toBe(3);
-    await storage.close();
+    await store.close();
 
     const back = await reopened(dir);
     expect([...back.getMap('sales').keys()].sort()).toEqual([...sales.keys()].sort());
@@ -57,7 +64,7 @@ describe('LevelStorage compaction', () => {
   it('continues the sequence after a restart that finds every update compacted, never reusing a surviving key', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'popup-level-'));
     dirs.push(dir);
-    let storage = await LevelStorage.open(dir);
+    let { store, storage } = await open(dir);
     await storage.loadDoc(NAME);
     const doc = new Y.Doc();
     let writes: Promise<void>[] = [];
@@ -67,15 +74,15 @@ describe('LevelStorage compaction', () => {
     await storage.compact(NAME, Y.encodeStateAsUpdateV2(doc), storage.compactionMark(NAME));
     doc.getMap('sales').set('b', '2');
     await Promise.all(writes);
-    await storage.close();
+    await store.close();
 
     // Restart: one update survives (b); the next one must not take its key.
-    storage = await LevelStorage.open(dir);
+    ({ store, storage } = await open(dir));
     await storage.loadDoc(NAME);
     writes = [];
     doc.getMap('sales').set('c', '3');
     await Promise.all(writes);
-    await storage.close();
+    await store.close();
     expect([...(await reopened(dir)).getMap('sales').keys()].sort()).toEqual(['a', 'b', 'c']);
   });
 });
