@@ -13,7 +13,8 @@ import { ackMessage, awarenessMessage, decodeMessage, permissionDenied, resendAl
 import { DocumentDamaged, type DamageReport } from './document-damage.ts';
 import { DocHandle, type ChangeContext } from './doc-handle.ts';
 import { MissingError, ServerClosing } from './server-errors.ts';
-import type { EventStore, StoredDoc, Stores } from './storage/store.ts';
+import { LeaseLostError, type EventStore, type StoredDoc, type Stores } from './storage/store.ts';
+import { EventHeldElsewhereError } from './storage/store-access.ts';
 import { verifyDoc } from './storage/verify-store.ts';
 import { deletesAnythingNew, guardUpdate } from './update-guard.ts';
 import { checkAwareness, type AwarenessLimits } from './awareness-guard.ts';
@@ -172,6 +173,11 @@ export class DocHub {
     } catch (err) {
       if (err instanceof DocumentDamaged) {
         peer.close(CloseCode.DocumentDamaged, `${docName} is damaged on the server; an admin must rebuild it`);
+        return false;
+      }
+      // A cluster: the event's lease moved while this connection was being opened here; the next one reaches the owner.
+      if (err instanceof EventHeldElsewhereError || err instanceof LeaseLostError) {
+        peer.close(CloseCode.EventMoved, `${ref.eventId} is served by another server process now; reconnect`);
         return false;
       }
       throw err;
@@ -366,6 +372,30 @@ export class DocHub {
   }
 
   /** Stops: waits for pending writes, compacts, and closes every peer with "going away". */
+  /**
+   * This process no longer owns the event (a cluster: cluster/event-ownership.ts). Its documents leave memory
+   * at once, neither compacted nor written again (another process owns them now), and their peers and handles
+   * are closed with `code` (4409): they reconnect and reach the owner, resending what was not acknowledged.
+   */
+  dropEvent(eventId: string, code: number, reason: string): void {
+    for (const loaded of [...this.docs.values()]) {
+      if (loaded.ref.eventId !== eventId) continue;
+      loaded.failed = true;
+      clearTimeout(loaded.idleTimer);
+      this.dropMembers(loaded, code, reason);
+      this.docs.delete(loaded.name);
+      // As after a failed write: a reload (this process takes the event back) waits for writes in flight.
+      const settled = Promise.all([loaded.durable.catch(() => undefined), this.compacting.get(loaded.name)]).then(() => undefined);
+      this.unloading.set(loaded.name, settled);
+      void settled.then(() => {
+        if (this.unloading.get(loaded.name) === settled) this.unloading.delete(loaded.name);
+      });
+      loaded.awareness.destroy();
+      loaded.doc.destroy();
+    }
+    this.opts.metrics.docsLoaded = this.docs.size;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const loaded of this.docs.values()) {

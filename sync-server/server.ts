@@ -31,6 +31,13 @@ import { LevelStore } from './storage/level-store.ts';
 import { openStore, type StoreSpec } from './storage/open-store.ts';
 import type { Store, Stores } from './storage/store.ts';
 import { storesOf } from './storage/store-access.ts';
+import { ClusterFront } from './cluster/cluster-front.ts';
+import { clusterIdentity } from './cluster/cluster-identity.ts';
+import { ClusterMetrics } from './cluster/cluster-metrics.ts';
+import { clusterStores } from './cluster/cluster-stores.ts';
+import { EventOwnership } from './cluster/event-ownership.ts';
+import { putFrontBefore } from './cluster/front-server.ts';
+import { CloseCode } from './close-codes.ts';
 import { verifyStore } from './storage/verify-store.ts';
 import { recoveryRoutes } from './http/recovery-routes.ts';
 import { Storefront } from './storefront/storefront.ts';
@@ -60,6 +67,12 @@ export interface SyncServerOptions {
    * `{ dataDir }` for LevelDB in that folder, or an open Store (tests wrap one). The server closes it on close.
    */
   store?: Store | StoreSpec;
+  /**
+   * A store with leases (PostgreSQL) runs this process as one of a cluster (docs/operations.md, "A cluster
+   * of server processes"): `advertise` is the URL the others reach it at (default http://<host>:<port>);
+   * the lease timings are for tests (defaults 3 s and 1 s).
+   */
+  cluster?: { advertise?: string; ttlMs?: number; renewEveryMs?: number };
   /** The built till to serve at `/` (renderer/dist). */
   appDir?: string;
   /** The example storefront's folder (examples/storefront), served at /examples/storefront/; none by default. */
@@ -114,8 +127,26 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   const now = opts.now ?? Date.now;
   const admin = opts.adminToken ? { token: opts.adminToken, created: false } : await adminToken(opts.dataDir, process.env['POPUP_ADMIN_TOKEN']);
   const store = await openServerStore(opts);
-  const stores = storesOf(store);
   const metrics = new Metrics();
+  // A store with leases is shared by a cluster: each event is served by the process holding its lease.
+  // The port is known once listening (port 0 in tests); no lease is taken before that.
+  const bound: { port?: number } = {};
+  const identity = () => clusterIdentity({ host: opts.host ?? '127.0.0.1', port: bound.port ?? opts.port ?? 8787, advertise: opts.cluster?.advertise });
+  const me = store.leases ? identity() : undefined;
+  const clusterMetrics = store.leases ? new ClusterMetrics() : undefined;
+  const ownership =
+    store.leases && me
+      ? new EventOwnership({
+          leases: store.leases,
+          owner: me.owner,
+          url: () => (opts.cluster?.advertise ?? identity().url),
+          ...(opts.cluster?.ttlMs ? { ttlMs: opts.cluster.ttlMs } : {}),
+          ...(opts.cluster?.renewEveryMs ? { renewEveryMs: opts.cluster.renewEveryMs } : {}),
+          ...(clusterMetrics ? { metrics: clusterMetrics } : {}),
+          ...(opts.log ? { log: opts.log } : {}),
+        })
+      : undefined;
+  const stores = ownership ? clusterStores(store, ownership) : storesOf(store);
   // Verify what is stored before serving anything: damage is reported in one line, shown on /healthz and
   // /metrics, and the damaged documents are refused (4503 / 503) until an admin rebuilds them. On the
   // embedded store only: it is the one whose files a crash, a full disk or a bad copy can damage under the
@@ -181,6 +212,26 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   const app = opts.appDir ? staticFiles(opts.appDir) : undefined;
   const example = opts.exampleStorefrontDir ? exampleStorefront(opts.exampleStorefrontDir) : undefined;
   const started = now();
+  // In a cluster: every request passes the front, which serves it here or forwards it to the event's owner;
+  // an event this process stops owning leaves memory and its clients are sent to the owner (4409).
+  const front = ownership
+    ? new ClusterFront({
+        ownership,
+        ...(clusterMetrics ? { metrics: clusterMetrics } : {}),
+        maxRoutingBodyBytes: limits.maxBodyBytes,
+        ...(opts.log ? { log: opts.log } : {}),
+        lookup: async (what, key) => {
+          if (what === 'token') return (await auth.verify(key))?.eventId;
+          if (what === 'pairing-code') return (await auth.peekPairingCode(key))?.eventId;
+          if (what === 'creator-code') return setup.eventOfCode(key);
+          return tracking.resolve(key).then(
+            (t) => t.eventId,
+            () => undefined,
+          );
+        },
+      })
+    : undefined;
+  ownership?.onDrop((eventId) => hub.dropEvent(eventId, CloseCode.EventMoved, `event ${eventId} is served by another server process now; reconnect`));
 
   const server = createServer(EDGE_SERVER_OPTIONS, (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -189,9 +240,9 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
       // server whose damage a restart cannot mend; monitors read `status` or popup_documents_damaged.
       const damaged = [...storeDamage, ...hub.damage()];
       const recovering = hub.recoveringDocs();
-      return send(res, { status: 200, body: { status: damaged.length ? 'degraded' : 'ok', uptimeMs: now() - started, documents: hub.loadedCount(), connections: metrics.connections, ...(damaged.length ? { damaged } : {}), ...(recovering.length ? { recovering } : {}) } });
+      return send(res, { status: 200, body: { status: damaged.length ? 'degraded' : 'ok', uptimeMs: now() - started, documents: hub.loadedCount(), connections: metrics.connections, ...(damaged.length ? { damaged } : {}), ...(recovering.length ? { recovering } : {}), ...(front ? { cluster: front.health() } : {}) } });
     }
-    if (path === '/metrics') return send(res, { status: 200, text: metrics.render(), headers: { 'content-type': 'text/plain; version=0.0.4' } });
+    if (path === '/metrics') return send(res, { status: 200, text: metrics.render() + (clusterMetrics ? `${clusterMetrics.render().join('\n')}\n` : ''), headers: { 'content-type': 'text/plain; version=0.0.4' } });
     void (async () => {
       if (await router.handle(req, res)) return;
       if (example && (await example(req, res))) return;
@@ -201,11 +252,13 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   });
   applyEdgeTimeouts(server, limits);
   const ws = attachWebSockets(server, { hub, auth, limits, metrics });
+  if (front) putFrontBefore(server, front, (err) => opts.log?.('error', 'cluster front failed', { err: String(err) }));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 8787, opts.host ?? '127.0.0.1', () => resolve());
   });
+  bound.port = (server.address() as AddressInfo).port;
   // Events with a webhook are watched from the start, and deliveries a restart interrupted are resumed.
   await alerts.start();
   const addr = server.address() as AddressInfo;
@@ -234,6 +287,8 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
         await clicks.close();
         await alerts.close();
         await hub.close();
+        // Every write is flushed: the leases go back, so other processes take these events at once.
+        await ownership?.close();
         ws.close();
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));

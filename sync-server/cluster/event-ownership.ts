@@ -24,8 +24,11 @@ export interface OwnershipOptions {
   leases: Leases;
   /** Unique to this run of this process (see pg-leases.ts: a reused id would inherit its predecessor's epoch). */
   owner: string;
-  /** The URL the other processes forward this process's events to (`--advertise`). */
-  url: string;
+  /**
+   * The URL the other processes forward this process's events to (`--advertise`); a function when it is
+   * known only once the server listens (port 0). Read when a lease is taken.
+   */
+  url: string | (() => string);
   /** The lease's time to live (default 3 s): an owner that dies is replaced after at most this long. */
   ttlMs?: number;
   /** How often held leases are renewed (default 1 s); at most a third of the TTL, so two renewals may fail in a row. */
@@ -57,7 +60,6 @@ interface Held {
 
 export class EventOwnership {
   readonly owner: string;
-  readonly url: string;
   private readonly leases: Leases;
   private readonly ttlMs: number;
   private readonly holderCacheMs: number;
@@ -73,7 +75,6 @@ export class EventOwnership {
   constructor(private readonly opts: OwnershipOptions) {
     if (!opts.owner) throw new TypeError('a cluster process needs a non-empty owner id');
     this.owner = opts.owner;
-    this.url = opts.url;
     this.leases = opts.leases;
     this.ttlMs = opts.ttlMs ?? 3000;
     const renewEveryMs = opts.renewEveryMs ?? 1000;
@@ -86,6 +87,10 @@ export class EventOwnership {
     this.timer = setInterval(() => this.tick(), renewEveryMs);
     // Renewals must not keep a process alive that has nothing else to do.
     this.timer.unref();
+  }
+
+  get url(): string {
+    return typeof this.opts.url === 'function' ? this.opts.url() : this.opts.url;
   }
 
   /** Serve here (taking the lease when nobody live holds it) or forward to the live holder. */

@@ -5,6 +5,8 @@ import { BuyerLimitError, HoldLimitError, IdempotencyKeyReused, InvalidStatusTra
 import { QueueClosed, QueueJoinLimited, QueueNotAdmitted, QueueTicketInvalid, QueueTicketRequired, QueueTicketWrongBrowser } from '../storefront/queue.ts';
 import { TrackingNotFound } from '../storefront/tracking.ts';
 import { MailDeliveryFailedError, MailNotConfiguredError, NotOneReceiptError, NotThisTillsSaleError, RecipientRefusedError, SaleNotOnServerError } from '../mail/receipt-mailer.ts';
+import { EventHeldElsewhereError } from '../storage/store-access.ts';
+import { LeaseLostError } from '../storage/store.ts';
 import type { Reply } from './router.ts';
 
 /**
@@ -61,6 +63,9 @@ const NAMED: readonly [new (...args: never[]) => Error, number, ((e: never) => R
   [NotOneReceiptError, 422],
   [RecipientRefusedError, 422],
   [MailDeliveryFailedError, 502],
+  // A cluster: the event's lease moved while the request was being served here; retried, it reaches the owner.
+  [EventHeldElsewhereError, 503],
+  [LeaseLostError, 503],
 ];
 
 export function errorReply(err: unknown): Reply {
