@@ -6,11 +6,12 @@ import { parseArgs } from 'node:util';
 import { seedDemo } from './demo-seed.ts';
 import { startSyncServer } from './server.ts';
 import { redact, StoreSpecError } from './storage/open-store.ts';
+import { AdvertiseUrlError } from './cluster/cluster-identity.ts';
 import type { Limits } from './limits.ts';
 import { mailConfigFrom, type MailConfig } from './mail/mail-config.ts';
 
 /**
- * `npm run serve -- [--port 8787] [--host 127.0.0.1] [--data ./data] [--store postgres://…] [--demo] [--allow-private-webhooks] [--trust-proxy] [limit flags, docs/api.md "Limits"]`
+ * `npm run serve -- [--port 8787] [--host 127.0.0.1] [--data ./data] [--store postgres://… [--advertise http://host:port]] [--demo] [--allow-private-webhooks] [--trust-proxy] [limit flags, docs/api.md "Limits"]`
  * Runs the sync server with its embedded store in `<data>/store`, or on PostgreSQL with `--store` (or the
  * POPUP_STORE_URL environment variable; the flag wins); --demo seeds the demo mall and prints pairing codes.
  * `npm start` builds the till and runs this with --demo.
@@ -22,6 +23,9 @@ const { values } = parseArgs({
     data: { type: 'string', default: './data' },
     // The store of record: a postgres:// URL (docs/operations.md, "PostgreSQL"); default the embedded LevelDB store.
     store: { type: 'string' },
+    // In a cluster (a --store shared by several processes): the URL the other processes reach this one at
+    // (docs/operations.md, "A cluster of server processes"); default http://<--host>:<--port>.
+    advertise: { type: 'string' },
     demo: { type: 'boolean', default: false },
     desktop: { type: 'boolean', default: false },
     'max-message-bytes': { type: 'string' },
@@ -110,10 +114,16 @@ if (storeUrl !== undefined && !storeUrl.trim()) {
   process.exit(2);
 }
 
+if (values.advertise !== undefined && !storeUrl) {
+  console.error('--advertise is for a cluster of processes sharing a --store postgres://… URL; the embedded store has one process');
+  process.exit(2);
+}
+
 let server: Awaited<ReturnType<typeof startSyncServer>>;
 try {
   server = await startSyncServer({
     ...(storeUrl ? { store: { url: storeUrl } } : {}),
+    ...(values.advertise ? { cluster: { advertise: values.advertise } } : {}),
     host: values.host,
     port,
     dataDir: values.data,
@@ -127,7 +137,7 @@ try {
   });
 } catch (err) {
   // A store that cannot be opened (StoreSpecError names the problem, never the password).
-  if (err instanceof StoreSpecError) {
+  if (err instanceof StoreSpecError || err instanceof AdvertiseUrlError) {
     console.error(err.message);
     process.exit(2);
   }
