@@ -157,50 +157,52 @@ export function CouponsSetup() {
         A coupon belongs to one brand, which bears its cost. Cashiers type or scan its code at the till; a coupon with a creator credits the sale to them, as their link does.
         Times are in {config.timeZone}; the end is exclusive.
       </p>
-      <SetupList
-        label="Coupon list"
-        columns={[{ header: 'Code' }, { header: 'Name' }, { header: 'Brand' }, { header: 'Takes off' }, { header: 'Valid' }, { header: 'Uses', num: true }, { header: 'Creator' }]}
-        rows={coupons.map((c) => {
-          const over = c.usageLimit !== undefined && c.uses > c.usageLimit;
-          const ended = c.validUntil <= now;
-          return {
-            key: c.code,
-            cells: [
-              <code key="code">{c.code}</code>,
-              c.name,
-              brandName(c.brandId),
-              <>
-                {valueOf(c)}
-                {c.skus?.length ? <span className="muted"> on {c.skus.join(', ')}</span> : null}
-              </>,
-              <>
-                {c.validFrom.replace('T', ' ')} → {c.validUntil.replace('T', ' ')}
-                {ended && <span className="muted"> (ended)</span>}
-              </>,
-              <span key="uses" className={over ? 'error' : undefined} aria-label={over ? `${c.uses} uses, over its limit of ${c.usageLimit}` : undefined}>
-                {c.uses}
-                {c.usageLimit !== undefined ? ` / ${c.usageLimit}` : ''}
-                {over ? ' over the limit' : ''}
-              </span>,
-              c.creatorCode ?? '—',
-            ],
-            actions: (
-              <>
-                <button type="button" className="ghost" aria-label={`Edit coupon ${c.code}`} onClick={() => edit(c)}>
-                  Edit
-                </button>
-                {!ended && (
-                  <button type="button" className="ghost" aria-label={`End coupon ${c.code} now`} onClick={() => void endNow(c)}>
-                    End now
+      <div className="coupon-list">
+        <SetupList
+          label="Coupon list"
+          columns={[{ header: 'Code' }, { header: 'Name' }, { header: 'Brand' }, { header: 'Takes off' }, { header: 'Valid' }, { header: 'Uses', num: true }, { header: 'Creator' }]}
+          rows={coupons.map((c) => {
+            const over = c.usageLimit !== undefined && c.uses > c.usageLimit;
+            const ended = c.validUntil <= now;
+            // Each cell says what it is ("3 of 50 used", "credits LENA10"): on a phone the list stacks without its header.
+            return {
+              key: c.code,
+              cells: [
+                <code key="code">{c.code}</code>,
+                c.name,
+                brandName(c.brandId),
+                <>
+                  {valueOf(c)}
+                  {c.skus?.length ? <span className="muted"> on {c.skus.join(', ')}</span> : null}
+                </>,
+                <>
+                  {c.validFrom.replace('T', ' ')} to {c.validUntil.replace('T', ' ')}
+                  {ended && <span className="muted"> (ended)</span>}
+                </>,
+                <span key="uses" className={over ? 'error' : undefined} aria-label={over ? `${c.uses} uses, over its limit of ${c.usageLimit}` : undefined}>
+                  {c.usageLimit !== undefined ? `${c.uses} of ${c.usageLimit} used` : `${c.uses} used`}
+                  {over ? ': over the limit' : ''}
+                </span>,
+                c.creatorCode ? `credits ${c.creatorCode}` : '',
+              ],
+              actions: (
+                <>
+                  <button type="button" className="ghost" aria-label={`Edit coupon ${c.code}`} onClick={() => edit(c)}>
+                    Edit
                   </button>
-                )}
-              </>
-            ),
-          };
-        })}
-        empty="No coupons yet: make one below."
-      />
-      <form onSubmit={(e) => void submit(e)} className="form-grid" aria-label={editing ? `Change coupon ${f.code}` : 'New coupon'}>
+                  {!ended && (
+                    <button type="button" className="ghost" aria-label={`End coupon ${c.code} now`} onClick={() => void endNow(c)}>
+                      End now
+                    </button>
+                  )}
+                </>
+              ),
+            };
+          })}
+          empty="No coupons yet: make one below."
+        />
+      </div>
+      <form onSubmit={(e) => void submit(e)} className="form-grid coupon-form" aria-label={editing ? `Change coupon ${f.code}` : 'New coupon'}>
         <label>
           Code
           <input value={f.code} onChange={(e) => setF({ ...f, code: e.target.value })} required readOnly={editing} pattern="[A-Za-z0-9][A-Za-z0-9_\-]{1,31}" placeholder="SUMMER10" />
