@@ -82,8 +82,8 @@ export function StockReturns() {
           </select>
         </label>
         {lines.map((l, i) => (
-          <div key={i} className="form-grid">
-            <label>
+          <div key={i} className="form-grid return-form">
+            <label className="wide">
               Product, line {i + 1}
               <select value={l.item} onChange={(e) => edit(i, { item: e.target.value })} required disabled={!till}>
                 <option value="">Choose…</option>
@@ -105,7 +105,7 @@ export function StockReturns() {
             )}
           </div>
         ))}
-        <div className="form-grid">
+        <div className="form-grid return-form">
           <button type="button" onClick={() => setLines([...lines, { item: '', qty: '1' }])} disabled={!till}>
             Add a line
           </button>
@@ -122,7 +122,7 @@ export function StockReturns() {
           </button>
         </div>
       </form>
-      <div className="table-scroll">
+      <div className="table-scroll return-list">
         <table aria-label="Stock asked back">
           <thead>
             <tr>
