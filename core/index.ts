@@ -37,6 +37,7 @@ export * from './refunds/refund-rights.ts';
 export * from './refunds/refund.ts';
 export * from './ledger/retention.ts';
 export * from './ledger/rights-request.ts';
+export * from './ledger/return-request.ts';
 export * from './ledger/rights.ts';
 export * from './ledger/routing.ts';
 export * from './selling/sale-rules.ts';

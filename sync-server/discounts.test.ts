@@ -190,5 +190,17 @@ describe('discounts an attacker with a real till token cannot record', () => {
     const third = await build(d, till, { lines: [tote(1)], coupons: ['LAST1'] }, {}, 3);
     await expectRefused(d, till, third.update, 'CouponUsedUpError');
   });
+
+  it('raises a coupon-over-limit alert for the use it accepted past the limit, and none for the use within it', async () => {
+    const { d, till } = await arena();
+    const first = await build(d, till, { lines: [tote(1)], coupons: ['LAST1'] }, {}, 1);
+    await expectAccepted(d, till, first.update, first.sale.id);
+    const second = await build(d, till, { lines: [tote(1)], coupons: ['LAST1'] }, {}, 2);
+    await expectAccepted(d, till, second.update, second.sale.id);
+    type Listed = { alerts: { id: string; kind: string; message: string; subject: { ref?: string } }[] };
+    const overLimit = async () => ((await api(d.server.url, 'GET', `/api/events/${E}/alerts`, { token: d.demo.organiserToken })).body as Listed).alerts.filter((a) => a.kind === 'coupon-over-limit');
+    await eventually(async () => expect((await overLimit()).map((a) => a.subject.ref)).toEqual([second.sale.id]), 3000);
+    expect((await overLimit())[0]!.message).toContain(`coupon LAST1 used beyond its limit of 1: receipt ${second.sale.receiptNumber}`);
+  });
 });
 

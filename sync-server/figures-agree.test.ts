@@ -10,10 +10,12 @@ import { StockView } from '../core/ledger/stock-view.ts';
 import { buildRefund } from '../core/refunds/refund-builder.ts';
 import type { Refund } from '../core/refunds/refund.ts';
 import { buildDashboard, dashboardCsv } from '../core/reports/dashboard.ts';
-import { settle, settlementCsv } from '../core/reports/settlement.ts';
+import { settle, settlementCsv, settlementDiscountsCsv } from '../core/reports/settlement.ts';
 import { buildCheckout, priceItems } from '../core/selling/checkout.ts';
+import type { Cart } from '../core/selling/cart.ts';
+import type { Coupon } from '../core/selling/discounts.ts';
 import type { Sale } from '../core/selling/sale.ts';
-import { brandCsv, summarise } from './storefront/summary.ts';
+import { brandCsv, discountCsv, summarise } from './storefront/summary.ts';
 
 /**
  * One definition of each figure (core/reports/figures.ts): the dashboard, the settlement statements and their
@@ -48,11 +50,15 @@ function demoDay() {
   const sales: Sale[] = [];
   const refunds: Refund[] = [];
   let receipt = 0;
-  const sell = (minutes: number, lines: { brandId: string; sku: string; qty: number }[]) => {
+  const coupon: Coupon = { code: 'SUMMER10', name: 'Summer 10 %', brandId: 'north-thread', percentBp: 1000, validFrom: '2026-11-01T00:00', validUntil: '2026-12-01T00:00' };
+  const sell = (minutes: number, lines: Cart['lines'], more: Omit<Cart, 'lines'> = {}) => {
     now = START + minutes * 60_000;
-    const total = priceItems(lines, config, product, now).totals.total;
-    const ctx = { config, deviceId: device, tillId, holder, receiptNumber: `T1-${++receipt}`, clock, product, writer, isManager: managersOf(DEMO_STAFF) };
-    const r = buildCheckout({ cart: { lines }, payments: [{ method: 'card', amount: total }], cashierId: 'ana', now }, ctx);
+    const total = priceItems(lines, config, product, now, { ...(more.discount ? { cart: more.discount } : {}), ...(more.coupons ? { coupon } : {}) }).totals.total;
+    const ctx = {
+      config, deviceId: device, tillId, holder, receiptNumber: `T1-${++receipt}`, clock, product, writer, isManager: managersOf(DEMO_STAFF),
+      roleOf: (id: string) => DEMO_STAFF.find((m) => m.id === id)?.role, coupon: (code: string) => (code.toLowerCase() === 'summer10' ? coupon : undefined), couponUses: () => [],
+    };
+    const r = buildCheckout({ cart: { lines, ...more }, payments: [{ method: 'card', amount: total }], cashierId: 'ana', now }, ctx);
     for (const [b, entries] of r.entries) entries.forEach((e) => views.get(b)!.add(e));
     sales.push(...r.sales);
     return r.sales;
@@ -61,6 +67,8 @@ function demoDay() {
   const first = sell(5, [{ brandId: 'north-thread', sku: 'NT-HOODIE-M', qty: 1 }, { brandId: 'mellow-ceramics', sku: 'MC-MUG-BLUE', qty: 2 }]);
   sell(40, [{ brandId: 'north-thread', sku: 'NT-TEE-BLK-S', qty: 3 }]);
   sell(130, [{ brandId: 'mellow-ceramics', sku: 'MC-VASE', qty: 1 }, { brandId: 'north-thread', sku: 'NT-CAP', qty: 1 }]);
+  // Discounts given at the till: a line's (a reason), a coupon and a whole-sale one, twice over.
+  for (const m of [150, 160]) sell(m, [{ brandId: 'north-thread', sku: 'NT-TOTE', qty: 2, discount: { percentBp: 500, reason: 'Scuffed' } }], { coupons: ['SUMMER10'], discount: { percentBp: 500, reason: 'Regular' } });
   now = START + 200 * 60_000;
   const mug = first.find((s) => s.brandId === 'mellow-ceramics')!;
   const { refund } = buildRefund(mug, refunds, { lines: [{ sku: 'MC-MUG-BLUE', qty: 1, reason: 'changed-mind' }], method: 'card', cashierId: 'ana', now, approvedBy: 'mia' }, { config, deviceId: device, tillId, holder, clock, writer: writer(mug.brandId), rightsRecords: [] });
@@ -110,5 +118,34 @@ describe('one definition of each figure', () => {
       expect(summaryRows.find((r) => r[0] === s.brandId)![summaryRows[0]!.indexOf('tax')]).toBe(String(s.event.tax));
       expect(dashRows.find((r) => r[0] === s.brandId)![dashRows[0]!.indexOf('tax')]).toBe((s.event.tax / 100).toFixed(2));
     }
+  });
+
+  it('names every discount the same way on the dashboard, the settlement (screen, text and CSV) and the summary API, adding up to the discounts', () => {
+    const { sales, refunds, tills } = demoDay();
+    const discounts = sales.reduce((a, s) => a + s.discount, 0);
+    const dash = buildDashboard({ config, brands: DEMO_BRANDS, locations: DEMO_LOCATIONS, tills, products: DEMO_PRODUCTS, sales, refunds });
+    const names = dash.byDiscount.map((d) => d.name);
+    expect(names).toEqual(expect.arrayContaining(['Scuffed', 'Coupon SUMMER10 · Summer 10 %', 'Regular · whole sale', '−30 % first 15 min']));
+    expect(dash.byDiscount.reduce((a, d) => a + d.amount, 0)).toBe(discounts);
+    const coupon = dash.byDiscount.find((d) => d.kind === 'coupon')!;
+    expect(coupon).toMatchObject({ code: 'SUMMER10', sales: 2 });
+    expect(coupon.amount).toBeGreaterThan(0);
+
+    const summary = summarise({ config, brands: DEMO_BRANDS, locations: DEMO_LOCATIONS, tills, docs: DEMO_BRANDS.map((b) => ({ brandId: b.id, sales: sales.filter((s) => s.brandId === b.id), refunds: refunds.filter((r) => r.brandId === b.id), invalid: 0 })) });
+    expect(summary.byDiscount).toEqual(dash.byDiscount);
+
+    // The settlement splits them by brand: the coupon and the reasons are North Thread's alone.
+    const statements = settle({ config, brands: DEMO_BRANDS, sales, refunds });
+    const nt = statements.find((s) => s.brandId === 'north-thread')!;
+    expect(nt.discountsByName.find((d) => d.kind === 'coupon')).toEqual(coupon);
+    expect(statements.flatMap((s) => s.discountsByName).reduce((a, d) => a + d.amount, 0)).toBe(discounts);
+    for (const s of statements) expect(s.discountsByName.reduce((a, d) => a + d.amount, 0)).toBe(s.event.discounts);
+
+    // The CSVs carry the same rows: the dashboard's and the settlement's in decimals, the summary's in minor units.
+    const dashCsv = parseCsv(dashboardCsv(dash, 'byDiscount')).map((r) => r.fields);
+    expect(dashCsv[0]).toEqual(['key', 'currency', 'kind', 'name', 'code', 'sales', 'amount']);
+    expect(dashCsv.find((r) => r[2] === 'coupon')).toEqual([coupon.key, 'EUR', 'coupon', coupon.name, 'SUMMER10', '2', (coupon.amount / 100).toFixed(2)]);
+    expect(parseCsv(discountCsv(summary)).map((r) => r.fields).find((r) => r[2] === 'coupon')).toEqual([coupon.key, 'EUR', 'coupon', coupon.name, 'SUMMER10', '2', String(coupon.amount)]);
+    expect(parseCsv(settlementDiscountsCsv(statements)).map((r) => r.fields).find((r) => r[3] === 'coupon')).toEqual(['north-thread', 'North Thread', 'EUR', 'coupon', coupon.name, 'SUMMER10', '2', (coupon.amount / 100).toFixed(2)]);
   });
 });

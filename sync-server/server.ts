@@ -11,6 +11,7 @@ import { AlertCenter, type AlertCenterOptions } from './analytics/alert-center.t
 import { adminRoutes } from './http/admin-routes.ts';
 import { EXAMPLE_STOREFRONT_PATH, exampleStorefront } from './http/examples.ts';
 import { stockRoutes } from './http/stock-routes.ts';
+import { StockReturns } from './stock-returns.ts';
 import { trackingRoutes } from './http/tracking-routes.ts';
 import { TrackingLinks } from './storefront/tracking.ts';
 import { DropQueue } from './storefront/queue.ts';
@@ -179,7 +180,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   // Pairing codes must not be guessable by trying: per address (a pairing device has no token yet).
   router.before('POST', '/api/pair', (ctx) => rateLimits.take('pair-address', rateLimits.clientAddress(ctx.req)));
   adminRoutes(router, { events, auth, stores, now });
-  stockRoutes(router, { events });
+  stockRoutes(router, { events, returns: new StockReturns({ hub, events, now }) });
   recoveryRoutes(router, { hub });
   const storefront = new Storefront({ hub, events, stores, now, answerOf: errorReply, ...(opts.log ? { log: opts.log } : {}) });
   const tracking = new TrackingLinks(stores);

@@ -2,6 +2,7 @@ import * as Y from 'yjs';
 import type { OwnerOf } from '../core/ledger/holders.ts';
 import type { LedgerEntry } from '../core/ledger/ledger.ts';
 import { parseRefund } from '../core/refunds/refund.ts';
+import { parseReturnRequest } from '../core/ledger/return-request.ts';
 import { parseRightsRequest } from '../core/ledger/rights-request.ts';
 import { checkEntries } from '../core/ledger/rights.ts';
 import { parseSale, type Sale } from '../core/selling/sale.ts';
@@ -62,6 +63,8 @@ export const VALUE_LIMITS: Record<string, number> = {
   sales: 64 * 1024,
   refunds: 64 * 1024,
   requests: 2 * 1024,
+  // 200 lines of a return request at ~40 bytes each.
+  returns: 16 * 1024,
   products: 8 * 1024,
   catalogHistory: 8 * 1024,
   shifts: 8 * 1024,
@@ -379,6 +382,14 @@ function checkBrandValue(ctx: GuardContext, mapName: string, key: string, raw: u
       }
       case 'refundRights':
         return checkRefundRightsValue(claims, key, value);
+      case 'returns': {
+        // The organiser asks through the HTTP API and the server writes it; a till that could write one could
+        // only ask itself (it may give to the reserve anyway), but a hub or another till must not ask for it.
+        if (claims.role !== 'admin') return 'only the server records a return request (the organiser asks through the HTTP API)';
+        const r = parseReturnRequest(value);
+        if (r.id !== key) return `returns/${key} holds ${r.id}`;
+        return undefined;
+      }
       case 'requests': {
         const r = parseRightsRequest(value);
         if (r.id !== key) return `requests/${key} holds ${r.id}`;

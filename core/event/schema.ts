@@ -21,6 +21,7 @@ import {
 } from './event.ts';
 import { parseVoidRecord, type VoidRecord } from '../reports/audit.ts';
 import { parseShiftEvent, type ShiftEvent } from './shift.ts';
+import { parseReturnRequest, type ReturnRequest } from '../ledger/return-request.ts';
 import { parseRightsRequest, type RightsRequest } from '../ledger/rights-request.ts';
 import { parseRefund, type Refund } from '../refunds/refund.ts';
 import { parseRefundRightsRecord, type RefundRightsRecord } from '../refunds/refund-rights.ts';
@@ -63,7 +64,7 @@ export function parseDocName(name: string): DocRef {
 }
 
 /** The append-only maps of a brand document. */
-export const APPEND_ONLY_MAPS = ['ledger', 'sales', 'refunds', 'requests', 'refundRights', 'catalogHistory'] as const;
+export const APPEND_ONLY_MAPS = ['ledger', 'sales', 'refunds', 'requests', 'refundRights', 'catalogHistory', 'returns'] as const;
 export type AppendOnlyMap = (typeof APPEND_ONLY_MAPS)[number];
 
 /** The append-only maps of a till document: shift events (core/event/shift.ts) and voids (core/reports/audit.ts). */
@@ -248,6 +249,15 @@ export class BrandDoc {
 
   requests(): Decoded<RightsRequest> {
     return decodeMap(this.map('requests'), json(parseRightsRequest), (r) => r.id);
+  }
+
+  /** The organiser's requests for stock back from a till (core/ledger/return-request.ts), written by the server. */
+  appendReturnRequest(req: ReturnRequest, origin: unknown = null): void {
+    this.append('returns', [[req.id, req]], origin);
+  }
+
+  returnRequests(): Decoded<ReturnRequest> {
+    return decodeMap(this.map('returns'), json(parseReturnRequest), (r) => r.id);
   }
 
   /**

@@ -132,3 +132,25 @@ describe('fraud-pattern alerts', () => {
     expect(DEFAULT_ALERT_THRESHOLDS.refundRateBp).toBe(2000);
   });
 });
+
+describe('coupon over its limit', () => {
+  const coupon = { code: 'LAST1', name: 'One only', brandId: 'north-thread', amount: 100, usageLimit: 1, validFrom: '2026-11-01T00:00', validUntil: '2026-12-01T00:00' };
+  const used = (at: string, tillId: string) => sale('ana', START + 60_000, { at, tillId, discounts: [{ kind: 'coupon', code: 'last1', reason: 'One only', amount: 100, total: 100 }] });
+
+  it('raises one alert per use past the limit, in hybrid-clock order, naming the receipt and till', () => {
+    const first = used('0000000001000-0000-T1DEV0000001', 't1');
+    const second = used('0000000002000-0000-T2DEV0000002', 't2');
+    const alerts = evaluateAlerts(base({ sales: [second, first, sale('ana', START)], coupons: [coupon] })).filter((a) => a.kind === 'coupon-over-limit');
+    expect(alerts.map((a) => a.id)).toEqual([`coupon-over-limit:last1:${second.id}`]);
+    expect(alerts[0]).toMatchObject({ severity: 'warning', ongoing: false, subject: { tillId: 't2', ref: second.id } });
+    expect(alerts[0]!.message).toContain(`receipt ${second.receiptNumber} at till t2 was use 2`);
+  });
+
+  it('raises nothing within the limit, for a coupon with no limit, or for another brand’s sales with the code', () => {
+    const one = used('0000000001000-0000-T1DEV0000001', 't1');
+    const other = { ...used('0000000002000-0000-T1DEV0000001', 't1'), brandId: 'mellow-ceramics' };
+    const { usageLimit: _, ...unlimited } = coupon;
+    expect(evaluateAlerts(base({ sales: [one, other], coupons: [coupon] })).filter((a) => a.kind === 'coupon-over-limit')).toEqual([]);
+    expect(evaluateAlerts(base({ sales: [one, used('0000000003000-0000-T1DEV0000001', 't1')], coupons: [unlimited] })).filter((a) => a.kind === 'coupon-over-limit')).toEqual([]);
+  });
+});

@@ -7,6 +7,7 @@ import type { LedgerEntry } from '../ledger/ledger.ts';
 import type { Refund } from '../refunds/refund.ts';
 import type { Sale } from '../selling/sale.ts';
 import type { Balance } from '../ledger/stock-view.ts';
+import { couponKey, couponUses, type Coupon } from '../selling/discounts.ts';
 
 /**
  * Stock and fraud-pattern alerts for the organiser (docs/organiser.md, "Alerts"). Pure: it looks at what the
@@ -20,7 +21,7 @@ import type { Balance } from '../ledger/stock-view.ts';
  *  - occurrences (`ongoing: false`): a burst of voids, a manual price, a manager oversell, a sale outside the
  *    drop's hours, a write the server rejected. Each is raised once, for ever.
  */
-export const ALERT_KINDS = ['out-of-stock', 'below-safety-stock', 'low-stock', 'refund-rate', 'repeated-voids', 'price-override', 'oversell', 'positive-adjustment', 'outside-hours', 'rejected-write', 'refund-beyond-rights'] as const;
+export const ALERT_KINDS = ['out-of-stock', 'below-safety-stock', 'low-stock', 'refund-rate', 'repeated-voids', 'price-override', 'oversell', 'positive-adjustment', 'outside-hours', 'rejected-write', 'refund-beyond-rights', 'coupon-over-limit'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 export type AlertSeverity = 'info' | 'warning' | 'critical';
 
@@ -107,13 +108,15 @@ export interface AlertInput {
   stock?: readonly StockAt[];
   rejections?: readonly RejectedWrite[];
   thresholdFor?: ThresholdLookup;
+  /** The setup's coupons: a use past a coupon's `usageLimit` raises `coupon-over-limit`. */
+  coupons?: readonly Coupon[];
   now: number;
 }
 
 /** Every alert due now, most severe first, then newest first. */
 export function evaluateAlerts(input: AlertInput, thresholds: Partial<AlertThresholds> = {}): Alert[] {
   const t = { ...DEFAULT_ALERT_THRESHOLDS, ...thresholds };
-  const alerts = [...stockAlerts(input, t), ...refundRateAlerts(input, t), ...voidAlerts(input, t), ...priceAlerts(input), ...oversellAlerts(input), ...adjustmentAlerts(input), ...refundBeyondRightsAlerts(input), ...outsideHoursAlerts(input, t), ...rejectionAlerts(input)];
+  const alerts = [...stockAlerts(input, t), ...refundRateAlerts(input, t), ...voidAlerts(input, t), ...priceAlerts(input), ...oversellAlerts(input), ...adjustmentAlerts(input), ...refundBeyondRightsAlerts(input), ...couponOverLimitAlerts(input), ...outsideHoursAlerts(input, t), ...rejectionAlerts(input)];
   const unique = new Map(alerts.map((a) => [a.id, a]));
   return [...unique.values()].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || b.at - a.at || (a.id < b.id ? -1 : 1));
 }
@@ -298,6 +301,37 @@ function refundBeyondRightsAlerts(input: AlertInput): Alert[] {
       message: `refund beyond rights: receipt ${r.receiptNumber} refunded at till ${r.tillId} with ${r.override!.units} unit(s) whose refund rights it did not hold, allowed by ${r.override!.managerId}: ${r.override!.reason}`,
       at: r.wallTime,
     }));
+}
+
+/**
+ * A coupon used past its `usageLimit`. Tills that were offline cannot know another till took the last use, and
+ * the server cannot refuse a sale already made (core/selling/discounts.ts, checkCouponUse: one over-limit use per
+ * till is accepted), so it tells the organiser instead: one alert per use past the limit, counted in hybrid-clock
+ * order (the order checkCouponUse counts in), naming the receipt, the till and the cashier.
+ */
+function couponOverLimitAlerts(input: AlertInput): Alert[] {
+  const out: Alert[] = [];
+  for (const c of input.coupons ?? []) {
+    const limit = c.usageLimit;
+    if (limit === undefined) continue;
+    const ofBrand = input.sales.filter((s) => s.brandId === c.brandId);
+    const uses = couponUses(ofBrand, c.code).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.saleId < b.saleId ? -1 : 1));
+    if (uses.length <= limit) continue;
+    const byId = new Map(ofBrand.map((s) => [s.id, s]));
+    uses.slice(limit).forEach((u, i) => {
+      const s = byId.get(u.saleId)!;
+      out.push({
+        id: `coupon-over-limit:${couponKey(c.code)}:${s.id}`,
+        kind: 'coupon-over-limit',
+        severity: 'warning',
+        ongoing: false,
+        subject: { brandId: s.brandId, tillId: s.tillId, cashierId: s.cashierId, deviceId: s.writer, ref: s.id },
+        message: `coupon ${c.code} used beyond its limit of ${limit}: receipt ${s.receiptNumber} at till ${s.tillId} was use ${limit + i + 1} (sold while the till could not know the last use was gone)`,
+        at: s.wallTime,
+      });
+    });
+  }
+  return out;
 }
 
 /** The wall-clock part of an entry's hybrid-clock timestamp (entries are parsed, so it is well formed). */

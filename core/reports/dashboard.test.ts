@@ -125,7 +125,7 @@ describe('live dashboard', () => {
   });
 
   it('exports every table as CSV, money as decimals', () => {
-    const s = sale({ gross: 1234, source: 'maya' });
+    const s = sale({ gross: 1234, list: 1500, source: 'maya' });
     const d = buildDashboard(input([s], [], { clicks: { maya: 4 }, skuTotals: () => ({ received: 10 }) }));
     for (const t of DASHBOARD_TABLES) expect(parseCsv(dashboardCsv(d, t)).length).toBeGreaterThan(1);
     const rows = parseCsv(dashboardCsv(d, 'bySource')).map((r) => r.fields);
@@ -133,6 +133,8 @@ describe('live dashboard', () => {
     const maya = rows.find((r) => r[0] === 'maya')!;
     expect([maya[h.indexOf('gross')], maya[h.indexOf('currency')], maya[h.indexOf('conversionPercent')]]).toEqual(['12.34', 'EUR', '25.00']);
     expect(parseCsv(dashboardCsv(d, 'hero'))[1]!.fields).toContain('10.00');
+    // The tier's discount under the tier's label, what the sale's `discount` counts.
+    expect(parseCsv(dashboardCsv(d, 'byDiscount'))[1]!.fields).toEqual(['tier:−30 % first 15 min', 'EUR', 'tier', '−30 % first 15 min', '', '1', '2.66']);
   });
 
   // Measured on the shared 2-core machine: 513 ms for 100k sales and 5k refunds. The bound leaves room for load.

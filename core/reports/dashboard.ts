@@ -9,7 +9,7 @@ import type { Refund } from '../refunds/refund.ts';
 import type { Sale } from '../selling/sale.ts';
 import type { SkuTotals } from '../ledger/stock-view.ts';
 import { decimal } from './z-report.ts';
-import { MoneyTally, refundTaxOf } from './figures.ts';
+import { DISCOUNT_CSV_COLUMNS, DiscountTally, MoneyTally, refundTaxOf, type DiscountFigure } from './figures.ts';
 
 /**
  * The organiser's live dashboard: what the event has sold, cut by brand, booth, till, hour, discount tier,
@@ -92,6 +92,8 @@ export interface Dashboard {
   /** Creator code or link (`direct`: none). */
   bySource: SourceRow[];
   byChannel: DashboardRow[];
+  /** Every discount under its own name (figures.ts DiscountTally): tiers, price changes, reasons, coupons. */
+  byDiscount: DiscountFigure[];
   hero: HeroRow[];
 }
 
@@ -112,8 +114,8 @@ export interface DashboardInput extends DashboardContext {
   refunds: readonly Refund[];
 }
 
-export type DashboardTable = 'byBrand' | 'byLocation' | 'byTill' | 'byHour' | 'byTier' | 'bySource' | 'byChannel' | 'hero';
-export const DASHBOARD_TABLES: readonly DashboardTable[] = ['byBrand', 'byLocation', 'byTill', 'byHour', 'byTier', 'bySource', 'byChannel', 'hero'];
+export type DashboardTable = 'byBrand' | 'byLocation' | 'byTill' | 'byHour' | 'byTier' | 'bySource' | 'byChannel' | 'byDiscount' | 'hero';
+export const DASHBOARD_TABLES: readonly DashboardTable[] = ['byBrand', 'byLocation', 'byTill', 'byHour', 'byTier', 'bySource', 'byChannel', 'byDiscount', 'hero'];
 
 /** Online for the online holder and hubs (online orders fulfilled from a micro-hub); a till is in person. */
 export function channelOf(holder: HolderId): Channel {
@@ -227,12 +229,14 @@ export class DashboardAccumulator {
   private readonly saleInfo = new Map<string, { source: string; channel: Channel; tiers: Map<string, string> }>();
   /** Per brand/sku: units sold and returned, for sell-through. */
   private readonly skuUnits = new Map<string, { sold: number; returned: number }>();
+  private readonly discounts: DiscountTally;
   private readonly clock: ZonedClock;
   private readonly locationOf: (h: HolderId) => string;
 
   constructor(private readonly ctx: Pick<DashboardContext, 'config' | 'tills' | 'locations'>) {
     this.clock = new ZonedClock(ctx.config.timeZone);
     this.locationOf = holderLocationFor(ctx.tills, ctx.locations);
+    this.discounts = new DiscountTally(ctx.config);
   }
 
   /** Records counted so far (sales and refunds). */
@@ -281,6 +285,7 @@ export class DashboardAccumulator {
       u.sold += l.qty;
       this.skuUnits.set(k, u);
     }
+    this.discounts.addSale(s);
     this.saleInfo.set(s.id, { source, channel, tiers });
     return true;
   }
@@ -372,6 +377,7 @@ export class DashboardAccumulator {
       byTier: rows('byTier', (k) => (k === 'none' ? 'No tier' : (tierLabel.get(k) ?? k)), config.drop.tiers.map((t) => t.id)).sort((a, b) => tierOrder(a.key) - tierOrder(b.key)),
       bySource,
       byChannel: rows('byChannel', (k) => (k === 'online' ? 'Online' : 'In person'), ['in-person', 'online']).sort(byKey),
+      byDiscount: this.discounts.figures(),
       hero,
     };
   }
@@ -399,6 +405,10 @@ export function dashboardCsv(d: Dashboard, table: DashboardTable): string {
   if (table === 'hero') {
     const header = ['brandId', 'sku', 'label', 'received', 'sold', 'returned', 'sellThroughPercent'];
     return toCsv([header, ...d.hero.map((h) => [h.brandId, h.sku, h.label, String(h.received), String(h.sold), String(h.returned), h.sellThroughBp === null ? '' : decimal(h.sellThroughBp, 'EUR')])]);
+  }
+  if (table === 'byDiscount') {
+    const header = ['key', 'currency', ...DISCOUNT_CSV_COLUMNS];
+    return toCsv([header, ...d.byDiscount.map((r) => [r.key, d.currency, r.kind, r.name, r.code ?? '', String(r.sales), decimal(r.amount, d.currency)])]);
   }
   if (!DASHBOARD_TABLES.includes(table)) throw new ValidationError('table', `must be one of ${DASHBOARD_TABLES.join(', ')}`);
   const extra = table === 'bySource' ? ['clicks', 'conversionPercent'] : [];

@@ -6,7 +6,7 @@ import { applyBasisPoints, formatMoney, type Minor } from '../base/money.ts';
 import type { Refund } from '../refunds/refund.ts';
 import type { Sale } from '../selling/sale.ts';
 import { decimal, percent, zonedDate, type ZReport } from './z-report.ts';
-import { MoneyTally, refundTaxOf } from './figures.ts';
+import { DISCOUNT_CSV_COLUMNS, DiscountTally, MoneyTally, refundTaxOf, type DiscountFigure } from './figures.ts';
 
 /**
  * What the organiser owes each brand after the event (docs/organiser.md, "Settlement"). The organiser's
@@ -72,6 +72,8 @@ export interface BrandStatement {
   days: DayStatement[];
   tills: ChannelFigures;
   online: ChannelFigures;
+  /** The event's `discounts` under their own names (tiers, price changes, reasons, coupons); they add up to it. */
+  discountsByName: DiscountFigure[];
 }
 
 export interface SettlementInput {
@@ -93,8 +95,10 @@ export function settle(input: SettlementInput): BrandStatement[] {
     const day = (d: string) => days.get(d) ?? days.set(d, emptyRaw()).get(d)!;
     const tills = emptyChannel();
     const online = emptyChannel();
+    const named = new DiscountTally(config);
     for (const s of sales) {
       if (s.brandId !== brand.id) continue;
+      named.addSale(s);
       const r = day(clock.day(s.wallTime));
       r.sales++;
       r.units += s.lines.reduce((a, l) => a + l.qty, 0);
@@ -144,6 +148,7 @@ export function settle(input: SettlementInput): BrandStatement[] {
       days: dayStatements,
       tills,
       online,
+      discountsByName: named.figures(),
     };
   });
 }
@@ -289,6 +294,16 @@ export function settlementCsv(statements: readonly BrandStatement[]): string {
   return toCsv(rows);
 }
 
+/**
+ * Each brand's discounts by name as CSV (one row per brand and name, the whole event): what each coupon, reason,
+ * tier and price change cost the brand. A table of its own, as the statement CSV keeps one row per period.
+ */
+export function settlementDiscountsCsv(statements: readonly BrandStatement[]): string {
+  const rows: string[][] = [['brandId', 'brandName', 'currency', ...DISCOUNT_CSV_COLUMNS]];
+  for (const s of statements) for (const d of s.discountsByName) rows.push([s.brandId, s.brandName, s.currency, d.kind, d.name, d.code ?? '', String(d.sales), decimal(d.amount, s.currency)]);
+  return toCsv(rows);
+}
+
 const MONEY_KEYS = ['gross', 'discounts', 'salesTax', 'refunds', 'refundTax', 'netSales', 'tax', 'commissionBase', 'commission', 'boothFee', 'payout'] as const;
 
 /** One brand's statement as printable text (A4 / monospace, 72 columns), money formatted for the locale. */
@@ -315,6 +330,9 @@ export function settlementText(s: BrandStatement, config: Pick<EventConfig, 'cur
   };
   out.push(`SETTLEMENT STATEMENT — ${s.brandName}`, `${s.eventName} (${s.eventId})`, `Days in ${s.timeZone}; amounts in ${s.currency}`);
   block('WHOLE EVENT', s.event);
+  out.push('-'.repeat(W), 'DISCOUNTS BY NAME (whole event)');
+  if (s.discountsByName.length === 0) out.push('None');
+  for (const d of s.discountsByName) row(`${d.name} (${d.sales} sale${d.sales === 1 ? '' : 's'})`, money(d.amount));
   for (const d of s.days) block(`DAY ${d.date}`, d);
   out.push('-'.repeat(W));
   return `${out.join('\n')}\n`;

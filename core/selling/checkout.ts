@@ -74,18 +74,7 @@ export function buildCheckout(input: CheckoutInput, ctx: CheckoutContext): Check
     if (c.usageLimit !== undefined && known >= c.usageLimit) throw new CouponUsedUpError(`coupon ${c.code} has been used ${known} of ${c.usageLimit} times`);
   }
   const itemsOf = (brandId: string) => input.cart.lines.filter((l) => l.brandId === brandId);
-  // A cart discount in percent applies as it is to every brand's part. An amount is split over the parts in
-  // proportion to what is left of each after its line discounts and coupon, and each part's sale records
-  // its share as an amount (largest remainder: the shares add up to the amount exactly).
-  const cartDiscount = input.cart.discount;
-  let cartShares: (ManualDiscount | undefined)[] = brandIds.map(() => cartDiscount);
-  if (cartDiscount?.amount !== undefined && brandIds.length > 1) {
-    const left = brandIds.map((b) => priceItems(itemsOf(b), ctx.config, ctx.product, input.now, { coupon: couponsByBrand.get(b) }).totals.lines.reduce((a, l) => a + (ctx.config.taxMode === 'inclusive' ? l.gross : l.net), 0));
-    const totalLeft = left.reduce((a, b) => a + b, 0);
-    if (cartDiscount.amount > totalLeft) throw new DiscountTooLargeError(`${cartDiscount.reason}: ${cartDiscount.amount} off is more than the cart's ${totalLeft}`);
-    const shares = allocate(cartDiscount.amount, left);
-    cartShares = shares.map((amount) => (amount > 0 ? { ...cartDiscount, amount } : undefined));
-  }
+  const cartShares = cartDiscountShares(input.cart, brandIds, couponsByBrand, (items, extra) => priceItems(items, ctx.config, ctx.product, input.now, extra), ctx.config.taxMode);
   const parts = brandIds.map((brandId, i) => ({
     brandId,
     ...priceItems(itemsOf(brandId), ctx.config, ctx.product, input.now, { cart: cartShares[i], coupon: couponsByBrand.get(brandId) }),
@@ -216,6 +205,28 @@ export function priceItems(
  * event (UnknownCouponError), one for a brand with nothing in the cart (CouponNotApplicableError) and two
  * coupons for one brand (a sale carries at most one).
  */
+/**
+ * The cart discount each brand's part of a cart takes, in `brandIds` order. A percent applies as it is to every
+ * brand's part. An amount is split over the parts in proportion to what is left of each after its line
+ * discounts and coupon, and each part's sale records its share as an amount (largest remainder: the shares add
+ * up to the amount exactly). One function for the checkout and the till's cart, so the cart shows what the
+ * sales will record (the cart used to put a whole amount on the first brand).
+ */
+export function cartDiscountShares(
+  cart: Cart,
+  brandIds: readonly string[],
+  coupons: ReadonlyMap<string, Coupon>,
+  price: (items: readonly CartItem[], extra: PartDiscounts) => PricedItems,
+  taxMode: EventConfig['taxMode'],
+): (ManualDiscount | undefined)[] {
+  const cartDiscount = cart.discount;
+  if (cartDiscount?.amount === undefined || brandIds.length < 2) return brandIds.map(() => cartDiscount);
+  const left = brandIds.map((b) => price(cart.lines.filter((l) => l.brandId === b), { coupon: coupons.get(b) }).totals.lines.reduce((a, l) => a + (taxMode === 'inclusive' ? l.gross : l.net), 0));
+  const totalLeft = left.reduce((a, b) => a + b, 0);
+  if (cartDiscount.amount > totalLeft) throw new DiscountTooLargeError(`${cartDiscount.reason}: ${cartDiscount.amount} off is more than the cart's ${totalLeft}`);
+  return allocate(cartDiscount.amount, left).map((amount) => (amount > 0 ? { ...cartDiscount, amount } : undefined));
+}
+
 export function resolveCoupons(cart: Cart, brandIds: readonly string[], lookup: ((code: string) => Coupon | undefined) | undefined): Map<string, Coupon> {
   const out = new Map<string, Coupon>();
   for (const code of cart.coupons ?? []) {

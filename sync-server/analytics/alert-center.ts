@@ -187,7 +187,7 @@ class EventWatch {
     for (const t of tills) voids.push(...(await this.c.opts.hub.read(tillDocName(this.eventId, t.id), (d) => new TillDoc(d).voids().items)));
     const now = this.c.opts.now();
     const alerts = evaluateAlerts(
-      { config, tills, locations: setup.locations().items, products, sales, refunds, voids, overrides, adjustments, stock, rejections, now, thresholdFor: thresholdOverride(setup.thresholds().items) },
+      { config, tills, locations: setup.locations().items, products, sales, refunds, voids, overrides, adjustments, stock, rejections, now, thresholdFor: thresholdOverride(setup.thresholds().items), coupons: setup.coupons().items },
       this.c.opts.thresholds,
     );
     await this.apply(alerts, now);

@@ -6,7 +6,7 @@ import { BrandDoc, brandDocName } from '../../core/event/schema.ts';
 import type { DocHub } from '../doc-hub.ts';
 import type { EventService } from '../event-service.ts';
 import { EventNotFound } from '../server-errors.ts';
-import { MoneyTally } from '../../core/reports/figures.ts';
+import { DISCOUNT_CSV_COLUMNS, DiscountTally, MoneyTally, type DiscountFigure } from '../../core/reports/figures.ts';
 
 /**
  * The organiser's sales summary: every sale and refund of every brand document (tills and online alike),
@@ -57,6 +57,8 @@ export interface SalesSummary {
   byTier: SummaryRow[];
   /** The creator code or link the order came from; `direct` when none. */
   bySource: SummaryRow[];
+  /** Every discount under its own name (core/reports/figures.ts DiscountTally); adds up to `totals.discounts`. */
+  byDiscount: DiscountFigure[];
   /** Stored sales that failed validation: counted here, never silently dropped. */
   invalidSales: number;
 }
@@ -159,6 +161,7 @@ export function summarise(input: SummaryInput): SalesSummary {
   const skuNames = new Map<string, string>();
   const byTier = new Breakdown();
   const bySource = new Breakdown();
+  const byDiscount = new DiscountTally(config);
   const refunds = { count: 0, amount: 0 };
   let invalid = 0;
 
@@ -173,6 +176,7 @@ export function summarise(input: SummaryInput): SalesSummary {
       byTill.get(s.tillId).addSale(s);
       byHour.get(hourKey(s.wallTime, fmt)).addSale(s);
       bySource.get(s.source ?? 'direct').addSale(s);
+      byDiscount.addSale(s);
       for (const l of s.lines) {
         const k = `${s.brandId}/${l.sku}`;
         skuNames.set(k, l.name);
@@ -217,6 +221,7 @@ export function summarise(input: SummaryInput): SalesSummary {
     }),
     byTier: byTier.rows(),
     bySource: bySource.rows(),
+    byDiscount: byDiscount.figures(),
     invalidSales: invalid,
   };
 }
@@ -228,6 +233,12 @@ export function brandCsv(summary: SalesSummary): string {
   const header = ['brandId', 'brandName', 'currency', 'orders', 'sales', 'units', ...MONEY_COLUMNS];
   const rows = summary.byBrand.map((r) => [r.key, r.label ?? '', summary.currency, ...[r.orders, r.sales, r.units, ...MONEY_COLUMNS.map((k) => r[k])].map(String)]);
   return toCsv([header, ...rows]);
+}
+
+/** Discounts by name as CSV, money in minor units like the per-brand table. */
+export function discountCsv(summary: SalesSummary): string {
+  const header = ['key', 'currency', ...DISCOUNT_CSV_COLUMNS];
+  return toCsv([header, ...summary.byDiscount.map((d) => [d.key, summary.currency, d.kind, d.name, d.code ?? '', String(d.sales), String(d.amount)])]);
 }
 
 /** Reads the event's setup and every brand document, and summarises them. */

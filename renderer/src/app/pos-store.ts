@@ -136,6 +136,8 @@ export async function startPos(opts: Partial<LocalStoreOptions> = {}, deviceId?:
   try {
     const platformId = await deviceId?.();
     const store = await LocalStore.open({ dbName: 'popup-pos', ...opts, ...(platformId ? { deviceId: platformId } : {}) });
+    // Stock the organiser takes back to the reserve leaves what the cart and the parked sales hold.
+    store.heldInCarts = (brandId, sku) => inCart(get().cart, brandId, sku) + heldInParked(brandId, sku);
     const persisted = await LocalStore.requestPersistence().catch(() => false);
     // One PIN gate per opened till: its count of wrong PINs and its lock belong to this till.
     pins = new PinGate(webCryptoPinHasher, () => Date.now());

@@ -1,6 +1,6 @@
 import type { Cart } from '../../../core/selling/cart.ts';
 import { productLabel, type Product } from '../../../core/catalog/catalog.ts';
-import { priceItems } from '../../../core/selling/checkout.ts';
+import { cartDiscountShares, priceItems } from '../../../core/selling/checkout.ts';
 import type { EventConfig } from '../../../core/event/event.ts';
 import { resolveCoupons } from '../../../core/selling/checkout.ts';
 import { mergeNamedDiscounts, namedDiscounts, type NamedDiscount } from '../../../core/selling/discount-names.ts';
@@ -20,6 +20,8 @@ export interface PricedLine {
   discount?: ManualDiscount;
   /** What the given discounts (line, coupon, cart) took off this line. */
   discounted: number;
+  /** What the cashier's own discount on this line took off (the line shows it under its reason). */
+  lineDiscounted: number;
 }
 
 export interface PricedCart {
@@ -33,8 +35,8 @@ export interface PricedCart {
 
 /**
  * Prices the cart per brand, as the checkout does (a coupon belongs to one brand; a cart discount in percent
- * applies to each brand's part). An amount off the whole cart is shown on the first brand's part here; the
- * checkout spreads it over the brands in proportion, which gives the same total.
+ * applies to each brand's part, an amount is split over the brands' parts by cartDiscountShares, the
+ * checkout's own split), so the cart shows what the sales will record.
  */
 export function priceCart(cart: Cart, config: EventConfig, product: (b: string, s: string) => Product | undefined, now: number, coupon: (code: string) => Coupon | undefined = () => undefined): PricedCart {
   const brandIds = [...new Set(cart.lines.map((l) => l.brandId))];
@@ -45,10 +47,10 @@ export function priceCart(cart: Cart, config: EventConfig, product: (b: string, 
   let discount = 0;
   let tax = 0;
   let total = 0;
+  const shares = cartDiscountShares(cart, brandIds, coupons, (items, extra) => priceItems(items, config, product, now, extra), config.taxMode);
   brandIds.forEach((brandId, b) => {
     const items = cart.lines.filter((l) => l.brandId === brandId);
-    const cartDiscount = cart.discount && (cart.discount.percentBp !== undefined || b === 0) ? cart.discount : undefined;
-    const { rows, totals, discounts } = priceItems(items, config, product, now, { cart: cartDiscount, coupon: coupons.get(brandId) });
+    const { rows, totals, discounts } = priceItems(items, config, product, now, { cart: shares[b], coupon: coupons.get(brandId) });
     rows.forEach((r, i) => {
       lines.push({
         brandId: r.item.brandId,
@@ -61,6 +63,7 @@ export function priceCart(cart: Cart, config: EventConfig, product: (b: string, 
         gross: totals.lines[i]!.gross,
         ...(r.item.discount ? { discount: r.item.discount } : {}),
         discounted: discounts.off[i]!,
+        lineDiscounted: discounts.given.find((g) => g.kind === 'line' && g.line === i)?.total ?? 0,
       });
     });
     named.push(

@@ -56,6 +56,7 @@ export function liveAlerts(s: EventState, rejections: readonly RejectedWrite[], 
     stock: [...s.byBrand.values()].map((b) => ({ brandId: b.brandId, byLocation: b.stock.byLocation(locationOf) })),
     rejections,
     thresholdFor: thresholdOverride(s.thresholds),
+    coupons: s.coupons ?? [],
     now,
   });
 }

@@ -13,6 +13,7 @@ import { parseRefund } from '../../../core/refunds/refund.ts';
 import { parseSale } from '../../../core/selling/sale.ts';
 import { StockView } from '../../../core/ledger/stock-view.ts';
 import type { Brand, Creator, EventConfig, Location, StockThreshold, Till } from '../../../core/event/event.ts';
+import type { Coupon } from '../../../core/selling/discounts.ts';
 
 /**
  * The organiser console's live copy of an event: the setup document, every brand document and every till's,
@@ -48,6 +49,8 @@ export interface EventState {
   tills: Till[];
   creators: Creator[];
   thresholds: StockThreshold[];
+  /** The organiser's coupons (their uses past a limit raise an alert). */
+  coupons?: Coupon[];
   /** Who signs in at the tills (never their PIN hashes: the console has no use for them). */
   staff?: { id: string; name: string; role: string }[];
   byBrand: Map<string, BrandData>;
@@ -194,6 +197,7 @@ export class EventDocs {
       tills: this.setup.tills().items.sort((a, b) => a.name.localeCompare(b.name)),
       creators: this.setup.creators().items.sort((a, b) => a.code.localeCompare(b.code)),
       thresholds: this.setup.thresholds().items,
+      coupons: this.setup.coupons().items,
       staff: this.setup
         .staff()
         .items.map(({ id, name, role }) => ({ id, name, role }))

@@ -82,9 +82,9 @@ export function CartPanel({ money }: { money: (n: number) => string }) {
                 <button className="ghost touch-icon" aria-label={`Discount on ${l.label}`} disabled={Boolean(payment)} onClick={() => openDiscount(discountFor === i ? undefined : i)}>
                   %
                 </button>
-                {l.discounted > 0 && l.discount && (
+                {l.lineDiscounted > 0 && l.discount && (
                   <small className="line-discount">
-                    {l.discount.reason} −{money(l.discounted)}
+                    {l.discount.reason} −{money(l.lineDiscounted)}
                   </small>
                 )}
                 {discountFor === i && <DiscountForm target={i} label={l.label} currency={config.currency} current={l.discount} />}

@@ -4,7 +4,7 @@ import * as Y from 'yjs';
 import { DEMO_EVENT_ID, DEMO_PRODUCTS, demoOpeningStock } from '../../../core/event/demo-event.ts';
 import { InsufficientRightsError } from '../../../core/ledger/rights.ts';
 import { changeDue } from '../../../core/selling/sale.ts';
-import { brandDocName } from '../../../core/event/schema.ts';
+import { BrandDoc, brandDocName } from '../../../core/event/schema.ts';
 import { conservationHolds } from '../../../core/ledger/stock-view.ts';
 import { LocalStore } from './local-store.ts';
 import { setUpStandAloneDemo } from './stand-alone.ts';
@@ -181,5 +181,49 @@ describe('cash drawer openings', () => {
       { at: START + 2000, kind: 'drawer', who: 'mia', what: 'drawer opened by a manager, no sale' },
       { at: START + 1000, kind: 'drawer', who: 'ana', what: 'drawer opened for cash sale T1-00001' },
     ]);
+  });
+});
+
+describe('stock the organiser takes back to the reserve', () => {
+  it('hands back, once online, what is asked up to what the till holds and no cart holds, as its own transfer naming the request', async () => {
+    const w = world();
+    const store = await w.open();
+    await setUpStandAloneDemo(store, START);
+    const name = brandDocName(DEMO_EVENT_ID, hoodie.brandId);
+    // The server's copy writes a return request for more hoodies than the till has, and it arrives over sync.
+    const server = new Y.Doc();
+    Y.applyUpdate(server, Y.encodeStateAsUpdate(store.docs().get(name)!));
+    const before = Y.encodeStateVector(server);
+    const request = { id: 't_0000000001000-0000-SERVER000000', at: '0000000001000-0000-SERVER000000', writer: 'SERVER000000', holder: 'till:till-1' as const, lines: [{ sku: hoodie.sku, qty: OPENING + 5 }], expiresAt: START + 3_600_000 };
+    new BrandDoc(server).appendReturnRequest(request);
+    // Two hoodies sit in the cart in progress: they stay.
+    store.heldInCarts = (b, s) => (b === hoodie.brandId && s === hoodie.sku ? 2 : 0);
+    await store.applyRemote(name, Y.encodeStateAsUpdate(server, before));
+    expect(store.rights(hoodie.brandId, hoodie.sku)).toBe(2);
+    const back = store.brandDoc(hoodie.brandId)!.ledger().items.filter((e) => e.ref === request.id);
+    expect(back).toEqual([expect.objectContaining({ kind: 'transfer', from: 'till:till-1', to: 'reserve', sku: hoodie.sku, qty: OPENING - 2, writer: store.identity.deviceId })]);
+    // The cart is cleared: the next update from the server lets the rest go, once; then nothing is left to take.
+    store.heldInCarts = () => 0;
+    await store.applyRemote(name, new Uint8Array([0, 0]));
+    expect(store.rights(hoodie.brandId, hoodie.sku)).toBe(0);
+    await store.applyRemote(name, new Uint8Array([0, 0]));
+    expect(store.brandDoc(hoodie.brandId)!.ledger().items.filter((e) => e.ref === request.id).reduce((a, e) => a + e.qty, 0)).toBe(OPENING);
+    store.close();
+  });
+
+  it('hands back nothing for an expired request or another till’s', async () => {
+    const w = world();
+    const store = await w.open();
+    await setUpStandAloneDemo(store, START);
+    const name = brandDocName(DEMO_EVENT_ID, hoodie.brandId);
+    const server = new Y.Doc();
+    Y.applyUpdate(server, Y.encodeStateAsUpdate(store.docs().get(name)!));
+    const before = Y.encodeStateVector(server);
+    const base = { at: '0000000001000-0000-SERVER000000', writer: 'SERVER000000', lines: [{ sku: hoodie.sku, qty: 3 }] };
+    new BrandDoc(server).appendReturnRequest({ ...base, id: 't_a', holder: 'till:till-1', expiresAt: START });
+    new BrandDoc(server).appendReturnRequest({ ...base, id: 't_b', holder: 'till:till-2', expiresAt: START + 3_600_000 });
+    await store.applyRemote(name, Y.encodeStateAsUpdate(server, before));
+    expect(store.rights(hoodie.brandId, hoodie.sku)).toBe(OPENING);
+    store.close();
   });
 });

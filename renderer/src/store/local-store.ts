@@ -6,7 +6,8 @@ import { couponUses, type Coupon, type CouponUse } from '../../../core/selling/d
 import { managersOf } from '../../../core/ledger/entry-rules.ts';
 import { ownerOfFor, thresholdMap, thresholdsAt, type Brand, type Creator, type EventConfig, type Location, type StockThreshold, type Till } from '../../../core/event/event.ts';
 import type { HybridClock } from '../../../core/base/hlc.ts';
-import { tillHolder, type HolderId, type OwnerOf } from '../../../core/ledger/holders.ts';
+import { RESERVE, tillHolder, type HolderId, type OwnerOf } from '../../../core/ledger/holders.ts';
+import { handBack, returnStatuses } from '../../../core/ledger/return-request.ts';
 import { formatReceiptNumber, newId } from '../../../core/base/ids.ts';
 import { auditLog, parseVoidRecord, type AuditItem, type DrawerRecord, type VoidRecord } from '../../../core/reports/audit.ts';
 import { formatMoney } from '../../../core/base/money.ts';
@@ -559,6 +560,39 @@ export class LocalStore {
     await this.serial(() =>
       this.write([docName], () => Y.applyUpdate(this.docFor(docName), update, REMOTE_ORIGIN), {}, REMOTE_ORIGIN),
     );
+    // Remote updates arrive only while connected: an organiser's return request is answered while online.
+    await this.answerReturns(docName);
+  }
+
+  /**
+   * Units the cart in progress and the parked sales hold, per product (set by the app: renderer/src/app). A
+   * return to the reserve leaves them here, so a cashier is never left with a cart the till can no longer sell.
+   */
+  heldInCarts: (brandId: string, sku: string) => number = () => 0;
+
+  /**
+   * Hands stock back to the reserve for the organiser's open return requests naming this till
+   * (core/ledger/return-request.ts): a transfer from this till to `reserve` naming the request, of what is still
+   * asked up to what this till holds and no cart holds. Only this till lowers its own rights, so a unit it sold
+   * while offline is never also handed back. Returns the units handed back.
+   */
+  async answerReturns(docName: string): Promise<number> {
+    const holder = this.holder;
+    const found = [...this.brands.entries()].find(([brandId]) => this.brandName(brandId) === docName);
+    if (!holder || !found) return 0;
+    const [brandId, state] = found;
+    return this.serial(async () => {
+      const now = this.wall.now();
+      // Cheap when nothing is asked of this till (the usual case): the ledger is read only for a live request.
+      const requests = state.brand.returnRequests().items.filter((r) => r.holder === holder && r.expiresAt > now);
+      if (requests.length === 0) return 0;
+      const plan = handBack(returnStatuses(requests, state.brand.ledger().items, now), holder, (sku) => this.rights(brandId, sku) - this.heldInCarts(brandId, sku));
+      if (plan.length === 0) return 0;
+      const batch = state.writer.batch();
+      for (const p of plan) batch.transfer(holder, RESERVE, p.sku, p.qty, p.requestId);
+      await this.write([docName], () => state.brand.appendEntries(batch.entries, LOCAL_ORIGIN), {});
+      return plan.reduce((a, p) => a + p.qty, 0);
+    });
   }
 
   /** Marks outbox rows as acknowledged by the server. */

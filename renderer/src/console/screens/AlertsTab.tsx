@@ -17,6 +17,7 @@ const KIND_LABEL: Record<Alert['kind'], string> = {
   'outside-hours': 'Outside event hours',
   'rejected-write': 'Rejected write',
   'refund-beyond-rights': 'Refund beyond rights',
+  'coupon-over-limit': 'Coupon over its limit',
 };
 
 /** The server's refused writes, re-read every 10 s: a till that keeps being refused needs a person. */

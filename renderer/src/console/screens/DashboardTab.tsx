@@ -9,6 +9,7 @@ import { LiveDashboard } from '../live-dashboard.ts';
 import { useCreators } from '../use-creators.ts';
 import { ChartCanvas, PALETTE } from './ChartCanvas.tsx';
 import { CsvCardHead } from './CsvCardHead.tsx';
+import { DiscountTable } from './DiscountTable.tsx';
 
 /**
  * The live dashboard: every figure is recomputed from the synced documents as sales arrive (within a second
@@ -49,6 +50,7 @@ export function DashboardTab() {
       <FigureTable d={d} table="byTier" title="By discount tier" money={money} />
       <FigureTable d={d} table="bySource" title="By source and creator" money={money} />
       <FigureTable d={d} table="byChannel" title="Online and in person" money={money} />
+      <DiscountTable title="Discounts by name" rows={d.byDiscount} money={money} onExport={() => exportTable(d, 'byDiscount')} />
       <HeroTable d={d} />
     </div>
   );
@@ -88,7 +90,7 @@ function exportTable(d: Dashboard, table: DashboardTable): void {
   download(`${d.eventId}-${table}.csv`, dashboardCsv(d, table));
 }
 
-function FigureTable({ d, table, title, money }: { d: Dashboard; table: Exclude<DashboardTable, 'hero'>; title: string; money: (m: number) => string }) {
+function FigureTable({ d, table, title, money }: { d: Dashboard; table: Exclude<DashboardTable, 'hero' | 'byDiscount'>; title: string; money: (m: number) => string }) {
   const rows = d[table] as DashboardRow[];
   const sources = table === 'bySource';
   return (

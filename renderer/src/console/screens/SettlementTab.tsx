@@ -1,11 +1,12 @@
 import { useMemo, useState } from 'react';
 import { formatMoney } from '../../../../core/base/money.ts';
-import { reconcile, settle, settlementCsv, settlementText, type BrandStatement, type SettlementFigures } from '../../../../core/reports/settlement.ts';
+import { reconcile, settle, settlementCsv, settlementDiscountsCsv, settlementText, type BrandStatement, type SettlementFigures } from '../../../../core/reports/settlement.ts';
 import { useEventState } from '../console-store.ts';
 import { download } from '../csv-download.ts';
 import { allRefunds, allSales, closedShiftReports, openShifts } from '../derive.ts';
 import { FIGURE_DEFINITIONS, FIGURE_LABELS } from '../../../../core/reports/figures.ts';
 import { CsvCardHead } from './CsvCardHead.tsx';
+import { DiscountTable } from './DiscountTable.tsx';
 
 const MEASURES: Record<string, string> = {
   gross: FIGURE_LABELS.gross,
@@ -96,6 +97,14 @@ export function SettlementTab() {
         </table>
       </section>
       {shown && <Statement s={shown} money={money} config={state.config} />}
+      {shown && (
+        <DiscountTable
+          title={`${shown.brandName}: discounts by name`}
+          rows={shown.discountsByName}
+          money={money}
+          onExport={() => download(`${shown.eventId}-${shown.brandId}-discounts.csv`, settlementDiscountsCsv([shown]))}
+        />
+      )}
       <section className="card" aria-label="Reconciliation with Z reports">
         <h2>Reconciliation with the tills' Z reports</h2>
         <p role="status" className={zReports.length === 0 || rec.ok ? 'ok-text' : 'error'}>

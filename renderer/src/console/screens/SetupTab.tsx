@@ -3,6 +3,7 @@ import { act, ev, useConsole, useEventState } from '../console-store.ts';
 import { BrandsSetup, LocationsSetup } from './SetupPlaces.tsx';
 import { DropSetup, PoliciesSetup } from './SetupEvent.tsx';
 import { CreatorsSetup } from './SetupCreators.tsx';
+import { CouponsSetup, DiscountCapsSetup } from './SetupDiscounts.tsx';
 import { TokensSetup } from './SetupTokens.tsx';
 import { SetupChecklist } from './SetupChecklist.tsx';
 import { ProductsSetup } from './SetupProducts.tsx';
@@ -27,6 +28,8 @@ export function SetupTab() {
       <TillsSetup />
       <StaffSetup />
       <CreatorsSetup />
+      <CouponsSetup />
+      <DiscountCapsSetup />
       <PoliciesSetup />
       <TokensSetup />
     </div>
@@ -291,6 +294,7 @@ function StaffSetup() {
           Role
           <select value={f.role} onChange={(e) => setF({ ...f, role: e.target.value })}>
             <option value="cashier">cashier</option>
+            <option value="supervisor">supervisor (a higher discount cap)</option>
             <option value="manager">manager</option>
           </select>
         </label>

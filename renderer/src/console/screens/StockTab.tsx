@@ -3,6 +3,7 @@ import { useEventState } from '../console-store.ts';
 import { stockColumns, stockRows } from '../stock-table.ts';
 import { Rebalance } from './Rebalance.tsx';
 import { StockCsv, StockMoves } from './StockMoves.tsx';
+import { StockReturns } from './StockReturns.tsx';
 import { ThresholdsSetup } from './ThresholdsSetup.tsx';
 
 /** Stock choreography: what every holder has, receiving deliveries and moving stock rights between holders. */
@@ -16,6 +17,7 @@ export function StockTab() {
     <div className="stock">
       <StockMoves />
       <StockCsv />
+      <StockReturns />
       <Rebalance />
       <section className="card" aria-label="Stock by holder">
         <h2>Stock by holder</h2>
