@@ -40,6 +40,9 @@ import { SetupService } from './setup-service.ts';
 import type { MailConfig } from './mail/mail-config.ts';
 import { ReceiptMailer } from './mail/receipt-mailer.ts';
 import { receiptMailRoutes } from './http/receipt-mail-routes.ts';
+import { QaBoard, type QaLimits } from './qa/qa-board.ts';
+import { QaFeed } from './qa/qa-feed.ts';
+import { ConditionFailedError, type RecordSpace } from './storage/store.ts';
 
 /**
  * The sync server: one HTTP server carrying the y-websocket sync (`/sync/<doc>`), the JSON API (`/api/…`),
@@ -69,6 +72,8 @@ export interface SyncServerOptions {
   relay?: RelayMode;
   /** The SMTP relay for e-mail receipts (mail/mail-config.ts); none: the server refuses to send them. */
   mail?: MailConfig;
+  /** The live Q&A's limits (qa/qa-board.ts, http/qa-routes.ts); the bench lifts the per-address stream cap. */
+  qa?: { limits?: Partial<QaLimits>; maxStreamsPerAddress?: number; maxStreams?: number; coalesceMs?: number };
 }
 
 export interface SyncServer {
@@ -92,6 +97,8 @@ export interface SyncServer {
   metrics: Metrics;
   /** E-mail receipts, sent at most once per checkout. */
   mailer: ReceiptMailer;
+  /** The drop's live Q&A and its feed to watching shoppers. */
+  qa: { board: QaBoard; feed: QaFeed };
   /** Flushes and closes everything; resolves when the data is safely on disk. */
   close(): Promise<void>;
 }
@@ -148,7 +155,15 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
       return config.drop;
     },
   });
-  storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(storage), rateLimits, now, tracking, queue });
+  const qaBoard = new QaBoard({
+    records: eventRecordsOverServerStorage(storage),
+    now,
+    hasProduct: async (eventId, sku) => (await storefront.stock(eventId)).items.some((i) => i.sku === sku),
+    ...(opts.qa?.limits ? { limits: opts.qa.limits } : {}),
+  });
+  const qaFeed = new QaFeed(qaBoard, opts.qa?.coalesceMs !== undefined ? { coalesceMs: opts.qa.coalesceMs } : {});
+  const qa = { board: qaBoard, feed: qaFeed, ...(opts.qa?.maxStreamsPerAddress !== undefined ? { maxStreamsPerAddress: opts.qa.maxStreamsPerAddress } : {}), ...(opts.qa?.maxStreams !== undefined ? { maxStreams: opts.qa.maxStreams } : {}) };
+  storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(storage), rateLimits, now, tracking, queue, qa });
   trackingRoutes(router, { storefront, events, links: tracking, rateLimits, ...(opts.exampleStorefrontDir ? { trackingPage: `${EXAMPLE_STOREFRONT_PATH}track.html` } : {}) });
   summaryRoutes(router, { hub, events });
   sessionRoutes(router);
@@ -213,9 +228,11 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
     storage,
     metrics,
     mailer,
+    qa: { board: qaBoard, feed: qaFeed },
     close: () =>
       (closing ??= (async () => {
         storefront.close();
+        qaFeed.close();
         mailer.close();
         await clicks.close();
         await alerts.close();
@@ -225,5 +242,38 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
         await new Promise<void>((r) => server.close(() => r()));
         await storage.close();
       })()),
+  };
+}
+
+/**
+ * An event's records (storage/store.ts `RecordSpace`) over today's ServerStorage: the key is prefixed with the
+ * event id (`<eventId>!<key>`), as the queue and tracking records already are. MERGE NOTE: replaced by
+ * `(eventId) => store.event(eventId)` once the server runs on the Store interface; nothing else changes.
+ * `commit` here checks and writes in order within this one process (ServerStorage has no transaction); the
+ * Q&A uses get/list/put only.
+ */
+function eventRecordsOverServerStorage(storage: ServerStorage): (eventId: string) => RecordSpace {
+  return (eventId) => {
+    const k = (key: string) => `${eventId}!${key}`;
+    const space: RecordSpace = {
+      get: (ns, key) => storage.getRecord(ns, k(key)),
+      list: async <T>(ns: string, prefix = '') =>
+        (await storage.listRecords<T>(ns))
+          .filter(([key]) => key.startsWith(k(prefix)))
+          .map(([key, v]): [string, T] => [key.slice(eventId.length + 1), v])
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      put: (ns, key, value) => storage.putRecord(ns, k(key), value),
+      del: (ns, key) => storage.deleteRecord(ns, k(key)),
+      commit: async (c) => {
+        if (c.updates?.length) throw new Error('this adapter writes records only; document updates go through the DocHub');
+        for (const e of c.expect ?? []) {
+          if (JSON.stringify(await storage.getRecord(e.ns, k(e.key))) !== JSON.stringify(e.equals)) throw new ConditionFailedError(e);
+        }
+        for (const p of c.put ?? []) await storage.putRecord(p.ns, k(p.key), p.value);
+        for (const d of c.del ?? []) await storage.deleteRecord(d.ns, k(d.key));
+      },
+      namespaces: () => storage.recordNamespaces(),
+    };
+    return space;
   };
 }

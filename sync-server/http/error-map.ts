@@ -4,6 +4,7 @@ import { ConflictError, ForbiddenError, MissingError, RequirementError, Unavaila
 import { BuyerLimitError, HoldLimitError, IdempotencyKeyReused, InvalidStatusTransition, OrderNotFound, PaymentMismatch, ReservationNotFound, RouteRefused } from '../storefront/storefront-errors.ts';
 import { QueueClosed, QueueJoinLimited, QueueNotAdmitted, QueueTicketInvalid, QueueTicketRequired, QueueTicketWrongBrowser } from '../storefront/queue.ts';
 import { TrackingNotFound } from '../storefront/tracking.ts';
+import { QaRateLimited, QaSenderBanned, QaTooManyWatchers, QuestionNotFound } from '../qa/qa-errors.ts';
 import { MailDeliveryFailedError, MailNotConfiguredError, NotOneReceiptError, NotThisTillsSaleError, RecipientRefusedError, SaleNotOnServerError } from '../mail/receipt-mailer.ts';
 import type { Reply } from './router.ts';
 
@@ -55,6 +56,10 @@ const NAMED: readonly [new (...args: never[]) => Error, number, ((e: never) => R
   [QueueJoinLimited, 429, (e: QueueJoinLimited) => ({ details: e.details })],
   [QueueClosed, 409, (e: QueueClosed) => ({ details: e.details })],
   [TrackingNotFound, 404],
+  [QuestionNotFound, 404],
+  [QaSenderBanned, 403],
+  [QaRateLimited, 429, (e: QaRateLimited) => ({ details: e.details })],
+  [QaTooManyWatchers, 429, (e: QaTooManyWatchers) => ({ details: e.details })],
   [MailNotConfiguredError, 503],
   [SaleNotOnServerError, 409],
   [NotThisTillsSaleError, 403],
