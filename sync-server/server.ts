@@ -154,6 +154,10 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
       if (!config) throw new EventNotFound(eventId);
       return config.drop;
     },
+    soldOut: async (eventId) => {
+      const { items } = await storefront.stock(eventId);
+      return items.length > 0 && items.every((i) => i.available <= 0);
+    },
   });
   const qaBoard = new QaBoard({
     records: eventRecordsOverServerStorage(storage),
