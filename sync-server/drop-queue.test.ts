@@ -69,7 +69,7 @@ describe('the waiting room', () => {
   });
 
   it('refuses a reservation and an order without a ticket (QueueTicketRequired), holding and writing nothing', async () => {
-    const { d, clock } = await room(10);
+    const { d } = await room(10);
     const before = await held(d);
     const r = await reserve(d);
     expect(r.status).toBe(403);
