@@ -155,6 +155,7 @@ function tickClock() {
     $('countdown-note').textContent = `Buying opens ${timeOf(drop.startsAt)}. Add to your cart now; Reserve unlocks at the start.`;
   } else if (next === 'live' && soldOut()) {
     // Everything is sold or held: say so at the top, not only on each card.
+    box.dataset.phase = 'sold-out';
     $('countdown-label').textContent = 'Sold out';
     $('countdown-time').textContent = '';
     $('countdown-note').textContent = 'Every piece of this drop has gone. Thank you for coming! Items held in carts that are not bought come back here.';
@@ -574,6 +575,7 @@ function start() {
       location.search = next.toString();
     };
     $('live').textContent = 'Not connected';
+    $('qa-jump').hidden = true;
     return;
   }
   $('shop').hidden = false;

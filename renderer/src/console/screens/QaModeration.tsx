@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { zonedDateTime } from '../../../../core/reports/z-report.ts';
 import { act, ev, useConsole, useEventState } from '../console-store.ts';
 import { download } from '../csv-download.ts';
+import { allProducts } from '../derive.ts';
 
 /** A question as the moderation list gives it (docs/api.md, "Live Q&A"): hidden ones too, never the sender's key. */
 export interface ModeratedQuestion {
@@ -41,13 +42,14 @@ export function QaModeration() {
     return () => clearInterval(t);
   }, [load]);
   const tz = state?.config?.timeZone ?? 'UTC';
+  const products = new Map((state ? allProducts(state) : []).map((p) => [p.sku, p.variant ? `${p.name} — ${p.variant}` : p.name]));
   const q = `/qa/questions/`;
   const after = async (what: () => Promise<unknown>, done: string) => {
     await act(what, done);
     await load().catch(() => undefined);
   };
   const unanswered = (questions ?? []).filter((x) => !x.answer && !x.hidden).length;
-  const shown = (questions ?? []).filter((x) => open === 'all' || (!x.answer && !x.hidden) || x.pinned);
+  const shown = (questions ?? []).filter((x) => open === 'all' || !x.hidden);
   const exportCsv = async () => {
     const csv = await act(() => api.request<string>('GET', ev('/qa/analysis?format=csv'), undefined, { accept: 'text/csv' }));
     if (csv !== undefined) download(`qa-${useConsole.getState().eventId ?? 'event'}.csv`, csv);
@@ -65,7 +67,7 @@ export function QaModeration() {
         </h2>
         <div className="row tight">
           <label className="check">
-            <input type="checkbox" checked={open === 'all'} onChange={(e) => setOpen(e.target.checked ? 'all' : 'open')} /> Show answered and hidden
+            <input type="checkbox" checked={open === 'all'} onChange={(e) => setOpen(e.target.checked ? 'all' : 'open')} /> Show hidden questions
           </label>
           <button type="button" className="ghost" onClick={() => void exportCsv()}>
             Download Q&amp;A (CSV)
@@ -75,14 +77,14 @@ export function QaModeration() {
       {!questions ? (
         <p className="muted">Loading…</p>
       ) : shown.length === 0 ? (
-        <p className="muted">{questions.length === 0 ? 'No questions yet. Shoppers ask from the drop page.' : 'Every question is answered.'}</p>
+        <p className="muted">{questions.length === 0 ? 'No questions yet. Shoppers ask from the drop page.' : 'Every question is hidden.'}</p>
       ) : (
         <ul className="qa-mod-list">
           {shown.map((x) => (
             <li key={x.id} className={`qa-mod${x.hidden ? ' hidden-q' : ''}${x.pinned ? ' pinned-q' : ''}`} aria-label={`Question from ${x.shopper}`}>
               <p className="muted">
                 {x.shopper} · {zonedDateTime(x.askedAt, tz)}
-                {x.sku && ` · about ${x.sku}`}
+                {x.sku && ` · about ${products.get(x.sku) ?? x.sku}`}
                 {x.pinned && ' · pinned'}
                 {x.hidden && ' · hidden from shoppers'}
                 {x.senderBanned && ' · sender banned'}
