@@ -92,6 +92,8 @@ export function startQa({ api, token, browserKey, products, refusal }) {
       if (res.status === 201) {
         apply([body]);
         text.value = '';
+        // The next question starts about the whole drop again, not silently about the last product.
+        $('qa-about').value = '';
         count();
         $('qa-message').textContent = `Asked as ${body.shopper}. The answer appears here for everyone.`;
         $('qa-message').className = 'qa-message ok';

@@ -3,6 +3,7 @@ import type { Page } from '@playwright/test';
 import { DEMO_EVENT_ID } from '../../core/event/demo-event.ts';
 import { seedDemo } from '../../sync-server/demo-seed.ts';
 import { ConsolePage } from './console-page.ts';
+import { TillPage } from './till-page.ts';
 import { expect, test } from './fixtures.ts';
 
 /**
@@ -26,7 +27,7 @@ async function shootBoth(page: Page, name: string, focus?: string): Promise<void
 }
 
 test('a shopper asks, the console answers, pins and hides, and another shopper sees each change live', async ({ server, launchTill }) => {
-  test.setTimeout(90_000);
+  test.setTimeout(150_000);
   const demo = await seedDemo(server, Date.now() - 5 * 60_000);
   const shopUrl = `${server.url}/examples/storefront/?${new URLSearchParams({ token: demo.storefrontToken })}`;
   // Two shoppers in two browsers: two browser keys, two shopper numbers.
@@ -87,7 +88,29 @@ test('a shopper asks, the console answers, pins and hides, and another shopper s
   await expect(qa.getByRole('listitem')).toHaveCount(2);
   await shootBoth(c.page, 'console-qa');
 
+  // A booth running the live stream answers from its till (the east hub's, paired as the staff would).
+  await asker.getByLabel('Ask the brand').fill('Is the tote waterproof?');
+  await asker.getByRole('button', { name: 'Ask', exact: true }).click();
+  const till = new TillPage((await launchTill('booth')).pages()[0]!);
+  await till.open(server.url);
+  await till.pair(server.url, demo.tills.find((t) => t.name === 'East hub till')!.code);
+  await expect(till.status()).toContainText('Online');
+  await till.page.getByRole('button', { name: 'Live Q&A' }).click();
+  const panel = till.page.getByRole('dialog', { name: 'Live Q&A' });
+  const tote = panel.getByRole('listitem').filter({ hasText: 'Is the tote waterproof?' });
+  await tote.getByRole('textbox', { name: `Answer to ${shopper}` }).fill('Yes: waxed canvas.');
+  await tote.getByRole('button', { name: 'Answer' }).press('Enter');
+  await expect(tote).toContainText('Answered by');
+  await expect(watcher.getByRole('listitem').filter({ hasText: 'Is the tote waterproof?' })).toContainText('The brand: Yes: waxed canvas.');
+  for (const [label, width, height] of [
+    ['phone', 390, 844],
+    ['desktop', 1280, 800],
+  ] as const) {
+    await till.page.setViewportSize({ width, height });
+    await till.page.screenshot({ path: `${DIR}/till-live-qa-${label}.png` });
+  }
+
   // Kept for the post-drop analysis.
   const analysis = await fetch(`${server.url}/api/events/${DEMO_EVENT_ID}/qa/analysis`, { headers: { authorization: `Bearer ${demo.organiserToken}` } });
-  expect(((await analysis.json()) as { summary: { questions: number; answered: number } }).summary).toMatchObject({ questions: 2, answered: 1 });
+  expect(((await analysis.json()) as { summary: { questions: number; answered: number } }).summary).toMatchObject({ questions: 3, answered: 2 });
 });
