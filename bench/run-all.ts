@@ -83,7 +83,7 @@ const missed = reports.flatMap((r) => r.figures.filter((f) => meets(f) === false
 
 /** Every figure with a target, and beside it the reference's figure and the ratio when the reference ran. */
 const existing = await readFile(DOC, 'utf8').catch(() => '');
-const kept = ['soak', 'abuse', 'console', 'queue', 'store', 'speed', 'chaos'].map((name) => markedSection(existing, name)).filter((s): s is string => s !== undefined);
+const kept = ['soak', 'abuse', 'console', 'queue', 'qa', 'store', 'speed', 'chaos'].map((name) => markedSection(existing, name)).filter((s): s is string => s !== undefined);
 
 function targetsTable(): string[] {
   const rows: string[] = [];

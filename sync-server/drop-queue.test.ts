@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_EVENT_ID } from '../core/event/demo-event.ts';
 import { BrandDoc, brandDocName } from '../core/event/schema.ts';
+import { RESERVE } from '../core/ledger/holders.ts';
+import { fulfilmentSources } from '../core/ledger/routing.ts';
 import type { StockSnapshot } from './storefront/stock.ts';
 import { demoWorld, type World } from './test-support.ts';
 
@@ -136,5 +138,26 @@ describe('the waiting room', () => {
     expect(over.body.type).toBe('QueueJoinLimited');
     clock.now += 60_000;
     expect((await join(d, browserKey())).status).toBe(201);
+  });
+
+  it('takes no one more in once the drop is sold out (QueueSoldOut), and says so to the page', async () => {
+    const { d, clock } = await room(10);
+    const before = await join(d, browserKey());
+    expect(before.status).toBe(201);
+    // Every unit every source of the drop holds goes back to the reserve: nothing is left to sell online.
+    const { locations } = await d.server.events.setup(DEMO_EVENT_ID);
+    for (const brandId of ['north-thread', 'second-life', 'mellow-ceramics']) {
+      const moves = await d.server.hub.read(brandDocName(DEMO_EVENT_ID, brandId), (doc, view) =>
+        fulfilmentSources(locations).flatMap((src) => new BrandDoc(doc).products().items.map((p) => ({ holder: src.holder, line: { brandId, sku: p.sku, qty: view!.rights(src.holder, p.sku) } }))),
+      );
+      for (const m of moves) if (m.line.qty > 0) await d.server.events.transfer(DEMO_EVENT_ID, m.holder, RESERVE, [m.line]);
+    }
+    expect(((await call(d, `${base}/stock`)).body as StockSnapshot).items.every((i) => i.available === 0)).toBe(true);
+    // The sold-out answer is cached half a second: a rush of tickets does not recompute the stock for each.
+    clock.now += 600;
+    const late = await join(d, browserKey());
+    expect(late.status).toBe(409);
+    expect(late.body).toMatchObject({ type: 'QueueSoldOut', details: { soldOut: true } });
+    expect((await call(d, `${base}/queue`)).body).toMatchObject({ enabled: true, soldOut: true });
   });
 });

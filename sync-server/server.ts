@@ -50,6 +50,8 @@ import { SetupService } from './setup-service.ts';
 import type { MailConfig } from './mail/mail-config.ts';
 import { ReceiptMailer } from './mail/receipt-mailer.ts';
 import { receiptMailRoutes } from './http/receipt-mail-routes.ts';
+import { QaBoard, type QaLimits } from './qa/qa-board.ts';
+import { QaFeed } from './qa/qa-feed.ts';
 
 /**
  * The sync server: one HTTP server carrying the y-websocket sync (`/sync/<doc>`), the JSON API (`/api/…`),
@@ -92,6 +94,8 @@ export interface SyncServerOptions {
   relay?: RelayMode;
   /** The SMTP relay for e-mail receipts (mail/mail-config.ts); none: the server refuses to send them. */
   mail?: MailConfig;
+  /** The live Q&A's limits (qa/qa-board.ts, http/qa-routes.ts); the bench lifts the per-address stream cap. */
+  qa?: { limits?: Partial<QaLimits>; maxStreamsPerAddress?: number; maxStreams?: number; coalesceMs?: number };
 }
 
 export interface SyncServer {
@@ -118,6 +122,8 @@ export interface SyncServer {
   metrics: Metrics;
   /** E-mail receipts, sent at most once per checkout. */
   mailer: ReceiptMailer;
+  /** The drop's live Q&A and its feed to watching shoppers. */
+  qa: { board: QaBoard; feed: QaFeed };
   /** Flushes and closes everything; resolves when the data is safely on disk. */
   close(): Promise<void>;
 }
@@ -192,8 +198,20 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
       if (!config) throw new EventNotFound(eventId);
       return config.drop;
     },
+    soldOut: async (eventId) => {
+      const { items } = await storefront.stock(eventId);
+      return items.length > 0 && items.every((i) => i.available <= 0);
+    },
   });
-  storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(stores), rateLimits, now, tracking, queue });
+  const qaBoard = new QaBoard({
+    records: (eventId) => stores.event(eventId),
+    now,
+    hasProduct: async (eventId, sku) => (await storefront.stock(eventId)).items.some((i) => i.sku === sku),
+    ...(opts.qa?.limits ? { limits: opts.qa.limits } : {}),
+  });
+  const qaFeed = new QaFeed(qaBoard, opts.qa?.coalesceMs !== undefined ? { coalesceMs: opts.qa.coalesceMs } : {});
+  const qa = { board: qaBoard, feed: qaFeed, ...(opts.qa?.maxStreamsPerAddress !== undefined ? { maxStreamsPerAddress: opts.qa.maxStreamsPerAddress } : {}), ...(opts.qa?.maxStreams !== undefined ? { maxStreams: opts.qa.maxStreams } : {}) };
+  storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(stores), rateLimits, now, tracking, queue, qa });
   trackingRoutes(router, { storefront, events, links: tracking, rateLimits, ...(opts.exampleStorefrontDir ? { trackingPage: `${EXAMPLE_STOREFRONT_PATH}track.html` } : {}) });
   summaryRoutes(router, { hub, events });
   sessionRoutes(router);
@@ -281,9 +299,11 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
     stores,
     metrics,
     mailer,
+    qa: { board: qaBoard, feed: qaFeed },
     close: () =>
       (closing ??= (async () => {
         storefront.close();
+        qaFeed.close();
         mailer.close();
         await clicks.close();
         await alerts.close();

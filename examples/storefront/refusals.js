@@ -47,6 +47,8 @@ export function friendlyRefusal(res, nameOf, opensAt) {
     case 'QueueTicketInvalid':
     case 'QueueTicketWrongBrowser':
       return { text: 'This drop has a waiting room, and this browser has no place in it. Reload the page to join.' };
+    case 'QueueSoldOut':
+      return { text: 'Sold out: every piece of this drop has gone. Thank you for coming!' };
     case 'QueueJoinLimited':
       return { text: 'Too many people joined from your network just now. Please try again in a minute.' };
     case 'DropEnded':

@@ -8,6 +8,7 @@
 import { formatCountdown, phaseAt, serverNow, speakCountdown, syncServerClock } from './drop-clock.js';
 import { friendlyRefusal } from './refusals.js';
 import { STATUS_TEXT } from './order-status.js';
+import { startQa } from './qa.js';
 
 // ---- configuration: URL parameters over the JSON block in index.html ----------------------------------
 
@@ -41,6 +42,8 @@ let pickupPoints = [];
 let position = null;
 /** The waiting room, when the organiser turned it on: this browser's ticket and key (queue headers). */
 let queue = null;
+/** The live Q&A (qa.js), once started. */
+let qa = null;
 const keyOf = (i) => `${i.brandId}/${i.sku}`;
 const money = (minor) => new Intl.NumberFormat(navigator.language, { style: 'currency', currency }).format(minor / 100);
 const timeOf = (ms) => new Intl.DateTimeFormat(navigator.language, { weekday: 'short', hour: '2-digit', minute: '2-digit' }).format(new Date(ms));
@@ -105,6 +108,7 @@ function applySnapshot(snap, serverTime) {
   stock.clear();
   for (const item of snap.items) stock.set(keyOf(item), item);
   $('drop-tier').textContent = snap.phase === 'live' && snap.tier ? snap.tier.label : '';
+  qa?.productsChanged();
   tickClock();
   render();
 }
@@ -149,6 +153,12 @@ function tickClock() {
     $('countdown-label').textContent = 'The drop starts in';
     $('countdown-time').textContent = formatCountdown(drop.startsAt - now);
     $('countdown-note').textContent = `Buying opens ${timeOf(drop.startsAt)}. Add to your cart now; Reserve unlocks at the start.`;
+  } else if (next === 'live' && soldOut()) {
+    // Everything is sold or held: say so at the top, not only on each card.
+    box.dataset.phase = 'sold-out';
+    $('countdown-label').textContent = 'Sold out';
+    $('countdown-time').textContent = '';
+    $('countdown-note').textContent = 'Every piece of this drop has gone. Thank you for coming! Items held in carts that are not bought come back here.';
   } else if (next === 'live') {
     $('countdown-label').textContent = 'The drop ends in';
     $('countdown-time').textContent = formatCountdown(drop.endsAt - now);
@@ -159,7 +169,7 @@ function tickClock() {
     $('countdown-note').textContent = 'Thank you for coming. Orders already placed are being prepared.';
   }
   // Screen readers hear the phase changes and a reminder each minute, not sixty updates a minute.
-  const spoken = next === 'before' ? `The drop starts in ${speakCountdown(drop.startsAt - now)}.` : next === 'live' ? 'The drop is open: you can buy now.' : 'The drop has ended.';
+  const spoken = next === 'live' && soldOut() ? 'The drop is sold out.' : next === 'before' ? `The drop starts in ${speakCountdown(drop.startsAt - now)}.` : next === 'live' ? 'The drop is open: you can buy now.' : 'The drop has ended.';
   if (spoken !== lastSpoken) $('phase-announce').textContent = lastSpoken = spoken;
   tickQueue(now);
   if (next !== phase) {
@@ -173,12 +183,10 @@ function tickClock() {
 // ---- the waiting room ----------------------------------------------------------------------------------
 
 /**
- * Joins the room when the organiser turned it on. The browser key is made once and kept (localStorage): a
- * reload keeps the place, and the ticket is worth nothing in another browser.
+ * This browser's random key, made once and kept (localStorage): the waiting room binds its ticket to it, and
+ * the Q&A shows the shopper under a pseudonym made from it.
  */
-async function joinQueue() {
-  const state = await call('GET', '/queue').catch(() => undefined);
-  if (state?.status !== 200 || !state.body.enabled) return;
+function browserKey() {
   const slot = `popup-drop-key-${config.event}`;
   let key = localStorage.getItem(slot);
   if (!key) {
@@ -186,13 +194,39 @@ async function joinQueue() {
     key = btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
     localStorage.setItem(slot, key);
   }
+  return key;
+}
+
+/**
+ * Joins the room when the organiser turned it on. The browser key is made once and kept (localStorage): a
+ * reload keeps the place, and the ticket is worth nothing in another browser.
+ */
+async function joinQueue() {
+  const state = await call('GET', '/queue').catch(() => undefined);
+  if (state?.status !== 200 || !state.body.enabled) return;
+  // A sold-out drop takes no one more in: the shopper learns it now instead of waiting for nothing.
+  if (state.body.soldOut) return queueSoldOut();
+  const key = browserKey();
   const res = await call('POST', '/queue/tickets', { browserKey: key }).catch(() => ({ status: 0 }));
+  if (res.body?.type === 'QueueSoldOut') return queueSoldOut();
   if (res.status !== 201 && res.status !== 200) return refused(res);
   syncServerClock(res.body.serverTime);
   queue = { key, ticket: res.body.ticket, place: res.body.place, admitAt: res.body.admitAt, rate: res.body.admitPerSecond, admitted: false };
   $('queue').hidden = false;
   tickQueue(serverNow());
   render();
+}
+
+function queueSoldOut() {
+  $('queue').hidden = false;
+  $('queue').dataset.state = 'sold-out';
+  $('queue-place').textContent = 'Sold out: the waiting room is closed.';
+  $('queue-wait').textContent = 'Every piece of this drop has gone. Thank you for coming!';
+}
+
+/** Nothing of the drop is left to sell (every unit sold or held in a cart). */
+function soldOut() {
+  return stock.size > 0 && [...stock.values()].every((i) => i.available <= 0);
 }
 
 let lastQueueSpoken = '';
@@ -541,6 +575,7 @@ function start() {
       location.search = next.toString();
     };
     $('live').textContent = 'Not connected';
+    $('qa-jump').hidden = true;
     return;
   }
   $('shop').hidden = false;
@@ -553,6 +588,7 @@ function start() {
     location.search = p.toString();
   };
   setInterval(tickClock, 1000);
+  qa = startQa({ api, token: config.token, browserKey, products: () => [...stock.values()].map((i) => ({ sku: i.sku, label: labelOf(i) })), refusal: (res) => friendlyRefusal(res, nameOf).text });
   connectStock();
   void joinQueue();
   void loadPickupPoints().then(() => {

@@ -2,8 +2,9 @@ import { PopupError, toTagged, ValidationError } from '../../core/base/errors.ts
 import { DocumentDamaged } from '../document-damage.ts';
 import { ConflictError, ForbiddenError, MissingError, RequirementError, UnavailableError, type ServerError } from '../server-errors.ts';
 import { BuyerLimitError, HoldLimitError, IdempotencyKeyReused, InvalidStatusTransition, OrderNotFound, PaymentMismatch, ReservationNotFound, RouteRefused } from '../storefront/storefront-errors.ts';
-import { QueueClosed, QueueJoinLimited, QueueNotAdmitted, QueueTicketInvalid, QueueTicketRequired, QueueTicketWrongBrowser } from '../storefront/queue.ts';
+import { QueueClosed, QueueSoldOut, QueueJoinLimited, QueueNotAdmitted, QueueTicketInvalid, QueueTicketRequired, QueueTicketWrongBrowser } from '../storefront/queue.ts';
 import { TrackingNotFound } from '../storefront/tracking.ts';
+import { QaRateLimited, QaSenderBanned, QaTooManyWatchers, QuestionNotFound } from '../qa/qa-errors.ts';
 import { MailDeliveryFailedError, MailNotConfiguredError, NotOneReceiptError, NotThisTillsSaleError, RecipientRefusedError, SaleNotOnServerError } from '../mail/receipt-mailer.ts';
 import { EventHeldElsewhereError } from '../storage/store-access.ts';
 import { LeaseLostError } from '../storage/store.ts';
@@ -56,7 +57,12 @@ const NAMED: readonly [new (...args: never[]) => Error, number, ((e: never) => R
   [QueueNotAdmitted, 409, (e: QueueNotAdmitted) => ({ details: e.details })],
   [QueueJoinLimited, 429, (e: QueueJoinLimited) => ({ details: e.details })],
   [QueueClosed, 409, (e: QueueClosed) => ({ details: e.details })],
+  [QueueSoldOut, 409, (e: QueueSoldOut) => ({ details: e.details })],
   [TrackingNotFound, 404],
+  [QuestionNotFound, 404],
+  [QaSenderBanned, 403],
+  [QaRateLimited, 429, (e: QaRateLimited) => ({ details: e.details })],
+  [QaTooManyWatchers, 429, (e: QaTooManyWatchers) => ({ details: e.details })],
   [MailNotConfiguredError, 503],
   [SaleNotOnServerError, 409],
   [NotThisTillsSaleError, 403],

@@ -9,7 +9,8 @@ import { staticFiles } from '../static-files.ts';
 export const EXAMPLE_STOREFRONT_PATH = '/examples/storefront/';
 
 export function exampleStorefront(dir: string): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
-  const serve = staticFiles(dir);
+  // No build step here: the server fingerprints the page's modules and stylesheet itself (static-files.ts).
+  const serve = staticFiles(dir, { fingerprint: true });
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === EXAMPLE_STOREFRONT_PATH.slice(0, -1)) {

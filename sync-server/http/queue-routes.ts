@@ -24,7 +24,7 @@ export function queueRoutes(router: Router, route: Route, opts: QueueRouteOption
   const view = async (eventId: string) => {
     const s = await queue.getSettings(eventId);
     if (!s) return { eventId, enabled: false, serverTime: opts.now() };
-    return { eventId, enabled: s.enabled, admitPerSecond: s.admitPerSecond, admissionStartsAt: await queue.admissionStart(eventId, s), serverTime: opts.now() };
+    return { eventId, enabled: s.enabled, admitPerSecond: s.admitPerSecond, admissionStartsAt: await queue.admissionStart(eventId, s), soldOut: s.enabled && (await queue.isSoldOut(eventId)), serverTime: opts.now() };
   };
   const requireEvent = async (eventId: string) => {
     if (!(await opts.events.setup(eventId)).config) throw new HttpError(404, `there is no event "${eventId}"`);

@@ -9,6 +9,7 @@ import type { Storefront } from '../storefront/storefront.ts';
 import type { TrackingLinks } from '../storefront/tracking.ts';
 import type { DropQueue } from '../storefront/queue.ts';
 import { queueRoutes } from './queue-routes.ts';
+import { qaRoutes, type QaRouteOptions } from './qa-routes.ts';
 import { etagOf, ifNoneMatch } from '../storefront/stock.ts';
 import type { EventService } from '../event-service.ts';
 import { corsHeaders, parseOriginsBody, preflight, type StorefrontOrigins } from './cors.ts';
@@ -40,6 +41,8 @@ export interface StorefrontRouteOptions {
   tracking?: TrackingLinks;
   /** The server's clock, sent to drop pages for their countdown (default Date.now). */
   now?: () => number;
+  /** The drop's live Q&A (qa/qa-board.ts); its shopper routes share the storefront's CORS and rate limits. */
+  qa?: Pick<QaRouteOptions, 'board' | 'feed' | 'maxStreamsPerAddress' | 'maxStreams'>;
 }
 
 /** Stock reads: fresh for a second at a cache, then served stale while one request revalidates (ETag). */
@@ -221,6 +224,8 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
   });
 
   if (opts.queue) queueRoutes(router, storefrontRoute, { queue: opts.queue, events: opts.events, now: opts.now ?? Date.now, ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}) });
+
+  if (opts.qa) qaRoutes(router, storefrontRoute, { ...opts.qa, events: opts.events, auth: opts.auth, now: opts.now ?? Date.now, heartbeatMs, ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}) });
 
   router.on('GET', '/api/events/:eventId/storefront/origins', async (ctx) => {
     const eventId = ctx.params['eventId']!;

@@ -77,6 +77,13 @@ export class QueueJoinLimited extends PopupError {
     this.details = { retryAfterSeconds };
   }
 }
+/** 409: every unit of the drop is sold or held: the room lets no one more in (the page says "sold out"). */
+export class QueueSoldOut extends PopupError {
+  readonly details = { soldOut: true };
+  constructor() {
+    super('this drop is sold out: the waiting room lets no one more in');
+  }
+}
 /** 409: tickets asked for a drop whose waiting room is off. */
 export class QueueClosed extends PopupError {
   readonly details = { enabled: false };
@@ -95,7 +102,15 @@ export interface DropQueueDeps {
   /** The drop's window: admission starts at its start. */
   dropOf: (eventId: string) => Promise<{ startsAt: number; endsAt: number }>;
   ticketsPerAddressPerMinute?: number;
+  /**
+   * Whether nothing of the drop is left to sell (every unit sold or held). A sold-out drop takes no one more
+   * into its waiting room: a shopper is told at once rather than queueing for nothing. Read at most every
+   * `SOLD_OUT_CACHE_MS` per event, so a rush of tickets does not recompute the stock for each.
+   */
+  soldOut?: (eventId: string) => Promise<boolean>;
 }
+
+const SOLD_OUT_CACHE_MS = 500;
 
 export class DropQueue {
   private secret: Promise<Buffer> | undefined;
@@ -104,6 +119,7 @@ export class DropQueue {
   /** Issuance runs one at a time per event: a place is never given twice. */
   private readonly issuing = new Map<string, Promise<unknown>>();
   private readonly joins = new Map<string, { windowStart: number; n: number }>();
+  private readonly soldOutCache = new Map<string, { at: number; value: Promise<boolean> }>();
 
   constructor(private readonly d: DropQueueDeps) {}
 
@@ -134,6 +150,17 @@ export class DropQueue {
     return next;
   }
 
+  /** Whether the drop has nothing left (see `DropQueueDeps.soldOut`); false when the server cannot tell. */
+  isSoldOut(eventId: string): Promise<boolean> {
+    if (!this.d.soldOut) return Promise.resolve(false);
+    const now = this.d.now();
+    const hit = this.soldOutCache.get(eventId);
+    if (hit && now - hit.at < SOLD_OUT_CACHE_MS && now >= hit.at) return hit.value;
+    const value = this.d.soldOut(eventId);
+    this.soldOutCache.set(eventId, { at: now, value });
+    return value;
+  }
+
   /** When admission of the event starts: the drop's start, or the moment the room was turned on if later. */
   async admissionStart(eventId: string, s: QueueSettings): Promise<number> {
     return Math.max((await this.d.dropOf(eventId)).startsAt, s.enabledAt);
@@ -156,6 +183,7 @@ export class DropQueue {
     }
     const s = await this.getSettings(eventId);
     if (!s?.enabled) throw new QueueClosed();
+    if (await this.isSoldOut(eventId)) throw new QueueSoldOut();
     const keyHash = sha256(rawKey);
     const run = (this.issuing.get(eventId) ?? Promise.resolve()).then(async () => {
       const known = await this.d.stores.event(eventId).get<number>(BY_KEY, keyHash);

@@ -4,6 +4,10 @@ import { DEMO_EVENT_ID } from '../../core/event/demo-event.ts';
 import { seedDemo } from '../../sync-server/demo-seed.ts';
 import { api } from '../../sync-server/test-support.ts';
 import { expect, test } from './fixtures.ts';
+import { TillPage } from './till-page.ts';
+import { BrandDoc, brandDocName } from '../../core/event/schema.ts';
+import { RESERVE } from '../../core/ledger/holders.ts';
+import { fulfilmentSources } from '../../core/ledger/routing.ts';
 
 /**
  * The drop page (examples/storefront) as a shopper lives a drop: a countdown on the SERVER's clock (the
@@ -133,7 +137,8 @@ test('after the end the drop page says so and sells nothing', async ({ server, p
   await shoot(page, 'ended');
 });
 
-test('with a waiting room a shopper waits for their place, is admitted on time, and buys', async ({ server, page }) => {
+test('with a waiting room a shopper waits for their place, is admitted on time, buys, and watches the hub\'s till move the order to ready; a script with many tickets is refused', async ({ server, page, launchTill }) => {
+  test.setTimeout(90_000);
   const demo = await seedDemo(server, Date.now() - 5 * 60_000);
   const on = await api(server.url, 'PUT', `/api/events/${DEMO_EVENT_ID}/queue`, { token: demo.organiserToken, body: { enabled: true, admitPerSecond: 1 } });
   expect(on.status).toBe(200);
@@ -150,10 +155,66 @@ test('with a waiting room a shopper waits for their place, is admitted on time, 
   await expect(page.getByText('Reserve unlocks when it is your turn.')).toBeVisible();
   await shoot(page, 'queue-waiting');
 
+  // A script on the same network making itself many browsers: a few tickets, then refused (QueueJoinLimited),
+  // and its tickets are worth nothing without the key each was issued to.
+  const script = await page.evaluate(async ({ api, token }) => {
+    const answers: { status: number; type?: string; ticket?: string }[] = [];
+    for (let i = 0; i < 15; i++) {
+      const key = `script-browser-${i}-0123456789abcdefghijklmnopqrstuvwxyz`;
+      const res = await fetch(`${api}/queue/tickets`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ browserKey: key }) });
+      const body = (await res.json()) as { type?: string; ticket?: string };
+      answers.push({ status: res.status, ...body });
+    }
+    const stolen = answers.find((a) => a.ticket)!.ticket!;
+    const reuse = await fetch(`${api}/reservations`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'queue-ticket': stolen, 'queue-key': 'another-browser-key-0123456789abcdefghijklmnop' }, body: JSON.stringify({ lines: [{ brandId: 'north-thread', sku: 'NT-HOODIE-M', qty: 1 }] }) });
+    return { answers, reuse: ((await reuse.json()) as { type: string }).type };
+  }, { api: `${server.url}/api/events/${DEMO_EVENT_ID}`, token: demo.storefrontToken });
+  expect(script.answers.filter((a) => a.status === 201).length).toBeLessThanOrEqual(10);
+  expect(script.answers.at(-1)).toMatchObject({ status: 429, type: 'QueueJoinLimited' });
+  expect(script.reuse).toBe('QueueTicketWrongBrowser');
+
   await expect(page.getByText('It is your turn: you can buy now.')).toBeVisible({ timeout: 15_000 });
+  await page.getByLabel('Collect at a pick-up point').check();
+  await page.getByRole('combobox', { name: 'Pick-up point' }).selectOption('hub-east');
+  await shoot(page, 'queue-admitted');
   await page.getByRole('button', { name: 'Reserve' }).click();
   await expect(page.getByText(/Held for you for \d+:\d\d/)).toBeVisible();
   await page.getByLabel('E-mail for your receipt').fill('queued@example.com');
+  await shoot(page, 'buying', page.getByRole('button', { name: 'Place order' }));
   await page.getByRole('button', { name: 'Place order' }).click();
   await expect(page.locator('#order-status')).toHaveText('Status: placed — Order placed');
+  const trackingUrl = (await page.getByRole('link', { name: 'Track your order' }).getAttribute('href'))!;
+
+  // The shopper watches the tracking page while the east hub's staff move the order on from their till.
+  const till = new TillPage((await launchTill('hub')).pages()[0]!);
+  await till.open(server.url);
+  await till.pair(server.url, demo.tills.find((t) => t.name === 'East hub till')!.code);
+  await expect(till.status()).toContainText('Online');
+  await page.goto(trackingUrl);
+  await expect(page.locator('#track-status')).toHaveText('We have your order.');
+  await till.page.getByRole('button', { name: 'Online orders' }).click();
+  const order = till.page.getByRole('dialog', { name: 'Online orders' }).getByRole('listitem', { name: /^Order WEB-/ });
+  for (const step of ['Mark allocated', 'Mark picked', 'Mark ready']) await order.getByRole('button', { name: step }).click();
+  await expect(order.getByRole('button', { name: 'Mark collected' })).toBeVisible();
+  await expect(page.locator('#track-status')).toHaveText('Your order is ready: come and collect it.', { timeout: 10_000 });
+  await expect(page.getByRole('listitem').filter({ hasText: 'Ready for pick-up' })).toHaveAttribute('aria-current', 'step');
+});
+
+test('a sold-out drop closes its waiting room, and the page says so at once', async ({ server, page }) => {
+  const demo = await seedDemo(server, Date.now() - 5 * 60_000);
+  const on = await api(server.url, 'PUT', `/api/events/${DEMO_EVENT_ID}/queue`, { token: demo.organiserToken, body: { enabled: true, admitPerSecond: 5 } });
+  expect(on.status).toBe(200);
+  // Every unit every source of the drop holds goes back to the reserve: nothing is left to sell online.
+  const { locations } = await server.events.setup(DEMO_EVENT_ID);
+  for (const brandId of ['north-thread', 'second-life', 'mellow-ceramics']) {
+    const moves = await server.hub.read(brandDocName(DEMO_EVENT_ID, brandId), (doc, view) =>
+      fulfilmentSources(locations).flatMap((src) => new BrandDoc(doc).products().items.map((p) => ({ holder: src.holder, line: { brandId, sku: p.sku, qty: view!.rights(src.holder, p.sku) } }))),
+    );
+    for (const m of moves) if (m.line.qty > 0) await server.events.transfer(DEMO_EVENT_ID, m.holder, RESERVE, [m.line]);
+  }
+  await page.goto(`${server.url}/examples/storefront/?${new URLSearchParams({ token: demo.storefrontToken })}`);
+  await expect(page.getByText('Sold out: the waiting room is closed.')).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Sold out' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Add Drop Hoodie — M' })).toBeDisabled();
+  await shoot(page, 'sold-out');
 });

@@ -9,11 +9,13 @@ import { AlertsTab } from './screens/AlertsTab.tsx';
 import { SettlementTab } from './screens/SettlementTab.tsx';
 import { OrdersTab } from './screens/OrdersTab.tsx';
 import { AnalyticsTab } from './screens/AnalyticsTab.tsx';
+import { DropTab } from './screens/DropTab.tsx';
 
 const LABELS: Record<Tab, string> = {
   dashboard: 'Dashboard',
   stock: 'Stock',
   orders: 'Online orders',
+  drop: 'Live drop',
   alerts: 'Alerts',
   settlement: 'Settlement',
   analytics: 'Analytics',
@@ -81,5 +83,7 @@ function TabBody({ tab }: { tab: Tab }) {
       return <OrdersTab />;
     case 'analytics':
       return <AnalyticsTab />;
+    case 'drop':
+      return <DropTab />;
   }
 }

@@ -74,6 +74,10 @@ export class Api {
     return this.request<T>('PUT', path, body);
   }
 
+  patch<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PATCH', path, body);
+  }
+
   /** Catalog CSV goes up as text/csv: the server reports each bad row by line and column. */
   postCsv<T>(path: string, csv: string): Promise<T> {
     return this.request<T>('POST', path, csv, { contentType: 'text/csv' });

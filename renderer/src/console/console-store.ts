@@ -8,7 +8,7 @@ import { EventDocs } from './event-docs.ts';
  * reload does not sign the organiser out; "Sign out" forgets it.
  */
 export type Role = 'admin' | 'organiser';
-export const TABS = ['dashboard', 'stock', 'orders', 'alerts', 'settlement', 'analytics', 'setup'] as const;
+export const TABS = ['dashboard', 'stock', 'orders', 'drop', 'alerts', 'settlement', 'analytics', 'setup'] as const;
 export type Tab = (typeof TABS)[number];
 
 export interface Flash {

@@ -10,6 +10,7 @@ import { useScanner } from '../app/use-scanner.ts';
 import { CartPanel } from './CartPanel.tsx';
 import { DropBanner } from './DropBanner.tsx';
 import { OnlineOrdersButton } from './OrdersPanel.tsx';
+import { LiveQaButton } from './QaPanel.tsx';
 import { ParkedSales } from './ParkedSales.tsx';
 import { ProductGrid } from './ProductGrid.tsx';
 import { RefundPanel } from './RefundPanel.tsx';
@@ -74,6 +75,7 @@ export function SellScreen() {
           Close day
         </button>
         <OnlineOrdersButton />
+        <LiveQaButton />
         <DropBanner config={config} />
         <StatusBar />
         {cashier && (

@@ -69,7 +69,7 @@ export function BrandsSetup() {
 export function LocationsSetup() {
   const state = useEventState();
   const api = useConsole((s) => s.api)!;
-  const empty = { id: '', kind: 'booth', name: '', address: '', lat: '', lon: '' };
+  const empty = { id: '', kind: 'booth', name: '', address: '', lat: '', lon: '', openingHours: '' };
   const [f, setF] = useState(empty);
   if (!state) return null;
   const submit = async (e: FormEvent) => {
@@ -78,6 +78,8 @@ export function LocationsSetup() {
     if (f.address.trim()) loc.address = f.address.trim();
     if (f.lat.trim()) loc.lat = Number(f.lat);
     if (f.lon.trim()) loc.lon = Number(f.lon);
+    // Kept on every save: a location saved without it would lose the hours its tracking page shows shoppers.
+    if (f.openingHours.trim()) loc.openingHours = f.openingHours.trim();
     if (await act(() => putLocation(api, loc), `Location ${loc.name} saved`)) setF(empty);
   };
   return (
@@ -85,7 +87,7 @@ export function LocationsSetup() {
       <h2>Locations</h2>
       <SetupList
         label="Locations"
-        columns={[{ header: 'Location' }, { header: 'Kind' }, { header: 'Address' }, { header: 'Coordinates' }]}
+        columns={[{ header: 'Location' }, { header: 'Kind' }, { header: 'Address' }, { header: 'Opening hours' }, { header: 'Coordinates' }]}
         rows={state.locations.map((l) => ({
           key: l.id,
           cells: [
@@ -94,10 +96,11 @@ export function LocationsSetup() {
             </>,
             l.kind,
             l.address ?? '',
+            l.openingHours ?? '',
             l.lat !== undefined && l.lon !== undefined ? `${l.lat.toFixed(4)}, ${l.lon.toFixed(4)}` : <span className="muted">none</span>,
           ],
           actions: (
-            <button type="button" className="ghost" aria-label={`Edit ${l.name}`} onClick={() => setF({ id: l.id, kind: l.kind, name: l.name, address: l.address ?? '', lat: l.lat?.toString() ?? '', lon: l.lon?.toString() ?? '' })}>
+            <button type="button" className="ghost" aria-label={`Edit ${l.name}`} onClick={() => setF({ id: l.id, kind: l.kind, name: l.name, address: l.address ?? '', lat: l.lat?.toString() ?? '', lon: l.lon?.toString() ?? '', openingHours: l.openingHours ?? '' })}>
               Edit
             </button>
           ),
@@ -126,6 +129,10 @@ export function LocationsSetup() {
         <label>
           Address
           <input value={f.address} onChange={(e) => setF({ ...f, address: e.target.value })} />
+        </label>
+        <label>
+          Opening hours (shown to shoppers collecting here)
+          <input value={f.openingHours} maxLength={200} placeholder="Sat–Sun 10:00–19:00" onChange={(e) => setF({ ...f, openingHours: e.target.value })} />
         </label>
         <label>
           Latitude
