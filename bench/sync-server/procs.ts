@@ -117,7 +117,8 @@ function launch(kind: ServerProc['kind'], args: string[], env: Record<string, st
       stderr,
       stats() {
         return new Promise<ServerStats>((resolve, reject) => {
-          const t = setTimeout(() => reject(new Error(`${kind} server did not report its stats`)), 5000);
+          // Say why: a server that died (and its last words) reads differently from one too busy to answer.
+          const t = setTimeout(() => reject(new Error(`${kind} server did not report its stats in 5 s (${exited ? `it exited with ${child.exitCode ?? child.signalCode}` : 'still running'})${stderr.length ? `: ${stderr.join('').slice(-400)}` : ''}`)), 5000);
           statsWaiters.push((st) => {
             clearTimeout(t);
             resolve(st);
