@@ -148,7 +148,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
       return config.drop;
     },
   });
-  storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(storage), rateLimits, now, tracking, queue });
+  storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(storage), rateLimits, now, tracking, queue, streams: { perAddress: limits.stockStreamsPerAddress, total: limits.stockStreams } });
   trackingRoutes(router, { storefront, events, links: tracking, rateLimits, ...(opts.exampleStorefrontDir ? { trackingPage: `${EXAMPLE_STOREFRONT_PATH}track.html` } : {}) });
   summaryRoutes(router, { hub, events });
   sessionRoutes(router);
