@@ -3,12 +3,13 @@ import { loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { browserBench, profileReport } from './browser.bench.ts';
-import { glanceRows, markedSection } from './doc-sections.ts';
+import { glanceRows, markedSection, putMarkedSection } from './doc-sections.ts';
 import { ledgerBench } from './ledger.bench.ts';
 import { machine, type Machine } from './machine.ts';
 import { formatValue, meets, missedTarget, printReport, reportMarkdown, targetText, type BenchReport, type Figure } from './report.ts';
 import { SYNC_CHARTS, syncCharts } from './sync-charts.ts';
 import { syncServerBench, type SyncCurves } from './sync-server.bench.ts';
+import { watchersBench, watchersSection } from './watchers.bench.ts';
 
 /**
  * `npm run bench`: runs every benchmark, prints the figures, and writes them to docs/benchmarks.md with the
@@ -33,6 +34,8 @@ interface Run {
   totalMin: number;
   load0: number[];
   load1: number[];
+  /** The stock-watchers section (bench/watchers.bench.ts), written between its markers. */
+  watchers?: string;
 }
 
 async function measure(): Promise<Run> {
@@ -56,6 +59,11 @@ async function measure(): Promise<Run> {
   printReport(profile);
   const syncServer = await timed('sync server', syncServerBench);
   printReport(syncServer);
+  const watchers = await timed('watchers', async () => {
+    const load = loadavg();
+    return watchersSection(await watchersBench(), new Date(), load);
+  });
+  console.log(`\n${watchers}`);
   const strip = ({ title, figures, method }: BenchReport): BenchReport => ({ title, figures, method });
   const run: Run = {
     date: new Date().toISOString(),
@@ -67,6 +75,7 @@ async function measure(): Promise<Run> {
     totalMin: (performance.now() - t0) / 60_000,
     load0,
     load1: loadavg(),
+    watchers,
   };
   await mkdir(dirname(LAST_RUN), { recursive: true });
   await writeFile(LAST_RUN, JSON.stringify(run));
@@ -83,7 +92,10 @@ const missed = reports.flatMap((r) => r.figures.filter((f) => meets(f) === false
 
 /** Every figure with a target, and beside it the reference's figure and the ratio when the reference ran. */
 const existing = await readFile(DOC, 'utf8').catch(() => '');
-const kept = ['soak', 'abuse', 'console', 'queue', 'qa', 'store', 'speed', 'chaos'].map((name) => markedSection(existing, name)).filter((s): s is string => s !== undefined);
+// The watchers section is this run's when it measured one (its markers added), the file's otherwise.
+const sectionOf = (name: string): string | undefined =>
+  name === 'watchers' && run.watchers ? markedSection(putMarkedSection('', 'watchers', run.watchers), 'watchers') : markedSection(existing, name);
+const kept = ['soak', 'abuse', 'console', 'queue', 'qa', 'store', 'watchers', 'speed', 'chaos'].map(sectionOf).filter((s): s is string => s !== undefined);
 
 function targetsTable(): string[] {
   const rows: string[] = [];

@@ -31,6 +31,12 @@ const IDLE_TARGET = 10_000;
 const ORDER_ATTEMPTS = 10_000;
 const ORDER_PARALLEL = 64;
 const PROFILE = process.env['BENCH_SYNC_PROFILE'] === '1';
+/**
+ * BENCH_SYNC_ONLY=1,5 runs only those workloads (set-up always runs): to profile or re-measure one workload
+ * when the shared machine is quiet, without the 6–9 minutes of the whole section.
+ */
+const ONLY = new Set((process.env['BENCH_SYNC_ONLY'] ?? '').split(',').map((x) => x.trim()).filter(Boolean));
+const wanted = (what: string): boolean => what === 'set-up' || ONLY.size === 0 || ONLY.has(what.split('.')[0]!);
 /** 5. The load sweep: sales/s over all 300 tills, each step 1 s warm-up + SWEEP_S measured, on one server process. */
 export const SWEEP_RATES = [250, 500, 1_000, 2_000, 3_000];
 const SWEEP_S = 8;
@@ -126,6 +132,7 @@ export async function syncServerBench(): Promise<BenchReport & { curves: SyncCur
     }
   };
   const attempt = async (what: string, fn: () => Promise<void>) => {
+    if (!wanted(what)) return;
     try {
       await fn();
     } catch (err) {
@@ -164,17 +171,21 @@ export async function syncServerBench(): Promise<BenchReport & { curves: SyncCur
       log('1. propagation, ours…');
       const dir = await profDir();
       const s = await start(startOurs({ dataDir, adminToken: ADMIN, ...(dir ? { cpuProfDir: dir } : {}) }));
-      const before = await persistBuckets(s.url);
-      await quiet('1 ours');
-      r.w1!.ours = await propagation(s, fleet, { rate: RATE, warmupS: WARMUP_S, durationS: DURATION_S, ack: true, log });
-      const after = await persistBuckets(s.url);
-      const d = (le: string) => (after.get(le) ?? 0) - (before.get(le) ?? 0);
-      r.w1!.persistCount = d('+Inf');
-      r.w1!.persistOver10 = d('+Inf') - d('10');
-      // What the reference gets: the same documents, as they are now (tills' sales included).
-      states = await fetchStates(wsOf(s), ADMIN, [...allDocs, docOf(THROUGHPUT_BRAND)]);
-      await stop(s);
-      await profiled('ours, workload 1', dir);
+      try {
+        const before = await persistBuckets(s.url);
+        await quiet('1 ours');
+        r.w1!.ours = await propagation(s, fleet, { rate: RATE, warmupS: WARMUP_S, durationS: DURATION_S, ack: true, log });
+        const after = await persistBuckets(s.url);
+        const d = (le: string) => (after.get(le) ?? 0) - (before.get(le) ?? 0);
+        r.w1!.persistCount = d('+Inf');
+        r.w1!.persistOver10 = d('+Inf') - d('10');
+        // What the reference gets: the same documents, as they are now (tills' sales included).
+        states = await fetchStates(wsOf(s), ADMIN, [...allDocs, docOf(THROUGHPUT_BRAND)]);
+      } finally {
+        // A failed run's profile is the one that says why: summarised either way.
+        await stop(s);
+        await profiled('ours, workload 1', dir);
+      }
     });
     await attempt('1. propagation, reference', async () => {
       if (!states.size) throw new Error('no document states to seed the reference with');

@@ -38,6 +38,8 @@ const { values } = parseArgs({
     'pair-per-minute': { type: 'string' },
     'storefront-per-token-per-second': { type: 'string' },
     'storefront-per-address-per-second': { type: 'string' },
+    'stock-streams-per-address': { type: 'string' },
+    'stock-streams': { type: 'string' },
     'awareness-bytes': { type: 'string' },
     'awareness-per-second': { type: 'string' },
     'trust-proxy': { type: 'boolean', default: false },
@@ -87,6 +89,8 @@ setLimit('requestTimeoutMs', wholeFlag('request-timeout-ms', 1000));
 setLimit('pairPerMinute', wholeFlag('pair-per-minute', 1));
 setLimit('storefrontPerTokenPerSecond', wholeFlag('storefront-per-token-per-second', 1));
 setLimit('storefrontPerAddressPerSecond', wholeFlag('storefront-per-address-per-second', 1));
+setLimit('stockStreamsPerAddress', wholeFlag('stock-streams-per-address', 1));
+setLimit('stockStreams', wholeFlag('stock-streams', 1));
 setLimit('awarenessBytes', wholeFlag('awareness-bytes', 1024));
 setLimit('awarenessPerSecond', wholeFlag('awareness-per-second', 1));
 // Only behind a reverse proxy that sets X-Forwarded-For (docs/operations.md): otherwise clients could name any address.

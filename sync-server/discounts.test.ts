@@ -204,3 +204,63 @@ describe('discounts an attacker with a real till token cannot record', () => {
   });
 });
 
+
+/**
+ * The guard keeps the parsed set-up (config, staff, till prefixes, coupons) between updates
+ * (sync-server/setup-snapshot.ts). Each test first makes the server judge a sale, so the set-up is cached,
+ * then changes the set-up or catalog through the organiser's own API, and checks the next sale is judged by
+ * the change — in both directions (something refused becomes allowed, and the old state is not used).
+ */
+describe('set-up and catalog changes made after the server has judged a sale', () => {
+  it('honours a coupon the organiser adds after an unknown-coupon refusal was judged against the cached set-up', async () => {
+    const { d, till } = await arena();
+    const warm = await build(d, till, { lines: [tote(1)] }, {}, 1);
+    await expectAccepted(d, till, warm.update, warm.sale.id);
+    const late: Coupon = { code: 'LATE10', name: 'Late 10 %', brandId: 'north-thread', percentBp: 1000, validFrom: local(Date.now() - 86_400_000), validUntil: local(Date.now() + 86_400_000) };
+    const early = await build(d, till, { lines: [tote(1)], coupons: ['LATE10'] }, { coupons: [late] }, 2);
+    await expectRefused(d, till, early.update, 'UnknownCouponError');
+    const { code, ...body } = late;
+    expect((await api(d.server.url, 'PUT', `/api/events/${E}/coupons/${code}`, { token: d.demo.organiserToken, body })).status).toBe(200);
+    const honoured = await build(d, till, { lines: [tote(1)], coupons: ['LATE10'] }, {}, 3);
+    await expectAccepted(d, till, honoured.update, honoured.sale.id);
+  });
+
+  it('judges a cashier’s discount by the role the organiser gave her since, both ways', async () => {
+    const { d, till } = await arena();
+    const twenty = { lines: [tote(1, { percentBp: 2000, reason: 'display model' })] };
+    const warm = await build(d, till, { lines: [tote(1)] }, {}, 1);
+    await expectAccepted(d, till, warm.update, warm.sale.id);
+    // Ana is a cashier (cap 10 %): 20 % is refused, from the set-up the guard has just cached.
+    await expectRefused(d, till, (await build(d, till, twenty, { roleOf: () => 'supervisor' }, 2)).update, 'DiscountCapError');
+    await d.server.events.putStaff(E, [{ id: 'ana', name: 'Ana', role: 'supervisor', pin: '1234' }], 100_000);
+    const promoted = await build(d, till, twenty, {}, 3);
+    await expectAccepted(d, till, promoted.update, promoted.sale.id);
+    // And back: the supervisor's cap is not kept once she is a cashier again.
+    await d.server.events.putStaff(E, [{ id: 'ana', name: 'Ana', role: 'cashier', pin: '1234' }], 100_000);
+    await expectRefused(d, till, (await build(d, till, twenty, { roleOf: () => 'supervisor' }, 4)).update, 'DiscountCapError');
+  });
+
+  it('accepts a sale at the new price after a re-pricing, still accepts the old price by the catalog history, and refuses a price never set', async () => {
+    const { d, till } = await arena();
+    const before = await build(d, till, { lines: [tote(1)] }, {}, 1);
+    await expectAccepted(d, till, before.update, before.sale.id);
+    const [tote0] = (await d.server.events.products(E)).filter((p) => p.sku === 'NT-TOTE');
+    // Built on the catalog as it was (a till offline through the change), sent after it.
+    const offline = await build(d, till, { lines: [tote(1)] }, {}, 2);
+    await d.server.events.putProducts(E, [{ ...tote0!, price: tote0!.price + 500 }]);
+    const after = await build(d, till, { lines: [tote(1)] }, {}, 3);
+    expect(after.sale.lines[0]!.listPrice).toBe(tote0!.price + 500);
+    await expectAccepted(d, till, after.update, after.sale.id);
+    await expectAccepted(d, till, offline.update, offline.sale.id);
+    const invented = await build(d, till, { lines: [tote(1)] }, {}, 4);
+    const line = invented.sale.lines[0]!;
+    const off = 200;
+    Object.assign(line, { listPrice: line.listPrice - off, unitPrice: line.unitPrice - off, gross: line.gross - off, net: line.net - off });
+    Object.assign(invented.sale, { net: invented.sale.net - off, total: invented.sale.total - off, payments: [{ method: 'cash', amount: invented.sale.total - off }] });
+    const replica = await copyOfServerDoc(d.server, NT);
+    const c = await joinedRawClient(d, NT, till.token);
+    c.send(syncUpdate(updateOf(replica, (doc) => new BrandDoc(doc).appendSale(invented.sale, invented.entries))));
+    expect((await c.closed).code).toBe(4422);
+    expect(await d.server.hub.read(NT, (doc) => new BrandDoc(doc).saleById(invented.sale.id))).toBeUndefined();
+  });
+});

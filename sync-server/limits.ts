@@ -62,6 +62,17 @@ export interface Limits {
   /** Storefront API requests per client address per second (default 200), whatever the token: a storefront backend sends all its buyers from one address. */
   storefrontPerAddressPerSecond: number;
   /**
+   * Open stock streams (`GET …/stock/stream`) per client address (default 32). A drop page's buyers all hold
+   * the same storefront token, so a cap per token (10, before) refused the crowd; an address is one browser,
+   * one office or one mobile carrier's NAT. One address opening thousands is still refused (429).
+   */
+  stockStreamsPerAddress: number;
+  /**
+   * Open stock streams on the whole server (default 20,000): each holds a socket and its buffers, so the
+   * process's memory and file descriptors bound it. Over it the server answers 503 with `Retry-After`.
+   */
+  stockStreams: number;
+  /**
    * Take the client address from the last `X-Forwarded-For` hop (default false). Only behind a reverse proxy
    * that sets it: otherwise any client could name any address and dodge the per-address limits.
    */
@@ -83,6 +94,8 @@ export const DEFAULT_LIMITS: Limits = {
   pairPerMinute: 10,
   storefrontPerTokenPerSecond: 500,
   storefrontPerAddressPerSecond: 200,
+  stockStreamsPerAddress: 32,
+  stockStreams: 20_000,
   trustProxy: false,
 };
 

@@ -211,7 +211,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   });
   const qaFeed = new QaFeed(qaBoard, opts.qa?.coalesceMs !== undefined ? { coalesceMs: opts.qa.coalesceMs } : {});
   const qa = { board: qaBoard, feed: qaFeed, ...(opts.qa?.maxStreamsPerAddress !== undefined ? { maxStreamsPerAddress: opts.qa.maxStreamsPerAddress } : {}), ...(opts.qa?.maxStreams !== undefined ? { maxStreams: opts.qa.maxStreams } : {}) };
-  storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(stores), rateLimits, now, tracking, queue, qa });
+  storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(stores), rateLimits, now, tracking, queue, qa, streams: { perAddress: limits.stockStreamsPerAddress, total: limits.stockStreams } });
   trackingRoutes(router, { storefront, events, links: tracking, rateLimits, ...(opts.exampleStorefrontDir ? { trackingPage: `${EXAMPLE_STOREFRONT_PATH}track.html` } : {}) });
   summaryRoutes(router, { hub, events });
   sessionRoutes(router);

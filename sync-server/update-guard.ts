@@ -6,11 +6,10 @@ import { parseReturnRequest } from '../core/ledger/return-request.ts';
 import { parseRightsRequest } from '../core/ledger/rights-request.ts';
 import { checkEntries } from '../core/ledger/rights.ts';
 import { parseSale, type Sale } from '../core/selling/sale.ts';
-import { checkEntryFields, checkEntryRules, managersOf } from '../core/ledger/entry-rules.ts';
+import { checkEntryFields, checkEntryRules } from '../core/ledger/entry-rules.ts';
 import { checkSaleFields, checkSaleRules } from '../core/selling/sale-rules.ts';
 import { couponUses, DiscountError, type CouponUse } from '../core/selling/discounts.ts';
-import { APPEND_ONLY_MAPS, BrandDoc, decodeEntry, decodeValue, SetupDoc, TILL_MAPS, watchAppendOnly, type DocRef } from '../core/event/schema.ts';
-import { ledgerLimits, type EventConfig } from '../core/event/event.ts';
+import { APPEND_ONLY_MAPS, BrandDoc, decodeEntry, decodeValue, TILL_MAPS, watchAppendOnly, type DocRef } from '../core/event/schema.ts';
 import { parseVoidRecord } from '../core/reports/audit.ts';
 import { parseShiftEvent } from '../core/event/shift.ts';
 import { parseProduct } from '../core/catalog/catalog.ts';
@@ -18,6 +17,7 @@ import type { BalanceReader } from '../core/ledger/stock-view.ts';
 import { SERVER_WRITER, tillHolder } from '../core/ledger/holders.ts';
 import type { Claims } from './auth.ts';
 import { checkSetupChanges, checkSetupValue } from './setup-rules.ts';
+import { setupSnapshot } from './setup-snapshot.ts';
 import { checkRefundRightsValue, RefundUpdateCheck } from './refund-rules.ts';
 
 /**
@@ -210,17 +210,11 @@ const serverNow = (ctx: GuardContext): number => ctx.now ?? Date.now();
  */
 function checkMeaning(ctx: GuardContext, entries: readonly LedgerEntry[], sales: readonly Sale[]): string | undefined {
   if (!ctx.setup) return 'the event has no set-up on this server yet';
-  const setup = new SetupDoc(ctx.setup);
-  let config: EventConfig | undefined;
-  try {
-    config = setup.config();
-  } catch {
-    config = undefined;
-  }
+  // Parsed once per change of the set-up document, not per update (setup-snapshot.ts says why and how).
+  const setup = setupSnapshot(ctx.setup);
+  const config = setup.config;
   if (!config) return 'the event has no set-up on this server yet';
-  const staff = setup.staff().items;
-  const isManager = managersOf(staff);
-  const roles = new Map(staff.map((m) => [m.id, m.role]));
+  const { isManager, limits } = setup;
   // Coupon uses are counted over the sales already in the brand document and those before this one in the
   // same update (core/selling/discounts.ts, checkCouponUse). Only sales that carry a coupon are decoded.
   const earlier: Sale[] = [];
@@ -238,11 +232,9 @@ function checkMeaning(ctx: GuardContext, entries: readonly LedgerEntry[], sales:
     const byId = new Map([...stored, ...earlier].map((s) => [s.id, s]));
     return couponUses(byId.values(), code);
   };
-  const limits = ledgerLimits(config);
   const newEntries = new Map(entries.map((e) => [e.id, e]));
   const ledger = ctx.doc.getMap('ledger');
   const products = ctx.doc.getMap('products');
-  const prefixes = new Map(setup.tills().items.map((t) => [t.id, t.receiptPrefix]));
   const linesOf = new Map(sales.map((s) => [s.id, new Set(s.lines.map((l) => l.entryId))]));
   try {
     for (const e of entries) {
@@ -274,9 +266,9 @@ function checkMeaning(ctx: GuardContext, entries: readonly LedgerEntry[], sales:
             return undefined;
           }
         },
-        receiptPrefix: (tillId) => prefixes.get(tillId),
-        roleOf: (id) => roles.get(id),
-        coupon: (code) => setup.coupon(code),
+        receiptPrefix: setup.receiptPrefix,
+        roleOf: setup.roleOf,
+        coupon: setup.coupon,
         couponUses: couponUsesOf,
       });
       earlier.push(sale);

@@ -64,8 +64,8 @@ export interface ServerProc {
   url: string;
   child: ChildProcess;
   stderr: string[];
-  /** Asks the server for its event-loop delay (since the last call) and memory. */
-  stats(): Promise<ServerStats>;
+  /** Asks the server for its event-loop delay (since the last call) and memory; rejects after `timeoutMs` (5 s). */
+  stats(timeoutMs?: number): Promise<ServerStats>;
   stop(): Promise<void>;
 }
 
@@ -115,9 +115,10 @@ function launch(kind: ServerProc['kind'], args: string[], env: Record<string, st
       url: '',
       child,
       stderr,
-      stats() {
+      stats(timeoutMs = 5000) {
         return new Promise<ServerStats>((resolve, reject) => {
-          const t = setTimeout(() => reject(new Error(`${kind} server did not report its stats`)), 5000);
+          // Say why: a server that died (and its last words) reads differently from one too busy to answer.
+          const t = setTimeout(() => reject(new Error(`${kind} server did not report its stats in ${timeoutMs / 1000} s (${exited ? `it exited with ${child.exitCode ?? child.signalCode}` : 'still running'})${stderr.length ? `: ${stderr.join('').slice(-400)}` : ''}`)), timeoutMs);
           statsWaiters.push((st) => {
             clearTimeout(t);
             resolve(st);

@@ -14,7 +14,9 @@ import { etagOf, ifNoneMatch } from '../storefront/stock.ts';
 import type { EventService } from '../event-service.ts';
 import { corsHeaders, parseOriginsBody, preflight, type StorefrontOrigins } from './cors.ts';
 import { errorReply, HttpError, requireRole, type Handler, type Reply, type RequestContext, type Router } from './router.ts';
-import { SseStream } from './sse.ts';
+import { SseStream, sseFrame } from './sse.ts';
+import { DEFAULT_LIMITS } from '../limits.ts';
+import type { StockItem } from '../storefront/stock.ts';
 import type { RateLimits } from './rate-limits.ts';
 
 /**
@@ -29,8 +31,11 @@ export interface StorefrontRouteOptions {
   auth: Auth;
   events: EventService;
   origins: StorefrontOrigins;
-  /** Open stock streams per token (default 10). */
-  maxStreamsPerToken?: number;
+  /**
+   * Open stock streams per client address and on the whole server (limits.ts: `stockStreamsPerAddress`,
+   * `stockStreams`; defaults 32 and 20,000).
+   */
+  streams?: { perAddress: number; total: number };
   /** Comment line sent on an idle stream so proxies keep it open (default 15 s). */
   heartbeatMs?: number;
   /** Requests per address and per token (rate-limits.ts); none when absent. */
@@ -50,9 +55,18 @@ export const STOCK_CACHE_CONTROL = 'public, max-age=1, stale-while-revalidate=5'
 
 export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): void {
   const { storefront } = opts;
-  const maxStreams = opts.maxStreamsPerToken ?? 10;
+  const { perAddress: maxPerAddress, total: maxStreams } = opts.streams ?? { perAddress: DEFAULT_LIMITS.stockStreamsPerAddress, total: DEFAULT_LIMITS.stockStreams };
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
+  /** Open stock streams per client address, and in all. */
   const openStreams = new Map<string, number>();
+  let streamsOpen = 0;
+  /** A stock change is one array handed to every stream of the event: its frame is made once, for all. */
+  const stockFrames = new WeakMap<object, Buffer>();
+  const stockFrame = (items: StockItem[]): Buffer => {
+    let frame = stockFrames.get(items);
+    if (!frame) stockFrames.set(items, (frame = sseFrame('stock', { items })));
+    return frame;
+  };
   const READERS = ['storefront', 'organiser'] as const;
   const corsMethods = new Map<string, string[]>();
 
@@ -102,22 +116,28 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
     const token = bearerToken(ctx.req) ?? ctx.query.get('token') ?? undefined;
     const claims = ctx.claims ?? (await opts.auth.verify(token));
     requireRole({ ...ctx, claims }, READERS, eventId);
-    const tokenKey = hashToken(token!);
-    const open = openStreams.get(tokenKey) ?? 0;
-    if (open >= maxStreams) {
-      return { status: 429, body: { type: 'TooManyStreams', message: `at most ${maxStreams} open stock streams per token; close one first` }, headers: { 'retry-after': '10' } };
+    // Counted per address, not per token: every buyer of a drop page holds the page's one storefront token.
+    const address = opts.rateLimits?.clientAddress(ctx.req) ?? ctx.req.socket.remoteAddress ?? 'unknown';
+    const open = openStreams.get(address) ?? 0;
+    if (open >= maxPerAddress) {
+      return { status: 429, body: { type: 'TooManyStreams', message: `at most ${maxPerAddress} open stock streams from one address; close one first` }, headers: { 'retry-after': '10' } };
     }
-    openStreams.set(tokenKey, open + 1);
+    if (streamsOpen >= maxStreams) {
+      return { status: 503, body: { type: 'StreamsFull', message: `this server holds its most open stock streams (${maxStreams}); try again shortly, or read GET …/stock` }, headers: { 'retry-after': '5' } };
+    }
+    openStreams.set(address, open + 1);
+    streamsOpen++;
     const stream = new SseStream(ctx.res);
     stream.onFinish(() => {
-      const n = (openStreams.get(tokenKey) ?? 1) - 1;
-      if (n > 0) openStreams.set(tokenKey, n);
-      else openStreams.delete(tokenKey);
+      streamsOpen--;
+      const n = (openStreams.get(address) ?? 1) - 1;
+      if (n > 0) openStreams.set(address, n);
+      else openStreams.delete(address);
     });
     let watching: Awaited<ReturnType<Storefront['watch']>>;
     try {
       watching = await storefront.watch(eventId, {
-        stock: (items) => stream.event('stock', { items }),
+        stock: (items) => stream.write(stockFrame(items)),
         closed: (reason) => {
           stream.write(`: closing (${reason.replace(/[\r\n]/g, ' ')})\n\n`);
           stream.finish();

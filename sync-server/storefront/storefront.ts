@@ -186,7 +186,8 @@ export class Storefront {
       const w = await entry.ready;
       if (w.closed) continue; // its last listener left while we waited: start a fresh one
       const stop = w.subscribe(listener);
-      return { snapshot: w.compute(), stop };
+      // The snapshot the watcher's next change is relative to (computed once for the whole crowd).
+      return { snapshot: w.current(), stop };
     }
     throw new UnavailableError('the stock stream could not start; try again');
   }

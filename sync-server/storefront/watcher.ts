@@ -19,7 +19,11 @@ import { brandStock, computeStock, type StockItem, type StockSnapshot } from './
  * SKUs changed. It recomputes on a ledger entry that moves stock of a server-written holder (the online
  * allocation, a hub), a catalog or location change, a reservation change, a reservation's expiry and a
  * discount tier boundary; a till selling its own stock is ignored.
- * Changes are coalesced (25 ms) and only items whose JSON differs from the last emitted are sent.
+ * Changes are coalesced: the first waits 25 ms for the rest of its burst, and an event's stock is sent at most
+ * 4 times a second (a drop selling out moves stock hundreds of times a second, and 10,000 watchers each get
+ * every event). Only items whose JSON differs from the last emitted are sent. A change goes to the listeners in
+ * slices of at most ~8 ms of work, yielding to the event loop between them (setImmediate), so a crowd's
+ * broadcast never holds up the tills' sync or the orders (docs/api.md, "Live stock stream").
  */
 export interface StockListener {
   stock(items: StockItem[]): void;
@@ -33,6 +37,10 @@ interface WatchedBrand {
 }
 
 const COALESCE_MS = 25;
+/** At most 4 stock events a second per event (per drop). */
+export const MIN_EVENT_INTERVAL_MS = 250;
+/** A broadcast yields to the event loop after this much time spent calling listeners. */
+export const BROADCAST_SLICE_MS = 8;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class StockWatcher {
@@ -46,6 +54,13 @@ export class StockWatcher {
   private brandSync: Promise<void> = Promise.resolve();
   private pokeTimer: ReturnType<typeof setTimeout> | undefined;
   private wakeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The stock as last sent (what a new subscriber starts from): the listeners get changes against it. */
+  private snapshot: StockSnapshot | undefined;
+  /** performance.now() of the last flush, for the 4-a-second bound. */
+  private lastFlushAt = -Infinity;
+  /** A broadcast is still going out in slices; a change meanwhile waits for it (each stream keeps its order). */
+  private broadcasting = false;
+  private pokedWhileBroadcasting = false;
 
   constructor(
     readonly eventId: string,
@@ -77,8 +92,18 @@ export class StockWatcher {
     this.brandSync = this.syncBrands();
     await this.brandSync;
     if (this.closed) throw new ServerClosing();
-    for (const item of this.compute().items) this.last.set(skuKey(item.brandId, item.sku), JSON.stringify(item));
+    this.snapshot = this.compute();
+    for (const item of this.snapshot.items) this.last.set(skuKey(item.brandId, item.sku), JSON.stringify(item));
     this.scheduleWake();
+  }
+
+  /**
+   * The stock as the listeners have it: the last flush's snapshot, not a fresh computation, so 10,000
+   * subscribers joining at a drop's opening cost one computation, and each starts exactly where the next
+   * change it is sent starts from.
+   */
+  current(): StockSnapshot {
+    return (this.snapshot ??= this.compute());
   }
 
   /** The whole stock, now (the documents are loaded: no I/O). */
@@ -98,13 +123,18 @@ export class StockWatcher {
     };
   }
 
-  /** Something that may change the stock happened: recompute soon. */
+  /** Something that may change the stock happened: recompute soon, and no sooner than 250 ms after the last. */
   poke(): void {
     if (this.closed || this.pokeTimer) return;
+    if (this.broadcasting) {
+      this.pokedWhileBroadcasting = true;
+      return;
+    }
+    const wait = Math.max(COALESCE_MS, this.lastFlushAt + MIN_EVENT_INTERVAL_MS - performance.now());
     this.pokeTimer = setTimeout(() => {
       this.pokeTimer = undefined;
       this.flush();
-    }, COALESCE_MS);
+    }, wait);
     this.pokeTimer.unref?.();
   }
 
@@ -125,6 +155,11 @@ export class StockWatcher {
 
   private flush(): void {
     if (this.closed) return;
+    if (this.broadcasting) {
+      this.pokedWhileBroadcasting = true;
+      return;
+    }
+    this.lastFlushAt = performance.now();
     let snapshot: StockSnapshot;
     try {
       snapshot = this.compute();
@@ -132,6 +167,7 @@ export class StockWatcher {
       this.close(err instanceof Error ? err.message : String(err));
       return;
     }
+    this.snapshot = snapshot;
     const changed: StockItem[] = [];
     for (const item of snapshot.items) {
       const k = skuKey(item.brandId, item.sku);
@@ -140,8 +176,39 @@ export class StockWatcher {
       this.last.set(k, json);
       changed.push(item);
     }
-    if (changed.length) for (const l of this.listeners) l.stock(changed);
+    if (changed.length) this.broadcast(changed);
     this.scheduleWake();
+  }
+
+  /**
+   * Hands one change (the same array to all: the stream route encodes it once) to every listener subscribed
+   * now, in slices of BROADCAST_SLICE_MS with a setImmediate between them, so sockets, tills and orders are
+   * served between slices. A listener that left meanwhile is skipped; one that joined meanwhile already
+   * started from this change (`current`).
+   */
+  private broadcast(changed: StockItem[]): void {
+    const targets = [...this.listeners];
+    let next = 0;
+    this.broadcasting = true;
+    const slice = () => {
+      if (this.closed) return;
+      const until = performance.now() + BROADCAST_SLICE_MS;
+      while (next < targets.length) {
+        const l = targets[next++]!;
+        if (this.listeners.has(l)) l.stock(changed);
+        // Reading the clock costs more than a listener's write: look every 16 listeners.
+        if ((next & 15) === 0 && next < targets.length && performance.now() >= until) {
+          setImmediate(slice);
+          return;
+        }
+      }
+      this.broadcasting = false;
+      if (this.pokedWhileBroadcasting) {
+        this.pokedWhileBroadcasting = false;
+        this.poke();
+      }
+    };
+    slice();
   }
 
   /** Wakes at the next tier boundary or reservation expiry, whichever is first. */
