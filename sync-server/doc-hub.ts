@@ -13,7 +13,7 @@ import { ackMessage, awarenessMessage, decodeMessage, permissionDenied, resendAl
 import { DocumentDamaged, type DamageReport } from './document-damage.ts';
 import { DocHandle, type ChangeContext } from './doc-handle.ts';
 import { MissingError, ServerClosing } from './server-errors.ts';
-import { LeaseLostError, type EventStore, type StoredDoc, type Stores } from './storage/store.ts';
+import { DocumentOutsideEventError, LeaseLostError, type Commit, type EventStore, type StoredDoc, type Stores } from './storage/store.ts';
 import { EventHeldElsewhereError } from './storage/store-access.ts';
 import { verifyDoc } from './storage/verify-store.ts';
 import { deletesAnythingNew, guardUpdate } from './update-guard.ts';
@@ -67,6 +67,13 @@ export interface HubOptions {
 
 export const SERVER_ORIGIN = Symbol('server');
 
+/** One document's part of `commitChanges`: a check that may refuse (throw), and the change itself. */
+export interface DocChange {
+  doc: string;
+  check?: (doc: Y.Doc, ctx: ChangeContext) => void;
+  apply: (doc: Y.Doc, ctx: ChangeContext) => void;
+}
+
 interface Member {
   access: Access;
   awarenessClients: Set<number>;
@@ -109,6 +116,11 @@ class LoadedDoc {
   /** Bytes of the stored snapshot, and of the updates appended since: see `compact`. */
   snapshotBytes = 0;
   logBytes = 0;
+  /**
+   * While `commitChanges` applies its changes: where this document's updates go instead of `appendUpdate`
+   * (into that one commit), and the commit's outcome, which stands for their write.
+   */
+  carry: { updates: { doc: string; update: Uint8Array }[]; write: Promise<void> } | undefined;
 
   constructor(
     readonly name: string,
@@ -300,6 +312,63 @@ export class DocHub {
     } finally {
       loaded.holds--;
       this.scheduleUnload(loaded);
+    }
+  }
+
+  /**
+   * Server-side changes of several documents of one event, stored together with `records` in ONE commit of
+   * the event's store: an online order (its sales' updates, the order record, its Idempotency-Key's answer,
+   * the receipt counter). Every `check` runs first (a refusal throws before anything is applied); then each
+   * `apply` runs in its own transaction, and the commit is called in the same synchronous step, so the
+   * updates get their sequence numbers before any compaction can encode a snapshot that holds them (store.ts
+   * compactionMark). Their only way to the store is this commit: `persist` hands them to it instead of
+   * appending them, so they are never written twice and the update counts stay right. If the commit fails,
+   * nothing of it is stored and each changed document is dropped from memory and reloaded from the store
+   * (as after any failed write): memory never keeps what the store does not hold. Resolves once durable.
+   */
+  async commitChanges(eventId: string, changes: DocChange[], records: Omit<Commit, 'updates'>): Promise<void> {
+    const loadedDocs: LoadedDoc[] = [];
+    try {
+      for (const c of changes) {
+        if (parseDocName(c.doc).eventId !== eventId) throw new DocumentOutsideEventError(eventId, c.doc);
+        const loaded = await this.load(c.doc);
+        loaded.holds++;
+        loadedDocs.push(loaded);
+      }
+      for (const l of loadedDocs) if (l.failed) throw new Error(`could not persist ${l.name}`);
+      const ctx = (l: LoadedDoc): ChangeContext => ({ view: l.view, ownerOf: this.ownerOf(eventId) });
+      // From here to the commit's call: no await, so nothing else changes these documents in between.
+      changes.forEach((c, i) => c.check?.(loadedDocs[i]!.doc, ctx(loadedDocs[i]!)));
+      const updates: { doc: string; update: Uint8Array }[] = [];
+      let settle!: { resolve: () => void; reject: (err: unknown) => void };
+      const write = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+      // Awaited by the documents' pending writes when there are updates; never left unhandled when there are none.
+      write.catch(() => undefined);
+      let committed: Promise<void>;
+      try {
+        changes.forEach((c, i) => {
+          const l = loadedDocs[i]!;
+          l.carry = { updates, write };
+          try {
+            l.doc.transact(() => c.apply(l.doc, ctx(l)), SERVER_ORIGIN);
+          } finally {
+            l.carry = undefined;
+          }
+        });
+        committed = this.opts.stores.event(eventId).commit({ ...records, updates });
+      } catch (err) {
+        settle.reject(err);
+        throw err;
+      }
+      committed.then(settle.resolve, settle.reject);
+      await committed;
+      // Resolved with the commit; the acknowledgements and relays of `persist` follow from the same promise.
+      await Promise.all(loadedDocs.map((l) => l.durable));
+    } finally {
+      for (const l of loadedDocs) {
+        l.holds--;
+        this.scheduleUnload(l);
+      }
     }
   }
 
@@ -606,7 +675,9 @@ export class DocHub {
 
   private persist(loaded: LoadedDoc, update: Uint8Array, origin: unknown): void {
     const started = performance.now();
-    const write = this.storeOf(loaded.name).appendUpdate(loaded.name, update);
+    const carry = loaded.carry;
+    carry?.updates.push({ doc: loaded.name, update });
+    const write = carry ? carry.write : this.storeOf(loaded.name).appendUpdate(loaded.name, update);
     loaded.logBytes += update.length;
     loaded.durable = loaded.durable.then(
       () => write,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import { DEMO_EVENT_ID, DEMO_PRODUCTS, demoConfig } from '../core/event/demo-event.ts';
 import { hubHolder, ONLINE, RESERVE, tillHolder } from '../core/ledger/holders.ts';
 import { BrandDoc, brandDocName } from '../core/event/schema.ts';
@@ -313,43 +314,70 @@ describe('orders', () => {
     expect((await order(d, 'key-c', tooMany)).status).toBe(409);
   });
 
-  /** Makes the hub's next write to a brand document fail, as a full disk would. */
-  function failNextBrandWrite(d: Demo): void {
-    const hub = d.server.hub as unknown as { change: (...a: unknown[]) => Promise<unknown> };
-    const change = hub.change.bind(hub);
-    let fail = true;
-    hub.change = (...a: unknown[]) => {
-      if (fail && String(a[0]).includes('/brand/')) {
-        fail = false;
-        return Promise.reject(new Error('disk on fire'));
+  /**
+   * Makes the store refuse the next commit that writes an order, as a full disk or a crash between planning
+   * and writing would: the commit is not made, so nothing of it may be stored.
+   */
+  function failNextOrderCommit(d: Demo): { refused: () => number } {
+    let refused = 0;
+    d.tap!.tap = (call, proceed) => {
+      if (refused === 0 && call.op === 'commit' && call.commit?.put?.some((p) => p.ns === 'orders')) {
+        refused++;
+        return Promise.reject(new Error('disk on fire (injected)'));
       }
-      return change(...a);
+      return proceed();
     };
+    return { refused: () => refused };
   }
 
-  it('finish an order whose sale write failed (even across a restart) before answering a retry, without a second sale', async () => {
-    const d = await start();
+  it('write an order as one commit: a failed one leaves nothing (no order, key, receipt number, sale or consumed reservation), and the retry places it once', async () => {
+    const d = await start({ tap: true });
     const price = item(await stock(d), 'NT-TOTE').price;
-    failNextBrandWrite(d);
-    const body = { lines: [nt('NT-TOTE', 1)], payment: { method: 'card', amount: price } };
+    const held = await call(d, `${base}/reservations`, { method: 'POST', token: d.demo.storefrontToken, body: { lines: [nt('NT-TOTE', 1)], ttlSeconds: 600 } });
+    expect(held.status).toBe(201);
+    const failing = failNextOrderCommit(d);
+    const body = { lines: [nt('NT-TOTE', 1)], payment: { method: 'card', amount: price }, reservationId: held.body.id };
     const first = await order(d, 'crashy', body);
     expect(first.status).toBe(500);
+    expect(failing.refused()).toBe(1);
+    const records = d.server.stores.event(EVENT);
+    expect(await records.list('orders')).toEqual([]);
+    expect(await records.list('idempotency')).toEqual([]);
+    expect(await records.list('web-receipt-seq')).toEqual([]);
+    expect((await records.list('reservations')).map(([id]) => id)).toEqual([held.body.id]);
+    // The brand document in memory was dropped with the failed write and reloaded from the store: no sale.
     expect(await onlineSales(d)).toHaveLength(0);
-    expect(await d.server.stores.event(EVENT).list('order-journal')).toHaveLength(1);
+    const stored = await records.loadDoc(brandDocName(EVENT, 'north-thread'));
+    const doc = new Y.Doc();
+    if (stored.snapshot) Y.applyUpdateV2(doc, stored.snapshot);
+    for (const u of stored.updates) Y.applyUpdate(doc, u);
+    expect(new BrandDoc(doc).sales().items.filter((x) => x.tillId === 'online')).toHaveLength(0);
+
+    // A restart finds the same nothing; the retry under the same key places the order, once.
     await d.restart();
+    const nt0 = brandDocName(EVENT, 'north-thread');
+    // Held open so no unload compacts it between the two counts.
+    const handle = await d.server.hub.open(nt0);
+    const countBefore = d.server.stores.event(EVENT).updateCount(nt0) ?? 0;
     const retry = await order(d, 'crashy', body);
     expect(retry.status).toBe(201);
     expect(retry.body.receiptNumber).toBe('WEB-00001');
-    expect((await onlineSales(d)).map((s) => s.id)).toEqual(retry.body.sales);
-    expect(await d.server.stores.event(EVENT).list('order-journal')).toEqual([]);
-    expect((await order(d, 'next', body)).body.receiptNumber).toBe('WEB-00002');
+    // The sale's update was stored once, by the order's commit: the hub did not append it a second time.
+    expect(d.server.stores.event(EVENT).updateCount(nt0)).toBe(countBefore + 1);
+    handle.close();
+    expect((await onlineSales(d)).map((x) => x.id)).toEqual(retry.body.sales);
+    const again = await order(d, 'crashy', body);
+    expect(again.body).toEqual(retry.body);
+    expect(await onlineSales(d)).toHaveLength(1);
+    expect(await d.server.stores.event(EVENT).list('reservations')).toEqual([]);
+    expect((await order(d, 'next', { lines: [nt('NT-TOTE', 1)], payment: { method: 'card', amount: price } })).body.receiptNumber).toBe('WEB-00002');
   });
 
-  it('forget an interrupted order whose units are gone by the time it is recovered', async () => {
-    const d = await start();
+  it('refuse the retry of a failed order whose units are gone by then, storing only that refusal', async () => {
+    const d = await start({ tap: true });
     const price = item(await stock(d), 'SL-PHONE-12').price;
     const phone = { brandId: 'second-life', sku: 'SL-PHONE-12', qty: 2 };
-    failNextBrandWrite(d);
+    failNextOrderCommit(d);
     const body = { lines: [phone], payment: { method: 'card', amount: price * 2 } };
     expect((await order(d, 'lost', body)).status).toBe(500);
     // Meanwhile the organiser moves the online and the hub's phones to the reserve.
@@ -359,7 +387,6 @@ describe('orders', () => {
     expect(retry.status).toBe(409);
     expect(await onlineSales(d, 'second-life')).toEqual([]);
     expect(await d.server.stores.event(EVENT).list('orders')).toEqual([]);
-    expect(await d.server.stores.event(EVENT).list('order-journal')).toEqual([]);
   });
 
   it('refuse a payment that does not match, a missing Idempotency-Key, and another event’s token', async () => {
@@ -412,7 +439,6 @@ describe('orders', () => {
     const everything = JSON.stringify([
       ...(await d.server.stores.event(EVENT).list('orders')),
       ...(await d.server.stores.event(EVENT).list('idempotency')),
-      ...(await d.server.stores.event(EVENT).list('order-journal')),
     ]).toLowerCase();
     expect(everything).not.toContain('alice@example.com');
     expect(everything).not.toContain('bob@example.com');

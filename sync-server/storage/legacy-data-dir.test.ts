@@ -10,7 +10,8 @@ import { api } from '../test-support.ts';
 /**
  * A data dir written by the server before the event-first layout (the first LevelDB layout of
  * level-storage.ts, test/fixtures/legacy-data-dir: the demo seeded, a till paired, an online order placed
- * with its tracking link, a reservation, storefront origins, a creator link click; README there) opens under
+ * with its tracking link, a reservation, storefront origins, a creator link click, and an order its crash
+ * left half-written in the old order journal; README there) opens under
  * this server: the layout is moved once and everything the old server had written is found where the new
  * one looks for it.
  */
@@ -26,6 +27,9 @@ interface Written {
   reservationId: string;
   idempotencyKey: string;
   price: number;
+  /** An order whose sale write failed under the old server: its journal, record and key were left. */
+  interruptedKey: string;
+  interruptedOrderId: string;
 }
 
 let server: SyncServer | undefined;
@@ -65,9 +69,21 @@ describe('a data dir of the first layout', () => {
     });
     expect(replay.status).toBe(201);
     expect((replay.body as { orderId: string }).orderId).toBe(w.orderId);
-    expect(await server.hub.read(brandDocName(E, 'north-thread'), (doc) => new BrandDoc(doc).sales().items.filter((s) => s.tillId === 'online').length)).toBe(1);
-    // The web receipt counter continues after the first order's number.
-    expect(await server.stores.event(E).get('web-receipt-seq', '')).toBe(1);
+    // The half-written order was finished before that answer (legacy-journal.ts): its sale written once,
+    // its key answered with it, the journal gone.
+    const onlineSales = () => server!.hub.read(brandDocName(E, 'north-thread'), (doc) => new BrandDoc(doc).sales().items.filter((s) => s.tillId === 'online'));
+    expect((await onlineSales()).map((s) => s.receiptNumber).sort()).toEqual([w.receiptNumber, 'WEB-00002']);
+    expect(await server.stores.event(E).list('order-journal')).toEqual([]);
+    const interrupted = await api(url, 'POST', `${base}/orders`, {
+      token: w.storefrontToken,
+      headers: { 'idempotency-key': w.interruptedKey },
+      body: { lines: [{ brandId: 'north-thread', sku: 'NT-CAP', qty: 1 }], payment: { method: 'card', amount: w.price } },
+    });
+    expect(interrupted.status).toBe(201);
+    expect(interrupted.body).toMatchObject({ orderId: w.interruptedOrderId, receiptNumber: 'WEB-00002' });
+    expect(await onlineSales()).toHaveLength(2);
+    // The web receipt counter continues after the numbers given.
+    expect(await server.stores.event(E).get('web-receipt-seq', '')).toBe(2);
 
     // The tracking link (server-wide id → order) and its way back (the event's order → id).
     expect((await api(url, 'GET', `/api/track/${w.trackingId}`)).status).toBe(200);

@@ -98,6 +98,11 @@ export class ReservationStore {
     return true;
   }
 
+  /** A reservation an order consumed: its record was deleted by the order's own commit (orders.ts). */
+  consumed(eventId: string, id: string): void {
+    this.byEvent.get(eventId)?.delete(id);
+  }
+
   /** The event's unexpired reservations. */
   active(eventId: string): Reservation[] {
     const now = this.now();
