@@ -119,7 +119,7 @@ const doc = [
   '',
   'Written by `npm run bench` (bench/run-all.ts); do not edit by hand. Benchmarks print figures and never fail on timing.',
   'Figures move from run to run (a shared 2-core VM: ±15 % is common), so read a missed target near its limit as "at the limit".',
-  'The soak section is written by `npm run soak`, the abuse section by `npm run bench:abuse` and the chaos section by `npm run test:chaos`; `npm run bench` keeps them as they are.',
+  'The soak section is written by `npm run soak`, the abuse section by `npm run bench:abuse` and the chaos section by `npm run test:chaos`; `npm run bench` keeps them as they are. The orders section is measured by this run too (or alone by `npm run bench:orders`).',
   '',
   `- Date: ${run.date.slice(0, 16).replace('T', ' ')} UTC`,
   `- Machine: ${m.os}; ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM`,

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -241,6 +242,19 @@ describe('moving an event from the embedded store to PostgreSQL', () => {
   });
 });
 
+/** `npm run serve -- …` as an operator runs it: the server's command line in a process of its own. */
+function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'sync-server/cli.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, out, err }));
+  });
+}
+
 describe('the --migrate-to command', () => {
   it('moves a data folder and prints a summary without the password', async () => {
     const db = await database();
@@ -267,6 +281,24 @@ describe('the --migrate-to command', () => {
     const empty = await mkdtemp(join(tmpdir(), 'popup-migrate-empty-'));
     cleanups.push(() => rm(empty, { recursive: true, force: true }));
     await expect(migrateDataDir(empty, db.url, { log: () => {} })).rejects.toThrow(/holds no store/);
+  });
+
+  it('runs from the command line: exit 0 and the summary, then exit 1 with the refusal, never the password', async () => {
+    const db = await database();
+    const { dir, store } = await laptop();
+    await store.close();
+    const password = new URL(db.url).password;
+    const first = await cli(['--data', dir, '--migrate-to', db.url]);
+    expect(first.code).toBe(0);
+    expect(first.out).toMatch(/spring: copied, verified/);
+    const target = await pgStore(db.url);
+    const spring = await leased(target, 'spring', 'cloud-1');
+    await spring.put('orders', 'o2', { id: 'o2', total: 1 });
+    await target.leases.release('spring', 'cloud-1', (await target.leases.holder('spring'))!.epoch);
+    const second = await cli(['--data', dir, '--migrate-to', db.url]);
+    expect(second.code).toBe(1);
+    expect(second.err).toMatch(/Not moved: the target already holds event spring, and it differs \(record orders\/o2 differs\)/);
+    expect(first.out + first.err + second.out + second.err).not.toContain(password);
   });
 
   it('never repeats the password in an error', () => {
