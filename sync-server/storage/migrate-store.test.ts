@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { ClassicLevel } from 'classic-level';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,8 @@ import pg from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { LevelStore } from './level-store.ts';
-import { EventDiffersError, EventServedError, hidePassword, migrateDataDir, migrateStore, MigrationSourceError } from './migrate-store.ts';
+import { BATCH_KEY } from './high-water.ts';
+import { EventDiffersError, EventServedError, hidePassword, migrateDataDir, migrateStore, MigrationSourceError, SourceDamagedError } from './migrate-store.ts';
 import { PgStore } from './pg-store.ts';
 import { freshDatabase, type TestDatabase } from './pg-test-support.ts';
 import type { EventStore, Store } from './store.ts';
@@ -46,7 +48,8 @@ function change(f: (d: Y.Doc) => void, base?: Y.Doc): Uint8Array {
 async function laptop(): Promise<{ dir: string; store: LevelStore }> {
   const dir = await mkdtemp(join(tmpdir(), 'popup-migrate-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const store = await LevelStore.open(dir);
+  // Where the server keeps it: <data>/store (server.ts).
+  const store = await LevelStore.open(join(dir, 'store'));
   let closed = false;
   const close = store.close.bind(store);
   store.close = async () => {
@@ -299,6 +302,30 @@ describe('the --migrate-to command', () => {
     expect(second.code).toBe(1);
     expect(second.err).toMatch(/Not moved: the target already holds event spring, and it differs \(record orders\/o2 differs\)/);
     expect(first.out + first.err + second.out + second.err).not.toContain(password);
+  });
+
+  it('refuses a data folder that lost acknowledged writes, writing nothing', async () => {
+    const db = await database();
+    const { dir, store } = await laptop();
+    await store.close();
+    // What a log cut short does: the last batch (night's third update and its batch count) is gone.
+    const level = new ClassicLevel<string, string>(join(dir, 'store'), { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+    const batches = Number(await level.get(BATCH_KEY));
+    await level.batch([
+      { type: 'del', key: 'e!night!d!event/night/brand/loom!u!000000000002' },
+      { type: 'put', key: BATCH_KEY, value: String(batches - 1) },
+    ]);
+    await level.close();
+
+    const refused = await migrateDataDir(dir, db.url, { log: () => {} }).catch((e: unknown) => e);
+
+    expect(refused).toBeInstanceOf(SourceDamagedError);
+    expect((refused as Error).message).toMatch(/event\/night\/brand\/loom: updates up to no\. 2 were acknowledged but the store holds them only up to no\. 1/);
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    // Refused before the target was even opened: no schema, no rows.
+    expect((await c.query("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'doc_updates'")).rows[0]).toEqual({ n: 0 });
+    await c.end();
   });
 
   it('never repeats the password in an error', () => {

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import * as Y from 'yjs';
 import { parseHlc } from '../../core/base/hlc.ts';
+import { describeLost } from './high-water.ts';
 import { LevelStore } from './level-store.ts';
 import { openStore, redact } from './open-store.ts';
 import type { EventStore, LeaseHolder, RecordKey, Store } from './store.ts';
@@ -62,7 +63,7 @@ export class SourceDamagedError extends Error {
     readonly doc: string,
     readonly what: string,
   ) {
-    super(`document ${doc} in the source is damaged (${what}): repair it (docs/operations.md, "Damage and recovery") before moving the event`);
+    super(`${doc === 'store' ? 'the source store' : `document ${doc} in the source`} is damaged (${what}): repair it (docs/operations.md, "Damage and recovery") before moving the event`);
   }
 }
 
@@ -379,10 +380,12 @@ export function describeMigration(report: MigrationReport, from: string, to: str
  * The data folder must hold a store and no server may be running on it (LevelDB's lock says so).
  */
 export async function migrateDataDir(dataDir: string, url: string, opts: MigrateOptions & { log: (line: string) => void }): Promise<MigrationReport> {
-  if (!existsSync(join(dataDir, 'CURRENT'))) throw new MigrationSourceError(`${dataDir} holds no store (no LevelDB files): give the data folder the server ran with (--data)`);
-  let source: Store;
+  // The server keeps its LevelDB in <data>/store (server.ts), beside the admin token and the web files.
+  const storeDir = join(dataDir, 'store');
+  if (!existsSync(join(storeDir, 'CURRENT'))) throw new MigrationSourceError(`${dataDir} holds no store (no LevelDB in ${storeDir}): give the data folder the server ran with (--data)`);
+  let source: LevelStore;
   try {
-    source = await LevelStore.open(dataDir);
+    source = await LevelStore.open(storeDir);
   } catch (err) {
     const locked = err instanceof Error && (err.cause as { code?: string } | undefined)?.code === 'LEVEL_LOCKED';
     throw new MigrationSourceError(
@@ -391,6 +394,10 @@ export async function migrateDataDir(dataDir: string, url: string, opts: Migrate
     );
   }
   try {
+    // Acknowledged writes the store no longer holds (high-water.ts): the copy would carry the loss over as if
+    // the event were whole. Repair first, as the server itself refuses to serve it.
+    const lost = source.lostOnOpen ? describeLost(source.lostOnOpen) : [];
+    if (lost.length) throw new SourceDamagedError(lost[0]!.doc, lost.map((l) => `${l.doc}: ${l.what}`).join('; '));
     opts.log(`Moving the events of ${dataDir} to ${redact(url)}${opts.force ? ' (--force: what differs there is replaced)' : ''}…`);
     const target = await openStore({ url });
     try {
