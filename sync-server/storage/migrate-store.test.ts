@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
+import { LevelStorage } from './level-storage.ts';
 import { LevelStore } from './level-store.ts';
 import { BATCH_KEY } from './high-water.ts';
 import { EventDiffersError, EventServedError, hidePassword, migrateDataDir, migrateStore, MigrationSourceError, SourceDamagedError } from './migrate-store.ts';
@@ -274,6 +275,27 @@ describe('the --migrate-to command', () => {
     expect(out).toContain(':***@');
     expect(out).toMatch(/spring: copied, verified — 2 documents \(state vectors and content match\), records: idempotency 1, orders 2, reservations 1, web-receipt-seq 1/);
     expect(out).toMatch(/server-wide records: 4 copied, 0 already there/);
+  });
+
+  it('moves a data folder written by the server of the first layout (LevelStorage), event by event', async () => {
+    const db = await database();
+    const dir = await mkdtemp(join(tmpdir(), 'popup-migrate-v1-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const old = await LevelStorage.open(join(dir, 'store'));
+    await old.appendUpdate('event/fair/brand/kiln', change((d) => d.getMap('sales').set('s1', '{"total":900}')));
+    await old.putRecord('orders', 'fair!o1', { id: 'o1' });
+    await old.putRecord('web-receipt-seq', 'fair', 1);
+    await old.putRecord('tokens', 'hash-till', { role: 'till', eventId: 'fair' });
+    await old.close();
+
+    await migrateDataDir(dir, db.url, { log: () => {} });
+
+    const target = await pgStore(db.url);
+    const fair = await leased(target, 'fair');
+    expect((await docOf(fair, 'event/fair/brand/kiln')).getMap('sales').get('s1')).toBe('{"total":900}');
+    expect(await fair.get('orders', 'o1')).toEqual({ id: 'o1' });
+    expect(await fair.get('web-receipt-seq', '')).toBe(1);
+    expect(await target.server().get('tokens', 'hash-till')).toEqual({ role: 'till', eventId: 'fair' });
   });
 
   it('refuses a data folder a server is running on, and one that holds no store', async () => {
