@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { browserBench, profileReport } from './browser.bench.ts';
 import { glanceRows, markedSection } from './doc-sections.ts';
 import { ledgerBench } from './ledger.bench.ts';
+import { ordersBench } from './orders.bench.ts';
 import { machine, type Machine } from './machine.ts';
 import { formatValue, meets, missedTarget, printReport, reportMarkdown, targetText, type BenchReport, type Figure } from './report.ts';
 import { SYNC_CHARTS, syncCharts } from './sync-charts.ts';
@@ -33,6 +34,8 @@ interface Run {
   totalMin: number;
   load0: number[];
   load1: number[];
+  /** The orders section (bench/orders.bench.ts), measured in this run; older runs' files lack it. */
+  orders?: string;
 }
 
 async function measure(): Promise<Run> {
@@ -56,6 +59,7 @@ async function measure(): Promise<Run> {
   printReport(profile);
   const syncServer = await timed('sync server', syncServerBench);
   printReport(syncServer);
+  const orders = await timed('orders', () => ordersBench());
   const strip = ({ title, figures, method }: BenchReport): BenchReport => ({ title, figures, method });
   const run: Run = {
     date: new Date().toISOString(),
@@ -67,6 +71,7 @@ async function measure(): Promise<Run> {
     totalMin: (performance.now() - t0) / 60_000,
     load0,
     load1: loadavg(),
+    orders: orders.section,
   };
   await mkdir(dirname(LAST_RUN), { recursive: true });
   await writeFile(LAST_RUN, JSON.stringify(run));
@@ -83,7 +88,9 @@ const missed = reports.flatMap((r) => r.figures.filter((f) => meets(f) === false
 
 /** Every figure with a target, and beside it the reference's figure and the ratio when the reference ran. */
 const existing = await readFile(DOC, 'utf8').catch(() => '');
-const kept = ['soak', 'abuse', 'console', 'queue', 'store', 'speed', 'chaos'].map((name) => markedSection(existing, name)).filter((s): s is string => s !== undefined);
+// The orders section is measured by this run (or by `npm run bench:orders`, whose last figures are kept).
+const fresh = (name: string): string | undefined => (name === 'orders' && run.orders ? `<!-- orders:start -->\n${run.orders.trim()}\n<!-- orders:end -->` : markedSection(existing, name));
+const kept = ['soak', 'abuse', 'console', 'queue', 'store', 'orders', 'speed', 'chaos'].map(fresh).filter((s): s is string => s !== undefined);
 
 function targetsTable(): string[] {
   const rows: string[] = [];
@@ -112,7 +119,7 @@ const doc = [
   '',
   'Written by `npm run bench` (bench/run-all.ts); do not edit by hand. Benchmarks print figures and never fail on timing.',
   'Figures move from run to run (a shared 2-core VM: ±15 % is common), so read a missed target near its limit as "at the limit".',
-  'The soak section is written by `npm run soak`, the abuse section by `npm run bench:abuse` and the chaos section by `npm run test:chaos`; `npm run bench` keeps them as they are.',
+  'The soak section is written by `npm run soak`, the abuse section by `npm run bench:abuse` and the chaos section by `npm run test:chaos`; `npm run bench` keeps them as they are. The orders section is measured by this run too (or alone by `npm run bench:orders`).',
   '',
   `- Date: ${run.date.slice(0, 16).replace('T', ' ')} UTC`,
   `- Machine: ${m.os}; ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM`,
