@@ -355,9 +355,16 @@ describe('orders', () => {
 
     // A restart finds the same nothing; the retry under the same key places the order, once.
     await d.restart();
+    const nt0 = brandDocName(EVENT, 'north-thread');
+    // Held open so no unload compacts it between the two counts.
+    const handle = await d.server.hub.open(nt0);
+    const countBefore = d.server.stores.event(EVENT).updateCount(nt0) ?? 0;
     const retry = await order(d, 'crashy', body);
     expect(retry.status).toBe(201);
     expect(retry.body.receiptNumber).toBe('WEB-00001');
+    // The sale's update was stored once, by the order's commit: the hub did not append it a second time.
+    expect(d.server.stores.event(EVENT).updateCount(nt0)).toBe(countBefore + 1);
+    handle.close();
     expect((await onlineSales(d)).map((x) => x.id)).toEqual(retry.body.sales);
     const again = await order(d, 'crashy', body);
     expect(again.body).toEqual(retry.body);

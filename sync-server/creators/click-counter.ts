@@ -37,10 +37,19 @@ export class ClickCounter {
   }
 
   /** Clicks per code of an event (lower-case code → count), stored and not yet stored alike. */
-  async counts(eventId: string): Promise<Map<string, number>> {
-    const out = new Map(await this.stores.event(eventId).list<number>(NS));
-    for (const [code, n] of this.pending.get(eventId) ?? []) out.set(code, (out.get(code) ?? 0) + n);
-    return out;
+  counts(eventId: string): Promise<Map<string, number>> {
+    // In line with the flushes: none runs while the stored counts are read, so a batch is counted either
+    // in the store or in `pending`, never in neither (taken out of pending, not yet stored) nor in both.
+    const run = this.flushing.then(async () => {
+      const out = new Map(await this.stores.event(eventId).list<number>(NS));
+      for (const [code, n] of this.pending.get(eventId) ?? []) out.set(code, (out.get(code) ?? 0) + n);
+      return out;
+    });
+    this.flushing = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   /** Writes the clicks counted so far; batches run one after another. */
