@@ -108,7 +108,8 @@ export class OrderDesk {
         if (answer.status >= 500) throw err;
         // A refusal is the key's answer too: a retry gets the same one (use a new key for a new attempt).
         const rec: IdempotencyRecord = { fingerprint: fp, status: answer.status, body: answer.body, createdAt: this.d.now() };
-        durable = this.d.stores.event(eventId).put(IDEMPOTENCY, idempotencyKey, rec);
+        // Written with the event's next group of orders: a crowd refused after a sell-out costs one write per group.
+        durable = this.groups.add(eventId, { put: [{ ns: IDEMPOTENCY, key: idempotencyKey, value: rec }] });
         this.remembering(inflightKey, rec, durable);
         return { kind: 'refused', err };
       }
