@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { browserBench, profileReport } from './browser.bench.ts';
 import { glanceRows, markedSection, putMarkedSection } from './doc-sections.ts';
 import { ledgerBench } from './ledger.bench.ts';
+import { ordersBench } from './orders.bench.ts';
 import { machine, type Machine } from './machine.ts';
 import { formatValue, meets, missedTarget, printReport, reportMarkdown, targetText, type BenchReport, type Figure } from './report.ts';
 import { SYNC_CHARTS, syncCharts } from './sync-charts.ts';
@@ -36,6 +37,8 @@ interface Run {
   load1: number[];
   /** The stock-watchers section (bench/watchers.bench.ts), written between its markers. */
   watchers?: string;
+  /** The orders section (bench/orders.bench.ts), measured in this run; older runs' files lack it. */
+  orders?: string;
 }
 
 async function measure(): Promise<Run> {
@@ -64,6 +67,7 @@ async function measure(): Promise<Run> {
     return watchersSection(await watchersBench(), new Date(), load);
   });
   console.log(`\n${watchers}`);
+  const orders = await timed('orders', () => ordersBench());
   const strip = ({ title, figures, method }: BenchReport): BenchReport => ({ title, figures, method });
   const run: Run = {
     date: new Date().toISOString(),
@@ -76,6 +80,7 @@ async function measure(): Promise<Run> {
     load0,
     load1: loadavg(),
     watchers,
+    orders: orders.section,
   };
   await mkdir(dirname(LAST_RUN), { recursive: true });
   await writeFile(LAST_RUN, JSON.stringify(run));
@@ -124,7 +129,7 @@ const doc = [
   '',
   'Written by `npm run bench` (bench/run-all.ts); do not edit by hand. Benchmarks print figures and never fail on timing.',
   'Figures move from run to run (a shared 2-core VM: ±15 % is common), so read a missed target near its limit as "at the limit".',
-  'The soak section is written by `npm run soak`, the abuse section by `npm run bench:abuse` and the chaos section by `npm run test:chaos`; `npm run bench` keeps them as they are.',
+  'The soak section is written by `npm run soak`, the abuse section by `npm run bench:abuse` and the chaos section by `npm run test:chaos`; `npm run bench` keeps them as they are. The orders section is measured by this run too (or alone by `npm run bench:orders`).',
   '',
   `- Date: ${run.date.slice(0, 16).replace('T', ' ')} UTC`,
   `- Machine: ${m.os}; ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM`,

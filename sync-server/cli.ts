@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { seedDemo } from './demo-seed.ts';
+import { migrateCommand } from './storage/migrate-store.ts';
 import { startSyncServer } from './server.ts';
 import { redact, StoreSpecError } from './storage/open-store.ts';
 import { AdvertiseUrlError } from './cluster/cluster-identity.ts';
@@ -12,6 +13,7 @@ import { mailConfigFrom, type MailConfig } from './mail/mail-config.ts';
 
 /**
  * `npm run serve -- [--port 8787] [--host 127.0.0.1] [--data ./data] [--store postgres://… [--advertise http://host:port]] [--demo] [--allow-private-webhooks] [--trust-proxy] [limit flags, docs/api.md "Limits"]`
+ * `npm run serve -- --data ./data --migrate-to postgres://… [--force]` copies the events into PostgreSQL and exits.
  * Runs the sync server with its embedded store in `<data>/store`, or on PostgreSQL with `--store` (or the
  * POPUP_STORE_URL environment variable; the flag wins); --demo seeds the demo mall and prints pairing codes.
  * `npm start` builds the till and runs this with --demo.
@@ -53,8 +55,12 @@ const { values } = parseArgs({
     'smtp-user': { type: 'string' },
     'smtp-pass': { type: 'string' },
     'smtp-from': { type: 'string' },
+    // Moving an event (docs/operations.md): copy --data's events into PostgreSQL, verify, and exit.
+    'migrate-to': { type: 'string' },
+    force: { type: 'boolean', default: false },
   },
 });
+if (values['migrate-to'] !== undefined) process.exit(await migrateCommand(values.data, values['migrate-to'], values.force));
 
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {

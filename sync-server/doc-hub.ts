@@ -327,7 +327,25 @@ export class DocHub {
    * (as after any failed write): memory never keeps what the store does not hold. Resolves once durable.
    */
   async commitChanges(eventId: string, changes: DocChange[], records: Omit<Commit, 'updates'>): Promise<void> {
+    const { durable } = await this.applyChanges(eventId, changes, records);
+    await durable;
+  }
+
+  /**
+   * `commitChanges` in two steps: resolves once the changes are checked and applied in memory and the commit
+   * is handed to `commit` (by default the event store's own; the order desk passes its group committer), with
+   * `durable`, which settles with that commit and the documents' writes. Between the two, the next caller of
+   * the event's serial section may plan on these changes; if the commit fails, the documents are dropped and
+   * reloaded from the store (`persistFailed`), so memory never keeps what the store refused.
+   */
+  async applyChanges(
+    eventId: string,
+    changes: DocChange[],
+    records: Omit<Commit, 'updates'>,
+    commit: (c: Commit) => Promise<void> = (c) => this.opts.stores.event(eventId).commit(c),
+  ): Promise<{ durable: Promise<void> }> {
     const loadedDocs: LoadedDoc[] = [];
+    let handedOver = false;
     try {
       for (const c of changes) {
         if (parseDocName(c.doc).eventId !== eventId) throw new DocumentOutsideEventError(eventId, c.doc);
@@ -355,20 +373,28 @@ export class DocHub {
             l.carry = undefined;
           }
         });
-        committed = this.opts.stores.event(eventId).commit({ ...records, updates });
+        committed = commit({ ...records, updates });
       } catch (err) {
         settle.reject(err);
         throw err;
       }
       committed.then(settle.resolve, settle.reject);
-      await committed;
       // Resolved with the commit; the acknowledgements and relays of `persist` follow from the same promise.
-      await Promise.all(loadedDocs.map((l) => l.durable));
+      const durable = committed
+        .then(() => Promise.all(loadedDocs.map((l) => l.durable)))
+        .then(() => undefined)
+        .finally(() => this.release(loadedDocs));
+      handedOver = true;
+      return { durable };
     } finally {
-      for (const l of loadedDocs) {
-        l.holds--;
-        this.scheduleUnload(l);
-      }
+      if (!handedOver) this.release(loadedDocs);
+    }
+  }
+
+  private release(loadedDocs: LoadedDoc[]): void {
+    for (const l of loadedDocs) {
+      l.holds--;
+      this.scheduleUnload(l);
     }
   }
 

@@ -3,6 +3,7 @@ import { BrandDoc, brandDocName } from '../../core/event/schema.ts';
 import type { DocHub } from '../doc-hub.ts';
 import type { EventService } from '../event-service.ts';
 import type { Expectation, Stores } from '../storage/store.ts';
+import { GroupCommitter } from '../storage/group-commit.ts';
 import { fingerprint, parseOrderInput } from './input.ts';
 import type { ReservationStore } from './reservations.ts';
 import { BuyerTally } from './buyer-tally.ts';
@@ -19,7 +20,6 @@ import {
   type KeyAnswer,
   type OrderRecord,
   type OrderStatus,
-  type PlacedOrder,
   type Placement,
 } from './order-record.ts';
 import { IdempotencyKeyReused, InvalidStatusTransition, OrderNotFound } from './storefront-errors.ts';
@@ -37,6 +37,12 @@ export * from './order-record.ts';
  * deletion and the sales' updates of the brand documents. A crash or a failed write leaves all of it or
  * none of it: none, and the client, which got no answer, retries under the same key and the order is placed
  * then; all, and the retry is answered with the stored answer. No journal, no completion after a crash.
+ *
+ * Group commit (storage/group-commit.ts): an order's changes are applied in memory inside the serial section
+ * and its commit joins the event's next group; the serial section moves on to the next order, which plans on
+ * what this one took, and this order's answer waits, outside the section, for its group to be durable. When
+ * a group fails, every order in it (and every one applied after it) fails with nothing written: the
+ * documents are reloaded from the store (DocHub), and this desk's memory of those orders is rolled back.
  */
 export interface OrderDeskDeps {
   hub: DocHub;
@@ -62,12 +68,15 @@ export class OrderDesk {
   /** Per event: journals of the server before one-commit orders finished (once, on the event's first use). */
   private readonly legacy = new Map<string, Promise<void>>();
   /** Idempotency records written but maybe not yet durable: visible to the next request at once. */
-  private readonly inflight = new Map<string, IdempotencyRecord>();
+  private readonly inflight = new Map<string, { rec: IdempotencyRecord; durable: Promise<void> }>();
+  /** One store commit per group of orders per event. */
+  private readonly groups: GroupCommitter;
   /** Per event: order ids per location they are routed to, built from the event's orders on first use. */
   private readonly routed = new Map<string, Promise<Map<string, Set<string>>>>();
 
   constructor(private readonly d: OrderDeskDeps) {
     this.tally = new BuyerTally(d.stores, ORDERS);
+    this.groups = new GroupCommitter((eventId) => d.stores.event(eventId));
   }
 
   /**
@@ -83,7 +92,10 @@ export class OrderDesk {
     const outcome = await this.d.events.serial(eventId, async (): Promise<Placement | { kind: 'refused'; err: unknown }> => {
       await this.d.reservations.ready(eventId);
       await this.recover(eventId);
-      const seen = this.inflight.get(inflightKey) ?? (await this.d.stores.event(eventId).get<IdempotencyRecord>(IDEMPOTENCY, idempotencyKey));
+      const pending = this.inflight.get(inflightKey);
+      // An answer not yet durable is given only once it is: if its group fails, the retry fails too (500).
+      if (pending) durable = pending.durable;
+      const seen = pending?.rec ?? (await this.d.stores.event(eventId).get<IdempotencyRecord>(IDEMPOTENCY, idempotencyKey));
       if (seen) {
         if (seen.fingerprint !== fp) throw new IdempotencyKeyReused();
         return { kind: 'replayed', answer: { status: seen.status, ...(seen.body !== undefined ? { body: seen.body } : {}) } };
@@ -96,16 +108,15 @@ export class OrderDesk {
         if (answer.status >= 500) throw err;
         // A refusal is the key's answer too: a retry gets the same one (use a new key for a new attempt).
         const rec: IdempotencyRecord = { fingerprint: fp, status: answer.status, body: answer.body, createdAt: this.d.now() };
-        this.inflight.set(inflightKey, rec);
-        durable = this.d.stores
-          .event(eventId)
-          .put(IDEMPOTENCY, idempotencyKey, rec)
-          .finally(() => {
-            if (this.inflight.get(inflightKey) === rec) this.inflight.delete(inflightKey);
-          });
+        // Written with the event's next group of orders: a crowd refused after a sell-out costs one write per group.
+        durable = this.groups.add(eventId, { put: [{ ns: IDEMPOTENCY, key: idempotencyKey, value: rec }] });
+        this.remembering(inflightKey, rec, durable);
         return { kind: 'refused', err };
       }
-      return { kind: 'placed', order: await this.write(eventId, idempotencyKey, fp, plan) };
+      const placed = await this.apply(eventId, idempotencyKey, fp, plan);
+      durable = placed.durable;
+      this.remembering(inflightKey, placed.rec, durable);
+      return { kind: 'placed', order: plan.body };
     });
     await durable;
     if (outcome.kind === 'refused') throw outcome.err;
@@ -162,12 +173,28 @@ export class OrderDesk {
 
   // ---- internals ------------------------------------------------------------------------------------
 
-  /** The one commit of an order (see the class comment); memory follows only once it is durable. */
-  private async write(eventId: string, idempotencyKey: string, fp: string, plan: OrderPlan): Promise<PlacedOrder> {
+  /** A key's answer, visible to the next request at once and until it is stored (or its write failed). */
+  private remembering(inflightKey: string, rec: IdempotencyRecord, durable: Promise<void>): void {
+    const entry = { rec, durable };
+    this.inflight.set(inflightKey, entry);
+    const forget = () => {
+      if (this.inflight.get(inflightKey) === entry) this.inflight.delete(inflightKey);
+    };
+    durable.then(forget, forget);
+  }
+
+  /**
+   * The one commit of an order (see the class comment), applied in memory now and handed to the event's group
+   * committer; memory (receipt counter, reservations, buyer tally, routed index) follows at once, so the next
+   * order plans on it, and is rolled back if the group fails. `durable` settles with the group.
+   */
+  private async apply(eventId: string, idempotencyKey: string, fp: string, plan: OrderPlan): Promise<{ rec: IdempotencyRecord; durable: Promise<void> }> {
     const before = this.receiptSeq.get(eventId);
     const receipts: Expectation = { ns: RECEIPTS, key: '', equals: before };
+    const rec: IdempotencyRecord = { fingerprint: fp, status: 201, body: plan.body, createdAt: plan.order.createdAt };
+    let applied: { durable: Promise<void> };
     try {
-      await this.d.hub.commitChanges(
+      applied = await this.d.hub.applyChanges(
         eventId,
         plan.parts.map((part) => ({
           doc: brandDocName(eventId, part.brandId),
@@ -180,13 +207,14 @@ export class OrderDesk {
         {
           put: [
             { ns: ORDERS, key: plan.order.orderId, value: plan.order },
-            { ns: IDEMPOTENCY, key: idempotencyKey, value: { fingerprint: fp, status: 201, body: plan.body, createdAt: plan.order.createdAt } satisfies IdempotencyRecord },
+            { ns: IDEMPOTENCY, key: idempotencyKey, value: rec },
             { ns: RECEIPTS, key: '', value: plan.receiptSeq },
           ],
           ...(plan.reservationId !== undefined ? { del: [{ ns: 'reservations', key: plan.reservationId }] } : {}),
           // The receipt counter is still what this plan counted from: no WEB number is given twice.
           expect: [receipts],
         },
+        (c) => this.groups.add(eventId, c),
       );
     } catch (err) {
       // Read the counter again next time: what is stored is the truth, whatever this attempt assumed.
@@ -194,13 +222,36 @@ export class OrderDesk {
       throw err;
     }
     this.receiptSeq.set(eventId, plan.receiptSeq);
+    const reservation = plan.reservationId !== undefined ? this.d.reservations.get(eventId, plan.reservationId) : undefined;
     if (plan.reservationId !== undefined) this.d.reservations.consumed(eventId, plan.reservationId);
-    await this.remember(plan.order);
-    // The server clock's last timestamp, so a restart never repeats one (server-wide, outside the commit:
-    // the clock also moves on the wall clock, and the order's ids are already stored with the order).
-    await this.d.events.saveServerClock();
-    this.d.changed(eventId);
-    return plan.body;
+    // Handlers go on `applied.durable` before any await: the group may fail while the order is remembered.
+    const remembered = this.remember(plan.order);
+    const durable = applied.durable.then(
+      async () => {
+        // The server clock's last timestamp, so a restart never repeats one (server-wide, outside the commit:
+        // the clock also moves on the wall clock, and the order's ids are already stored with the order).
+        await this.d.events.saveServerClock();
+        this.d.changed(eventId);
+      },
+      async (err: unknown) => {
+        // Nothing of this order was stored: memory forgets it. Every order applied after it failed with it
+        // (group-commit.ts), so the stored counter is again the truth; it is read on the next order.
+        this.receiptSeq.delete(eventId);
+        if (reservation) this.d.reservations.restore(eventId, reservation);
+        await remembered.catch(() => undefined);
+        await this.forgetOrder(plan.order);
+        throw err;
+      },
+    );
+    durable.catch(() => undefined);
+    await remembered;
+    return { rec, durable };
+  }
+
+  /** An order whose commit failed leaves the buyer tally and the routed index. */
+  private async forgetOrder(order: OrderRecord): Promise<void> {
+    await this.tally.forget(order.eventId, order.orderId);
+    if (order.routedTo !== undefined) (await this.routedIndex(order.eventId)).get(order.routedTo)?.delete(order.orderId);
   }
 
   /** A stored order joins the buyer tally and the routed index. */

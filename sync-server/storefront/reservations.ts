@@ -103,6 +103,11 @@ export class ReservationStore {
     this.byEvent.get(eventId)?.delete(id);
   }
 
+  /** A consumed reservation whose order's commit failed: its record was never deleted, so it holds again. */
+  restore(eventId: string, r: Reservation): void {
+    this.byEvent.get(eventId)?.set(r.id, r);
+  }
+
   /** The event's unexpired reservations. */
   active(eventId: string): Reservation[] {
     const now = this.now();
