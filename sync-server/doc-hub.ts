@@ -475,20 +475,10 @@ export class DocHub {
   dropEvent(eventId: string, code: number, reason: string): void {
     for (const loaded of [...this.docs.values()]) {
       if (loaded.ref.eventId !== eventId) continue;
-      loaded.failed = true;
       clearTimeout(loaded.idleTimer);
-      this.dropMembers(loaded, code, reason);
-      this.docs.delete(loaded.name);
       // As after a failed write: a reload (this process takes the event back) waits for writes in flight.
-      const settled = Promise.all([loaded.durable.catch(() => undefined), this.compacting.get(loaded.name)]).then(() => undefined);
-      this.unloading.set(loaded.name, settled);
-      void settled.then(() => {
-        if (this.unloading.get(loaded.name) === settled) this.unloading.delete(loaded.name);
-      });
-      loaded.awareness.destroy();
-      loaded.doc.destroy();
+      this.discard(loaded, code, reason);
     }
-    this.opts.metrics.docsLoaded = this.docs.size;
   }
 
   async close(): Promise<void> {
@@ -793,10 +783,18 @@ export class DocHub {
     loaded.failed = true;
     this.opts.metrics.persistFailures++;
     this.log('error', 'could not persist an update; dropping the document from memory', { doc: loaded.name, err: String(err) });
-    this.dropMembers(loaded, CloseCode.InternalError, 'the server could not store a change; reconnect');
+    this.discard(loaded, CloseCode.InternalError, 'the server could not store a change; reconnect');
+  }
+
+  /**
+   * Takes a document out of memory without writing it again, closing its peers with `code`. Writes of this
+   * copy still in flight may land after a reload has read the store: that copy would lack them and its next
+   * compaction would delete them. A reload waits until they have settled (see `load`).
+   */
+  private discard(loaded: LoadedDoc, code: number, reason: string): void {
+    loaded.failed = true;
+    this.dropMembers(loaded, code, reason);
     this.docs.delete(loaded.name);
-    // Writes of this copy still in flight may land after a reload has read the disk: that copy would lack
-    // them and its next compaction would delete them. A reload waits until they have settled (see `load`).
     const settled = Promise.all([loaded.durable.catch(() => undefined), this.compacting.get(loaded.name)]).then(() => undefined);
     this.unloading.set(loaded.name, settled);
     void settled.then(() => {
