@@ -377,7 +377,7 @@ function reading(ours: Side, ref: Side): string {
   const perOrderMs = (ours.burst.sellOutS * 1000) / Math.max(1, ours.burst.accepted);
   const bound =
     cpu < 60
-      ? `Ours was not CPU-bound (${fmt(cpu)} % of a core in the burst): an accepted order took ${fmt(perOrderMs, 1)} ms of wall time, spent waiting on the durable writes it makes one after another inside the event's serial section (journal, order records, buyer tally, the sale's document update, journal delete: each a LevelDB batch with \`sync: true\` plus the high-water record's fsync), so orders queue behind each other; group commit is the remedy.`
+      ? `Ours was not CPU-bound (${fmt(cpu)} % of a core in the burst): an accepted order took ${fmt(perOrderMs, 1)} ms of wall time, spent waiting on durable writes (the event's group commits: each a LevelDB batch with \`sync: true\` plus the high-water record's fsync, one group in flight per event), so orders queue behind the group being written.`
       : `Ours used ${fmt(cpu)} % of a core in the burst: it is CPU-bound, see the profile (\`npm run bench:orders -- --profile\`).`;
   const refusals = `The sold-out ratio compares ours with ours: refusals ${fmt(ours.soldOut.refused / ours.soldOut.wallS)} /s against the reference's ${fmt(ref.soldOut.refused / ref.soldOut.wallS)} /s.`;
   return `${bound} ${refusals}`;
