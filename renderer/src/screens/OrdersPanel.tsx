@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import { createPortal } from 'react-dom';
 import { formatMoney } from '../../../core/base/money.ts';
 import { usePos } from '../app/pos-store.ts';
+import { usePanelDialog, usePolling } from '../app/use-panel.ts';
 import { advanceOrder, listOrders, OrdersOffline, type FulfilmentOrder, type OrderStatus, type OrdersConnection } from '../sync/orders-client.ts';
 import './OrdersPanel.css';
 
@@ -62,7 +63,7 @@ export function OrdersPanel({ onClose }: { onClose: () => void }) {
   const [offline, setOffline] = useState(false);
   const [problem, setProblem] = useState<string | undefined>();
   const [busy, setBusy] = useState<string | undefined>();
-  const dialog = useRef<HTMLDivElement>(null);
+  const dialog = usePanelDialog(onClose);
   const connRef = useRef(conn);
   connRef.current = conn;
 
@@ -78,20 +79,7 @@ export function OrdersPanel({ onClose }: { onClose: () => void }) {
     }
   }, [locationId]);
 
-  useEffect(() => {
-    void refresh();
-    const timer = setInterval(() => void refresh(), POLL_MS);
-    return () => clearInterval(timer);
-  }, [refresh, connKey]);
-
-  useEffect(() => {
-    dialog.current?.focus();
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') onClose();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [onClose]);
+  usePolling(refresh, POLL_MS, [connKey]);
 
   const advance = async (order: FulfilmentOrder, status: OrderStatus) => {
     if (!conn) return;

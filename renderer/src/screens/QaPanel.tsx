@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import { createPortal } from 'react-dom';
 import { productLabel } from '../../../core/catalog/catalog.ts';
 import { usePos } from '../app/pos-store.ts';
+import { usePanelDialog, usePolling } from '../app/use-panel.ts';
 import { answerQuestion, listQuestions, moderateQuestion, QaOffline, type QaConnection, type TillQuestion } from '../sync/qa-client.ts';
 import './OrdersPanel.css';
 
@@ -40,7 +41,7 @@ export function QaPanel({ onClose, fetchFn }: { onClose: () => void; fetchFn?: t
   const [watching, setWatching] = useState(0);
   const [offline, setOffline] = useState(false);
   const [problem, setProblem] = useState<string | undefined>();
-  const dialog = useRef<HTMLDivElement>(null);
+  const dialog = usePanelDialog(onClose);
 
   const refresh = useCallback(async () => {
     const c = connRef.current;
@@ -56,20 +57,7 @@ export function QaPanel({ onClose, fetchFn }: { onClose: () => void; fetchFn?: t
     }
   }, [fetchFn]);
 
-  useEffect(() => {
-    void refresh();
-    const timer = setInterval(() => void refresh(), POLL_MS);
-    return () => clearInterval(timer);
-  }, [refresh]);
-
-  useEffect(() => {
-    dialog.current?.focus();
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') onClose();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [onClose]);
+  usePolling(refresh, POLL_MS);
 
   const act = async (what: (c: QaConnection) => Promise<unknown>) => {
     const c = connRef.current;
