@@ -1,6 +1,5 @@
 import { EventHeldElsewhereError, type StoreAccess } from '../storage/store-access.ts';
-import { DelegatingEventStore } from '../storage/delegating-event-store.ts';
-import { LeaseLostError, type EventStore, type Store } from '../storage/store.ts';
+import { LeaseLostError, type Commit, type EventStore, type Store, type StoredDoc } from '../storage/store.ts';
 import type { EventOwnership } from './event-ownership.ts';
 
 /**
@@ -30,17 +29,15 @@ export function clusterStores(store: Store, ownership: EventOwnership): StoreAcc
   };
 }
 
-class OwnedEventStore extends DelegatingEventStore {
+class OwnedEventStore implements EventStore {
   constructor(
-    eventId: string,
+    readonly eventId: string,
     private readonly store: Store,
     private readonly ownership: EventOwnership,
-  ) {
-    super(eventId);
-  }
+  ) {}
 
   /** The fenced handle of the current epoch: at once when held, else after taking the lease. */
-  protected via<T>(fn: (h: EventStore) => Promise<T>): Promise<T> {
+  private via<T>(fn: (h: EventStore) => Promise<T>): Promise<T> {
     const fence = this.ownership.fenceOf(this.eventId);
     const run = (epoch: number) =>
       fn(this.store.event(this.eventId, { epoch })).catch((err: unknown) => {
@@ -60,15 +57,53 @@ class OwnedEventStore extends DelegatingEventStore {
    * What it returns is committed; a decision taken on it is written through `via`, which needs the lease. So
    * a process starting up (reading every event's webhook record) or listing events takes no lease for that.
    */
-  protected override read<T>(fn: (h: EventStore) => Promise<T>): Promise<T> {
+  private read<T>(fn: (h: EventStore) => Promise<T>): Promise<T> {
     const fence = this.ownership.fenceOf(this.eventId);
     if (fence) return fn(this.store.event(this.eventId, fence));
     // The store wants some epoch to open a handle; reads never check it. The holder's, when there is one.
     return this.store.leases!.holder(this.eventId).then((holder) => fn(this.store.event(this.eventId, { epoch: holder?.epoch ?? 1 })));
   }
 
-  protected current(): EventStore | undefined {
+  get<T>(ns: string, key: string): Promise<T | undefined> {
+    return this.read((h) => h.get<T>(ns, key));
+  }
+  list<T>(ns: string, prefix?: string): Promise<[string, T][]> {
+    return this.read((h) => h.list<T>(ns, prefix));
+  }
+  put(ns: string, key: string, value: unknown): Promise<void> {
+    return this.via((h) => h.put(ns, key, value));
+  }
+  del(ns: string, key: string): Promise<void> {
+    return this.via((h) => h.del(ns, key));
+  }
+  commit(c: Commit): Promise<void> {
+    return this.via((h) => h.commit(c));
+  }
+  namespaces(): Promise<string[]> {
+    return this.read((h) => h.namespaces());
+  }
+  loadDoc(doc: string): Promise<StoredDoc> {
+    return this.via((h) => h.loadDoc(doc));
+  }
+  appendUpdate(doc: string, update: Uint8Array): Promise<void> {
+    return this.via((h) => h.appendUpdate(doc, update));
+  }
+  compactionMark(doc: string): number {
+    // Not held: nothing was appended through this process at the current epoch, so there is nothing to cover.
     const fence = this.ownership.fenceOf(this.eventId);
-    return fence ? this.store.event(this.eventId, fence) : undefined;
+    return fence ? this.store.event(this.eventId, fence).compactionMark(doc) : 0;
+  }
+  compact(doc: string, snapshot: Uint8Array, mark: number): Promise<void> {
+    return this.via((h) => h.compact(doc, snapshot, mark));
+  }
+  updateCount(doc: string): number | undefined {
+    const fence = this.ownership.fenceOf(this.eventId);
+    return fence ? this.store.event(this.eventId, fence).updateCount(doc) : undefined;
+  }
+  docNames(): Promise<string[]> {
+    return this.read((h) => h.docNames());
+  }
+  deleteDoc(doc: string): Promise<void> {
+    return this.via((h) => h.deleteDoc(doc));
   }
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DelegatingEventStore } from './delegating-event-store.ts';
-import type { EventStore, Fence, Leases, Store, Stores } from './store.ts';
+import type { Commit, EventStore, Fence, Leases, Store, StoredDoc, Stores } from './store.ts';
 
 /**
  * The one place where the server's modules get an event's store (`Stores.event`): every per-event read and
@@ -115,16 +114,14 @@ class LeaseHolder {
  * An event handle whose lease is taken on first use. Once taken, calls go straight to the fenced handle in
  * the same synchronous step (an append's sequence number is given at the call, see store.ts compactionMark).
  */
-class FencedEventStore extends DelegatingEventStore {
+class FencedEventStore implements EventStore {
   private inner: EventStore | undefined;
   private taking: Promise<EventStore> | undefined;
 
   constructor(
-    eventId: string,
+    readonly eventId: string,
     private readonly take: () => Promise<EventStore>,
-  ) {
-    super(eventId);
-  }
+  ) {}
 
   private ready(): Promise<EventStore> {
     if (this.inner) return Promise.resolve(this.inner);
@@ -138,11 +135,48 @@ class FencedEventStore extends DelegatingEventStore {
     return this.taking;
   }
 
-  protected via<T>(fn: (h: EventStore) => Promise<T>): Promise<T> {
+  private via<T>(fn: (h: EventStore) => Promise<T>): Promise<T> {
     return this.inner ? fn(this.inner) : this.ready().then(fn);
   }
 
-  protected current(): EventStore | undefined {
-    return this.inner;
+  get<T>(ns: string, key: string): Promise<T | undefined> {
+    return this.via((h) => h.get<T>(ns, key));
+  }
+  list<T>(ns: string, prefix?: string): Promise<[string, T][]> {
+    return this.via((h) => h.list<T>(ns, prefix));
+  }
+  put(ns: string, key: string, value: unknown): Promise<void> {
+    return this.via((h) => h.put(ns, key, value));
+  }
+  del(ns: string, key: string): Promise<void> {
+    return this.via((h) => h.del(ns, key));
+  }
+  commit(c: Commit): Promise<void> {
+    return this.via((h) => h.commit(c));
+  }
+  namespaces(): Promise<string[]> {
+    return this.via((h) => h.namespaces());
+  }
+  loadDoc(doc: string): Promise<StoredDoc> {
+    return this.via((h) => h.loadDoc(doc));
+  }
+  appendUpdate(doc: string, update: Uint8Array): Promise<void> {
+    return this.via((h) => h.appendUpdate(doc, update));
+  }
+  compactionMark(doc: string): number {
+    // Before the lease is taken nothing was loaded or appended through this handle: nothing to cover.
+    return this.inner?.compactionMark(doc) ?? 0;
+  }
+  compact(doc: string, snapshot: Uint8Array, mark: number): Promise<void> {
+    return this.via((h) => h.compact(doc, snapshot, mark));
+  }
+  updateCount(doc: string): number | undefined {
+    return this.inner?.updateCount(doc);
+  }
+  docNames(): Promise<string[]> {
+    return this.via((h) => h.docNames());
+  }
+  deleteDoc(doc: string): Promise<void> {
+    return this.via((h) => h.deleteDoc(doc));
   }
 }
