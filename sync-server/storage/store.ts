@@ -122,7 +122,7 @@ export interface Store {
 
 /**
  * What the server's modules see of the store: an event's documents and records through `event`, and the
- * server-wide records. The server builds the one instance every module shares (server.ts `storesOf`), so the
+ * server-wide records. The server builds the one instance every module shares (server.ts: `storesOf`, or `clusterStores` for a store with leases), so the
  * per-event access has one place where a cluster attaches the event's lease fence.
  */
 export interface Stores {
