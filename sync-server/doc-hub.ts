@@ -143,6 +143,7 @@ export class DocHub {
   private closed = false;
   private requestListener: ((eventId: string, brandId: string, requestId: string) => void) | undefined;
   private refundClaimListener: ((eventId: string, brandId: string, claimIds: string[]) => void) | undefined;
+  private readonly idleListeners = new Set<(eventId: string) => void>();
   /** Documents whose stored data is damaged: refused (4503 / 503) until rebuilt. */
   private readonly damaged = new Map<string, string>();
   /**
@@ -835,11 +836,37 @@ export class DocHub {
     }
   }
 
+  /**
+   * Called when the last document of an event was unloaded for being idle (none loaded or loading after it):
+   * the server forgets the event's memory (event-hosts.ts) and, in a cluster, gives its lease back.
+   */
+  onEventIdle(fn: (eventId: string) => void): () => void {
+    this.idleListeners.add(fn);
+    return () => this.idleListeners.delete(fn);
+  }
+
+  /** Whether a document of the event is loaded or being loaded. */
+  isEventLoaded(eventId: string): boolean {
+    const of = (name: string) => parseDocName(name).eventId === eventId;
+    return [...this.docs.keys()].some(of) || [...this.loading.keys()].some(of);
+  }
+
+  private eventIdle(eventId: string): void {
+    if (this.closed || this.isEventLoaded(eventId)) return;
+    for (const fn of this.idleListeners) {
+      try {
+        fn(eventId);
+      } catch (err) {
+        this.log('error', 'an idle-event listener failed', { eventId, err: String(err) });
+      }
+    }
+  }
+
   private scheduleUnload(loaded: LoadedDoc): void {
     if (loaded.peers.size > 0 || loaded.holds > 0 || this.closed) return;
     clearTimeout(loaded.idleTimer);
     loaded.idleTimer = setTimeout(() => {
-      if (loaded.peers.size === 0 && loaded.holds === 0) void this.unload(loaded);
+      if (loaded.peers.size === 0 && loaded.holds === 0) void this.unload(loaded).then(() => this.eventIdle(loaded.ref.eventId));
     }, this.opts.idleUnloadMs ?? 30_000);
     loaded.idleTimer.unref?.();
   }

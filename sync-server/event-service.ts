@@ -2,7 +2,7 @@ import { importCatalogCsv, type CsvRowError } from '../core/catalog/catalog-csv.
 import type { Product } from '../core/catalog/catalog.ts';
 import { ValidationError } from '../core/base/errors.ts';
 import { ledgerLimits, parseBrand, parseEventConfig, parseLocation, refuseSecretIn, type Brand, type Creator, type EventConfig, type Location, type StockThreshold, type Till } from '../core/event/event.ts';
-import { HybridClock } from '../core/base/hlc.ts';
+import type { HybridClock } from '../core/base/hlc.ts';
 import { holderKind, RESERVE, SERVER_WRITER, type HolderId } from '../core/ledger/holders.ts';
 import { requestStatuses } from '../core/ledger/rights-request.ts';
 import { isDeviceId } from '../core/base/ids.ts';
@@ -21,6 +21,10 @@ import { EventCatalog } from './event-catalog.ts';
 import { EventSerial } from './event-serial.ts';
 import { ConflictError, EventNotFound, MissingError } from './server-errors.ts';
 import type { Stores } from './storage/store.ts';
+import { GroupCommitter } from './storage/group-commit.ts';
+import type { EventSlot } from './event-host.ts';
+import type { EventHosts } from './event-hosts.ts';
+import { CLOCK_RECORD, eventClock } from './event-clock.ts';
 
 /**
  * What the server does to an event on an organiser's or a till's behalf. The server is the single writer of
@@ -85,7 +89,12 @@ export interface RelayMode {
 }
 
 export class EventService {
-  private clock: HybridClock | undefined;
+  /** One store commit per group of the event's server writes (orders, and the clock's record with them). */
+  readonly groups: GroupCommitter;
+  /** Each event's server clock (event-clock.ts), kept in its host: read again after the event comes back. */
+  private readonly clocks: EventSlot<{ ready: Promise<HybridClock>; clock?: HybridClock }>;
+  /** The server-wide clock record of a store written before per-event clocks: read once, a floor for all. */
+  private legacyFloor: Promise<unknown> | undefined;
   private readonly devices: DeviceRegistry;
   private readonly serialSection = new EventSerial();
   private readonly catalog: EventCatalog;
@@ -94,9 +103,14 @@ export class EventService {
     private readonly hub: DocHub,
     private readonly auth: Auth,
     private readonly stores: Stores,
+    hosts: EventHosts,
     private readonly wall: Clock = { now: () => Date.now() },
     private readonly relay?: RelayMode,
   ) {
+    this.groups = new GroupCommitter((eventId) => stores.event(eventId));
+    // Commits of an event still in flight when it is forgotten are finished first (they hold its clock).
+    hosts.onDispose((eventId) => this.groups.settled(eventId));
+    this.clocks = hosts.slot('server-clock');
     this.devices = new DeviceRegistry(stores);
     this.catalog = new EventCatalog({ hub, setup: (e) => this.setup(e), requireEvent: (e) => this.requireEvent(e), authority: (what) => this.authority(what) });
     if (relay && !/^H[0-9A-Z]{3}$/.test(relay.tag)) throw new ValidationError('relay.tag', 'is H and three letters or digits');
@@ -244,7 +258,7 @@ export class EventService {
 
   private async writeNow<L extends StockLine>(eventId: string, lines: readonly L[], add: (batch: LedgerBatch, line: L) => void): Promise<LedgerEntry[]> {
     await this.requireEvent(eventId);
-    const clock = await this.serverClock();
+    const clock = await this.serverClock(eventId);
     const byBrand = new Map<string, L[]>();
     for (const l of lines) {
       if (!Number.isSafeInteger(l.qty) || l.qty < 1) throw new ValidationError('qty', `${l.sku}: must be a positive whole number`);
@@ -269,7 +283,7 @@ export class EventService {
       await this.hub.change(brandDocName(eventId, brandId), (doc) => new BrandDoc(doc).appendEntries(entries));
       written.push(...entries);
     }
-    await this.stores.server().put('meta', 'hlc', clock.lastIssued);
+    await this.saveServerClock(eventId);
     return written;
   }
 
@@ -428,20 +442,54 @@ export class EventService {
   }
 
   /**
-   * The server's hybrid clock, continuing after the last timestamp it persisted. Public because every id the
-   * server makes (entries, and the storefront's sales and orders) must come from this one clock: two clocks
-   * for the same writer could issue the same timestamp.
+   * The event's server clock (event-clock.ts), continuing after the last timestamp stored for the event.
+   * Public because every id the server makes for the event (entries, and the storefront's sales and orders)
+   * must come from this one clock: two clocks for the same writer could issue the same timestamp.
    */
-  async serverClock(): Promise<HybridClock> {
+  serverClock(eventId: string): Promise<HybridClock> {
     // Every entry, sale and order the server writes takes its id from this clock: the one gate for them all.
     this.authority('stock moves, orders and grants are made');
-    this.clock ??= new HybridClock(SERVER_WRITER, this.wall, undefined, await this.stores.server().get<string>('meta', 'hlc'));
-    return this.clock;
+    const held = this.clocks.ensure(eventId, () => {
+      const entry: { ready: Promise<HybridClock>; clock?: HybridClock } = { ready: this.loadClock(eventId).then((c) => (entry.clock = c)) };
+      entry.ready.catch(() => {
+        if (this.clocks.get(eventId) === entry) this.clocks.delete(eventId);
+      });
+      return entry;
+    });
+    return held.ready;
   }
 
-  /** Persists the server clock's last timestamp (after writing with it), so a restart never repeats one. */
-  async saveServerClock(): Promise<void> {
-    if (this.clock) await this.stores.server().put('meta', 'hlc', this.clock.lastIssued);
+  private async loadClock(eventId: string): Promise<HybridClock> {
+    // A group still being written may hold a later reading than the store has now.
+    await this.groups.settled(eventId);
+    if (!this.legacyFloor) {
+      const read = this.stores.server().get<unknown>(CLOCK_RECORD.ns, CLOCK_RECORD.key);
+      read.catch(() => {
+        if (this.legacyFloor === read) this.legacyFloor = undefined;
+      });
+      this.legacyFloor = read;
+    }
+    const [own, floor] = await Promise.all([this.stores.event(eventId).get<unknown>(CLOCK_RECORD.ns, CLOCK_RECORD.key), this.legacyFloor]);
+    return eventClock(this.wall, own, floor);
+  }
+
+  /**
+   * The record of the event's clock as it is now, to go into a commit written with its timestamps (an
+   * order's): none when the clock was not read (then nothing was issued from it).
+   */
+  clockRecord(eventId: string): { ns: string; key: string; value: string }[] {
+    const clock = this.clocks.get(eventId)?.clock;
+    return clock ? [{ ...CLOCK_RECORD, value: clock.lastIssued }] : [];
+  }
+
+  /**
+   * Stores the event's clock reading (after writing with it), so a restart never repeats one: through the
+   * event's group commits, in line with the orders' commits that carry it too, so the last write is the
+   * latest reading.
+   */
+  async saveServerClock(eventId: string): Promise<void> {
+    const put = this.clockRecord(eventId);
+    if (put.length) await this.groups.add(eventId, { put });
   }
 
   private writer(clock: HybridClock, view: StockView, eventId: string): LedgerWriter {

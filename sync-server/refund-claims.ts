@@ -18,7 +18,7 @@ export async function answerRefundClaims(events: EventService, hub: DocHub, even
   if (recordIds.length === 0) return [];
   return events.serial(eventId, async () => {
     const name = brandDocName(eventId, brandId);
-    const clock = await events.serverClock();
+    const clock = await events.serverClock(eventId);
     const ownerOf = hub.ownerOf(eventId);
     const moves = await hub.read(name, (doc) => {
       const brand = new BrandDoc(doc);
@@ -39,7 +39,7 @@ export async function answerRefundClaims(events: EventService, hub: DocHub, even
     });
     if (moves.length === 0) return [];
     await hub.change(name, (doc) => new BrandDoc(doc).appendRefundRights(moves));
-    await events.saveServerClock();
+    await events.saveServerClock(eventId);
     return moves;
   });
 }

@@ -52,6 +52,7 @@ import { ReceiptMailer } from './mail/receipt-mailer.ts';
 import { receiptMailRoutes } from './http/receipt-mail-routes.ts';
 import { QaBoard, type QaLimits } from './qa/qa-board.ts';
 import { QaFeed } from './qa/qa-feed.ts';
+import { EventHosts } from './event-hosts.ts';
 
 /**
  * The sync server: one HTTP server carrying the y-websocket sync (`/sync/<doc>`), the JSON API (`/api/…`),
@@ -105,6 +106,8 @@ export interface SyncServer {
   /** True when the admin token was made on this start (the CLI prints it once). */
   adminTokenCreated: boolean;
   hub: DocHub;
+  /** The events this process serves, one host each (event-host.ts). */
+  hosts: EventHosts;
   events: EventService;
   /** The online drop: stock, reservations, orders, the stock stream. */
   storefront: Storefront;
@@ -154,6 +157,9 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
         })
       : undefined;
   const stores = ownership ? clusterStores(store, ownership) : storesOf(store);
+  // The events this process serves, one host each (event-host.ts): in a cluster, a host belongs to the lease
+  // epoch it was made under, so an event taken back never finds the memory of before it left.
+  const hosts = new EventHosts({ ...(ownership ? { epochOf: (eventId: string) => ownership.fenceOf(eventId)?.epoch } : {}), ...(opts.log ? { log: opts.log } : {}) });
   // Verify what is stored before serving anything: damage is reported in one line, shown on /healthz and
   // /metrics, and the damaged documents are refused (4503 / 503) until an admin rebuilds them. On the
   // embedded store only: it is the one whose files a crash, a full disk or a bad copy can damage under the
@@ -170,7 +176,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   await auth.indexLegacyTokens();
   const hub = new DocHub({ stores, metrics, ...(opts.log ? { log: opts.log } : {}), ...opts.hub, now, awareness: limits, ...(opts.relay?.eventId ? { relayedEventId: opts.relay.eventId } : {}) });
   hub.markDamaged(damageAtStart);
-  const events = new EventService(hub, auth, stores, { now }, opts.relay);
+  const events = new EventService(hub, auth, stores, hosts, { now }, opts.relay);
   // A till running low asks; the server, holder of the reserve, grants what it can (docs/sync-protocol.md).
   // A relaying hub leaves that to the upstream server, whose grant comes back through the relay.
   if (!opts.relay) {
@@ -188,10 +194,11 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   adminRoutes(router, { events, auth, stores, now });
   stockRoutes(router, { events, returns: new StockReturns({ hub, events, now }) });
   recoveryRoutes(router, { hub });
-  const storefront = new Storefront({ hub, events, stores, now, answerOf: errorReply, ...(opts.log ? { log: opts.log } : {}) });
+  const storefront = new Storefront({ hub, events, stores, hosts, now, answerOf: errorReply, ...(opts.log ? { log: opts.log } : {}) });
   const tracking = new TrackingLinks(stores);
   const queue = new DropQueue({
     stores,
+    hosts,
     now,
     dropOf: async (eventId) => {
       const { config } = await events.setup(eventId);
@@ -205,23 +212,24 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   });
   const qaBoard = new QaBoard({
     records: (eventId) => stores.event(eventId),
+    hosts,
     now,
     hasProduct: async (eventId, sku) => (await storefront.stock(eventId)).items.some((i) => i.sku === sku),
     ...(opts.qa?.limits ? { limits: opts.qa.limits } : {}),
   });
-  const qaFeed = new QaFeed(qaBoard, opts.qa?.coalesceMs !== undefined ? { coalesceMs: opts.qa.coalesceMs } : {});
+  const qaFeed = new QaFeed(qaBoard, hosts, opts.qa?.coalesceMs !== undefined ? { coalesceMs: opts.qa.coalesceMs } : {});
   const qa = { board: qaBoard, feed: qaFeed, ...(opts.qa?.maxStreamsPerAddress !== undefined ? { maxStreamsPerAddress: opts.qa.maxStreamsPerAddress } : {}), ...(opts.qa?.maxStreams !== undefined ? { maxStreams: opts.qa.maxStreams } : {}) };
-  storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(stores), rateLimits, now, tracking, queue, qa, streams: { perAddress: limits.stockStreamsPerAddress, total: limits.stockStreams } });
+  storefrontRoutes(router, { storefront, auth, events, origins: new StorefrontOrigins(stores, hosts), rateLimits, now, tracking, queue, qa, streams: { perAddress: limits.stockStreamsPerAddress, total: limits.stockStreams } });
   trackingRoutes(router, { storefront, events, links: tracking, rateLimits, ...(opts.exampleStorefrontDir ? { trackingPage: `${EXAMPLE_STOREFRONT_PATH}track.html` } : {}) });
   summaryRoutes(router, { hub, events });
   sessionRoutes(router);
   const mailer = new ReceiptMailer({ hub, events, stores, now, config: opts.mail });
   receiptMailRoutes(router, { mailer });
   const setup = new SetupService(hub, events, stores);
-  const clicks = new ClickCounter(stores, { ...(opts.redirects?.clickFlushMs !== undefined ? { flushMs: opts.redirects.clickFlushMs } : {}), ...(opts.log ? { log: opts.log } : {}) });
+  const clicks = new ClickCounter(stores, hosts, { ...(opts.redirects?.clickFlushMs !== undefined ? { flushMs: opts.redirects.clickFlushMs } : {}), ...(opts.log ? { log: opts.log } : {}) });
   setupRoutes(router, { events, setup, clicks });
   redirectRoutes(router, { events, setup, clicks, ...(opts.redirects ? { limits: opts.redirects } : {}) });
-  const alerts = new AlertCenter({ hub, stores, now, ...(opts.log ? { log: opts.log } : {}), ...opts.alerts });
+  const alerts = new AlertCenter({ hub, stores, hosts, now, ...(opts.log ? { log: opts.log } : {}), ...opts.alerts });
   // Clicks are counted under the lower-cased code; analytics matches sales by the code as the event spells it.
   const creatorClicks = async (eventId: string) => {
     const counts = await clicks.counts(eventId);
@@ -250,7 +258,23 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
         },
       })
     : undefined;
-  ownership?.onDrop((eventId) => hub.dropEvent(eventId, CloseCode.EventMoved, `event ${eventId} is served by another server process now; reconnect`));
+  ownership?.onDrop((eventId) => {
+    hub.dropEvent(eventId, CloseCode.EventMoved, `event ${eventId} is served by another server process now; reconnect`);
+    // Its memory goes with it: taken back later, the event is read again from what the other owner wrote.
+    void hosts.dispose(eventId);
+  });
+  // An event taken over starts its host: its alert watcher (with a webhook) and its interrupted deliveries.
+  ownership?.onTake((eventId) => hosts.start(eventId));
+  hosts.onStart((host) => alerts.startEvent(host.eventId, { resume: true }));
+  // An event whose documents all went idle is forgotten, and in a cluster its lease goes back at once, so
+  // another process may take it without waiting for the lease to run out.
+  hub.onEventIdle((eventId) => {
+    void (async () => {
+      if (!(await hosts.idle(eventId))) return;
+      // Used again meanwhile (a request loaded a document or made a host): keep serving it.
+      if (ownership && !hub.isEventLoaded(eventId) && !hosts.peek(eventId)) await ownership.release(eventId);
+    })().catch((err: unknown) => opts.log?.('warn', 'could not release an idle event', { eventId, err: String(err) }));
+  });
 
   const server = createServer(EDGE_SERVER_OPTIONS, (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -278,8 +302,10 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
     server.listen(opts.port ?? 8787, opts.host ?? '127.0.0.1', () => resolve());
   });
   bound.port = (server.address() as AddressInfo).port;
-  // Events with a webhook are watched from the start, and deliveries a restart interrupted are resumed.
-  await alerts.start();
+  // Events with a webhook are watched from the start, and deliveries a restart interrupted are resumed. In a
+  // cluster, each event's are when this process takes its lease (onTake above): reading every event here
+  // would take every lease.
+  if (!ownership) await alerts.start();
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   let closing: Promise<void> | undefined;
@@ -289,6 +315,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
     adminToken: admin.token,
     adminTokenCreated: admin.created,
     hub,
+    hosts,
     events,
     storefront,
     setup,
@@ -307,6 +334,8 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
         mailer.close();
         await clicks.close();
         await alerts.close();
+        // Every event's timers stop and its work in flight (group commits) ends before the documents close.
+        await hosts.close();
         await hub.close();
         // Every write is flushed: the leases go back, so other processes take these events at once.
         await ownership?.close();

@@ -72,7 +72,7 @@ export class StockReturns {
         const missing = lines.find((l) => !skus.has(l.sku));
         if (missing) throw new ValidationError('lines', `${missing.sku} is not in ${brandId}'s catalog`);
       }
-      const clock = await events.serverClock();
+      const clock = await events.serverClock(eventId);
       const expiresAt = this.deps.now() + ask.expiresInMinutes * 60_000;
       const out: (ReturnRequest & { brandId: string })[] = [];
       for (const [brandId, lines] of byBrand) {
@@ -81,7 +81,7 @@ export class StockReturns {
         await hub.change(brandDocName(eventId, brandId), (doc) => new BrandDoc(doc).appendReturnRequest(request));
         out.push({ ...request, brandId });
       }
-      await events.saveServerClock();
+      await events.saveServerClock(eventId);
       return out;
     });
   }

@@ -12,6 +12,8 @@ import type { DocHandle } from '../doc-handle.ts';
 import type { DocHub } from '../doc-hub.ts';
 import { EventNotFound, MissingError } from '../server-errors.ts';
 import type { Stores } from '../storage/store.ts';
+import type { EventSlot } from '../event-host.ts';
+import type { EventHosts } from '../event-hosts.ts';
 import { WebhookSender, type WebhookOptions } from './webhook.ts';
 
 /**
@@ -32,6 +34,8 @@ import { WebhookSender, type WebhookOptions } from './webhook.ts';
 export interface AlertCenterOptions {
   hub: DocHub;
   stores: Stores;
+  /** Each event's watcher lives in its host (event-hosts.ts): stopped when the process stops serving it. */
+  hosts: EventHosts;
   now: () => number;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   /** Quiet time after a change before evaluating (default 250 ms). */
@@ -229,30 +233,47 @@ function decodeNew<T>(map: Y.Map<unknown>, into: Map<string, T>, parse: (raw: un
 
 export class AlertCenter {
   readonly webhooks: WebhookSender;
-  private readonly watches = new Map<string, Promise<EventWatch>>();
+  private readonly watches: EventSlot<Promise<EventWatch>>;
   readonly log: NonNullable<AlertCenterOptions['log']>;
 
   constructor(readonly opts: AlertCenterOptions) {
     this.log = opts.log ?? (() => undefined);
     this.webhooks = new WebhookSender({ stores: opts.stores, now: opts.now, log: this.log, ...opts.webhook });
+    // The watcher's timers and document handles end with its event's host.
+    this.watches = opts.hosts.slot('alert-watch', { dispose: async (w) => (await w.catch(() => undefined))?.stop() });
   }
 
-  /** Starts watching the events that have a webhook, and resumes deliveries a restart interrupted. */
+  /**
+   * Starts watching the events that have a webhook, and resumes deliveries a restart interrupted: every
+   * stored event, for a server that is the only one on its store. A cluster member calls `startEvent` for each
+   * event it takes over instead (reading every event here would take every event's lease).
+   */
   async start(): Promise<void> {
-    for (const eventId of await this.webhooks.configuredEvents()) {
-      await this.watch(eventId).catch((err: unknown) => this.log('warn', 'could not watch an event for alerts', { eventId, err: String(err) }));
-    }
+    for (const eventId of await this.webhooks.configuredEvents()) await this.startEvent(eventId);
     await this.webhooks.resume();
   }
 
-  /** The event's watcher, started on first use; it runs until the server stops. */
+  /**
+   * The event is now served here (a start, or a lease taken over): with a webhook, its watcher starts (so
+   * alerts raised from now on are delivered by this process) and its interrupted deliveries resume.
+   */
+  async startEvent(eventId: string, opts: { resume?: boolean } = {}): Promise<void> {
+    if (!(await this.webhooks.config(eventId))) return;
+    await this.watch(eventId).catch((err: unknown) => this.log('warn', 'could not watch an event for alerts', { eventId, err: String(err) }));
+    if (opts.resume) await this.webhooks.resume(eventId);
+  }
+
+  /** The event's watcher, started on first use; it runs while this process serves the event. */
   watch(eventId: string): Promise<EventWatch> {
     let w = this.watches.get(eventId);
     if (!w) {
       const watch = new EventWatch(eventId, this);
-      w = watch.start().then(() => watch);
-      w.catch(() => this.watches.delete(eventId));
-      this.watches.set(eventId, w);
+      const started = watch.start().then(() => watch);
+      started.catch(() => {
+        if (this.watches.get(eventId) === started) this.watches.delete(eventId);
+      });
+      this.watches.set(eventId, started);
+      w = started;
     }
     return w;
   }
@@ -272,7 +293,9 @@ export class AlertCenter {
 
   async close(): Promise<void> {
     this.webhooks.close();
-    for (const w of this.watches.values()) (await w.catch(() => undefined))?.stop();
-    this.watches.clear();
+    for (const [eventId, w] of [...this.watches]) {
+      (await w.catch(() => undefined))?.stop();
+      this.watches.delete(eventId);
+    }
   }
 }

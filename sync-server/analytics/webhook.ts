@@ -134,8 +134,8 @@ export class WebhookSender {
   }
 
   /** Sends what a restart left in the outbox. */
-  async resume(): Promise<void> {
-    for (const eventId of await this.d.stores.eventIds()) for (const [, p] of await this.d.stores.event(eventId).list<Pending>(OUTBOX)) void this.send(p);
+  async resume(only?: string): Promise<void> {
+    for (const eventId of only !== undefined ? [only] : await this.d.stores.eventIds()) for (const [, p] of await this.d.stores.event(eventId).list<Pending>(OUTBOX)) void this.send(p);
   }
 
   async deliveries(eventId: string): Promise<DeliveryAttempt[]> {

@@ -68,6 +68,7 @@ export class EventOwnership {
   private readonly foreign = new Map<string, { holder: LeaseHolder; until: number }>();
   private readonly placing = new Map<string, Promise<Placement>>();
   private readonly dropHandlers = new Set<(eventId: string, reason: LeaseDrop) => void>();
+  private readonly takeHandlers = new Set<(eventId: string, epoch: number) => void>();
   private readonly timer: ReturnType<typeof setInterval>;
   private renewing = false;
   private closed = false;
@@ -131,6 +132,15 @@ export class EventOwnership {
     return () => this.dropHandlers.delete(handler);
   }
 
+  /**
+   * Called when this process has taken an event's lease (a first use, a takeover after another owner died,
+   * or a take-back): the server starts the event's host (its alert watcher, its interrupted deliveries).
+   */
+  onTake(handler: (eventId: string, epoch: number) => void): () => void {
+    this.takeHandlers.add(handler);
+    return () => this.takeHandlers.delete(handler);
+  }
+
   /** A write at `epoch` failed with LeaseLostError: the event is no longer this process's. */
   writeFenced(eventId: string, epoch: number): void {
     if (this.held.get(eventId)?.epoch === epoch) this.drop(eventId, 'write-fenced');
@@ -186,6 +196,13 @@ export class EventOwnership {
       this.opts.metrics.takeovers++;
     }
     this.opts.log?.('info', 'took the lease of an event', { eventId, epoch: holder.epoch });
+    for (const handler of this.takeHandlers) {
+      try {
+        handler(eventId, holder.epoch);
+      } catch (err) {
+        this.opts.log?.('error', 'an event take handler failed', { eventId, err: String(err) });
+      }
+    }
     return { kind: 'own', fence: { epoch: holder.epoch } };
   }
 

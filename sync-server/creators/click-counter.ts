@@ -1,4 +1,6 @@
 import { ConditionFailedError, type Stores } from '../storage/store.ts';
+import type { EventSlot } from '../event-host.ts';
+import type { EventHosts } from '../event-hosts.ts';
 
 /**
  * Clicks on creator links, counted per event and code and kept in the server's store (not in a synced
@@ -10,29 +12,35 @@ const NS = 'creator-clicks';
 /** A count written by another writer meanwhile (another process, in a cluster) makes the add read again. */
 const ADD_ATTEMPTS = 5;
 
+/** One event's clicks not yet written (per lower-case code), and the timer of its next batch. */
+interface EventClicks {
+  codes: Map<string, number>;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
 export class ClickCounter {
-  /** Per event, per lower-case code: clicks not yet written. */
-  private readonly pending = new Map<string, Map<string, number>>();
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Per event, in the event's host: when the process stops serving an event, its clicks are written first. */
+  private readonly pending: EventSlot<EventClicks>;
   private flushing: Promise<void> = Promise.resolve();
   private closed = false;
 
   constructor(
     private readonly stores: Stores,
+    private readonly hosts: EventHosts,
     private readonly opts: { flushMs?: number; log?: (level: 'warn', message: string, fields?: Record<string, unknown>) => void } = {},
-  ) {}
+  ) {
+    this.pending = hosts.slot('creator-clicks', { dispose: (clicks, eventId) => this.write(() => [[eventId, take(clicks)]]) });
+  }
 
   /** Counts one click; it is written with the next batch. */
   click(eventId: string, codeKey: string): void {
-    let event = this.pending.get(eventId);
-    if (!event) this.pending.set(eventId, (event = new Map()));
-    event.set(codeKey, (event.get(codeKey) ?? 0) + 1);
-    if (!this.timer && !this.closed) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
+    const event = this.pending.ensure(eventId, () => ({ codes: new Map(), timer: undefined }));
+    event.codes.set(codeKey, (event.codes.get(codeKey) ?? 0) + 1);
+    if (!event.timer && !this.closed) {
+      event.timer = this.hosts.of(eventId).setTimeout(() => {
+        event.timer = undefined;
         void this.flush();
       }, this.opts.flushMs ?? 1000);
-      this.timer.unref?.();
     }
   }
 
@@ -42,7 +50,7 @@ export class ClickCounter {
     // in the store or in `pending`, never in neither (taken out of pending, not yet stored) nor in both.
     const run = this.flushing.then(async () => {
       const out = new Map(await this.stores.event(eventId).list<number>(NS));
-      for (const [code, n] of this.pending.get(eventId) ?? []) out.set(code, (out.get(code) ?? 0) + n);
+      for (const [code, n] of this.pending.get(eventId)?.codes ?? []) out.set(code, (out.get(code) ?? 0) + n);
       return out;
     });
     this.flushing = run.then(
@@ -54,18 +62,23 @@ export class ClickCounter {
 
   /** Writes the clicks counted so far; batches run one after another. */
   flush(): Promise<void> {
+    return this.write(() => [...this.pending].map(([eventId, event]) => [eventId, take(event)] as [string, Map<string, number>]));
+  }
+
+  /**
+   * Writes the counts `take` takes out of `pending`, after the batches before (taken in line, so a count read
+   * finds each click in the store or in `pending`); what fails goes back for the next batch.
+   */
+  private write(take: () => [string, Map<string, number>][]): Promise<void> {
     const run = this.flushing.then(async () => {
-      const batch = [...this.pending];
-      this.pending.clear();
-      for (const [eventId, codes] of batch) {
+      for (const [eventId, codes] of take()) {
         for (const [code, n] of codes) {
           try {
             await this.add(eventId, code, n);
           } catch (err) {
-            // Put them back for the next batch rather than lose them.
-            let event = this.pending.get(eventId);
-            if (!event) this.pending.set(eventId, (event = new Map()));
-            event.set(code, (event.get(code) ?? 0) + n);
+            // Put them back for the next batch rather than lose them (while this process serves the event).
+            const event = this.pending.get(eventId);
+            event?.codes.set(code, (event.codes.get(code) ?? 0) + n);
             this.opts.log?.('warn', 'could not store creator link clicks', { eventId, code, err: String(err) });
           }
         }
@@ -92,8 +105,17 @@ export class ClickCounter {
   /** Stops the timer and writes what is pending. */
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    for (const [eventId, event] of this.pending) {
+      this.hosts.peek(eventId)?.clearTimeout(event.timer);
+      event.timer = undefined;
+    }
     await this.flush();
   }
+}
+
+/** The event's counts not yet written, taken out of it. */
+function take(event: EventClicks): Map<string, number> {
+  const codes = new Map(event.codes);
+  event.codes.clear();
+  return codes;
 }

@@ -1,6 +1,8 @@
 import { ValidationError } from '../../core/base/errors.ts';
 import { asObject } from '../../core/base/validate.ts';
 import type { Stores } from '../storage/store.ts';
+import type { EventSlot } from '../event-host.ts';
+import type { EventHosts } from '../event-hosts.ts';
 
 /**
  * Cross-origin access for the storefront API: a brand's web store runs on its own origin and calls the
@@ -51,9 +53,15 @@ export function parseOriginsBody(body: unknown): string[] {
 
 /** The allowed origins per event, stored in the `storefront-origins` namespace and cached in memory. */
 export class StorefrontOrigins {
-  private readonly cache = new Map<string, Promise<string[]>>();
+  /** In each event's host: another process may change the list while it serves the event. */
+  private readonly cache: EventSlot<Promise<string[]>>;
 
-  constructor(private readonly stores: Stores) {}
+  constructor(
+    private readonly stores: Stores,
+    hosts: EventHosts,
+  ) {
+    this.cache = hosts.slot('storefront-origins');
+  }
 
   get(eventId: string): Promise<string[]> {
     let p = this.cache.get(eventId);

@@ -4,6 +4,8 @@ import { ValidationError } from '../../core/base/errors.ts';
 import type { RecordSpace } from '../storage/store.ts';
 import { etagOf } from '../storefront/stock.ts';
 import { QaRateLimited, QaSenderBanned, QuestionNotFound } from './qa-errors.ts';
+import type { EventSlot } from '../event-host.ts';
+import type { EventHosts } from '../event-hosts.ts';
 
 /**
  * The live Q&A of a drop (docs/api.md, "Live Q&A"; docs/organiser.md, "Q&A moderation"). Shoppers ask from the
@@ -93,15 +95,18 @@ export interface QaBoardDeps {
   /** Whether `sku` is one of the event's products (a question about an unknown product is refused). */
   hasProduct: (eventId: string, sku: string) => Promise<boolean>;
   limits?: Partial<QaLimits>;
+  /** Where each event's board is kept (event-hosts.ts): read again from the store after the event comes back. */
+  hosts: EventHosts;
 }
 
 export class QaBoard {
-  private readonly events = new Map<string, Promise<EventQa>>();
+  private readonly events: EventSlot<Promise<EventQa>>;
   private readonly listeners = new Set<(eventId: string, change: QaChange) => void>();
   private readonly perSender: RateLimiterMemory;
   private readonly perAddress: RateLimiterMemory;
 
   constructor(private readonly d: QaBoardDeps) {
+    this.events = d.hosts.slot('qa-board');
     const limits = { ...DEFAULT_QA_LIMITS, ...d.limits };
     this.perSender = new RateLimiterMemory({ keyPrefix: 'qa-s', points: limits.perSenderPerMinute, duration: 60 });
     this.perAddress = new RateLimiterMemory({ keyPrefix: 'qa-a', points: limits.perAddressPerMinute, duration: 60 });
@@ -258,8 +263,11 @@ export class QaBoard {
         return { questions, bans: new Set(bans.map(([k]) => k)), nextSeq, chain: Promise.resolve(), snapshot: undefined };
       })();
       // A failed load is retried on the next call rather than remembered.
-      s.catch(() => this.events.delete(eventId));
-      this.events.set(eventId, s);
+      const made = s;
+      made.catch(() => {
+        if (this.events.get(eventId) === made) this.events.delete(eventId);
+      });
+      this.events.set(eventId, made);
     }
     return s;
   }

@@ -1,4 +1,6 @@
 import type { QaBoard, QaChange } from './qa-board.ts';
+import type { EventSlot } from '../event-host.ts';
+import type { EventHosts } from '../event-hosts.ts';
 
 /**
  * The live Q&A feed (Server-Sent Events) to every shopper watching a drop page. Built for 10,000 watchers of
@@ -17,18 +19,36 @@ export interface QaFeedOptions {
 
 export interface QaWatcher {
   write(chunk: string): void;
+  /** Ends the watcher's stream (the process stopped serving the event: the shopper reconnects to its owner). */
+  finish?(): void;
+}
+
+/** One event's feed, in the event's host: its watchers, the changes waiting to go out and their timer. */
+interface EventFeed {
+  watchers: Set<QaWatcher>;
+  pending: Map<string, QaChange>;
+  timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 export class QaFeed {
-  private readonly watchers = new Map<string, Set<QaWatcher>>();
-  private readonly pending = new Map<string, Map<string, QaChange>>();
-  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly feeds: EventSlot<EventFeed>;
   private readonly coalesceMs: number;
   private readonly sliceSize: number;
   private readonly stop: () => void;
   private seq = 0;
 
-  constructor(board: QaBoard, opts: QaFeedOptions = {}) {
+  constructor(
+    board: QaBoard,
+    private readonly hosts: EventHosts,
+    opts: QaFeedOptions = {},
+  ) {
+    // The host's timer is cleared with it; its watchers' streams end, so shoppers reconnect to the owner.
+    this.feeds = hosts.slot('qa-feed', {
+      busy: (feed) => feed.watchers.size > 0,
+      dispose: (feed) => {
+        for (const w of [...feed.watchers]) w.finish?.();
+      },
+    });
     this.coalesceMs = opts.coalesceMs ?? 100;
     this.sliceSize = opts.sliceSize ?? 500;
     this.stop = board.onChange((eventId, change) => this.queue(eventId, change));
@@ -36,43 +56,44 @@ export class QaFeed {
 
   /** Adds a watcher of the event; returns its removal. */
   watch(eventId: string, w: QaWatcher): () => void {
-    let set = this.watchers.get(eventId);
-    if (!set) this.watchers.set(eventId, (set = new Set()));
-    set.add(w);
+    const feed = this.feed(eventId);
+    feed.watchers.add(w);
     return () => {
-      set.delete(w);
-      if (set.size === 0 && this.watchers.get(eventId) === set) this.watchers.delete(eventId);
+      feed.watchers.delete(w);
     };
   }
 
   watching(eventId: string): number {
-    return this.watchers.get(eventId)?.size ?? 0;
+    return this.feeds.get(eventId)?.watchers.size ?? 0;
   }
 
   close(): void {
     this.stop();
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
-    this.pending.clear();
+    for (const [eventId, feed] of this.feeds) {
+      this.hosts.peek(eventId)?.clearTimeout(feed.timer);
+      feed.timer = undefined;
+      feed.pending.clear();
+    }
+  }
+
+  private feed(eventId: string): EventFeed {
+    return this.feeds.ensure(eventId, () => ({ watchers: new Set(), pending: new Map(), timer: undefined }));
   }
 
   private queue(eventId: string, change: QaChange): void {
-    let p = this.pending.get(eventId);
-    if (!p) this.pending.set(eventId, (p = new Map()));
+    const feed = this.feed(eventId);
     // The latest state of a question wins: an answer then a pin within the window is one change.
-    p.set(change.id, change);
-    if (this.timers.has(eventId)) return;
-    const t = setTimeout(() => this.flush(eventId), this.coalesceMs);
-    t.unref?.();
-    this.timers.set(eventId, t);
+    feed.pending.set(change.id, change);
+    if (feed.timer !== undefined) return;
+    feed.timer = this.hosts.of(eventId).setTimeout(() => this.flush(feed), this.coalesceMs);
   }
 
-  private flush(eventId: string): void {
-    this.timers.delete(eventId);
-    const changes = this.pending.get(eventId);
-    this.pending.delete(eventId);
-    const set = this.watchers.get(eventId);
-    if (!changes || !set || set.size === 0) return;
+  private flush(feed: EventFeed): void {
+    feed.timer = undefined;
+    const changes = new Map(feed.pending);
+    feed.pending.clear();
+    const set = feed.watchers;
+    if (changes.size === 0 || set.size === 0) return;
     const chunk = `event: qa\nid: ${++this.seq}\ndata: ${JSON.stringify({ changes: [...changes.values()], sentAt: Date.now() })}\n\n`;
     const all = [...set];
     const slice = (from: number) => {

@@ -17,8 +17,23 @@ import type { Commit, EventStore, Expectation, RecordKey } from './store.ts';
  */
 export class GroupCommitter {
   private readonly events = new Map<string, EventGroups>();
+  /** Who waits for an event's groups to end (`settled`). */
+  private readonly idleWaiters = new Map<string, (() => void)[]>();
 
   constructor(private readonly store: (eventId: string) => EventStore) {}
+
+  /** Resolves once the event has no group collecting or being written (written or failed, either way). */
+  settled(eventId: string): Promise<void> {
+    if (!this.events.has(eventId)) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.set(eventId, [...(this.idleWaiters.get(eventId) ?? []), resolve]));
+  }
+
+  private ended(eventId: string): void {
+    this.events.delete(eventId);
+    const waiters = this.idleWaiters.get(eventId) ?? [];
+    this.idleWaiters.delete(eventId);
+    for (const w of waiters) w();
+  }
 
   /** Resolves when `c` is durable as part of a group; rejects, with nothing of the group written, otherwise. */
   add(eventId: string, c: Commit): Promise<void> {
@@ -39,7 +54,7 @@ export class GroupCommitter {
     if (!e || e.writing) return;
     const group = e.collecting.splice(0);
     if (group.length === 0) {
-      this.events.delete(eventId);
+      this.ended(eventId);
       return;
     }
     e.writing = true;
@@ -60,7 +75,7 @@ export class GroupCommitter {
         const after = e.collecting.splice(0);
         for (const g of [...group, ...after]) g.reject(err);
         e.writing = false;
-        this.events.delete(eventId);
+        this.ended(eventId);
       },
     );
   }

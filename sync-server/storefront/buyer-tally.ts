@@ -3,6 +3,8 @@ import { RequirementError } from '../server-errors.ts';
 import { BuyerLimitError } from './storefront-errors.ts';
 import type { Stores } from '../storage/store.ts';
 import { skuKey } from './input.ts';
+import type { PerEvent } from '../event-host.ts';
+import type { EventHosts } from '../event-hosts.ts';
 
 /**
  * What each buyer has bought in a drop, for the per-customer limits (core/customers/buyer-limits.ts). Built from the
@@ -21,12 +23,16 @@ export { BuyerLimitError };
 
 export class BuyerTally {
   /** Per event, read from that event's orders on its first use: orders by id, and order ids by buyer key. */
-  private readonly loaded = new Map<string, Promise<Tally>>();
+  private readonly loaded: PerEvent<Promise<Tally>>;
 
   constructor(
     private readonly stores: Stores,
     private readonly ordersNs: string,
-  ) {}
+    // Kept in each event's host (event-host.ts): forgotten, and read again, when the process stops serving it.
+    hosts: EventHosts,
+  ) {
+    this.loaded = hosts.slot('buyer-tally');
+  }
 
   /** Refuses an order of `lines` by the buyer with `keys` that would pass the event's limits. */
   async check(eventId: string, keys: readonly string[], lines: readonly { brandId: string; sku: string; qty: number }[], limits: BuyerLimits): Promise<void> {

@@ -50,7 +50,7 @@ export async function finishLegacyJournals(d: LegacyJournalDeps, eventId: string
     }
     // The server clock continues after the journal's ids, even if its own record was not saved.
     const at = j.parts[0]?.sale.at;
-    if (at) (await d.events.serverClock()).receive(at);
+    if (at) (await d.events.serverClock(eventId)).receive(at);
     const stored = (await records.get<number>(RECEIPTS, '')) ?? 0;
     const finished = [
       { ns: ORDERS, key: j.orderId, value: j.order },

@@ -107,7 +107,7 @@ export async function planOrder(d: PlanDeps, eventId: string, input: OrderInput)
   const source = route.source;
   const distanceKm = source.distanceKm === null ? null : Math.round(source.distanceKm * 1000) / 1000;
 
-  const clock = await d.events.serverClock();
+  const clock = await d.events.serverClock(eventId);
   const seq = await d.receiptSeq(eventId);
   const receiptNumber = formatReceiptNumber(RECEIPT_PREFIX, seq);
   // A consenting customer's hashes go on the sales too, as a till puts them, so analytics finds online

@@ -3,7 +3,9 @@ import { BrandDoc, brandDocName } from '../../core/event/schema.ts';
 import type { DocHub } from '../doc-hub.ts';
 import type { EventService } from '../event-service.ts';
 import type { Expectation, Stores } from '../storage/store.ts';
-import { GroupCommitter } from '../storage/group-commit.ts';
+import type { GroupCommitter } from '../storage/group-commit.ts';
+import type { PerEvent } from '../event-host.ts';
+import type { EventHosts } from '../event-hosts.ts';
 import { fingerprint, parseOrderInput } from './input.ts';
 import type { ReservationStore } from './reservations.ts';
 import { BuyerTally } from './buyer-tally.ts';
@@ -48,6 +50,8 @@ export interface OrderDeskDeps {
   hub: DocHub;
   events: EventService;
   stores: Stores;
+  /** Where each event's order memory lives (event-hosts.ts): forgotten when the process stops serving it. */
+  hosts: EventHosts;
   reservations: ReservationStore;
   now: () => number;
   /** Stock the storefront offers may have changed. */
@@ -63,20 +67,24 @@ export interface OrderDeskDeps {
 
 export class OrderDesk {
   /** Per event: the last WEB receipt sequence stored (read once; advanced only after a commit). */
-  private readonly receiptSeq = new Map<string, number | undefined>();
+  private readonly receiptSeq: PerEvent<number | undefined>;
   private readonly tally: BuyerTally;
   /** Per event: journals of the server before one-commit orders finished (once, on the event's first use). */
-  private readonly legacy = new Map<string, Promise<void>>();
+  private readonly legacy: PerEvent<Promise<void>>;
   /** Idempotency records written but maybe not yet durable: visible to the next request at once. */
   private readonly inflight = new Map<string, { rec: IdempotencyRecord; durable: Promise<void> }>();
   /** One store commit per group of orders per event. */
   private readonly groups: GroupCommitter;
   /** Per event: order ids per location they are routed to, built from the event's orders on first use. */
-  private readonly routed = new Map<string, Promise<Map<string, Set<string>>>>();
+  private readonly routed: PerEvent<Promise<Map<string, Set<string>>>>;
 
   constructor(private readonly d: OrderDeskDeps) {
-    this.tally = new BuyerTally(d.stores, ORDERS);
-    this.groups = new GroupCommitter((eventId) => d.stores.event(eventId));
+    this.receiptSeq = d.hosts.slot('receipt-seq');
+    this.legacy = d.hosts.slot('legacy-journals');
+    this.routed = d.hosts.slot('routed-orders');
+    this.tally = new BuyerTally(d.stores, ORDERS, d.hosts);
+    // The event service's: the server clock's record goes through the same per-event groups (event-clock.ts).
+    this.groups = d.events.groups;
   }
 
   /**
@@ -209,6 +217,8 @@ export class OrderDesk {
             { ns: ORDERS, key: plan.order.orderId, value: plan.order },
             { ns: IDEMPOTENCY, key: idempotencyKey, value: rec },
             { ns: RECEIPTS, key: '', value: plan.receiptSeq },
+            // The event's clock after the order's ids, in the order's own commit (event-clock.ts).
+            ...this.d.events.clockRecord(eventId),
           ],
           ...(plan.reservationId !== undefined ? { del: [{ ns: 'reservations', key: plan.reservationId }] } : {}),
           // The receipt counter is still what this plan counted from: no WEB number is given twice.
@@ -227,10 +237,7 @@ export class OrderDesk {
     // Handlers go on `applied.durable` before any await: the group may fail while the order is remembered.
     const remembered = this.remember(plan.order);
     const durable = applied.durable.then(
-      async () => {
-        // The server clock's last timestamp, so a restart never repeats one (server-wide, outside the commit:
-        // the clock also moves on the wall clock, and the order's ids are already stored with the order).
-        await this.d.events.saveServerClock();
+      () => {
         this.d.changed(eventId);
       },
       async (err: unknown) => {
@@ -280,7 +287,7 @@ export class OrderDesk {
 }
 
 /** The per-event value made by `make` on first use; a failed making is tried again next time. */
-function once<T>(cache: Map<string, Promise<T>>, eventId: string, make: () => Promise<T>): Promise<T> {
+function once<T>(cache: PerEvent<Promise<T>>, eventId: string, make: () => Promise<T>): Promise<T> {
   let p = cache.get(eventId);
   if (!p) {
     p = make();

@@ -1,7 +1,9 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ValidationError } from '../../core/base/errors.ts';
 import { PopupError } from '../../core/base/errors.ts';
-import type { Stores } from '../storage/store.ts';
+import { ConditionFailedError, type Stores } from '../storage/store.ts';
+import type { EventSlot } from '../event-host.ts';
+import { EventHosts } from '../event-hosts.ts';
 
 /**
  * The waiting room of a hype drop, served by the server itself (docs/storefront-queue in docs/api.md,
@@ -98,6 +100,8 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('base64url')
 export interface DropQueueDeps {
   /** Settings, counter and places in the event's records; the ticket secret server-wide. */
   stores: Pick<Stores, 'event' | 'server'>;
+  /** Where each event's settings, ticket counter and sold-out reading are kept (event-hosts.ts). */
+  hosts?: EventHosts;
   now: () => number;
   /** The drop's window: admission starts at its start. */
   dropOf: (eventId: string) => Promise<{ startsAt: number; endsAt: number }>;
@@ -114,14 +118,23 @@ const SOLD_OUT_CACHE_MS = 500;
 
 export class DropQueue {
   private secret: Promise<Buffer> | undefined;
-  private readonly settings = new Map<string, Promise<QueueSettings | undefined>>();
-  private readonly counters = new Map<string, Promise<number>>();
+  // Per event, in the event's host: forgotten (and read again from the store) when the process stops serving
+  // it, so a process taking an event back numbers tickets after the ones another process gave meanwhile.
+  private readonly settings: EventSlot<Promise<QueueSettings | undefined>>;
+  private readonly counters: EventSlot<Promise<number>>;
   /** Issuance runs one at a time per event: a place is never given twice. */
-  private readonly issuing = new Map<string, Promise<unknown>>();
+  private readonly issuing: EventSlot<Promise<unknown>>;
+  private readonly soldOutCache: EventSlot<{ at: number; value: Promise<boolean> }>;
+  /** Per address, across events (the join rate limit). */
   private readonly joins = new Map<string, { windowStart: number; n: number }>();
-  private readonly soldOutCache = new Map<string, { at: number; value: Promise<boolean> }>();
 
-  constructor(private readonly d: DropQueueDeps) {}
+  constructor(private readonly d: DropQueueDeps) {
+    const hosts = d.hosts ?? new EventHosts();
+    this.settings = hosts.slot('queue-settings');
+    this.counters = hosts.slot('queue-counter');
+    this.issuing = hosts.slot('queue-issuing');
+    this.soldOutCache = hosts.slot('queue-sold-out');
+  }
 
   // ---- the organiser's switch ----------------------------------------------------------------------------
 
@@ -189,16 +202,27 @@ export class DropQueue {
       const known = await this.d.stores.event(eventId).get<number>(BY_KEY, keyHash);
       if (known !== undefined) return { place: known, fresh: false };
       this.limitJoin(address);
-      const place = (await this.counter(eventId)) + 1;
-      // The counter and the browser's place in one commit: a crash between them cannot give a place twice.
-      await this.d.stores.event(eventId).commit({
-        put: [
-          { ns: COUNTER, key: '', value: place },
-          { ns: BY_KEY, key: keyHash, value: place },
-        ],
-      });
-      this.counters.set(eventId, Promise.resolve(place));
-      return { place, fresh: true };
+      for (let attempt = 1; ; attempt++) {
+        const before = await this.counter(eventId);
+        const place = before + 1;
+        try {
+          // The counter and the browser's place in one commit: a crash between them cannot give a place twice;
+          // and only on the counter this process read (another writer's tickets are never numbered over).
+          await this.d.stores.event(eventId).commit({
+            put: [
+              { ns: COUNTER, key: '', value: place },
+              { ns: BY_KEY, key: keyHash, value: place },
+            ],
+            expect: [{ ns: COUNTER, key: '', equals: before === 0 ? undefined : before }],
+          });
+        } catch (err) {
+          this.counters.delete(eventId);
+          if (err instanceof ConditionFailedError && attempt < 3) continue;
+          throw err;
+        }
+        this.counters.set(eventId, Promise.resolve(place));
+        return { place, fresh: true };
+      }
     });
     this.issuing.set(eventId, run.catch(() => undefined));
     const { place, fresh } = await run;

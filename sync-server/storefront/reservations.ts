@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { ONLINE, type HolderId } from '../../core/ledger/holders.ts';
 import type { StockLine } from '../event-service.ts';
 import type { Stores } from '../storage/store.ts';
+import type { PerEvent } from '../event-host.ts';
+import type { EventHosts } from '../event-hosts.ts';
 import { skuKey } from './input.ts';
 import type { BuyerLimits } from '../../core/customers/buyer-limits.ts';
 import { HoldLimitError } from './storefront-errors.ts';
@@ -37,13 +39,18 @@ export { HoldLimitError };
 const NS = 'reservations';
 
 export class ReservationStore {
-  private readonly byEvent = new Map<string, Map<string, Reservation>>();
-  private readonly loading = new Map<string, Promise<void>>();
+  // Kept in each event's host (event-host.ts): forgotten, and read again, when the process stops serving it.
+  private readonly byEvent: PerEvent<Map<string, Reservation>>;
+  private readonly loading: PerEvent<Promise<void>>;
 
   constructor(
     private readonly stores: Stores,
     private readonly now: () => number,
-  ) {}
+    hosts: EventHosts,
+  ) {
+    this.byEvent = hosts.slot('reservations');
+    this.loading = hosts.slot('reservations-loaded');
+  }
 
   /** Loads the event's stored reservations once; call before the synchronous readers of that event. */
   ready(eventId: string): Promise<void> {

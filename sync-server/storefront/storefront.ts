@@ -6,6 +6,8 @@ import type { DocHub } from '../doc-hub.ts';
 import type { EventService } from '../event-service.ts';
 import { EventNotFound, UnavailableError } from '../server-errors.ts';
 import type { Stores } from '../storage/store.ts';
+import type { EventSlot } from '../event-host.ts';
+import type { EventHosts } from '../event-hosts.ts';
 import { parseReservationInput } from './input.ts';
 import { assertDropOpen } from '../../core/selling/drop-window.ts';
 import { buyerLimitsOf } from '../../core/customers/buyer-limits.ts';
@@ -27,6 +29,8 @@ export interface StorefrontDeps {
   hub: DocHub;
   events: EventService;
   stores: Stores;
+  /** Where each event's stock watcher, reservations and order memory live (event-hosts.ts). */
+  hosts: EventHosts;
   now: () => number;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   /** How the API answers a refusal, recorded as an order's Idempotency-Key answer (OrderDeskDeps.answerOf). */
@@ -40,14 +44,16 @@ export { ReservationNotFound };
 export class Storefront {
   readonly reservations: ReservationStore;
   readonly orders: OrderDesk;
-  private readonly watchers = new Map<string, { ready: Promise<StockWatcher>; watcher: StockWatcher }>();
+  private readonly watchers: EventSlot<{ ready: Promise<StockWatcher>; watcher: StockWatcher }>;
   private readonly sweeper: ReturnType<typeof setInterval>;
   private sweeping: Promise<void> | undefined;
 
   constructor(private readonly d: StorefrontDeps) {
     const log = d.log ?? (() => undefined);
-    this.reservations = new ReservationStore(d.stores, d.now);
-    this.orders = new OrderDesk({ hub: d.hub, events: d.events, stores: d.stores, reservations: this.reservations, now: d.now, changed: (e) => this.changed(e), log, answerOf: d.answerOf });
+    // An event this process stops serving ends its stock streams: shoppers reconnect and reach the owner.
+    this.watchers = d.hosts.slot('stock-watcher', { dispose: (e) => e.watcher.close('this server process stopped serving the event; reconnect') });
+    this.reservations = new ReservationStore(d.stores, d.now, d.hosts);
+    this.orders = new OrderDesk({ hub: d.hub, events: d.events, stores: d.stores, hosts: d.hosts, reservations: this.reservations, now: d.now, changed: (e) => this.changed(e), log, answerOf: d.answerOf });
     this.sweeper = setInterval(() => void this.sweep().catch((err: unknown) => log('warn', 'reservation sweep failed', { err: String(err) })), d.sweepMs ?? 5000);
     this.sweeper.unref?.();
   }
@@ -200,7 +206,7 @@ export class Storefront {
 
   close(): void {
     clearInterval(this.sweeper);
-    for (const { watcher } of [...this.watchers.values()]) watcher.close('server shutting down');
+    for (const [, { watcher }] of [...this.watchers]) watcher.close('server shutting down');
   }
 }
 
