@@ -126,10 +126,12 @@ describe('moving an event from the embedded store to PostgreSQL', () => {
     const report = await migrateStore(source, target);
 
     expect(report.events).toEqual([
-      { eventId: 'night', action: 'copied', docs: 1, records: { alerts: 1 } },
-      { eventId: 'spring', action: 'copied', docs: 2, records: { idempotency: 1, orders: 2, reservations: 1, 'web-receipt-seq': 1 } },
+      { eventId: 'night', action: 'copied', docs: 1, records: { alerts: 1, meta: 1 } },
+      { eventId: 'spring', action: 'copied', docs: 2, records: { idempotency: 1, meta: 1, orders: 2, reservations: 1, 'web-receipt-seq': 1 } },
     ]);
     expect(report.server).toEqual({ copied: 4, alreadyThere: 0, merged: [], replaced: [] });
+    // The laptop's server-wide clock goes with each event as its own clock's floor (event-clock.ts).
+    expect(await (await leased(target, 'night')).get('meta', 'hlc')).toBe('0000000000a0000-server');
     // Read back independently, as a server process of the cluster would.
     const spring = await leased(target, 'spring');
     const setup = await docOf(spring, 'event/spring/setup');

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as Y from 'yjs';
 import { parseHlc } from '../../core/base/hlc.ts';
 import { describeLost } from './high-water.ts';
+import { CLOCK_RECORD, laterHlc } from '../event-clock.ts';
 import { LevelStore } from './level-store.ts';
 import { openStore, redact } from './open-store.ts';
 import type { EventStore, LeaseHolder, RecordKey, Store } from './store.ts';
@@ -29,8 +30,9 @@ import type { EventStore, LeaseHolder, RecordKey, Store } from './store.ts';
  *   (`EventServedError`): stop that process or wait for its lease to run out.
  * - **Server-wide records** (tokens, pairing codes, tracking links: what lets the event's tills and shop go
  *   on working on the new server) are copied when absent and checked when present, with a compare-and-set
- *   on what was read. Two are one server's own and are merged, not compared: `meta/hlc` (the server clock:
- *   the later of the two, so no timestamp is issued twice) and `server-secrets` (the target keeps its own).
+ *   on what was read. Two are one server's own and are merged, not compared: `meta/hlc` (the old server-wide
+ *   clock: the later of the two, so no timestamp is issued twice; each copied event also carries the source's
+ *   reading as its own clock's floor, event-clock.ts) and `server-secrets` (the target keeps its own).
  *   Any other record that differs refuses the run, like an event, unless `force`.
  */
 
@@ -134,8 +136,11 @@ export async function migrateStore(source: Store, target: Store, opts: MigrateOp
     for (const eventId of eventIds) handles.set(eventId, await targetEvent(target, eventId, owner, ttl, held));
 
     const plans: { eventId: string; src: EventImage; dst: EventImage; difference: string | undefined }[] = [];
+    // A source written before per-event clocks keeps its clock server-wide: each event takes it along.
+    const clockFloor = await source.server().get<unknown>(CLOCK_RECORD.ns, CLOCK_RECORD.key);
     for (const eventId of eventIds) {
       const src = await readEvent(source.event(eventId), true);
+      withClockFloor(src, clockFloor);
       const dst = await readEvent(handles.get(eventId)!, false);
       images.push(src, dst);
       plans.push({ eventId, src, dst, difference: isEmpty(dst) ? undefined : difference(src, dst, 'in the data folder', 'in PostgreSQL') });
@@ -215,6 +220,22 @@ async function readEvent(es: EventStore, isSource: boolean): Promise<EventImage>
   const records = new Map<string, Map<string, string>>();
   for (const ns of await es.namespaces()) records.set(ns, new Map((await es.list(ns)).map(([k, v]) => [k, JSON.stringify(v)])));
   return { docs, records };
+}
+
+/**
+ * The event's clock record as the target must hold it (event-clock.ts): the later of its own and the
+ * source's server-wide one. A target's processes read their own server-wide record once, as a floor, so the
+ * source's floor must travel inside each event it applies to, or a clock that ran ahead of wall time on the
+ * laptop could issue a timestamp again in the cluster. Applied to the source's image, so the copy, its
+ * verification and a re-run's comparison all see the same records.
+ */
+function withClockFloor(img: EventImage, floor: unknown): void {
+  const own = img.records.get(CLOCK_RECORD.ns)?.get(CLOCK_RECORD.key);
+  const later = laterHlc(own === undefined ? undefined : JSON.parse(own), floor);
+  if (later === undefined) return;
+  let ns = img.records.get(CLOCK_RECORD.ns);
+  if (!ns) img.records.set(CLOCK_RECORD.ns, (ns = new Map()));
+  ns.set(CLOCK_RECORD.key, JSON.stringify(later));
 }
 
 function isEmpty(img: EventImage): boolean {
