@@ -133,7 +133,7 @@ export class WebhookSender {
     void this.send(pending);
   }
 
-  /** Sends what a restart left in the outbox. */
+  /** Sends what a restart (or, with `only`, the event's previous owner) left in the outbox: every event's, or one's. */
   async resume(only?: string): Promise<void> {
     for (const eventId of only !== undefined ? [only] : await this.d.stores.eventIds()) for (const [, p] of await this.d.stores.event(eventId).list<Pending>(OUTBOX)) void this.send(p);
   }
