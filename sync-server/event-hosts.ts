@@ -21,6 +21,7 @@ export class EventHosts implements SlotHosts {
   private readonly disposing = new Set<Promise<void>>();
   private readonly starters: ((host: EventHost) => void | Promise<void>)[] = [];
   private readonly flushers: ((eventId: string) => Promise<void>)[] = [];
+  private readonly inUse: ((eventId: string) => boolean)[] = [];
   private closed = false;
 
   constructor(private readonly opts: EventHostsOptions = {}) {}
@@ -36,6 +37,15 @@ export class EventHosts implements SlotHosts {
    */
   onDispose(fn: (eventId: string) => Promise<void>): void {
     this.flushers.push(fn);
+  }
+
+  /**
+   * Says an event is in use though its documents went idle (work under way in its serial section, a group
+   * commit in flight): `idle` keeps its host then. Forgetting it meanwhile would have the next call read
+   * from the store what is not written yet (an order in flight missing from the buyer tally).
+   */
+  keepWhile(fn: (eventId: string) => boolean): void {
+    this.inUse.push(fn);
   }
 
   /**
@@ -98,7 +108,7 @@ export class EventHosts implements SlotHosts {
    */
   async idle(eventId: string): Promise<boolean> {
     const host = this.hosts.get(eventId);
-    if (host?.busy()) return false;
+    if (host?.busy() || this.inUse.some((fn) => fn(eventId))) return false;
     await this.dispose(eventId);
     return true;
   }

@@ -20,6 +20,11 @@ export class EventSerial {
     return run;
   }
 
+  /** Whether the event has work queued or running. */
+  busy(eventId: string): boolean {
+    return this.queues.has(eventId);
+  }
+
   /** Events with work queued or running (tests and metrics). */
   busyEvents(): number {
     return this.queues.size;

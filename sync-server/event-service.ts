@@ -110,6 +110,8 @@ export class EventService {
     this.groups = new GroupCommitter((eventId) => stores.event(eventId));
     // Commits of an event still in flight when it is forgotten are finished first (they hold its clock).
     hosts.onDispose((eventId) => this.groups.settled(eventId));
+    // An event with server work under way is not idle, whatever its documents do.
+    hosts.keepWhile((eventId) => this.serialSection.busy(eventId) || this.groups.pending(eventId));
     this.clocks = hosts.slot('server-clock');
     this.devices = new DeviceRegistry(stores);
     this.catalog = new EventCatalog({ hub, setup: (e) => this.setup(e), requireEvent: (e) => this.requireEvent(e), authority: (what) => this.authority(what) });

@@ -22,6 +22,11 @@ export class GroupCommitter {
 
   constructor(private readonly store: (eventId: string) => EventStore) {}
 
+  /** Whether the event has a group collecting or being written. */
+  pending(eventId: string): boolean {
+    return this.events.has(eventId);
+  }
+
   /** Resolves once the event has no group collecting or being written (written or failed, either way). */
   settled(eventId: string): Promise<void> {
     if (!this.events.has(eventId)) return Promise.resolve();
