@@ -2,7 +2,7 @@ import { creatorKey } from '../core/event/event.ts';
 import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Auth } from './auth.ts';
+import { Auth, CLUSTER_TOKEN_RECHECK_MS } from './auth.ts';
 import { adminToken } from './admin-token.ts';
 import { DocHub, type HubOptions } from './doc-hub.ts';
 import { answerRefundClaims } from './refund-claims.ts';
@@ -166,7 +166,9 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
     else console.error(`[error] ${line}`);
   }
   const storeDamage = damageAtStart.filter((d) => d.doc === 'store');
-  const auth = new Auth(stores, admin.token, now);
+  // Token records are answered from memory (auth.ts, TokenCacheOptions): always on one process; in a cluster only
+  // for events whose lease this process holds, under that lease's epoch.
+  const auth = new Auth(stores, admin.token, now, ownership ? { epochOf: (e) => ownership.fenceOf(e)?.epoch, recheckMs: CLUSTER_TOKEN_RECHECK_MS } : undefined);
   await auth.indexLegacyTokens();
   const hub = new DocHub({ stores, metrics, ...(opts.log ? { log: opts.log } : {}), ...opts.hub, now, awareness: limits, ...(opts.relay?.eventId ? { relayedEventId: opts.relay.eventId } : {}) });
   hub.markDamaged(damageAtStart);
@@ -250,6 +252,11 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
         },
       })
     : undefined;
+  // What the order path keeps in memory for the event was derived from this process's writes: another may write now.
+  ownership?.onDrop((eventId) => {
+    auth.forget(eventId);
+    storefront.orders.forget(eventId);
+  });
   ownership?.onDrop((eventId) => hub.dropEvent(eventId, CloseCode.EventMoved, `event ${eventId} is served by another server process now; reconnect`));
 
   const server = createServer(EDGE_SERVER_OPTIONS, (req, res) => {
