@@ -1,4 +1,4 @@
-import type { Commit, EventStore, Expectation, RecordKey } from './store.ts';
+import type { Commit, Expectation, RecordKey } from './store.ts';
 
 /**
  * Group commit of one event's server writes (online orders): the commits handed in while an earlier group is
@@ -18,7 +18,8 @@ import type { Commit, EventStore, Expectation, RecordKey } from './store.ts';
 export class GroupCommitter {
   private readonly events = new Map<string, EventGroups>();
 
-  constructor(private readonly store: (eventId: string) => EventStore) {}
+  /** `store`: where a key's groups are written (an event's store; any record space with `commit`). */
+  constructor(private readonly store: (eventId: string) => { commit(c: Commit): Promise<void> }) {}
 
   /** Resolves when `c` is durable as part of a group; rejects, with nothing of the group written, otherwise. */
   add(eventId: string, c: Commit): Promise<void> {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Location } from '../../core/event/event.ts';
 import { PopupError } from '../../core/base/errors.ts';
 import type { Stores } from '../storage/store.ts';
+import { GroupCommitter } from '../storage/group-commit.ts';
 import { ORDER_PATHS, ORDER_STATUSES, type OrderRecord } from './orders.ts';
 
 /**
@@ -16,6 +17,8 @@ const BY_ORDER = 'order-tracking-by-order';
 /** In-flight map key only: the records are the server-wide id → order and the event's order → id. */
 const key = (eventId: string, orderId: string) => `${eventId}!${orderId}`;
 
+/** The group key of the server-wide records (an event id is never empty). */
+const SERVER_GROUP = '';
 /** Ids remembered per order (TrackingLinks.recent): far more than the orders answered in a moment. */
 const RECENT_IDS = 10_000;
 
@@ -43,7 +46,11 @@ export class TrackingLinks {
    */
   private readonly recent = new Map<string, string>();
 
-  constructor(private readonly stores: Stores) {}
+  private readonly groups: GroupCommitter;
+
+  constructor(private readonly stores: Stores) {
+    this.groups = new GroupCommitter((k) => (k === SERVER_GROUP ? stores.server() : stores.event(k)));
+  }
 
   /**
    * The order's tracking id, made (and stored, both ways) on first call. `fresh`: the order was placed just now
@@ -65,7 +72,12 @@ export class TrackingLinks {
         return this.given(k, known);
       }
       const id = `t_${randomBytes(32).toString('base64url')}`;
-      await Promise.all([this.stores.server().put(BY_ID, id, { eventId, orderId } satisfies TrackingTarget), this.stores.event(eventId).put(BY_ORDER, orderId, id)]);
+      // Each joins the next group of its space (storage/group-commit.ts): a crowd of new orders costs two
+      // commits per group, not two writes per order.
+      await Promise.all([
+        this.groups.add(SERVER_GROUP, { put: [{ ns: BY_ID, key: id, value: { eventId, orderId } satisfies TrackingTarget }] }),
+        this.groups.add(eventId, { put: [{ ns: BY_ORDER, key: orderId, value: id }] }),
+      ]);
       return this.given(k, id);
     })().finally(() => this.making.delete(k));
     this.making.set(k, made);
