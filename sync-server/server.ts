@@ -2,7 +2,7 @@ import { creatorKey } from '../core/event/event.ts';
 import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Auth } from './auth.ts';
+import { Auth, CLUSTER_TOKEN_RECHECK_MS } from './auth.ts';
 import { adminToken } from './admin-token.ts';
 import { DocHub, type HubOptions } from './doc-hub.ts';
 import { answerRefundClaims } from './refund-claims.ts';
@@ -172,7 +172,9 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
     else console.error(`[error] ${line}`);
   }
   const storeDamage = damageAtStart.filter((d) => d.doc === 'store');
-  const auth = new Auth(stores, admin.token, now);
+  // Token records are answered from memory (auth.ts, TokenCacheOptions): always on one process; in a cluster only
+  // for events whose lease this process holds, under that lease's epoch.
+  const auth = new Auth(stores, admin.token, now, ownership ? { epochOf: (e) => ownership.fenceOf(e)?.epoch, recheckMs: CLUSTER_TOKEN_RECHECK_MS } : undefined);
   await auth.indexLegacyTokens();
   const hub = new DocHub({ stores, metrics, ...(opts.log ? { log: opts.log } : {}), ...opts.hub, now, awareness: limits, ...(opts.relay?.eventId ? { relayedEventId: opts.relay.eventId } : {}) });
   hub.markDamaged(damageAtStart);
@@ -262,6 +264,8 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
     hub.dropEvent(eventId, CloseCode.EventMoved, `event ${eventId} is served by another server process now; reconnect`);
     // Its memory goes with it: taken back later, the event is read again from what the other owner wrote.
     void hosts.dispose(eventId);
+    // Token records cached under the lease are stale from now on (auth.ts, TokenCacheOptions).
+    auth.forget(eventId);
   });
   // An event taken over starts its host: its alert watcher (with a webhook) and its interrupted deliveries.
   ownership?.onTake((eventId) => hosts.start(eventId));

@@ -373,7 +373,7 @@ describe('orders', () => {
     expect((await order(d, 'next', { lines: [nt('NT-TOTE', 1)], payment: { method: 'card', amount: price } })).body.receiptNumber).toBe('WEB-00002');
   });
 
-  it('refuse the retry of a failed order whose units are gone by then, storing only that refusal', async () => {
+  it('refuse the retry of a failed order whose units are gone by then, storing nothing', async () => {
     const d = await start({ tap: true });
     const price = item(await stock(d), 'SL-PHONE-12').price;
     const phone = { brandId: 'second-life', sku: 'SL-PHONE-12', qty: 2 };

@@ -14,6 +14,8 @@ interface LaunchOptions {
   limits?: Partial<Limits>;
   /** DocHub tuning (compactEvery, idleUnloadMs), for experiments; the benchmark runs the defaults. */
   hub?: { compactEvery?: number; idleUnloadMs?: number };
+  /** A PostgreSQL store instead of the embedded one (bench/orders.bench.ts's PostgreSQL-store run). */
+  store?: { url: string };
 }
 
 const opts = JSON.parse(process.argv[2] ?? '{}') as LaunchOptions;
@@ -27,6 +29,7 @@ const server = await startSyncServer({
   // purpose, to find the server's own ceiling. Lifted here, and only here: the figures are the server's.
   limits: { pairPerMinute: 1_000_000, messagesPerSecond: 1_000_000, storefrontPerTokenPerSecond: 1_000_000, storefrontPerAddressPerSecond: 1_000_000, ...opts.limits },
   ...(opts.hub ? { hub: opts.hub } : {}),
+  ...(opts.store ? { store: opts.store } : {}),
   log: (level, message, fields) => {
     if (level !== 'info') console.error(`[${level}] ${message}`, fields ? JSON.stringify(fields) : '');
   },

@@ -205,7 +205,7 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
       return opts.tracking ? withTracking(replay, eventId, opts.tracking) : replay;
     }
     const created: Reply = { status: 201, body: placed.order, headers: { location: `/api/events/${encodeURIComponent(eventId)}/orders/${encodeURIComponent(placed.order.orderId)}` } };
-    return opts.tracking ? withTracking(created, eventId, opts.tracking) : created;
+    return opts.tracking ? withTracking(created, eventId, opts.tracking, { fresh: true }) : created;
   });
 
   storefrontRoute('GET', '/api/events/:eventId/orders/:orderId', async (ctx) => {
@@ -267,10 +267,10 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
  * A placed order's confirmation (first answer or a replay: the same id both times) with its tracking link:
  * `tracking.path` is on this server (`/t/<id>`), `tracking.id` for a shop that hosts its own tracking page.
  */
-async function withTracking(reply: Reply, eventId: string, links: TrackingLinks): Promise<Reply> {
+async function withTracking(reply: Reply, eventId: string, links: TrackingLinks, opts: { fresh?: boolean } = {}): Promise<Reply> {
   const body = reply.body as { orderId?: unknown } | undefined;
   if (reply.status !== 201 || typeof body?.orderId !== 'string') return reply;
-  const id = await links.idFor(eventId, body.orderId);
+  const id = await links.idFor(eventId, body.orderId, opts);
   return { ...reply, body: { ...body, tracking: { id, path: `/t/${id}` } } };
 }
 

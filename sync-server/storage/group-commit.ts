@@ -1,4 +1,4 @@
-import type { Commit, EventStore, Expectation, RecordKey } from './store.ts';
+import type { Commit, Expectation, RecordKey } from './store.ts';
 
 /**
  * Group commit of one event's server writes (online orders): the commits handed in while an earlier group is
@@ -20,7 +20,8 @@ export class GroupCommitter {
   /** Who waits for an event's groups to end (`settled`). */
   private readonly idleWaiters = new Map<string, (() => void)[]>();
 
-  constructor(private readonly store: (eventId: string) => EventStore) {}
+  /** `store`: where a key's groups are written (an event's store; any record space with `commit`). */
+  constructor(private readonly store: (eventId: string) => { commit(c: Commit): Promise<void> }) {}
 
   /** Whether the event has a group collecting or being written. */
   pending(eventId: string): boolean {

@@ -84,6 +84,11 @@ export class BuyerTally {
     for (const k of order.buyerKeys ?? []) event.byKey.get(k)?.delete(orderId);
   }
 
+  /** Drops the event's tally: it is read from the stored orders again on its next use. */
+  forgetEvent(eventId: string): void {
+    this.loaded.delete(eventId);
+  }
+
   private event(eventId: string): Promise<Tally> {
     let p = this.loaded.get(eventId);
     if (!p) {

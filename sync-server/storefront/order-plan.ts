@@ -19,6 +19,7 @@ import type { ReservationStore } from './reservations.ts';
 import { buyerKeys } from './buyer-keys.ts';
 import type { BuyerTally } from './buyer-tally.ts';
 import { destinationOf, routeLines } from './route.ts';
+import { orderSetup } from './order-setup.ts';
 import { ONLINE_TILL, RECEIPT_PREFIX, type OrderRecord, type PlacedOrder } from './order-record.ts';
 import { PaymentMismatch, RouteRefused } from './storefront-errors.ts';
 
@@ -51,10 +52,10 @@ export interface PlanDeps {
 
 export async function planOrder(d: PlanDeps, eventId: string, input: OrderInput): Promise<OrderPlan> {
   const now = d.now();
-  const { config, brands, locations } = await d.events.setup(eventId);
+  // Decoded once per version of the set-up document, not per order (order-setup.ts).
+  const { config, brandIds, locations } = await orderSetup(d.hub, eventId);
   if (!config) throw new EventNotFound(eventId);
   assertDropOpen(config.drop, now);
-  const brandIds = new Set(brands.map((b) => b.id));
   input.lines.forEach((l, i) => {
     if (!brandIds.has(l.brandId)) throw new ValidationError(`lines[${i}].brandId`, `"${l.brandId}" is not a brand of ${eventId}`);
   });

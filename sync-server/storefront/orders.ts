@@ -10,6 +10,7 @@ import { fingerprint, parseOrderInput } from './input.ts';
 import type { ReservationStore } from './reservations.ts';
 import { BuyerTally } from './buyer-tally.ts';
 import { finishLegacyJournals } from './legacy-journal.ts';
+import { KeyMemory } from './key-memory.ts';
 import { planOrder, type OrderPlan } from './order-plan.ts';
 import {
   canAdvance,
@@ -59,8 +60,8 @@ export interface OrderDeskDeps {
   log: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   /**
    * How the API answers a refusal (http/error-map.ts, injected so this module knows no HTTP): a refusal is
-   * recorded as its key's answer, so a retry gets the same one. A status of 500 or more is a fault, not an
-   * answer: it is not recorded and the request may be retried.
+   * remembered (in memory, key-memory.ts) as its key's answer, so a retry gets the same one. A status of 500
+   * or more is a fault, not an answer: it is not remembered and the request may be retried.
    */
   answerOf: (err: unknown) => KeyAnswer;
 }
@@ -77,6 +78,8 @@ export class OrderDesk {
   private readonly groups: GroupCommitter;
   /** Per event: order ids per location they are routed to, built from the event's orders on first use. */
   private readonly routed: PerEvent<Promise<Map<string, Set<string>>>>;
+  /** Per event: which keys have stored answers, and the refusals' answers (memory only). */
+  private readonly keys: KeyMemory;
 
   constructor(private readonly d: OrderDeskDeps) {
     this.receiptSeq = d.hosts.slot('receipt-seq');
@@ -85,6 +88,7 @@ export class OrderDesk {
     this.tally = new BuyerTally(d.stores, ORDERS, d.hosts);
     // The event service's: the server clock's record goes through the same per-event groups (event-clock.ts).
     this.groups = d.events.groups;
+    this.keys = new KeyMemory(d.stores, d.hosts.slot('idempotency-keys'));
   }
 
   /**
@@ -100,10 +104,12 @@ export class OrderDesk {
     const outcome = await this.d.events.serial(eventId, async (): Promise<Placement | { kind: 'refused'; err: unknown }> => {
       await this.d.reservations.ready(eventId);
       await this.recover(eventId);
+      const keys = await this.keys.of(eventId);
       const pending = this.inflight.get(inflightKey);
       // An answer not yet durable is given only once it is: if its group fails, the retry fails too (500).
       if (pending) durable = pending.durable;
-      const seen = pending?.rec ?? (await this.d.stores.event(eventId).get<IdempotencyRecord>(IDEMPOTENCY, idempotencyKey));
+      // From memory (key-memory.ts): the store is read only for a key whose answer it is known to hold.
+      const seen = pending?.rec ?? keys.refusal(idempotencyKey) ?? (keys.isStored(idempotencyKey) ? await this.d.stores.event(eventId).get<IdempotencyRecord>(IDEMPOTENCY, idempotencyKey) : undefined);
       if (seen) {
         if (seen.fingerprint !== fp) throw new IdempotencyKeyReused();
         return { kind: 'replayed', answer: { status: seen.status, ...(seen.body !== undefined ? { body: seen.body } : {}) } };
@@ -114,14 +120,14 @@ export class OrderDesk {
       } catch (err) {
         const answer = this.d.answerOf(err);
         if (answer.status >= 500) throw err;
-        // A refusal is the key's answer too: a retry gets the same one (use a new key for a new attempt).
-        const rec: IdempotencyRecord = { fingerprint: fp, status: answer.status, body: answer.body, createdAt: this.d.now() };
-        // Written with the event's next group of orders: a crowd refused after a sell-out costs one write per group.
-        durable = this.groups.add(eventId, { put: [{ ns: IDEMPOTENCY, key: idempotencyKey, value: rec }] });
-        this.remembering(inflightKey, rec, durable);
+        // A refusal is the key's answer for as long as this process remembers it, and is not stored: it
+        // changed nothing, so a crowd refused after a sell-out costs no storage at all (docs/api.md,
+        // "Idempotency"). After a restart the key is judged anew, which can at most place the order once.
+        keys.refused(idempotencyKey, { fingerprint: fp, status: answer.status, body: answer.body, createdAt: this.d.now() });
         return { kind: 'refused', err };
       }
       const placed = await this.apply(eventId, idempotencyKey, fp, plan);
+      keys.storing(idempotencyKey);
       durable = placed.durable;
       this.remembering(inflightKey, placed.rec, durable);
       return { kind: 'placed', order: plan.body };
@@ -129,6 +135,18 @@ export class OrderDesk {
     await durable;
     if (outcome.kind === 'refused') throw outcome.err;
     return outcome;
+  }
+
+  /**
+   * Drops everything this desk keeps in memory for the event (receipt counter, buyer tally, routed index,
+   * Idempotency-Keys): it is read from the store again on the event's next use. For when the event leaves this
+   * process (a cluster's lease moved: another process may write it meanwhile) or its documents are unloaded.
+   */
+  forget(eventId: string): void {
+    this.receiptSeq.delete(eventId);
+    this.tally.forgetEvent(eventId);
+    this.routed.delete(eventId);
+    this.keys.forget(eventId);
   }
 
   async get(eventId: string, orderId: string): Promise<OrderRecord> {
@@ -221,8 +239,9 @@ export class OrderDesk {
             ...this.d.events.clockRecord(eventId),
           ],
           ...(plan.reservationId !== undefined ? { del: [{ ns: 'reservations', key: plan.reservationId }] } : {}),
-          // The receipt counter is still what this plan counted from: no WEB number is given twice.
-          expect: [receipts],
+          // The receipt counter is still what this plan counted from: no WEB number is given twice. The key
+          // has no stored answer: memory (key-memory.ts) said so, and the store has the last word.
+          expect: [receipts, { ns: IDEMPOTENCY, key: idempotencyKey, equals: undefined }],
         },
         (c) => this.groups.add(eventId, c),
       );
@@ -242,8 +261,10 @@ export class OrderDesk {
       },
       async (err: unknown) => {
         // Nothing of this order was stored: memory forgets it. Every order applied after it failed with it
-        // (group-commit.ts), so the stored counter is again the truth; it is read on the next order.
+        // (group-commit.ts), so the stored counter is again the truth; it is read on the next order. So are
+        // the keys: what memory holds of them may have been built on this group (or a stale view of the store).
         this.receiptSeq.delete(eventId);
+        this.keys.forget(eventId);
         if (reservation) this.d.reservations.restore(eventId, reservation);
         await remembered.catch(() => undefined);
         await this.forgetOrder(plan.order);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Location } from '../../core/event/event.ts';
 import { PopupError } from '../../core/base/errors.ts';
 import type { Stores } from '../storage/store.ts';
+import { GroupCommitter } from '../storage/group-commit.ts';
 import { ORDER_PATHS, ORDER_STATUSES, type OrderRecord } from './orders.ts';
 
 /**
@@ -15,6 +16,11 @@ const BY_ID = 'order-tracking';
 const BY_ORDER = 'order-tracking-by-order';
 /** In-flight map key only: the records are the server-wide id → order and the event's order → id. */
 const key = (eventId: string, orderId: string) => `${eventId}!${orderId}`;
+
+/** The group key of the server-wide records (an event id is never empty). */
+const SERVER_GROUP = '';
+/** Ids remembered per order (TrackingLinks.recent): far more than the orders answered in a moment. */
+const RECENT_IDS = 10_000;
 
 /** Tracking ids: `t_` + 43 base64url characters. Anything else is refused before storage is read. */
 export const TRACKING_ID_PATTERN = /^t_[A-Za-z0-9_-]{43}$/;
@@ -34,26 +40,54 @@ export interface TrackingTarget {
 export class TrackingLinks {
   /** Ids being made, per order: two concurrent replays of one order wait for the same id. */
   private readonly making = new Map<string, Promise<string>>();
+  /**
+   * Ids given lately, per order: a replay that made the id just before the first answer's `fresh` making
+   * started must not get another id than the first answer (a `fresh` making looks nowhere else).
+   */
+  private readonly recent = new Map<string, string>();
 
-  constructor(private readonly stores: Stores) {}
+  private readonly groups: GroupCommitter;
 
-  /** The order's tracking id, made (and stored, both ways) on first call. */
-  idFor(eventId: string, orderId: string): Promise<string> {
+  constructor(private readonly stores: Stores) {
+    this.groups = new GroupCommitter((k) => (k === SERVER_GROUP ? stores.server() : stores.event(k)));
+  }
+
+  /**
+   * The order's tracking id, made (and stored, both ways) on first call. `fresh`: the order was placed just now
+   * by this request, so it has no id yet: none is looked for, and the two records are written together (one
+   * batch of the store's writes instead of a read and two writes in turn, on every accepted order). A crash
+   * between them can leave the order's id without its id → order record; the first replay of the order (the
+   * only other way the id reaches a shopper) writes it again before answering.
+   */
+  idFor(eventId: string, orderId: string, opts: { fresh?: boolean } = {}): Promise<string> {
     const k = key(eventId, orderId);
     const inFlight = this.making.get(k);
     if (inFlight) return inFlight;
+    const given = this.recent.get(k);
+    if (given) return Promise.resolve(given);
     const made = (async () => {
-      const known = await this.stores.event(eventId).get<string>(BY_ORDER, orderId);
-      if (known) return known;
+      const known = opts.fresh ? undefined : await this.stores.event(eventId).get<string>(BY_ORDER, orderId);
+      if (known) {
+        if (!(await this.stores.server().get<TrackingTarget>(BY_ID, known))) await this.stores.server().put(BY_ID, known, { eventId, orderId } satisfies TrackingTarget);
+        return this.given(k, known);
+      }
       const id = `t_${randomBytes(32).toString('base64url')}`;
-      // The id → order record first: a crash between the two writes leaves an unused id, never a link that
-      // points nowhere.
-      await this.stores.server().put(BY_ID, id, { eventId, orderId } satisfies TrackingTarget);
-      await this.stores.event(eventId).put(BY_ORDER, orderId, id);
-      return id;
+      // Each joins the next group of its space (storage/group-commit.ts): a crowd of new orders costs two
+      // commits per group, not two writes per order.
+      await Promise.all([
+        this.groups.add(SERVER_GROUP, { put: [{ ns: BY_ID, key: id, value: { eventId, orderId } satisfies TrackingTarget }] }),
+        this.groups.add(eventId, { put: [{ ns: BY_ORDER, key: orderId, value: id }] }),
+      ]);
+      return this.given(k, id);
     })().finally(() => this.making.delete(k));
     this.making.set(k, made);
     return made;
+  }
+
+  private given(k: string, id: string): string {
+    if (this.recent.size >= RECENT_IDS) this.recent.delete(this.recent.keys().next().value!);
+    this.recent.set(k, id);
+    return id;
   }
 
   /** The order a tracking id names; TrackingNotFound for a malformed or unknown id. */
