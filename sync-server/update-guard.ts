@@ -351,7 +351,8 @@ function checkBrandValue(ctx: GuardContext, mapName: string, key: string, raw: u
       case 'ledger': {
         // The key names the entry and its writer (see encodeEntry).
         checkEntryFields(value, key);
-        const e = decodeEntry(key, raw);
+        // Decoded once: the parsed value when it is an object (a JSON string inside the string stays refused).
+        const e = decodeEntry(key, typeof value === 'object' && value !== null ? value : raw);
         if (device && e.writer !== device) return `entry ${e.id} names writer ${e.writer}, but this connection is device ${device}`;
         // A hub relays its tills' entries; the server's own (reserve, hubs, online) are written here only.
         // That the writer owns the entry's holder is checked for every entry below (checkEntries).
