@@ -125,7 +125,7 @@ export async function syncServerBench(): Promise<BenchReport & { curves: SyncCur
   };
   const profiled = async (title: string, dir: string | undefined) => {
     if (!dir) return;
-    const summary = await summariseDir(dir, 15);
+    const summary = await summariseDir(dir, 30);
     if (summary) {
       r.profiles.push({ title, summary });
       printSummary(title, summary);
