@@ -125,7 +125,7 @@ export async function syncServerBench(): Promise<BenchReport & { curves: SyncCur
   };
   const profiled = async (title: string, dir: string | undefined) => {
     if (!dir) return;
-    const summary = await summariseDir(dir, 15);
+    const summary = await summariseDir(dir, 30);
     if (summary) {
       r.profiles.push({ title, summary });
       printSummary(title, summary);
@@ -265,6 +265,9 @@ export async function syncServerBench(): Promise<BenchReport & { curves: SyncCur
       const dir = await profDir();
       // One writer sends far more than a till's 200 messages/s: the per-connection rate limit is raised.
       const s = await start(startOurs({ dataDir, adminToken: ADMIN, limits: { messagesPerSecond: 1_000_000 }, ...(dir ? { cpuProfDir: dir } : {}) }));
+      // Run alone (BENCH_SYNC_ONLY=2), workload 1 has not copied the documents for the reference: this one's now.
+      const doc = docOf(w.bulkWriter.brandId);
+      if (!states.has(doc)) states = new Map([...states, ...(await fetchStates(wsOf(s), ADMIN, [doc]))]);
       work = await pregenerate(s, w.bulkWriter, THROUGHPUT_UPDATES);
       r.w2!.pregenMs = work.ms;
       await quiet('2 ours');

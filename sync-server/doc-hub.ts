@@ -3,7 +3,8 @@ import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { ownerOfFor } from '../core/event/event.ts';
 import type { OwnerOf } from '../core/ledger/holders.ts';
-import { BrandDoc, parseDocName, SetupDoc, setupDocName, type DocRef } from '../core/event/schema.ts';
+import { BrandDoc, decodeEntry, parseDocName, SetupDoc, setupDocName, type DocRef } from '../core/event/schema.ts';
+import type { LedgerEntry } from '../core/ledger/ledger.ts';
 import { StockView } from '../core/ledger/stock-view.ts';
 import type { Claims } from './auth.ts';
 import { CloseCode } from './close-codes.ts';
@@ -83,7 +84,7 @@ interface Member {
 
 /** One write in flight, in the order the updates were applied; acknowledgements wait on it (see `drainAcks`). */
 interface PendingWrite {
-  /** The clock ranges the update covers per client (`Y.parseUpdateMeta`); none for a wait on what came before. */
+  /** The clock ranges the update covers per client (`clockRanges`); none for a wait on what came before. */
   meta: { from: Map<number, number>; to: Map<number, number> } | undefined;
   /** Peers to acknowledge once this write and every one before it are durable. */
   acks: Peer[];
@@ -121,6 +122,8 @@ class LoadedDoc {
    * (into that one commit), and the commit's outcome, which stands for their write.
    */
   carry: { updates: { doc: string; update: Uint8Array }[]; write: Promise<void> } | undefined;
+  /** While a peer's guarded update is applied: the ledger entries the guard decoded from it. */
+  guarded: readonly LedgerEntry[] | undefined;
 
   constructor(
     readonly name: string,
@@ -564,7 +567,12 @@ export class DocHub {
       this.reject(loaded, peer, result.reason, CloseCode.UpdateRejected);
       return;
     }
-    this.applyAccepted(loaded, peer, update);
+    loaded.guarded = result.entries;
+    try {
+      this.applyAccepted(loaded, peer, update);
+    } finally {
+      loaded.guarded = undefined;
+    }
   }
 
   private applyAccepted(loaded: LoadedDoc, peer: Peer, update: Uint8Array): void {
@@ -651,7 +659,15 @@ export class DocHub {
       const decoded = brand.ledger();
       for (const e of decoded.items) view.add(e);
       if (decoded.invalid.length) this.log('warn', 'stored ledger has invalid entries', { doc: name, invalid: decoded.invalid.length });
-      brand.onLedger((added) => added.forEach((e) => view.add(e)));
+      // Entries of a peer's update were decoded by the guard (`guarded`): taken from there, not decoded again.
+      const ledger = doc.getMap('ledger');
+      ledger.observe((ev) => {
+        for (const [key, change] of ev.changes.keys) {
+          if (change.action !== 'add') continue;
+          const entry = loaded.guarded?.find((e) => e.id === key) ?? decodeStoredEntry(key, ledger.get(key));
+          if (entry) view.add(entry);
+        }
+      });
       loaded.view = view;
       // Rights requests from tills: the server, holder of the reserve, answers them (server.ts wires this).
       const requests = doc.getMap('requests');
@@ -684,13 +700,13 @@ export class DocHub {
       for (const p of loaded.peers.keys()) p.send(msg);
     });
     loaded.durableState = Y.decodeStateVector(Y.encodeStateVector(doc));
-    doc.on('update', (update: Uint8Array, origin: unknown) => this.persist(loaded, update, origin));
+    doc.on('update', (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => this.persist(loaded, update, origin, tr));
     this.docs.set(name, loaded);
     this.opts.metrics.docsLoaded = this.docs.size;
     return loaded;
   }
 
-  private persist(loaded: LoadedDoc, update: Uint8Array, origin: unknown): void {
+  private persist(loaded: LoadedDoc, update: Uint8Array, origin: unknown, tr: Y.Transaction): void {
     const started = performance.now();
     const carry = loaded.carry;
     carry?.updates.push({ doc: loaded.name, update });
@@ -700,7 +716,7 @@ export class DocHub {
       () => write,
       () => write,
     );
-    const pending: PendingWrite = { meta: Y.parseUpdateMeta(update), acks: [], done: false };
+    const pending: PendingWrite = { meta: clockRanges(tr), acks: [], done: false };
     loaded.pending.push(pending);
     const msg = syncUpdate(update);
     // A peer's change goes at once to those who cannot send it back as theirs; the server's own changes wait:
@@ -913,6 +929,32 @@ function encodeStateVector(sv: Map<number, number>): Uint8Array {
     encoding.writeVarUint(e, clock);
   }
   return encoding.toUint8Array(e);
+}
+
+/**
+ * The clock ranges a transaction added, per client: what `Y.parseUpdateMeta` would read back from its update,
+ * without decoding the update a third time (the guard and Yjs each decoded it once). Yjs integrates a
+ * client's structs only where they follow on, so they span exactly before → after state.
+ */
+function clockRanges(tr: Y.Transaction): { from: Map<number, number>; to: Map<number, number> } {
+  const from = new Map<number, number>();
+  const to = new Map<number, number>();
+  for (const [client, after] of tr.afterState) {
+    const before = tr.beforeState.get(client) ?? 0;
+    if (after === before) continue;
+    from.set(client, before);
+    to.set(client, after);
+  }
+  return { from, to };
+}
+
+/** A stored or relayed ledger value as an entry; an invalid one is left out of the view (as on load). */
+function decodeStoredEntry(key: string, raw: unknown): LedgerEntry | undefined {
+  try {
+    return decodeEntry(key, raw);
+  } catch {
+    return undefined;
+  }
 }
 
 function changesNothing(doc: Y.Doc, update: Uint8Array): boolean {

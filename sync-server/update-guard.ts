@@ -12,7 +12,7 @@ import { couponUses, DiscountError, type CouponUse } from '../core/selling/disco
 import { APPEND_ONLY_MAPS, BrandDoc, decodeEntry, decodeValue, TILL_MAPS, watchAppendOnly, type DocRef } from '../core/event/schema.ts';
 import { parseVoidRecord } from '../core/reports/audit.ts';
 import { parseShiftEvent } from '../core/event/shift.ts';
-import { parseProduct } from '../core/catalog/catalog.ts';
+import { parseProduct, type Product } from '../core/catalog/catalog.ts';
 import type { BalanceReader } from '../core/ledger/stock-view.ts';
 import { SERVER_WRITER, tillHolder } from '../core/ledger/holders.ts';
 import type { Claims } from './auth.ts';
@@ -248,14 +248,7 @@ function checkMeaning(ctx: GuardContext, entries: readonly LedgerEntry[], sales:
         config,
         isManager,
         productVersions: (sku) => new BrandDoc(ctx.doc).productVersions(sku),
-        product: (sku) => {
-          const raw = products.get(sku);
-          try {
-            return raw === undefined ? undefined : parseProduct(decodeValue(raw));
-          } catch {
-            return undefined;
-          }
-        },
+        product: (sku) => productOf(ctx.doc, sku, products.get(sku)),
         entry: (id) => {
           const found = newEntries.get(id);
           if (found) return found;
@@ -280,6 +273,28 @@ function checkMeaning(ctx: GuardContext, entries: readonly LedgerEntry[], sales:
     return err instanceof Error ? err.message : String(err);
   }
   return undefined;
+}
+
+/**
+ * A brand's catalog entries as parsed, per document, while their stored text is unchanged: every sale's
+ * lines are priced against them, and parsing the same product's JSON for each of thousands of sales a second
+ * was a measurable part of the guard (docs/benchmarks.md). The stored string is the key: an edit replaces it.
+ */
+const parsedProducts = new WeakMap<Y.Doc, Map<string, { raw: unknown; product: Product | undefined }>>();
+function productOf(doc: Y.Doc, sku: string, raw: unknown): Product | undefined {
+  if (raw === undefined) return undefined;
+  let bySku = parsedProducts.get(doc);
+  if (!bySku) parsedProducts.set(doc, (bySku = new Map()));
+  const known = bySku.get(sku);
+  if (known && known.raw === raw) return known.product;
+  let product: Product | undefined;
+  try {
+    product = parseProduct(decodeValue(raw));
+  } catch {
+    product = undefined;
+  }
+  bySku.set(sku, { raw, product });
+  return product;
 }
 
 /**
@@ -351,7 +366,8 @@ function checkBrandValue(ctx: GuardContext, mapName: string, key: string, raw: u
       case 'ledger': {
         // The key names the entry and its writer (see encodeEntry).
         checkEntryFields(value, key);
-        const e = decodeEntry(key, raw);
+        // Decoded once: the parsed value when it is an object (a JSON string inside the string stays refused).
+        const e = decodeEntry(key, typeof value === 'object' && value !== null ? value : raw);
         if (device && e.writer !== device) return `entry ${e.id} names writer ${e.writer}, but this connection is device ${device}`;
         // A hub relays its tills' entries; the server's own (reserve, hubs, online) are written here only.
         // That the writer owns the entry's holder is checked for every entry below (checkEntries).

@@ -27,6 +27,8 @@ interface Joined {
 
 export function serveMultiplexed(
   ws: WebSocket,
+  /** Sends one frame on the connection (ws-frames.ts tickBatchedSend). */
+  sendFrame: (frame: Uint8Array) => void,
   deps: {
     hub: DocHub;
     claims: Claims;
@@ -40,7 +42,7 @@ export function serveMultiplexed(
 ): (data: RawData) => void {
   const docs = new Map<string, Joined>();
   const send = (docName: string, m: Uint8Array) => {
-    if (ws.readyState === ws.OPEN) ws.send(muxFrame(docName, m));
+    if (ws.readyState === ws.OPEN) sendFrame(muxFrame(docName, m));
   };
   const leave = (docName: string, j: Joined) => {
     if (j.left) return;

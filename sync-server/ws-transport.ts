@@ -8,7 +8,7 @@ import type { Limits } from './limits.ts';
 import { connectionCap, TokenBucket } from './limits.ts';
 import type { Metrics } from './metrics.ts';
 import { serveMultiplexed } from './ws-multiplex.ts';
-import { fitReason, toBytes } from './ws-frames.ts';
+import { fitReason, tickBatchedSend, toBytes } from './ws-frames.ts';
 
 /** Many documents on one connection (ws-multiplex.ts): the organiser console's. */
 const MULTI_PATH = '/sync-multi';
@@ -44,14 +44,14 @@ export function attachWebSockets(server: Server, deps: { hub: DocHub; auth: Auth
       (claims) => {
         if (socket.destroyed) return;
         (claims?.role === 'storefront' ? readOnlyWss : wss).handleUpgrade(req, socket, head, (ws) => {
-          void accept(ws, url).catch(() => ws.close(CloseCode.InternalError, 'internal error'));
+          void accept(ws, socket, url).catch(() => ws.close(CloseCode.InternalError, 'internal error'));
         });
       },
       () => socket.destroy(),
     );
   };
 
-  const accept = async (ws: WebSocket, url: URL) => {
+  const accept = async (ws: WebSocket, socket: Duplex, url: URL) => {
     // Listen for errors first: a frame over `maxPayload` can arrive while we authenticate, and an 'error'
     // event with no listener would be thrown and end the process.
     ws.on('error', () => ws.terminate());
@@ -97,7 +97,7 @@ export function attachWebSockets(server: Server, deps: { hub: DocHub; auth: Auth
       if (perToken.get(key) === 0) perToken.delete(key);
     };
     if (multi) {
-      const handleFrame = serveMultiplexed(ws, {
+      const handleFrame = serveMultiplexed(ws, tickBatchedSend(ws, socket), {
         hub: deps.hub,
         claims,
         nextId: () => nextId++,
@@ -120,9 +120,7 @@ export function attachWebSockets(server: Server, deps: { hub: DocHub; auth: Auth
       claims,
       wantsAck: url.searchParams.get('ack') === '1',
       resendsOwnOnly: url.searchParams.get('resend') === 'own',
-      send: (m) => {
-        if (ws.readyState === ws.OPEN) ws.send(m);
-      },
+      send: tickBatchedSend(ws, socket),
       close: (code, reason) => ws.close(code, fitReason(reason)),
     };
     let joined = false;
