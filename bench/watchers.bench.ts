@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { request, type IncomingMessage } from 'node:http';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { putMarkedSection } from './doc-sections.ts';
 import { buildLauncher, machineBusyS, quietMoment, sample, startOurs, type ServerProc } from './sync-server/procs.ts';
+import { printSummary, summarise } from './sync-server/profile.ts';
 import { api, pool } from './sync-server/world.ts';
 import { percentile } from './stats.ts';
 import { isMain } from './report.ts';
@@ -27,6 +28,66 @@ const CHANGES = 10;
 const CHANGE_EVERY_MS = 1_500;
 const OPEN_PARALLEL = 200;
 const DOC = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
+
+/**
+ * Loaded into the server beside procs.ts's stats hook: a 5 ms timer that notes every turn of the event loop
+ * that came more than 10 ms late (when, how late, and how much CPU the process used meanwhile: a late turn
+ * with little CPU was the machine not running the server, one with CPU was the server busy), and every GC
+ * pause over 5 ms. On SIGUSR2 (the stats request) it prints `GAPS {…}` and starts afresh; `hrUs` is the
+ * monotonic clock, on which a --cpu-prof profile's samples are stamped.
+ */
+const GAP_HOOK = `data:text/javascript,${encodeURIComponent(
+  [
+    "import { PerformanceObserver, performance } from 'node:perf_hooks';",
+    'const TICK = 5;',
+    'let last = performance.now();',
+    'let lastCpu = process.cpuUsage();',
+    'let gaps = [];',
+    'let gcs = [];',
+    'const cpuMs = (a, b) => (b.user - a.user + b.system - a.system) / 1000;',
+    'const tick = () => {',
+    '  const now = performance.now();',
+    '  const cpu = process.cpuUsage();',
+    '  const late = now - last - TICK;',
+    '  if (late > 10) gaps.push({ at: now - late, lateMs: late, cpuMs: cpuMs(lastCpu, cpu) });',
+    '  last = now;',
+    '  lastCpu = cpu;',
+    '  setTimeout(tick, TICK).unref();',
+    '};',
+    'setTimeout(tick, TICK).unref();',
+    "new PerformanceObserver((list) => { for (const e of list.getEntries()) if (e.duration > 5) gcs.push({ at: e.startTime, ms: e.duration, kind: e.detail?.kind }); }).observe({ entryTypes: ['gc'] });",
+    "process.on('SIGUSR2', () => {",
+    "  process.stdout.write('GAPS ' + JSON.stringify({ hrUs: Number(process.hrtime.bigint() / 1000n), now: performance.now(), gaps, gcs }) + '\\n');",
+    '  gaps = [];',
+    '  gcs = [];',
+    '});',
+  ].join('\n'),
+)}`;
+
+interface Gaps {
+  hrUs: number;
+  now: number;
+  gaps: { at: number; lateMs: number; cpuMs: number }[];
+  gcs: { at: number; ms: number; kind: number }[];
+}
+
+/** The server's stats (procs.ts) and its gaps (GAP_HOOK) since the last call, from one SIGUSR2. */
+async function statsAndGaps(s: ServerProc): Promise<{ stats: Awaited<ReturnType<ServerProc['stats']>>; gaps: Gaps }> {
+  const gaps = new Promise<Gaps>((resolve) => {
+    let buf = '';
+    const onData = (chunk: string) => {
+      buf += chunk;
+      const i = buf.indexOf('GAPS ');
+      const end = i >= 0 ? buf.indexOf('\n', i) : -1;
+      if (end < 0) return;
+      s.child.stdout!.off('data', onData);
+      resolve(JSON.parse(buf.slice(i + 5, end)) as Gaps);
+    };
+    s.child.stdout!.on('data', onData);
+  });
+  const stats = await s.stats();
+  return { stats, gaps: await gaps };
+}
 
 /** This process's soft limit on open files: each watcher's socket needs one here (the server has its own). */
 function openFileLimit(): number {
@@ -51,9 +112,16 @@ export interface WatchersResult {
   missed: number;
   serverLoopMaxMs: number;
   serverLoopP99Ms: number;
+  /** The server's longest event-loop block while the 10,000 streams were being opened (not a broadcast). */
+  rampLoopMaxMs: number;
+  /** Over the changes: the longest late loop turn counting only the CPU the server used meanwhile. */
+  busiestLateMs: number;
+  /** Over the changes: the longest GC pause. */
+  gcMaxMs: number;
   serverCpuPct: number;
   rssBeforeMiB: number;
   rssWithWatchersMiB: number;
+  rssAfterChangesMiB: number;
   connectS: number;
   otherCores: number;
 }
@@ -90,57 +158,109 @@ async function setUp(url: string): Promise<string> {
   return (sf.body as { token: string }).token;
 }
 
-/** One watcher: a raw HTTP stream; records when each `available` value first arrives (regex, no JSON parse). */
+/**
+ * One watcher: a raw TCP socket speaking just enough HTTP/1.1 to open the stream, and recording when each
+ * `available` value first arrives. No HTTP parser, no string decoding: this process reads 10,000 sockets on
+ * the same 2 cores as the server, and what it spends per chunk is added to every delivery it times.
+ */
 interface Watcher {
-  res: IncomingMessage;
+  socket: Socket;
   arrivals: Map<number, number>;
 }
 
+const AVAILABLE = Buffer.from('"available":');
+
 function openWatcher(url: string, token: string): Promise<Watcher> {
+  const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = request(`${url}/api/events/${EVENT}/stock/stream?token=${encodeURIComponent(token)}`, { agent: false }, (res) => {
-      if (res.statusCode !== 200) {
-        res.resume();
-        reject(new Error(`stream refused: HTTP ${res.statusCode}`));
+    const socket = connect({ host: hostname, port: Number(port) });
+    const arrivals = new Map<number, number>();
+    let headSeen = false;
+    let opened = false;
+    socket.setNoDelay(true);
+    socket.on('connect', () => socket.write(`GET /api/events/${EVENT}/stock/stream?token=${encodeURIComponent(token)} HTTP/1.1\r\nhost: ${hostname}\r\naccept: text/event-stream\r\n\r\n`));
+    socket.on('data', (chunk: Buffer) => {
+      const at = performance.now();
+      if (!opened) {
+        if (!headSeen && !chunk.subarray(0, 12).toString('latin1').startsWith('HTTP/1.1 200')) {
+          socket.destroy();
+          reject(new Error(`stream refused: ${chunk.subarray(0, 200).toString('latin1')}`));
+          return;
+        }
+        headSeen = true;
+        if (chunk.indexOf('event: snapshot') < 0) return;
+        opened = true;
+        resolve({ socket, arrivals });
         return;
       }
-      const arrivals = new Map<number, number>();
-      let snapshot = false;
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        const at = performance.now();
-        if (!snapshot && chunk.includes('event: snapshot')) {
-          snapshot = true;
-          resolve({ res, arrivals });
-        }
-        if (!chunk.includes('event: stock')) return;
-        for (const m of chunk.matchAll(/"available":(\d+)/g)) if (!arrivals.has(Number(m[1]))) arrivals.set(Number(m[1]), at);
-      });
-      res.on('error', () => undefined);
+      // Every `available` in a stock event (the snapshot came whole in its own chunk, above).
+      for (let i = chunk.indexOf(AVAILABLE); i >= 0; i = chunk.indexOf(AVAILABLE, i + AVAILABLE.length)) {
+        let n = 0;
+        for (let j = i + AVAILABLE.length; j < chunk.length && chunk[j]! >= 48 && chunk[j]! <= 57; j++) n = n * 10 + chunk[j]! - 48;
+        if (!arrivals.has(n)) arrivals.set(n, at);
+      }
     });
-    req.on('error', reject);
-    req.end();
+    socket.on('error', (err) => (opened ? undefined : reject(err)));
   });
 }
 
-export async function watchersBench(): Promise<WatchersResult> {
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+/** The samples of a --cpu-prof profile between two instants of the monotonic clock (µs). */
+function profileWindow(p: CpuProfile, fromUs: number, toUs: number): CpuProfile {
+  const samples: number[] = [];
+  const timeDeltas: number[] = [];
+  let t = p.startTime;
+  p.samples.forEach((id, i) => {
+    t += p.timeDeltas[i] ?? 0;
+    if (t < fromUs || t > toUs) return;
+    samples.push(id);
+    timeDeltas.push(p.timeDeltas[i] ?? 0);
+  });
+  return { ...p, samples, timeDeltas, startTime: fromUs, endTime: toUs };
+}
+
+export interface WatchersOptions {
+  /** Runs the server under --cpu-prof and prints where its time went during the changes. */
+  profile?: boolean;
+  /** Prints every late turn of the server's loop and every GC pause over 5 ms. */
+  verbose?: boolean;
+}
+
+export async function watchersBench(opts: WatchersOptions = {}): Promise<WatchersResult> {
   await buildLauncher();
   const dataDir = await mkdtemp(join(tmpdir(), 'popup-bench-watchers-'));
+  const profDir = opts.profile ? await mkdtemp(join(tmpdir(), 'popup-bench-watchers-prof-')) : undefined;
   let s: ServerProc | undefined;
   const watchers: Watcher[] = [];
+  const show = (title: string, g: Gaps) => {
+    if (!opts.verbose) return;
+    console.log(`\n${title}: ${g.gaps.length} late loop turns, ${g.gcs.length} GC pauses over 5 ms`);
+    for (const x of g.gaps.sort((a, b) => b.lateMs - a.lateMs).slice(0, 15)) console.log(`  late ${x.lateMs.toFixed(1)} ms (server CPU meanwhile ${x.cpuMs.toFixed(1)} ms) at ${(x.at - g.now).toFixed(0)} ms`);
+    for (const x of g.gcs.sort((a, b) => b.ms - a.ms).slice(0, 10)) console.log(`  GC kind ${x.kind} ${x.ms.toFixed(1)} ms at ${(x.at - g.now).toFixed(0)} ms`);
+  };
   try {
     // Every watcher comes from this one address: the per-address stream cap and request rate are lifted for
     // this server only (a real crowd comes from many addresses).
-    s = await startOurs({ dataDir, adminToken: ADMIN, limits: { stockStreamsPerAddress: 1_000_000, stockStreams: 1_000_000 } });
+    s = await startOurs({ dataDir, adminToken: ADMIN, limits: { stockStreamsPerAddress: 1_000_000, stockStreams: 1_000_000 }, nodeArgs: ['--import', GAP_HOOK], ...(profDir ? { cpuProfDir: profDir } : {}) });
     const token = await setUp(s.url);
     const rssBefore = sample(s.pid).rssBytes;
+    await statsAndGaps(s); // the ramp-up's window starts here
     const t0 = performance.now();
     watchers.push(...(await pool(Array.from({ length: WATCHERS }), OPEN_PARALLEL, () => openWatcher(s!.url, token))));
     const connectS = (performance.now() - t0) / 1000;
+    const ramp = await statsAndGaps(s);
+    show('ramp-up (opening the streams)', ramp.gaps);
     await new Promise((r) => setTimeout(r, 2000));
     const rssWith = sample(s.pid).rssBytes;
     await quietMoment(15_000);
-    await s.stats(); // the server's delay histogram starts afresh: only the changes' window is measured
+    const before = await statsAndGaps(s); // the server's delay histogram starts afresh: only the changes' window is measured
     const cpu0 = sample(s.pid);
     const busy0 = machineBusyS();
     const samples: number[] = [];
@@ -161,9 +281,10 @@ export async function watchersBench(): Promise<WatchersResult> {
       await new Promise((r) => setTimeout(r, Math.max(0, sentAt + CHANGE_EVERY_MS - performance.now())));
     }
     const cpu1 = sample(s.pid);
-    const stats = await s.stats();
+    const { stats, gaps } = await statsAndGaps(s);
+    show('the changes (broadcasts)', gaps);
     const wall = (cpu1.at - cpu0.at) / 1000;
-    return {
+    const result: WatchersResult = {
       watchers: watchers.length,
       changes: CHANGES,
       p50: percentile(samples, 50),
@@ -172,16 +293,33 @@ export async function watchersBench(): Promise<WatchersResult> {
       missed,
       serverLoopMaxMs: stats.loopMax,
       serverLoopP99Ms: stats.loopP99,
+      rampLoopMaxMs: ramp.stats.loopMax,
+      busiestLateMs: Math.max(0, ...gaps.gaps.map((g) => Math.min(g.lateMs, g.cpuMs))),
+      gcMaxMs: Math.max(0, ...gaps.gcs.map((g) => g.ms)),
       serverCpuPct: ((cpu1.cpuS - cpu0.cpuS) / wall) * 100,
       rssBeforeMiB: rssBefore / 2 ** 20,
       rssWithWatchersMiB: rssWith / 2 ** 20,
+      rssAfterChangesMiB: sample(s.pid).rssBytes / 2 ** 20,
       connectS,
       otherCores: Math.max(0, (machineBusyS() - busy0) / wall - (cpu1.cpuS - cpu0.cpuS) / wall),
     };
+    for (const w of watchers) w.socket.destroy();
+    watchers.length = 0;
+    await s.stop();
+    if (profDir) {
+      const file = (await readdir(profDir)).find((f) => f.endsWith('.cpuprofile'));
+      if (file) {
+        const p = JSON.parse(await readFile(join(profDir, file), 'utf8')) as CpuProfile;
+        printSummary('server during the changes (--cpu-prof)', summarise(profileWindow(p, before.gaps.hrUs, gaps.hrUs), 20));
+        printSummary('server during the ramp-up (--cpu-prof)', summarise(profileWindow(p, ramp.gaps.hrUs - connectS * 1e6, ramp.gaps.hrUs), 12));
+      }
+    }
+    return result;
   } finally {
-    for (const w of watchers) w.res.destroy();
+    for (const w of watchers) w.socket.destroy();
     await s?.stop();
     await rm(dataDir, { recursive: true, force: true });
+    if (profDir) await rm(profDir, { recursive: true, force: true });
   }
 }
 
@@ -226,7 +364,7 @@ export function watchersSection(r: WatchersResult, when: Date, load: number[]): 
 if (isMain(import.meta.url)) {
   const { loadavg } = await import('node:os');
   const load = loadavg();
-  const r = await watchersBench();
+  const r = await watchersBench({ profile: process.argv.includes('--profile'), verbose: process.argv.includes('--verbose') });
   console.log(JSON.stringify(r, null, 2));
   const section = watchersSection(r, new Date(), load);
   console.log(`\n${section}`);
