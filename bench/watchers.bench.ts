@@ -15,8 +15,10 @@ import { isMain } from './report.ts';
  * `npm run bench:watchers`: a crowd watching a drop's stock (#15 item 3). 10,000 Server-Sent Events streams
  * (`GET …/stock/stream`, all with the drop page's one storefront token, as a page's buyers hold it) on our
  * server in its own process; the organiser moves one unit into the online allocation every 1.5 s, and each
- * move is timed from the request's start to its arrival at each of the 10,000 watchers. The server's longest
- * event-loop block over the changes comes from its own delay monitor (bench/sync-server/procs.ts). Writes the
+ * move is timed from the request's start to its arrival at each of the 10,000 watchers. The server's event
+ * loop is measured in the server's process, the changes (broadcasts) and the ramp-up (opening the streams)
+ * apart: its delay monitor (bench/sync-server/procs.ts) and GAP_HOOK, which tells a busy server from one the
+ * machine did not run. Writes the
  * `watchers` section of docs/benchmarks.md (its at-a-glance rows go into the targets table); `npm run bench`
  * runs it too.
  */
@@ -328,11 +330,12 @@ const ms = (n: number) => `${n.toLocaleString('en-US', { maximumFractionDigits: 
 /** The `watchers` section of docs/benchmarks.md, with the two target rows for the targets table. */
 export function watchersSection(r: WatchersResult, when: Date, load: number[]): string {
   const deliveryMet = r.p99 <= 1000 && r.missed === 0;
-  const blockMet = r.serverLoopMaxMs <= 20;
+  const blockMet = r.busiestLateMs <= 20;
+  const delayMet = r.serverLoopMaxMs <= 20;
   return [
     '## Stock watchers: a crowd on the live stock stream',
     '',
-    `Measured ${when.toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench:watchers\` (bench/watchers.bench.ts; \`npm run bench\` runs it too); load average at the start ${load.map((x) => x.toFixed(2)).join(', ')}: the machine's 2 cores are shared with other sessions, so the figures move with their load (other processes used ${r.otherCores.toFixed(2)} cores during the changes).`,
+    `Measured ${when.toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench:watchers\` (bench/watchers.bench.ts; \`npm run bench\` runs it too; \`--verbose\` lists the server's late loop turns and GC pauses, \`--profile\` runs it under --cpu-prof and prints where its time went, the changes and the ramp-up apart); load average at the start ${load.map((x) => x.toFixed(2)).join(', ')}: the machine's 2 cores are shared with other sessions, so the figures move with their load (other processes used ${r.otherCores.toFixed(2)} cores during the changes).`,
     '',
     '| Figure | Measured |',
     '|---|---:|',
@@ -342,21 +345,26 @@ export function watchersSection(r: WatchersResult, when: Date, load: number[]): 
     `| delivery of a change, p99 | ${ms(r.p99)} |`,
     `| delivery of a change, max | ${ms(r.max)} |`,
     `| deliveries missing after 5 s | ${r.missed} |`,
-    `| server's longest event-loop block over the changes | ${ms(r.serverLoopMaxMs)} |`,
-    `| server event-loop delay p99 over the changes | ${ms(r.serverLoopP99Ms)} |`,
+    `| **broadcasts**: longest event-loop block, the server's CPU in it | ${ms(r.busiestLateMs)} |`,
+    `| **broadcasts**: longest event-loop delay, wall clock (CPU or not) | ${ms(r.serverLoopMaxMs)} |`,
+    `| **broadcasts**: event-loop delay p99 | ${ms(r.serverLoopP99Ms)} |`,
+    `| **broadcasts**: longest GC pause | ${ms(r.gcMaxMs)} |`,
+    `| **ramp-up** (opening the ${r.watchers.toLocaleString('en-US')} streams, not a broadcast): longest event-loop delay | ${ms(r.rampLoopMaxMs)} |`,
     `| server CPU over the changes | ${r.serverCpuPct.toFixed(0)} % of a core |`,
-    `| server RSS before → with the watchers | ${r.rssBeforeMiB.toFixed(0)} → ${r.rssWithWatchersMiB.toFixed(0)} MiB (${(((r.rssWithWatchersMiB - r.rssBeforeMiB) * 1024) / r.watchers).toFixed(1)} KiB a watcher) |`,
+    `| server RSS before → with the watchers → after the changes | ${r.rssBeforeMiB.toFixed(0)} → ${r.rssWithWatchersMiB.toFixed(0)} → ${r.rssAfterChangesMiB.toFixed(0)} MiB (${(((r.rssWithWatchersMiB - r.rssBeforeMiB) * 1024) / r.watchers).toFixed(1)} KiB a watcher) |`,
     `| time to open all streams (${OPEN_PARALLEL} at a time) | ${r.connectS.toFixed(1)} s |`,
     '',
-    `- Our server (\`startSyncServer\`, bundled, LevelDB in a temp folder) in its own process on 127.0.0.1; the watchers are raw HTTP streams in this process (each its own socket, no keep-alive pool). Delivery = from the start of the organiser's \`POST …/stock/transfer\` to the moment the watcher's socket hands this process the \`stock\` event carrying the new \`available\`: it includes the write, the watcher's coalescing (25 ms, at most 4 events a second), the broadcast in ~8 ms slices and this process reading 10,000 sockets, which it does one after another on the same 2 cores.`,
-    '- Event-loop block: the server\'s own `monitorEventLoopDelay` (5 ms resolution, the resolution taken off) over the window of the changes only; its histogram is restarted after the streams are open.',
+    `- Our server (\`startSyncServer\`, bundled, LevelDB in a temp folder) in its own process on 127.0.0.1; the watchers are raw TCP sockets in this process speaking just enough HTTP/1.1 (no HTTP parser, no decoding: what this process spends per chunk is added to every delivery). Delivery = from the start of the organiser's \`POST …/stock/transfer\` to the moment the watcher's socket hands this process the \`stock\` event carrying the new \`available\`: it includes the write, the watcher's coalescing (25 ms, at most 4 events a second), the broadcast in 5 ms slices and this process reading 10,000 sockets on the same 2 cores.`,
+    '- The target (no broadcast blocks the loop more than 20 ms) is about broadcasts: the ramp-up row is the server accepting 10,000 streams at once (each verifies its token in the store, sends its snapshot), measured apart and not counted against it.',
+    "- Block, the server's CPU in it: a 5 ms timer in the server notes every loop turn more than 10 ms late and the CPU the process used meanwhile (all its threads: GC helpers and the store's pool too, so it overstates the loop's own work); the figure is the largest late turn counted only as far as the server was running. Delay, wall clock: the server's `monitorEventLoopDelay` (5 ms resolution, taken off), which also counts time the machine ran other processes instead of the server; on this shared machine it is mostly that (`--verbose` shows each late turn and its CPU). Both over the window of the changes only.",
     `- Every watcher comes from this one address, so the per-address stream cap and the storefront request rate are lifted for this server only (\`stockStreamsPerAddress\`, \`stockStreams\`, docs/api.md "Limits").${r.watchers < TARGET_WATCHERS ? ` The open-file limit (${FD_LIMIT}) allowed ${r.watchers} watchers; run \`ulimit -n 20000\` first for ${TARGET_WATCHERS.toLocaleString('en-US')}.` : ''}`,
     '',
     '<!-- at-a-glance:start -->',
     '| Figure | Measured | Target | | Reference | Ratio |',
     '|---|---:|---:|:---:|---:|---:|',
     `| ${r.watchers.toLocaleString('en-US')} stock watchers: p99 delivery of a change (\`npm run bench:watchers\`) | ${ms(r.p99)} | ≤ 1,000 ms | ${deliveryMet ? 'met' : '**missed**'} |  |  |`,
-    `| ${r.watchers.toLocaleString('en-US')} stock watchers: longest event-loop block | ${ms(r.serverLoopMaxMs)} | ≤ 20 ms | ${blockMet ? 'met' : '**missed**'} |  |  |`,
+    `| ${r.watchers.toLocaleString('en-US')} stock watchers: longest event-loop block during a broadcast (server CPU in it) | ${ms(r.busiestLateMs)} | ≤ 20 ms | ${blockMet ? 'met' : '**missed**'} |  |  |`,
+    `| ${r.watchers.toLocaleString('en-US')} stock watchers: longest event-loop delay during a broadcast (wall clock, load ${load[0]!.toFixed(1)}) | ${ms(r.serverLoopMaxMs)} | ≤ 20 ms | ${delayMet ? 'met' : '**missed**'} |  |  |`,
     '<!-- at-a-glance:end -->',
   ].join('\n');
 }
