@@ -75,9 +75,10 @@ export async function buildLauncher(): Promise<void> {
   await build({ entryPoints: [LAUNCHER_TS], outfile: LAUNCHER_JS, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
 }
 
-export function startOurs(opts: { dataDir: string; adminToken: string; limits?: Record<string, number>; hub?: Record<string, number>; cpuProfDir?: string; store?: { url: string } }): Promise<ServerProc> {
+/** `nodeArgs`: more flags for node before the launcher (a bench's own `--import` hook, for one); `store`: PostgreSQL. */
+export function startOurs(opts: { dataDir: string; adminToken: string; limits?: Record<string, number>; hub?: Record<string, number>; cpuProfDir?: string; store?: { url: string }; nodeArgs?: string[] }): Promise<ServerProc> {
   const config = { dataDir: opts.dataDir, adminToken: opts.adminToken, ...(opts.limits ? { limits: opts.limits } : {}), ...(opts.hub ? { hub: opts.hub } : {}), ...(opts.store ? { store: opts.store } : {}) };
-  const args = [...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []), '--import', STATS_HOOK, LAUNCHER_JS, JSON.stringify(config)];
+  const args = [...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []), '--import', STATS_HOOK, ...(opts.nodeArgs ?? []), LAUNCHER_JS, JSON.stringify(config)];
   return launch('ours', args, {}, /^READY (http:\/\/\S+)/);
 }
 

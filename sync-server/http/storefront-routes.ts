@@ -16,7 +16,7 @@ import { corsHeaders, parseOriginsBody, preflight, type StorefrontOrigins } from
 import { errorReply, HttpError, requireRole, type Handler, type Reply, type RequestContext, type Router } from './router.ts';
 import { SseStream, sseFrame } from './sse.ts';
 import { DEFAULT_LIMITS } from '../limits.ts';
-import type { StockItem } from '../storefront/stock.ts';
+import type { StockItem, StockSnapshot } from '../storefront/stock.ts';
 import type { RateLimits } from './rate-limits.ts';
 
 /**
@@ -60,12 +60,21 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
   /** Open stock streams per client address, and in all. */
   const openStreams = new Map<string, number>();
   let streamsOpen = 0;
-  /** A stock change is one array handed to every stream of the event: its frame is made once, for all. */
+  /**
+   * A stock change is one array handed to every stream of the event: its frame is made once, for all; so is
+   * the whole stock's frame a stream that fell behind is sent instead (SseStream.offer), made only if one did.
+   */
   const stockFrames = new WeakMap<object, Buffer>();
   const stockFrame = (items: StockItem[]): Buffer => {
     let frame = stockFrames.get(items);
     if (!frame) stockFrames.set(items, (frame = sseFrame('stock', { items })));
     return frame;
+  };
+  const latestFrames = new WeakMap<StockSnapshot, () => Buffer>();
+  const latestFrame = (snapshot: StockSnapshot): (() => Buffer) => {
+    let latest = latestFrames.get(snapshot);
+    if (!latest) latestFrames.set(snapshot, (latest = () => stockFrame(snapshot.items)));
+    return latest;
   };
   const READERS = ['storefront', 'organiser'] as const;
   const corsMethods = new Map<string, string[]>();
@@ -137,7 +146,7 @@ export function storefrontRoutes(router: Router, opts: StorefrontRouteOptions): 
     let watching: Awaited<ReturnType<Storefront['watch']>>;
     try {
       watching = await storefront.watch(eventId, {
-        stock: (items) => stream.write(stockFrame(items)),
+        stock: (items, snapshot) => stream.offer(stockFrame(items), latestFrame(snapshot)),
         closed: (reason) => {
           stream.write(`: closing (${reason.replace(/[\r\n]/g, ' ')})\n\n`);
           stream.finish();

@@ -10,6 +10,7 @@ import { EventNotFound, ServerClosing, UnavailableError } from '../server-errors
 import { skuKey } from './input.ts';
 import type { ReservationStore } from './reservations.ts';
 import { reservedFrom } from './route.ts';
+import { forEachInSlices } from '../time-slices.ts';
 import { brandStock, computeStock, type StockItem, type StockSnapshot } from './stock.ts';
 
 /**
@@ -22,11 +23,15 @@ import { brandStock, computeStock, type StockItem, type StockSnapshot } from './
  * Changes are coalesced: the first waits 25 ms for the rest of its burst, and an event's stock is sent at most
  * 4 times a second (a drop selling out moves stock hundreds of times a second, and 10,000 watchers each get
  * every event). Only items whose JSON differs from the last emitted are sent. A change goes to the listeners in
- * slices of at most ~8 ms of work, yielding to the event loop between them (setImmediate), so a crowd's
+ * slices of at most ~5 ms of work, yielding to the event loop between them (setImmediate), so a crowd's
  * broadcast never holds up the tills' sync or the orders (docs/api.md, "Live stock stream").
  */
 export interface StockListener {
-  stock(items: StockItem[]): void;
+  /**
+   * The items that changed (the same array for every listener: encode it once), and the whole stock they
+   * belong to (for a listener that skipped changes and sends the latest instead: SseStream.offer).
+   */
+  stock(items: StockItem[], snapshot: StockSnapshot): void;
   closed(reason: string): void;
 }
 
@@ -39,8 +44,12 @@ interface WatchedBrand {
 const COALESCE_MS = 25;
 /** At most 4 stock events a second per event (per drop). */
 export const MIN_EVENT_INTERVAL_MS = 250;
-/** A broadcast yields to the event loop after this much time spent calling listeners. */
-export const BROADCAST_SLICE_MS = 8;
+/**
+ * A broadcast yields to the event loop after this much time spent calling listeners (each listener's socket
+ * write reaches the kernel inside its call, so this is the slice's real cost). 5 ms leaves room under the
+ * 20 ms target for a slice stretched by a machine that runs other work meanwhile.
+ */
+export const BROADCAST_SLICE_MS = 5;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class StockWatcher {
@@ -176,7 +185,7 @@ export class StockWatcher {
       this.last.set(k, json);
       changed.push(item);
     }
-    if (changed.length) this.broadcast(changed);
+    if (changed.length) this.broadcast(changed, snapshot);
     this.scheduleWake();
   }
 
@@ -186,29 +195,18 @@ export class StockWatcher {
    * served between slices. A listener that left meanwhile is skipped; one that joined meanwhile already
    * started from this change (`current`).
    */
-  private broadcast(changed: StockItem[]): void {
-    const targets = [...this.listeners];
-    let next = 0;
+  private broadcast(changed: StockItem[], snapshot: StockSnapshot): void {
     this.broadcasting = true;
-    const slice = () => {
-      if (this.closed) return;
-      const until = performance.now() + BROADCAST_SLICE_MS;
-      while (next < targets.length) {
-        const l = targets[next++]!;
-        if (this.listeners.has(l)) l.stock(changed);
-        // Reading the clock costs more than a listener's write: look every 16 listeners.
-        if ((next & 15) === 0 && next < targets.length && performance.now() >= until) {
-          setImmediate(slice);
-          return;
-        }
-      }
+    const send = (l: StockListener) => {
+      if (!this.closed && this.listeners.has(l)) l.stock(changed, snapshot);
+    };
+    void forEachInSlices([...this.listeners], send, { budgetMs: BROADCAST_SLICE_MS }).then(() => {
       this.broadcasting = false;
       if (this.pokedWhileBroadcasting) {
         this.pokedWhileBroadcasting = false;
         this.poke();
       }
-    };
-    slice();
+    });
   }
 
   /** Wakes at the next tier boundary or reservation expiry, whichever is first. */
