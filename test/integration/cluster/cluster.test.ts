@@ -91,8 +91,15 @@ async function readServer(via: ServerProcess, organiserToken: string, names: str
     docs.set(name, doc);
     return new WebsocketProvider(`${via.url.replace('http', 'ws')}/sync`, name, doc, { WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket, params: { token: organiserToken }, disableBc: true, maxBackoffTime: 500 });
   });
-  await vi.waitFor(() => expect(providers.every((p) => p.synced)).toBe(true), { timeout: 30_000, interval: 50 });
-  return { docs, close: () => providers.forEach((p) => p.destroy()) };
+  const close = () => providers.forEach((p) => p.destroy());
+  try {
+    await vi.waitFor(() => expect(providers.every((p) => p.synced), `the documents through ${via.url}; the processes said:\n${procs.map((p) => `${p.url}${p.running ? '' : ' (down)'}:\n  ${p.log.slice(-6).join('\n  ')}`).join('\n')}`).toBe(true), { timeout: 30_000, interval: 50 });
+  } catch (err) {
+    // Providers left behind would reconnect for ever and use up the token's connections.
+    close();
+    throw err;
+  }
+  return { docs, close };
 }
 
 const svOf = (d: Y.Doc) => Y.decodeStateVector(Y.encodeStateVector(d));
