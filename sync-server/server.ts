@@ -34,6 +34,7 @@ import type { Store, Stores } from './storage/store.ts';
 import { storesOf } from './storage/store-access.ts';
 import { ClusterFront } from './cluster/cluster-front.ts';
 import { clusterIdentity } from './cluster/cluster-identity.ts';
+import { clusterSecret } from './cluster/cluster-secret.ts';
 import { ClusterMetrics } from './cluster/cluster-metrics.ts';
 import { clusterStores } from './cluster/cluster-stores.ts';
 import { EventOwnership } from './cluster/event-ownership.ts';
@@ -230,7 +231,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   const setup = new SetupService(hub, events, stores);
   const clicks = new ClickCounter(stores, hosts, { ...(opts.redirects?.clickFlushMs !== undefined ? { flushMs: opts.redirects.clickFlushMs } : {}), ...(opts.log ? { log: opts.log } : {}) });
   setupRoutes(router, { events, setup, clicks });
-  redirectRoutes(router, { events, setup, clicks, ...(opts.redirects ? { limits: opts.redirects } : {}) });
+  redirectRoutes(router, { events, setup, clicks, clientAddress: (req) => rateLimits.clientAddress(req), ...(opts.redirects ? { limits: opts.redirects } : {}) });
   const alerts = new AlertCenter({ hub, stores, hosts, now, ...(opts.log ? { log: opts.log } : {}), ...opts.alerts });
   // Clicks are counted under the lower-cased code; analytics matches sales by the code as the event spells it.
   const creatorClicks = async (eventId: string) => {
@@ -246,6 +247,8 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   const front = ownership
     ? new ClusterFront({
         ownership,
+        secret: await clusterSecret(store.server()),
+        clientAddress: (req) => rateLimits.clientAddress(req),
         ...(clusterMetrics ? { metrics: clusterMetrics } : {}),
         maxRoutingBodyBytes: limits.maxBodyBytes,
         ...(opts.log ? { log: opts.log } : {}),

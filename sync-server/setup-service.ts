@@ -1,3 +1,4 @@
+import * as Y from 'yjs';
 import { ValidationError } from '../core/base/errors.ts';
 import {
   creatorKey,
@@ -19,7 +20,7 @@ import { brandDocName, BrandDoc, SetupDoc, setupDocName } from '../core/event/sc
 import type { DocHub } from './doc-hub.ts';
 import type { EventService } from './event-service.ts';
 import { ConflictError, MissingError } from './server-errors.ts';
-import { ConditionFailedError, type Stores } from './storage/store.ts';
+import { ConditionFailedError, type StoredDoc, type Stores } from './storage/store.ts';
 
 /**
  * Editing an event's set-up after it was created: its settings, brands, locations, creators and
@@ -55,7 +56,9 @@ export class SetupService {
     for (const id of await this.stores.eventIds()) {
       // An event with records but no setup document (a token issued for an id never created) is no event.
       if (!(await this.stores.event(id).docNames()).includes(setupDocName(id))) continue;
-      const { config } = await this.events.setup(id);
+      // In a cluster the list reads what is committed, so it neither fails (503) on an event another
+      // process serves nor takes the lease of every idle event it names.
+      const config = this.stores.committedDoc ? new SetupDoc(docOf(await this.stores.committedDoc(id, setupDocName(id)))).config() : (await this.events.setup(id)).config;
       if (config) out.push({ id, name: config.name, currency: config.currency, timeZone: config.timeZone, startsAt: config.drop.startsAt, endsAt: config.drop.endsAt });
     }
     return out.sort((a, b) => a.startsAt - b.startsAt || a.id.localeCompare(b.id));
@@ -245,3 +248,10 @@ export class SetupService {
   }
 }
 
+/** A stored document as a Y.Doc: the snapshot (v2), then the updates after it (v1). */
+function docOf(stored: StoredDoc): Y.Doc {
+  const doc = new Y.Doc();
+  if (stored.snapshot) Y.applyUpdateV2(doc, stored.snapshot);
+  for (const u of stored.updates) Y.applyUpdate(doc, u);
+  return doc;
+}

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ClusterMetrics, ForwardFailure } from './cluster-metrics.ts';
 import type { EventOwnership } from './event-ownership.ts';
-import { FORWARDED_HEADER, forwardHttp, forwardUpgrade, OwnerUnreachableError } from './forward.ts';
+import { acceptForward, FORWARDED_HEADER, forwardHttp, ForwardNotAuthenticated, forwardUpgrade, OwnerUnreachableError } from './forward.ts';
 import { routeOf, type EventLookup, type EventRoute } from './request-event.ts';
 
 /**
@@ -17,13 +17,18 @@ import { routeOf, type EventLookup, type EventRoute } from './request-event.ts';
  *  - `ForwardLoop`: a request already forwarded once names an event this process does not own either (the
  *    lease moved while it travelled): forwarding again could bounce it between processes;
  *  - `LeaseUnknown`: the database that holds the leases did not answer (or this process is shutting down).
- * The forwarded marker only ever makes a process refuse, never serve, so a client that sets it itself gains
- * nothing.
+ * A request carrying the forwarding headers must be signed by a peer (forward.ts, acceptForward): otherwise
+ * 403 `ForwardNotAuthenticated`, nothing forwarded or served, so a client can neither choose the address the
+ * rate limits count (`x-popup-client`) nor pose as a peer.
  */
 export interface ClusterFrontOptions {
   ownership: EventOwnership;
   lookup: EventLookup;
   metrics?: ClusterMetrics;
+  /** The cluster's secret (cluster-secret.ts): forwards are signed with it, and believed only when signed with it. */
+  secret: Buffer;
+  /** The client's address as this process judges it (RateLimits.clientAddress), passed on in a forward. */
+  clientAddress: (req: IncomingMessage) => string;
   /** The largest body read to find its event (POST /api/events, /api/pair, rebuild); default 1 MiB. */
   maxRoutingBodyBytes?: number;
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
@@ -36,11 +41,13 @@ export class ClusterFront {
 
   /** Serves the request with `local`, or forwards it, or answers 503. */
   async request(req: IncomingMessage, res: ServerResponse, local: () => void): Promise<void> {
+    const forged = this.forged(req);
+    if (forged) return refuseHttp(res, forged);
     const d = await this.decide(req, true);
     if (d.serve === 'here') return local();
     if (d.serve === 'refuse') return refuseHttp(res, d);
     try {
-      await forwardHttp(req, res, d.ownerUrl, { self: this.opts.ownership.owner, ...(d.body ? { body: d.body } : {}) });
+      await forwardHttp(req, res, d.ownerUrl, { ...this.signing(req), ...(d.body ? { body: d.body } : {}) });
       this.count('http');
     } catch (err) {
       if (!(err instanceof OwnerUnreachableError)) throw err;
@@ -51,17 +58,36 @@ export class ClusterFront {
 
   /** Serves the upgrade with `local`, or pipes it to the owner, or answers 503 on the socket. */
   async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, local: () => void): Promise<void> {
+    const forged = this.forged(req);
+    if (forged) return refuseUpgrade(socket, forged);
     const d = await this.decide(req, false);
     if (d.serve === 'here') return local();
     if (d.serve === 'refuse') return refuseUpgrade(socket, d);
     try {
-      await forwardUpgrade(req, socket, head, d.ownerUrl, { self: this.opts.ownership.owner });
+      await forwardUpgrade(req, socket, head, d.ownerUrl, this.signing(req));
       this.count('websocket');
     } catch (err) {
       if (!(err instanceof OwnerUnreachableError)) throw err;
       this.unreachable(d.eventId, err);
       refuseUpgrade(socket, { reason: 'unreachable', message: err.message });
     }
+  }
+
+  /** A request whose forwarding headers are not a peer's: the refusal (403), else undefined. */
+  private forged(req: IncomingMessage): Refusal | undefined {
+    try {
+      acceptForward(req, this.opts.secret);
+      return undefined;
+    } catch (err) {
+      if (!(err instanceof ForwardNotAuthenticated)) throw err;
+      this.opts.metrics?.count(this.opts.metrics.forwardErrors, 'not-authenticated');
+      this.opts.log?.('warn', 'refused a request posing as a forward from a cluster peer', { url: req.url, address: req.socket.remoteAddress, err: err.message });
+      return { reason: 'not-authenticated', message: err.message };
+    }
+  }
+
+  private signing(req: IncomingMessage): { self: string; secret: Buffer; client: string } {
+    return { self: this.opts.ownership.owner, secret: this.opts.secret, client: this.opts.clientAddress(req) };
   }
 
   /** What /healthz shows of the cluster: this process and the events it owns. */
@@ -110,18 +136,30 @@ export class ClusterFront {
   }
 }
 
-const REFUSAL_TYPE: Record<ForwardFailure, string> = { unreachable: 'EventOwnerUnreachable', loop: 'ForwardLoop', 'lease-unknown': 'LeaseUnknown' };
+const REFUSAL_TYPE: Record<ForwardFailure, string> = { unreachable: 'EventOwnerUnreachable', loop: 'ForwardLoop', 'lease-unknown': 'LeaseUnknown', 'not-authenticated': 'ForwardNotAuthenticated' };
 
-function refuseHttp(res: ServerResponse, r: { reason: ForwardFailure; message: string }): void {
+interface Refusal {
+  reason: ForwardFailure;
+  message: string;
+}
+
+/** 403 for a forged forward (retrying cannot help), 503 with Retry-After for the rest (a lease moving). */
+function refusalStatus(r: Refusal): { status: number; text: string; retry: boolean } {
+  return r.reason === 'not-authenticated' ? { status: 403, text: 'Forbidden', retry: false } : { status: 503, text: 'Service Unavailable', retry: true };
+}
+
+function refuseHttp(res: ServerResponse, r: Refusal): void {
   if (res.headersSent) return void res.destroy();
-  res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', 'cache-control': 'no-store' });
+  const s = refusalStatus(r);
+  res.writeHead(s.status, { 'content-type': 'application/json', ...(s.retry ? { 'retry-after': '1' } : {}), 'cache-control': 'no-store' });
   res.end(JSON.stringify({ type: REFUSAL_TYPE[r.reason], message: r.message }));
 }
 
-function refuseUpgrade(socket: Duplex, r: { reason: ForwardFailure; message: string }): void {
+function refuseUpgrade(socket: Duplex, r: Refusal): void {
   if (socket.destroyed) return;
+  const s = refusalStatus(r);
   const body = JSON.stringify({ type: REFUSAL_TYPE[r.reason], message: r.message });
-  socket.end(`HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  socket.end(`HTTP/1.1 ${s.status} ${s.text}\r\n${s.retry ? 'retry-after: 1\r\n' : ''}content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }
 
 function parseJson(b: Buffer): unknown {

@@ -5,7 +5,7 @@
  */
 export type ForwardKind = 'http' | 'websocket';
 /** Why a request that should have been forwarded was answered 503 instead. */
-export type ForwardFailure = 'unreachable' | 'loop' | 'lease-unknown';
+export type ForwardFailure = 'unreachable' | 'loop' | 'lease-unknown' | 'not-authenticated';
 /** Why this process stopped owning an event it held. */
 export type LeaseDrop = 'renewal-refused' | 'renewal-timeout' | 'write-fenced' | 'released';
 

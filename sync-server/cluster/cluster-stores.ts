@@ -25,6 +25,7 @@ export function clusterStores(store: Store, ownership: EventOwnership): StoreAcc
     },
     server: () => store.server(),
     eventIds: () => store.eventIds(),
+    committedDoc: (eventId, doc) => new OwnedEventStore(eventId, store, ownership).committedDoc(doc),
     close: () => ownership.close(),
   };
 }
@@ -62,6 +63,11 @@ class OwnedEventStore implements EventStore {
     if (fence) return fn(this.store.event(this.eventId, fence));
     // The store wants some epoch to open a handle; reads never check it. The holder's, when there is one.
     return this.store.leases!.holder(this.eventId).then((holder) => fn(this.store.event(this.eventId, { epoch: holder?.epoch ?? 1 })));
+  }
+
+  /** The document as committed (Stores.committedDoc): a read like `read`'s, never a load to serve it. */
+  committedDoc(doc: string): Promise<StoredDoc> {
+    return this.read((h) => h.loadDoc(doc));
   }
 
   get<T>(ns: string, key: string): Promise<T | undefined> {

@@ -8,10 +8,13 @@ import { freshDatabase, type TestDatabase } from '../storage/pg-test-support.ts'
 import { ClusterFront } from './cluster-front.ts';
 import { ClusterMetrics } from './cluster-metrics.ts';
 import { EventOwnership } from './event-ownership.ts';
-import { FORWARDED_HEADER } from './forward.ts';
+import { CLIENT_HEADER, FORWARD_AUTH_HEADER, forwardAuth, FORWARDED_HEADER, forwardedClientOf } from './forward.ts';
 import { putFrontBefore } from './front-server.ts';
 
 vi.setConfig({ testTimeout: 30_000 });
+
+/** The cluster's secret, as cluster-secret.ts keeps it in the store for the real server. */
+const SECRET = Buffer.alloc(32, 7);
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -32,7 +35,8 @@ interface Node {
   store: PgStore;
   own: EventOwnership;
   metrics: ClusterMetrics;
-  served: { url: string; body: string; headers: IncomingHttpHeaders }[];
+  /** `client`: the address a signed forward vouched for (undefined for a request straight from a client). */
+  served: { url: string; body: string; headers: IncomingHttpHeaders; client: string | undefined }[];
   sockets: Set<WebSocket>;
   close(): Promise<void>;
 }
@@ -45,7 +49,7 @@ async function node(name: string): Promise<Node> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const own = new EventOwnership({ leases: store.leases, owner: `${name}-${Math.random().toString(36).slice(2)}`, url, ttlMs: 3000, renewEveryMs: 1000, metrics });
-  const front = new ClusterFront({ ownership: own, lookup: async (what, key) => (what === 'tracking' && key === 'trk-1' ? 'ev-a' : undefined), metrics });
+  const front = new ClusterFront({ ownership: own, secret: SECRET, clientAddress: (req) => forwardedClientOf(req) ?? req.socket.remoteAddress ?? 'unknown', lookup: async (what, key) => (what === 'tracking' && key === 'trk-1' ? 'ev-a' : undefined), metrics });
   const served: Node['served'] = [];
   const sockets = new Set<WebSocket>();
   const wss = new WebSocketServer({ noServer: true });
@@ -58,7 +62,7 @@ async function node(name: string): Promise<Node> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      served.push({ url: req.url ?? '', body: Buffer.concat(chunks).toString(), headers: req.headers });
+      served.push({ url: req.url ?? '', body: Buffer.concat(chunks).toString(), headers: req.headers, client: forwardedClientOf(req) });
       if (req.url?.endsWith('/stream')) {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
         res.write(`data: first from ${name}\n\n`);
@@ -113,9 +117,9 @@ interface Answer {
   headers: IncomingHttpHeaders;
   body: string;
 }
-function call(url: string, method: string, path: string, opts: { body?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+function call(url: string, method: string, path: string, opts: { body?: string; headers?: Record<string, string>; from?: string } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request(`${url}${path}`, { method, headers: { ...(opts.body ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(opts.body)) } : {}), ...opts.headers } }, (res) => {
+    const req = request(`${url}${path}`, { method, ...(opts.from ? { localAddress: opts.from } : {}), headers: { ...(opts.body ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(opts.body)) } : {}), ...opts.headers } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
@@ -125,9 +129,9 @@ function call(url: string, method: string, path: string, opts: { body?: string; 
   });
 }
 
-function openWs(url: string): Promise<{ ws: WebSocket; first: string }> {
+function openWs(url: string, headers: Record<string, string> = {}): Promise<{ ws: WebSocket; first: string }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, { headers });
     ws.once('message', (m) => resolve({ ws, first: String(m) }));
     ws.once('error', reject);
     ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
@@ -221,13 +225,51 @@ describe('ClusterFront: any process serves any request', () => {
     const b = await node('b');
     await call(a.url, 'GET', '/api/events/ev-a');
     const before = a.served.length;
-    const r = await call(b.url, 'GET', '/api/events/ev-a/stock', { headers: { [FORWARDED_HEADER]: 'someone' } });
+    // Signed as a peer signs it: a forward that reached a process that does not own the event either.
+    const signed = { [FORWARDED_HEADER]: 'someone', [CLIENT_HEADER]: '127.0.0.1', [FORWARD_AUTH_HEADER]: forwardAuth(SECRET, Date.now(), 'someone', '127.0.0.1', 'GET', '/api/events/ev-a/stock') };
+    const r = await call(b.url, 'GET', '/api/events/ev-a/stock', { headers: signed });
     expect(r.status).toBe(503);
     expect(r.headers['retry-after']).toBe('1');
     expect(JSON.parse(r.body)).toMatchObject({ type: 'ForwardLoop' });
     expect(a.served.length).toBe(before);
     expect(b.served).toEqual([]);
     expect(b.metrics.forwardErrors.size).toBe(0);
+  });
+
+  it("passes the client's address to the owner, signed, and believes that address only from a peer: a client's own forwarding headers are refused 403, nothing served or forwarded", async () => {
+    const a = await node('a');
+    const b = await node('b');
+    await call(a.url, 'GET', '/api/events/ev-a');
+    // A client at 127.0.0.7 reaches b: the owner sees 127.0.0.7, not b's address.
+    expect((await call(b.url, 'GET', '/api/events/ev-a/stock', { from: '127.0.0.7' })).status).toBe(200);
+    expect(a.served.at(-1)).toMatchObject({ url: '/api/events/ev-a/stock', client: '127.0.0.7' });
+    const before = a.served.length;
+    const now = Date.now();
+    const path = '/api/events/ev-a/stock';
+    const forged: Record<string, string>[] = [
+      // The marker alone (what a client could send before forwards were signed).
+      { [FORWARDED_HEADER]: 'b' },
+      // An address of its choosing, with no signature, or a made-up one.
+      { [FORWARDED_HEADER]: 'b', [CLIENT_HEADER]: '10.9.9.9' },
+      { [FORWARDED_HEADER]: 'b', [CLIENT_HEADER]: '10.9.9.9', [FORWARD_AUTH_HEADER]: `${now}.${'0'.repeat(64)}` },
+      // Signed with another secret; a real signature for another address, another path, or from long ago.
+      { [FORWARDED_HEADER]: 'b', [CLIENT_HEADER]: '10.9.9.9', [FORWARD_AUTH_HEADER]: forwardAuth(Buffer.alloc(32, 8), now, 'b', '10.9.9.9', 'GET', path) },
+      { [FORWARDED_HEADER]: 'b', [CLIENT_HEADER]: '10.9.9.9', [FORWARD_AUTH_HEADER]: forwardAuth(SECRET, now, 'b', '127.0.0.7', 'GET', path) },
+      { [FORWARDED_HEADER]: 'b', [CLIENT_HEADER]: '10.9.9.9', [FORWARD_AUTH_HEADER]: forwardAuth(SECRET, now, 'b', '10.9.9.9', 'GET', '/api/events/ev-a') },
+      { [FORWARDED_HEADER]: 'b', [CLIENT_HEADER]: '10.9.9.9', [FORWARD_AUTH_HEADER]: forwardAuth(SECRET, now - 10 * 60_000, 'b', '10.9.9.9', 'GET', path) },
+    ];
+    for (const headers of forged) {
+      for (const to of [a, b]) {
+        const r = await call(to.url, 'GET', path, { headers });
+        expect(r.status, JSON.stringify(headers)).toBe(403);
+        expect(JSON.parse(r.body)).toMatchObject({ type: 'ForwardNotAuthenticated' });
+      }
+      await expect(openWs(`${a.url.replace('http', 'ws')}/sync/event%2Fev-a%2Fbrand%2Fb1`, headers)).rejects.toThrow(/403/);
+    }
+    expect(a.served.length).toBe(before);
+    expect(b.served).toEqual([]);
+    expect(a.sockets.size).toBe(0);
+    expect(a.metrics.forwardErrors.get('not-authenticated')).toBe(forged.length * 2);
   });
 
   it('answers 503 EventOwnerUnreachable (HTTP and WebSocket) while a dead owner\'s lease runs out, then takes the event over', async () => {
@@ -272,7 +314,7 @@ describe('forwardHttp', () => {
     const ownerUrl = `http://127.0.0.1:${(owner.address() as AddressInfo).port}`;
     const { forwardHttp } = await import('./forward.ts');
     // A front that forwards everything to `owner` with a 200 ms connect bound.
-    const front = createServer((req, res) => void forwardHttp(req, res, ownerUrl, { self: 'front', connectTimeoutMs: 200 }).catch(() => res.destroy()));
+    const front = createServer((req, res) => void forwardHttp(req, res, ownerUrl, { self: 'front', secret: SECRET, client: '127.0.0.1', connectTimeoutMs: 200 }).catch(() => res.destroy()));
     await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
     const frontUrl = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
     try {

@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { request, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
@@ -7,13 +8,22 @@ import type { Duplex } from 'node:stream';
  * HTTP: streamed both ways with node:http (a Server-Sent Events stream flows chunk by chunk for as long as
  * either side keeps it open); end-to-end headers kept, hop-by-hop ones (RFC 9110 §7.6.1) dropped, the
  * client's address appended to X-Forwarded-For, and `x-popup-forwarded: <this process>` added so that the
- * receiver never forwards it again (a loop while a lease moves ends as a 503, not a ping-pong).
+ * receiver never forwards it again (a loop while a lease moves ends as a 503, not a ping-pong). The client's
+ * address as this process judged it goes in `x-popup-client`, and both are signed (`x-popup-forward-auth`, an
+ * HMAC with the cluster's secret kept in the shared store): the owner's per-address rate limits count the
+ * client, not the forwarding process, and believe the header only from a peer (acceptForward).
  * WebSocket: the upgrade request is sent on to the owner as it came (plus the same headers), and once the
  * owner answers 101 the two TCP sockets are piped together; the frames, the close code included, pass
  * untouched. When either side ends, the other is ended too, so a client whose owner died sees its
  * connection drop and reconnects.
  */
 export const FORWARDED_HEADER = 'x-popup-forwarded';
+/** The client's address as the forwarding process judged it (its socket peer, or behind --trust-proxy the proxy's hop). */
+export const CLIENT_HEADER = 'x-popup-client';
+/** `<unix ms>.<HMAC-SHA256 hex>` over the forward's claims, with the cluster's secret (cluster-secret.ts). */
+export const FORWARD_AUTH_HEADER = 'x-popup-forward-auth';
+/** How far a signed forward's clock may be from the receiver's: peers' clocks differ a little; a replay is bounded. */
+const FORWARD_AUTH_SKEW_MS = 60_000;
 
 /** Hop-by-hop headers: they describe one connection, not the request. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
@@ -32,14 +42,18 @@ export class OwnerUnreachableError extends Error {
 export interface ForwardOptions {
   /** This process's owner id, sent in `x-popup-forwarded`. */
   self: string;
+  /** The cluster's secret (cluster-secret.ts): the owner believes the forward's client address only when signed with it. */
+  secret: Buffer;
+  /** The client's address as this process judges it (RateLimits.clientAddress): the owner's rate limits count it. */
+  client: string;
   /** Time allowed to connect to the owner (default 2 s): a dead owner must not hold a client for long. */
   connectTimeoutMs?: number;
   /** A body the caller already read (to find the event in it); sent instead of the request stream. */
   body?: Buffer;
 }
 
-/** The request's headers for the next hop: end-to-end ones kept, forwarding ones added. */
-export function forwardHeaders(req: IncomingMessage, self: string, keepUpgrade: boolean): OutgoingHttpHeaders {
+/** The request's headers for the next hop: end-to-end ones kept, forwarding ones added and signed. */
+export function forwardHeaders(req: IncomingMessage, opts: Pick<ForwardOptions, 'self' | 'secret' | 'client'>, keepUpgrade: boolean, path = req.url ?? '/', now = Date.now()): OutgoingHttpHeaders {
   const named = new Set(connectionTokens(req.headers));
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(req.headers)) {
@@ -50,8 +64,58 @@ export function forwardHeaders(req: IncomingMessage, self: string, keepUpgrade: 
   const prior = req.headers['x-forwarded-for'];
   const client = req.socket.remoteAddress ?? 'unknown';
   out['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${client}` : client;
-  out[FORWARDED_HEADER] = self;
+  out[FORWARDED_HEADER] = opts.self;
+  out[CLIENT_HEADER] = opts.client;
+  out[FORWARD_AUTH_HEADER] = forwardAuth(opts.secret, now, opts.self, opts.client, req.method ?? 'GET', path);
   return out;
+}
+
+/** The `x-popup-forward-auth` value: when, and an HMAC over who forwarded which request for which client. */
+export function forwardAuth(secret: Buffer, at: number, self: string, client: string, method: string, path: string): string {
+  return `${at}.${forwardMac(secret, at, self, client, method, path)}`;
+}
+
+/** What a forward's signature covers: who forwarded it, for which client, which request, when. */
+function forwardMac(secret: Buffer, at: number, self: string, client: string, method: string, url: string): string {
+  return createHmac('sha256', secret).update(`${at}\n${self}\n${client}\n${method}\n${url}`).digest('hex');
+}
+
+/** A request carrying the forwarding headers without a valid signature: a client posing as a cluster peer. */
+export class ForwardNotAuthenticated extends Error {
+  override readonly name = 'ForwardNotAuthenticated';
+}
+
+/** The client address of each request a cluster peer forwarded and signed (set by `acceptForward`). */
+const forwardedClients = new WeakMap<IncomingMessage, string>();
+
+/**
+ * Checks the forwarding headers of an incoming request: none at all is a plain client request (undefined);
+ * a valid signature by a peer (the cluster's secret, a fresh timestamp, this very method and target) makes
+ * `forwardedClientOf(req)` the client's address and returns the peer's owner id; anything else — a marker
+ * without a signature, a wrong or stale one, a client address the signature does not cover — throws
+ * `ForwardNotAuthenticated`, so a client can neither pick the address the rate limits count nor pose as a peer.
+ */
+export function acceptForward(req: IncomingMessage, secret: Buffer, now = Date.now()): string | undefined {
+  const self = req.headers[FORWARDED_HEADER];
+  const client = req.headers[CLIENT_HEADER];
+  const auth = req.headers[FORWARD_AUTH_HEADER];
+  if (self === undefined && client === undefined && auth === undefined) return undefined;
+  if (typeof self !== 'string' || typeof client !== 'string' || typeof auth !== 'string') {
+    throw new ForwardNotAuthenticated(`${FORWARDED_HEADER}, ${CLIENT_HEADER} and ${FORWARD_AUTH_HEADER} are for the processes of a cluster, signed with its secret; this request's are not`);
+  }
+  const m = /^(\d{1,15})\.([0-9a-f]{64})$/.exec(auth);
+  if (!m) throw new ForwardNotAuthenticated(`${FORWARD_AUTH_HEADER} must be <unix ms>.<64 hex digits>`);
+  const at = Number(m[1]);
+  if (Math.abs(now - at) > FORWARD_AUTH_SKEW_MS) throw new ForwardNotAuthenticated(`${FORWARD_AUTH_HEADER} is ${Math.round((now - at) / 1000)} s away from this server's clock (at most ${FORWARD_AUTH_SKEW_MS / 1000} s)`);
+  const want = Buffer.from(forwardMac(secret, at, self, client, req.method ?? 'GET', req.url ?? '/'), 'hex');
+  if (!timingSafeEqual(want, Buffer.from(m[2]!, 'hex'))) throw new ForwardNotAuthenticated(`${FORWARD_AUTH_HEADER} is not signed with this cluster's secret`);
+  forwardedClients.set(req, client);
+  return self;
+}
+
+/** The client's address a cluster peer vouched for (acceptForward), or undefined for a request from a client. */
+export function forwardedClientOf(req: IncomingMessage): string | undefined {
+  return forwardedClients.get(req);
 }
 
 /** The response's headers for the client: hop-by-hop ones dropped. */
@@ -77,7 +141,7 @@ export function forwardHttp(req: IncomingMessage, res: ServerResponse, ownerUrl:
   return new Promise<void>((resolve, reject) => {
     let answered = false;
     const out = request(
-      { protocol: target.protocol, hostname: target.hostname, port: target.port, method: req.method, path: `${target.pathname}${target.search}`, headers: forwardHeaders(req, opts.self, false) },
+      { protocol: target.protocol, hostname: target.hostname, port: target.port, method: req.method, path: pathOf(target), headers: forwardHeaders(req, opts, false, pathOf(target)) },
       (ownerRes) => {
         answered = true;
         clearTimeout(connectTimer);
@@ -116,7 +180,7 @@ export function forwardUpgrade(req: IncomingMessage, socket: Duplex, head: Buffe
   const target = new URL(req.url ?? '/', ownerUrl);
   return new Promise<void>((resolve, reject) => {
     let answered = false;
-    const out = request({ protocol: target.protocol, hostname: target.hostname, port: target.port, method: req.method, path: `${target.pathname}${target.search}`, headers: forwardHeaders(req, opts.self, true) });
+    const out = request({ protocol: target.protocol, hostname: target.hostname, port: target.port, method: req.method, path: pathOf(target), headers: forwardHeaders(req, opts, true, pathOf(target)) });
     const connectTimer = connectTimeout(out, opts);
     out.on('upgrade', (ownerRes, ownerSocket, ownerHead) => {
       answered = true;
@@ -172,6 +236,11 @@ function connectTimeout(out: ClientRequest, opts: ForwardOptions): ReturnType<ty
     else s.once('connect', () => clearTimeout(timer));
   });
   return timer;
+}
+
+/** The request target sent to the owner (and signed: the owner checks the signature against what it received). */
+function pathOf(target: URL): string {
+  return `${target.pathname}${target.search}`;
 }
 
 function withoutHopByHop(raw: string[]): string[] {

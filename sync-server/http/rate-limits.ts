@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { hashToken } from '../auth.ts';
+import { forwardedClientOf } from '../cluster/forward.ts';
 import type { Limits } from '../limits.ts';
 import type { Metrics } from '../metrics.ts';
 import { HttpError } from './router.ts';
@@ -44,8 +45,12 @@ export class RateLimits {
   /**
    * The client's address: the socket's peer, or behind a reverse proxy told to be trusted (`--trust-proxy`),
    * the last `X-Forwarded-For` hop — the one the proxy itself appended; hops before it are the client's claim.
+   * A request another process of the cluster forwarded carries the address that process judged by these same
+   * rules, signed (cluster/forward.ts): that one, else every forwarded client would share the peer's address.
    */
   clientAddress(req: IncomingMessage): string {
+    const forwarded = forwardedClientOf(req);
+    if (forwarded !== undefined) return forwarded;
     if (this.settings.trustProxy) {
       const raw = req.headers['x-forwarded-for'];
       const hops = (Array.isArray(raw) ? raw.join(',') : (raw ?? '')).split(',').map((h) => h.trim()).filter(Boolean);

@@ -4,6 +4,7 @@ import type { Router } from './router.ts';
 import { TokenBucket } from '../limits.ts';
 import type { SetupService } from '../setup-service.ts';
 import type { ClickCounter } from '../creators/click-counter.ts';
+import type { IncomingMessage } from 'node:http';
 
 /**
  * Creator links: `GET /r/<code>` counts a click for the creator and redirects (302) to the creator's own
@@ -21,7 +22,7 @@ export interface RedirectLimits {
 
 export const DEFAULT_REDIRECT_LIMITS: RedirectLimits = { perSecond: 2, burst: 20, maxClients: 10_000 };
 
-export function redirectRoutes(router: Router, deps: { events: EventService; setup: SetupService; clicks: ClickCounter; limits?: Partial<RedirectLimits> }): void {
+export function redirectRoutes(router: Router, deps: { events: EventService; setup: SetupService; clicks: ClickCounter; limits?: Partial<RedirectLimits>; clientAddress?: (req: IncomingMessage) => string }): void {
   const limits = { ...DEFAULT_REDIRECT_LIMITS, ...deps.limits };
   const buckets = new Map<string, TokenBucket>();
   const allow = (ip: string): boolean => {
@@ -37,9 +38,11 @@ export function redirectRoutes(router: Router, deps: { events: EventService; set
   const plain = (status: number, text: string, headers: Record<string, string> = {}) => ({ status, text, headers });
 
   router.on('GET', '/r/:code', async (ctx) => {
-    // The socket's address, not X-Forwarded-For, which any client can write: behind a reverse proxy all
-    // clients share the proxy's address, so raise the limit there (docs/api.md, "Creators and their links").
-    if (!allow(ctx.req.socket.remoteAddress ?? 'unknown')) return plain(429, 'Too many clicks from this address: try again in a few seconds.', { 'retry-after': '5' });
+    // The client's address as the server's other limits judge it (RateLimits.clientAddress): the socket's,
+    // X-Forwarded-For's last hop only behind --trust-proxy, and behind a cluster peer's forward the address
+    // that peer signed; never a header a client merely writes (docs/api.md, "Creators and their links").
+    const address = deps.clientAddress ? deps.clientAddress(ctx.req) : (ctx.req.socket.remoteAddress ?? 'unknown');
+    if (!allow(address)) return plain(429, 'Too many clicks from this address: try again in a few seconds.', { 'retry-after': '5' });
     const code = ctx.params['code']!;
     const notFound = plain(404, `There is no creator link "${code.slice(0, 40)}".`);
     const eventId = await deps.setup.eventOfCode(code);

@@ -130,6 +130,12 @@ export interface Stores {
   server(): RecordSpace;
   /** Every event that has documents or records (start-up work that must visit each: recovery, verification). */
   eventIds(): Promise<string[]>;
+  /**
+   * In a cluster only: a document as committed in the store, read without loading it here and without taking
+   * its event's lease (cluster/cluster-stores.ts). For reads across events (the events list), which must
+   * neither fail because another process serves an event nor take over every idle event they look at.
+   */
+  committedDoc?(eventId: string, doc: string): Promise<StoredDoc>;
 }
 
 /** A commit's condition did not hold: nothing was written. */

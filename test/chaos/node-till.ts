@@ -119,7 +119,7 @@ export class NodeTill {
     return out;
   }
 
-  private async sell(opts: { reloadChance: number; overrideChance: number }): Promise<void> {
+  async sell(opts: { reloadChance: number; overrideChance: number }): Promise<void> {
     const all = this.sellable();
     if (all.length === 0) return;
     const withRights = all.filter((s) => s.rights > 0);

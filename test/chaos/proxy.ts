@@ -47,6 +47,14 @@ export interface LinkStats {
   frames: number;
 }
 
+export interface LinkTarget {
+  host: string;
+  port: number;
+}
+
+/** No fault at all: a plain TCP relay (the cluster test uses links only to pick a live process). */
+export const NO_FAULTS: LinkFaults = { delayMs: [0, 0], duplicate: 0, reorder: 0, holdMs: 0, slowStart: 0, slowStartMs: [0, 0] };
+
 export class ChaosLink {
   readonly stats: LinkStats = { connections: 0, cuts: 0, refused: 0, duplicated: 0, reordered: 0, slowStarts: 0, reorderedToServer: 0, frames: 0 };
   private server: Server | undefined;
@@ -56,7 +64,8 @@ export class ChaosLink {
 
   constructor(
     readonly name: string,
-    private readonly target: { host: string; port: number },
+    /** Where each new connection goes: a function in a cluster run, as a load balancer picks a live process. */
+    private readonly target: LinkTarget | (() => LinkTarget),
     private readonly rng: Prng,
     private readonly faults: LinkFaults = DEFAULT_FAULTS,
   ) {}
@@ -100,7 +109,8 @@ export class ChaosLink {
       return;
     }
     this.stats.connections++;
-    const upstream = connect(this.target.port, this.target.host);
+    const target = typeof this.target === 'function' ? this.target() : this.target;
+    const upstream = connect(target.port, target.host);
     this.live.add(client);
     this.live.add(upstream);
     const end = () => {

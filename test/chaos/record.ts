@@ -45,6 +45,8 @@ export interface Counters {
   reloadsNode: number;
   reloadsBrowser: number;
   serverKills: number;
+  /** In a cluster run: the owner stopped (SIGSTOP) past its lease, then let run again. */
+  ownerStalls: number;
   orders: number;
   ordersRefused: number;
   orderRetries: number;
@@ -79,6 +81,7 @@ export class RunRecord {
     reloadsNode: 0,
     reloadsBrowser: 0,
     serverKills: 0,
+    ownerStalls: 0,
     orders: 0,
     ordersRefused: 0,
     orderRetries: 0,

@@ -16,7 +16,9 @@ import { OnlineShop } from './online.ts';
 import { Prng } from './prng.ts';
 import { ChaosLink, DEFAULT_FAULTS, type LinkFaults } from './proxy.ts';
 import { RunRecord } from './record.ts';
-import { ServerProcess } from './server-process.ts';
+import { loadavg } from 'node:os';
+import { ownerOf, startCluster, throwawayDatabase } from '../cluster-processes.ts';
+import { ServerProcess, type DemoTokens } from './server-process.ts';
 
 /**
  * One chaos run: a sync server in its own process, Node tills and browser tills each behind its own
@@ -41,6 +43,13 @@ export interface ChaosOptions {
    * of its own slot), each restart waiting until the server serves again. `--kills 20`.
    */
   kills?: number;
+  /**
+   * `--cluster N`: N server processes on one PostgreSQL (a throwaway embedded one), the links spread over them
+   * as a load balancer would (moving to a live process while theirs is down), and each fault slot hits the
+   * process that owns the event: a SIGKILL, or a stall (SIGSTOP past its lease, then SIGCONT) after which it
+   * must not write. Undefined: one process on the embedded store.
+   */
+  cluster?: number;
   /** The server's `--compact-every` (default 500): lower makes compaction run often under the traffic. */
   compactEvery?: number;
   downMs: [number, number];
@@ -56,10 +65,11 @@ export interface ChaosOptions {
   log?: (line: string) => void;
 }
 
-export function chaosOptions(p: { seed: number; tills: number; browsers: number; minutes: number; kills?: number }): ChaosOptions {
+export function chaosOptions(p: { seed: number; tills: number; browsers: number; minutes: number; kills?: number; cluster?: number }): ChaosOptions {
   const long = p.minutes >= 3;
   return {
     ...(p.kills !== undefined ? { kills: p.kills } : {}),
+    ...(p.cluster !== undefined ? { cluster: p.cluster } : {}),
     // Compaction every 50 updates: a 10-minute run compacts each brand document many times between kills.
     compactEvery: 50,
     seed: p.seed,
@@ -90,6 +100,8 @@ export interface ChaosReport {
   table: [string, string | number][];
   errors: string[];
   elapsedMs: number;
+  /** The machine's load average (1, 5, 15 min) at the end: other sessions share these cores. */
+  load: number[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -113,18 +125,38 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const rng = new Prng(o.seed);
   const record = new RunRecord();
   const workDir = await mkdtemp(join(tmpdir(), 'popup-chaos-'));
-  const server = new ServerProcess(join(workDir, 'server-data'), o.compactEvery ? ['--compact-every', String(o.compactEvery)] : []);
+  const serverArgs = o.compactEvery ? ['--compact-every', String(o.compactEvery)] : [];
+  const db = o.cluster ? await throwawayDatabase() : undefined;
+  let procs: ServerProcess[] = [];
+  /** Any process that runs (the first when all are down): every one answers for the event. */
+  const anyLive = () => procs.find((p) => p.running && !p.paused) ?? procs[0]!;
   const links: ChaosLink[] = [];
   const nodeTills: NodeTill[] = [];
   const browserTills: BrowserTill[] = [];
   let browser: Browser | undefined;
   const providers: WebsocketProvider[] = [];
   try {
-    const tokens = await server.startWithDemo();
-    log(`server on ${server.url} (data ${workDir})`);
-    const target = { host: '127.0.0.1', port: server.port };
+    let tokens: DemoTokens;
+    if (db) {
+      const cluster = await startCluster({ n: o.cluster!, storeUrl: db.url, workDir, serverArgs });
+      procs = cluster.procs;
+      tokens = cluster.tokens;
+      log(`${procs.length} server processes on PostgreSQL: ${procs.map((p) => p.url).join(', ')}`);
+    } else {
+      procs = [new ServerProcess(join(workDir, 'server-data'), serverArgs)];
+      tokens = await procs[0]!.startWithDemo();
+      log(`server on ${procs[0]!.url} (data ${workDir})`);
+    }
+    const server = () => anyLive();
+    // Link k goes to process k (mod N) while it runs, else to one that does: what a load balancer does.
+    const targetOf = (k: number) => () => {
+      const mine = procs[k % procs.length]!;
+      const up = procs.filter((p) => p.running);
+      const p = mine.running || up.length === 0 ? mine : up[k % up.length]!;
+      return { host: '127.0.0.1', port: p.port };
+    };
     const newLink = async (name: string) => {
-      const l = new ChaosLink(name, target, rng.fork(`link:${name}`), o.faults);
+      const l = new ChaosLink(name, targetOf(links.length), rng.fork(`link:${name}`), o.faults);
       await l.listen();
       links.push(l);
       return l;
@@ -132,11 +164,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
 
     // Stock for the run: a large delivery into the reserve, then each till gets its share.
     const plenty = DEMO_PRODUCTS.map((p) => ({ brandId: p.brandId, sku: p.sku, qty: p.serialTracked ? 40 : 4000 }));
-    await organiser(server.url, tokens.organiserToken, 'POST', `/api/events/${DEMO_EVENT_ID}/stock/receive`, { holder: 'reserve', lines: plenty, ref: 'chaos delivery' });
+    await organiser(server().url, tokens.organiserToken, 'POST', `/api/events/${DEMO_EVENT_ID}/stock/receive`, { holder: 'reserve', lines: plenty, ref: 'chaos delivery' });
     const makeTill = async (name: string, kind: (typeof TILL_KINDS)[number], perSku: number) => {
-      const code = (await organiser(server.url, tokens.organiserToken, 'POST', `/api/events/${DEMO_EVENT_ID}/pairing-codes`, { name, ...kind })) as { code: string; tillId: string };
+      const code = (await organiser(server().url, tokens.organiserToken, 'POST', `/api/events/${DEMO_EVENT_ID}/pairing-codes`, { name, ...kind })) as { code: string; tillId: string };
       const lines = DEMO_PRODUCTS.filter((p) => kind.brandIds.includes(p.brandId) && !p.serialTracked).map((p) => ({ brandId: p.brandId, sku: p.sku, qty: perSku }));
-      await organiser(server.url, tokens.organiserToken, 'POST', `/api/events/${DEMO_EVENT_ID}/stock/transfer`, { from: 'reserve', to: tillHolder(code.tillId), lines });
+      await organiser(server().url, tokens.organiserToken, 'POST', `/api/events/${DEMO_EVENT_ID}/stock/transfer`, { from: 'reserve', to: tillHolder(code.tillId), lines });
       return code;
     };
 
@@ -218,11 +250,22 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     {
       const r = rng.fork('kills');
       const killOnce = async () => {
-        await server.kill();
+        // In a cluster the fault hits the process serving the event (the others only forward).
+        const victim = o.cluster ? ((await ownerOf(procs, DEMO_EVENT_ID)) ?? procs[0]!) : procs[0]!;
+        if (o.cluster && r.chance(0.5)) {
+          // A stall past the lease (3 s): another process takes the event; the stalled one must not write.
+          victim.pause();
+          record.counters.ownerStalls++;
+          log(`SIGSTOP of the owner ${victim.url} at +${Math.round((Date.now() - started) / 1000)} s`);
+          await sleep(r.int(3500, 6000));
+          victim.resume();
+          return;
+        }
+        await victim.kill();
         record.counters.serverKills++;
-        log(`SIGKILL #${server.kills} at +${Math.round((Date.now() - started) / 1000)} s`);
+        log(`SIGKILL #${record.counters.serverKills}${o.cluster ? ` (the owner ${victim.url})` : ''} at +${Math.round((Date.now() - started) / 1000)} s`);
         await every(r, o.downMs);
-        await server.restart();
+        await victim.restart();
       };
       loops.push(
         o.kills !== undefined
@@ -252,15 +295,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     // The tills stay cut until the server has been read, so none can resend what the store may have lost (a
     // till's sync step 2 would otherwise hide the loss).
     for (const l of links) l.cut();
-    await server.kill();
+    for (const p of procs) await p.kill();
     record.counters.serverKills++;
-    await server.restart();
-    const durability = await checkAcknowledged(server.url, tokens.organiserToken, nodeTills, record);
+    await Promise.all(procs.map((p) => p.restart()));
+    const durability = await checkAcknowledged(server().url, tokens.organiserToken, nodeTills, record);
     log(`after the final SIGKILL: ${durability.detail}`);
 
     // ---- settle: everything reconnected, wait until every replica has what the server has ---------------
     for (const l of links) l.restore();
-    if (!server.running) await server.restart();
+    for (const p of procs) if (!p.running) await p.restart();
     log(`chaos over at +${Math.round((Date.now() - started) / 1000)} s; settling`);
     const docNames = [setupDocName(DEMO_EVENT_ID), ...['north-thread', 'second-life', 'mellow-ceramics'].map((b) => brandDocName(DEMO_EVENT_ID, b))];
     const tillIds = [...nodeTills.map((t) => t.profile!.tillId)];
@@ -271,7 +314,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       const doc = new Y.Doc();
       serverDocs.set(name, doc);
       providers.push(
-        new WebsocketProvider(`${server.url.replace('http', 'ws')}/sync`, name, doc, {
+        new WebsocketProvider(`${server().url.replace('http', 'ws')}/sync`, name, doc, {
           WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
           params: { token: tokens.organiserToken },
           disableBc: true,
@@ -338,8 +381,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       tills.push({ name: t.name, tillId, docs: r.docs, sales: r.sales, stock: r.stock, reorderedToServer: t.link.stats.reorderedToServer });
     }
     await waitFor(() => providers.every((p) => p.synced), 'the organiser to read the browser tills’ documents', 60_000);
-    const summary = (await fetchJson(`${server.url}/api/events/${DEMO_EVENT_ID}/summary`, tokens.organiserToken)) as ServerReplica['summary'];
-    const rejections = ((await fetchJson(`${server.url}/api/events/${DEMO_EVENT_ID}/rejections`, tokens.organiserToken)) as { rejections: ServerReplica['rejections'] }).rejections;
+    const summary = (await fetchJson(`${server().url}/api/events/${DEMO_EVENT_ID}/summary`, tokens.organiserToken)) as ServerReplica['summary'];
+    const rejections = ((await fetchJson(`${server().url}/api/events/${DEMO_EVENT_ID}/rejections`, tokens.organiserToken)) as { rejections: ServerReplica['rejections'] }).rejections;
     const checks = runChecks(
       { docs: serverDocs, brandIds: ['north-thread', 'second-life', 'mellow-ceramics'], brandDocName: (b) => brandDocName(DEMO_EVENT_ID, b), summary, rejections },
       tills,
@@ -362,7 +405,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       ['online orders 201 / refused', `${c.orders} / ${c.ordersRefused}`],
       ['order retries (same key)', c.orderRetries],
       ['duplicates suppressed (Idempotent-Replayed)', c.orderReplays],
-      ['server SIGKILLs (the last with every till cut off)', c.serverKills],
+      ...(o.cluster ? [['server processes on one PostgreSQL', o.cluster] as [string, number], ['owner stalls (SIGSTOP past its lease, then SIGCONT)', c.ownerStalls] as [string, number]] : []),
+      [o.cluster ? 'SIGKILLs of the owner (the last: every process, every till cut off)' : 'server SIGKILLs (the last with every till cut off)', c.serverKills],
       ['acknowledged updates (Node tills) checked / lost', `${durability.acked} / ${durability.lostAcked}`],
       ['answered orders checked / lost', `${record.orders.length} / ${durability.lostOrders}`],
       ['sales or orders duplicated', duplicates(checks)],
@@ -377,9 +421,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       ['action errors', c.actionErrors],
     ];
     const errors = [...record.errorKinds].map(([kind, n]) => `${n} × ${record.errors.find((e) => e.replace(/[0-9]+/g, '#') === kind) ?? kind}`);
-    return { seed: o.seed, options: o, checks, passed: checks.every((x) => x.problems.length === 0), table, errors: [...errors, ...record.errors.filter((e) => e.startsWith('not settled'))], elapsedMs: Date.now() - started };
+    return { seed: o.seed, options: o, checks, passed: checks.every((x) => x.problems.length === 0), table, errors: [...errors, ...record.errors.filter((e) => e.startsWith('not settled'))], elapsedMs: Date.now() - started, load: loadavg() };
   } catch (err) {
-    const tail = server.log.slice(-20).join('\n');
+    const tail = procs.flatMap((p) => p.log.slice(-Math.ceil(20 / Math.max(1, procs.length)))).join('\n');
     throw new Error(`chaos run (seed ${o.seed}) failed: ${err instanceof Error ? err.stack : String(err)}\nserver log tail:\n${tail}`, { cause: err });
   } finally {
     for (const p of providers) p.destroy();
@@ -393,7 +437,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     for (const t of browserTills) await t.close();
     await browser?.close();
     for (const l of links) await l.close();
-    await server.stop();
+    for (const p of procs) await p.stop();
+    await db?.stop();
     await rm(workDir, { recursive: true, force: true });
   }
 }
@@ -469,7 +514,7 @@ async function waitFor(check: () => boolean, what: string, ms: number): Promise<
 /** The report as text: the seed first (to replay), the table of what happened, each check. */
 export function formatReport(r: ChaosReport): string {
   const w = Math.max(...r.table.map(([k]) => k.length));
-  const out = [`Chaos run — seed ${r.seed} (replay: npm run test:chaos -- --seed ${r.seed} --tills ${r.options.nodeTills + r.options.browserTills} --browsers ${r.options.browserTills} --minutes ${Number((r.options.durationMs / 60_000).toFixed(2))}${r.options.kills !== undefined ? ` --kills ${r.options.kills}` : ''})`, ''];
+  const out = [`Chaos run — seed ${r.seed} (replay: npm run test:chaos -- --seed ${r.seed} --tills ${r.options.nodeTills + r.options.browserTills} --browsers ${r.options.browserTills} --minutes ${Number((r.options.durationMs / 60_000).toFixed(2))}${r.options.kills !== undefined ? ` --kills ${r.options.kills}` : ''}${r.options.cluster ? ` --cluster ${r.options.cluster}` : ''})`, ''];
   for (const [k, v] of r.table) out.push(`  ${k.padEnd(w)}  ${v}`);
   out.push('');
   for (const c of r.checks) {

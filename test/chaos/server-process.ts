@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The sync server in its own process, started with the CLI on a data folder, as in production: so the run
- * can SIGKILL it (no flush, no goodbye) and start it again on the same port and the same data.
+ * can SIGKILL it (no flush, no goodbye) and start it again on the same port and the same data. With
+ * `--store postgres://…` in its arguments it is one process of a cluster (test/cluster-processes.ts).
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CHAOS_ADMIN_TOKEN = 'chaos-admin-token-0123456789abcdef';
@@ -21,6 +22,7 @@ export class ServerProcess {
   port = 0;
   kills = 0;
   restarts = 0;
+  paused = false;
   /** Everything the processes printed, for a failure report. */
   readonly log: string[] = [];
 
@@ -48,22 +50,51 @@ export class ServerProcess {
     return { organiserToken, storefrontToken };
   }
 
+  /** Starts without --demo (another process of a cluster seeded the event, or it is already stored). */
+  async start(): Promise<void> {
+    await this.spawn([], () => true);
+  }
+
   /** Starts again on the same port and data (without --demo: the event is already there). */
   async restart(): Promise<void> {
-    await this.spawn([], () => true);
+    await this.start();
     this.restarts++;
   }
 
   /** SIGKILL: the process gets no chance to flush or close anything. */
   async kill(): Promise<void> {
     if (!this.running) return;
+    if (this.paused) this.resume();
     this.child!.kill('SIGKILL');
     await this.exited;
     this.kills++;
   }
 
+  /**
+   * SIGSTOP: the process stalls (a long GC pause, a frozen VM) with its sockets and its database connections
+   * open, and does not renew its leases. SIGCONT (`resume`) lets it run on as if nothing had happened.
+   */
+  pause(): void {
+    if (!this.running || this.paused) return;
+    this.child!.kill('SIGSTOP');
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (!this.running || !this.paused) return;
+    this.child!.kill('SIGCONT');
+    this.paused = false;
+  }
+
+  /** In a cluster: the events this process holds the lease of now, from its /healthz. */
+  async owned(): Promise<string[]> {
+    const h = (await (await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(3000) })).json()) as { cluster?: { events: { eventId: string }[] } };
+    return (h.cluster?.events ?? []).map((e) => e.eventId);
+  }
+
   async stop(): Promise<void> {
     if (!this.running) return;
+    this.resume();
     this.child!.kill('SIGTERM');
     const timer = setTimeout(() => this.child?.kill('SIGKILL'), 5000);
     await this.exited;
