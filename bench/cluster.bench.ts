@@ -9,7 +9,7 @@ import { failoverRound, type FailoverRound } from './cluster/failover.ts';
 import { leaseDrops, PgCluster } from './cluster/pg-cluster.ts';
 import { clusterSection, type ClusterResults, type Config, type OrdersRun, type PropagationRun, type ThroughputRun } from './cluster/cluster-section.ts';
 import { findChild, readAllStats, treeTicks } from './cluster/proc-tree.ts';
-import { putMarkedSection } from './doc-sections.ts';
+import { putSectionWithGlance } from './doc-sections.ts';
 import { ADMIN, ATTEMPTS, buildReference, hammer, onlineItem, runReference, setUpOurs, UNITS, type Target } from './orders.bench.ts';
 import { isMain } from './report.ts';
 import { buildLauncher, CLK_TCK, quietMoment, startOurs, startReference, type ServerProc } from './sync-server/procs.ts';
@@ -311,8 +311,8 @@ if (isMain(import.meta.url)) {
   const { section, problems } = await clusterBench();
   console.log(`\n${section}`);
   if (!process.argv.includes('--no-write')) {
-    await writeFile(DOC, putMarkedSection(await readFile(DOC, 'utf8'), 'cluster', section));
-    console.log(`written to ${DOC} (cluster section)`);
+    await writeFile(DOC, putSectionWithGlance(await readFile(DOC, 'utf8'), 'cluster', section));
+    console.log(`written to ${DOC} (cluster section, and its rows in the targets table)`);
   }
   if (problems.length) process.exitCode = 1;
 }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { failoverSummary, ratio } from '../../bench/cluster/cluster-section.ts';
+import { markedSection, putSectionWithGlance } from '../../bench/doc-sections.ts';
 import { findChild, parseStat, readAllStats, treeTicks, type ProcStat } from '../../bench/cluster/proc-tree.ts';
 
 /** The cluster benchmark's pure helpers: reading CPU from /proc, and the figures its section derives. */
@@ -60,5 +61,27 @@ describe('the cluster section figures', () => {
     expect(ratio(3, 0)).toBe('n/a');
     expect(ratio(undefined, 2)).toBe('n/a');
     expect(ratio(NaN, 2)).toBe('n/a');
+  });
+});
+
+describe('a section measured on its own, written with its at-a-glance rows', () => {
+  const section = (value: string) => `## Cluster\n\n<!-- at-a-glance:start -->\n| Figure | Measured | Target | | Reference | Ratio |\n|---|---:|---:|:---:|---:|---:|\n| failover | ${value} | ≤ 5 s | met |  |  |\n<!-- at-a-glance:end -->`;
+  const doc = ['# Benchmarks', '', '## Targets at a glance', '', '| Figure | Measured | Target | | Reference | Ratio |', '|---|---:|---:|:---:|---:|---:|', '| sale commit p99 | 4 ms | ≤ 10 ms | met |  |  |', '', '## Ledger', ''].join('\n');
+
+  it('adds its rows to the targets table, and on the next run replaces them instead of adding them again', () => {
+    const once = putSectionWithGlance(doc, 'cluster', section('3.9 s'));
+    expect(markedSection(once, 'cluster')).toContain('| failover | 3.9 s |');
+    const table = (d: string) => d.slice(d.indexOf('## Targets at a glance'), d.indexOf('## Ledger'));
+    expect(table(once)).toContain('| sale commit p99 | 4 ms |');
+    expect(table(once)).toContain('| failover | 3.9 s |');
+    const twice = putSectionWithGlance(once, 'cluster', section('4.2 s'));
+    expect(table(twice)).toContain('| failover | 4.2 s |');
+    expect(table(twice)).not.toContain('3.9 s');
+    expect(table(twice)).toContain('| sale commit p99 | 4 ms |');
+    expect(twice.match(/cluster:start/g)).toHaveLength(1);
+  });
+
+  it('writes the section alone into a file without a targets table', () => {
+    expect(putSectionWithGlance('# Benchmarks\n', 'cluster', section('3.9 s'))).toBe(`# Benchmarks\n\n<!-- cluster:start -->\n${section('3.9 s')}\n<!-- cluster:end -->\n`);
   });
 });
