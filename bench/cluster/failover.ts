@@ -14,7 +14,9 @@ import { ownedEvents, type PgCluster } from './pg-cluster.ts';
  *  - kill → served: the first moment a surviving process's /healthz lists the event (polled every 50 ms);
  *  - kill → first acknowledged write: the first durable acknowledgement (`ack=1`) that covers a sale made
  *    AFTER the kill, so an acknowledgement the dead owner had in flight never counts.
- * And checked: every sale of the round is acknowledged in the end (nothing lost), within 15 s.
+ * And counted: the sales not acknowledged 15 s after the round (a till still waiting out its backoff). Which
+ * sales are not acknowledged is kept across rounds (`Pending`): `settle` connects every till once more at the
+ * end and waits for all of them, and what is left then was lost.
  */
 const MIN_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 15_000;
@@ -23,10 +25,13 @@ export interface FailoverRound {
   killToServedMs: number;
   killToAckMs: number;
   sales: number;
-  /** Sales never acknowledged within 15 s of the end of the round. */
+  /** Sales (of this round or before) not acknowledged 15 s after the round's sales stopped. */
   unacknowledged: number;
   reconnects: number;
 }
+
+/** Each till's sales not acknowledged yet (its Yjs clock after the sale, when it was made), by till id. */
+export type Pending = Map<string, { end: number; soldAt: number }[]>;
 
 /** A till that reconnects like the real one and remembers which of its sales are not acknowledged yet. */
 class FailoverTill {
@@ -35,12 +40,12 @@ class FailoverTill {
   private backoff = MIN_BACKOFF_MS;
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
-  readonly pending: { end: number; soldAt: number }[] = [];
   reconnects = 0;
 
   constructor(
     private readonly till: Till,
     private readonly doc: Y.Doc,
+    readonly pending: { end: number; soldAt: number }[],
     private readonly wsBase: string,
     private readonly onAcked: (soldAt: number, at: number) => void,
   ) {}
@@ -88,7 +93,35 @@ class FailoverTill {
   }
 }
 
-export async function failoverRound(cluster: PgCluster, fleet: TillFleet, tills: readonly Till[], opts: { rate: number; beforeS: number; log: (m: string) => void }): Promise<FailoverRound> {
+function tillsOn(cluster: PgCluster, procs: readonly number[], fleet: TillFleet, tills: readonly Till[], pending: Pending, onAcked: (soldAt: number, at: number) => void): FailoverTill[] {
+  return tills.map((t, j) => {
+    const doc = fleet.docs.get(t.tillId);
+    if (!doc) throw new Error(`till ${t.tillId} has no document in the fleet`);
+    const mine = pending.get(t.tillId) ?? [];
+    pending.set(t.tillId, mine);
+    return new FailoverTill(t, doc, mine, `${cluster.procs[procs[j % procs.length]!]!.url.replace('http', 'ws')}/sync`, onAcked);
+  });
+}
+
+const unacknowledged = (pending: Pending): number => [...pending.values()].reduce((a, p) => a + p.length, 0);
+
+/**
+ * After the rounds: every till connects once more (to every process in turn, as tills behind a proxy would)
+ * and resends what was never acknowledged; the sales still unacknowledged after `timeoutMs` were lost.
+ */
+export async function settle(cluster: PgCluster, fleet: TillFleet, tills: readonly Till[], pending: Pending, timeoutMs: number): Promise<number> {
+  const fts = tillsOn(cluster, cluster.procs.map((_, i) => i), fleet, tills, pending, () => undefined);
+  try {
+    await Promise.all(fts.map((f) => f.connect()));
+    const end = performance.now() + timeoutMs;
+    while (unacknowledged(pending) && performance.now() < end) await sleep(50);
+    return unacknowledged(pending);
+  } finally {
+    for (const f of fts) f.close();
+  }
+}
+
+export async function failoverRound(cluster: PgCluster, fleet: TillFleet, tills: readonly Till[], pending: Pending, opts: { rate: number; beforeS: number; log: (m: string) => void }): Promise<FailoverRound> {
   const owner = await cluster.owner(EVENT_ID);
   if (owner < 0) throw new Error('no process owns the event before the kill');
   const survivors = cluster.procs.map((_, i) => i).filter((i) => i !== owner);
@@ -97,11 +130,7 @@ export async function failoverRound(cluster: PgCluster, fleet: TillFleet, tills:
   const onAcked = (soldAt: number, at: number) => {
     if (soldAt >= killAt && at < firstAck) firstAck = at;
   };
-  const fts = tills.map((t, j) => {
-    const doc = fleet.docs.get(t.tillId);
-    if (!doc) throw new Error(`till ${t.tillId} has no document in the fleet`);
-    return new FailoverTill(t, doc, `${cluster.procs[survivors[j % survivors.length]!]!.url.replace('http', 'ws')}/sync`, onAcked);
-  });
+  const fts = tillsOn(cluster, survivors, fleet, tills, pending, onAcked);
   try {
     await Promise.all(fts.map((f) => f.connect()));
     let sales = 0;
@@ -132,10 +161,10 @@ export async function failoverRound(cluster: PgCluster, fleet: TillFleet, tills:
         killToServedMs: servedAt - killAt,
         killToAckMs: firstAck - killAt,
         sales,
-        unacknowledged: fts.reduce((a, f) => a + f.pending.length, 0),
+        unacknowledged: unacknowledged(pending),
         reconnects: fts.reduce((a, f) => a + f.reconnects, 0),
       };
-      opts.log(`  owner p${owner} killed: served by another after ${fmtMs(round.killToServedMs)}, first write acknowledged after ${fmtMs(round.killToAckMs)}; ${sales} sales, ${round.unacknowledged} unacknowledged, ${round.reconnects} reconnections`);
+      opts.log(`  owner p${owner} killed: served by another after ${fmtMs(round.killToServedMs)}, first write acknowledged after ${fmtMs(round.killToAckMs)}; ${sales} sales, ${round.unacknowledged} not acknowledged 15 s after, ${round.reconnects} reconnections`);
       return round;
     } finally {
       clearInterval(seller);

@@ -70,12 +70,15 @@ export class PgCluster {
   }
 }
 
-/** popup_lease_drops_total of a process, all reasons added up (0 when it has none). */
-export async function leaseDrops(url: string): Promise<number> {
+/**
+ * popup_lease_drops_total of a process by reason: 'released' is an idle event given up on purpose; the
+ * others (renewal-timeout, renewal-refused, write-fenced) are a lease lost under the process's feet.
+ */
+export async function leaseDrops(url: string): Promise<Record<string, number>> {
   const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
-  let n = 0;
-  for (const m of text.matchAll(/^popup_lease_drops_total(?:\{[^}]*\})? (\d+)$/gm)) n += Number(m[1]);
-  return n;
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^popup_lease_drops_total\{reason="([^"]+)"\} (\d+)$/gm)) if (Number(m[2])) out[m[1]!] = Number(m[2]);
+  return out;
 }
 
 export async function ownedEvents(url: string): Promise<string[]> {
