@@ -35,3 +35,23 @@ export function glanceRows(section: string): string[] {
     .split('\n')
     .filter((l) => l.startsWith('| ') && !l.startsWith('| Figure '));
 }
+
+/**
+ * Puts a section measured on its own (`npm run bench:cluster`) into the file together with its at-a-glance rows
+ * in the "Targets at a glance" table: the rows the file's old section had are taken out of the table, the new
+ * ones added at its end, so the table shows this run's figures without waiting for a whole `npm run bench`.
+ * A file without that table gets the section alone.
+ */
+export function putSectionWithGlance(doc: string, name: string, body: string): string {
+  const old = markedSection(doc, name);
+  const oldRows = new Set(old ? glanceRows(old) : []);
+  const lines = putMarkedSection(doc, name, body).split('\n');
+  const head = lines.indexOf('## Targets at a glance');
+  if (head < 0) return lines.join('\n');
+  const first = lines.findIndex((l, i) => i > head && l.startsWith('| '));
+  if (first < 0) return lines.join('\n');
+  let end = first;
+  while (end < lines.length && lines[end]!.startsWith('| ')) end++;
+  const table = lines.slice(first, end).filter((l) => !oldRows.has(l));
+  return [...lines.slice(0, first), ...table, ...glanceRows(body), ...lines.slice(end)].join('\n');
+}

@@ -38,14 +38,15 @@ import { api, pool } from './sync-server/world.ts';
  * the profiler slows the server).
  */
 // Issue #15's load; the environment may scale it down to try the bench quickly (the doc then says so).
-const ATTEMPTS = Number(process.env['ORDERS_ATTEMPTS'] ?? 10_000);
-const UNITS = Number(process.env['ORDERS_UNITS'] ?? 1_000);
+export const ATTEMPTS = Number(process.env['ORDERS_ATTEMPTS'] ?? 10_000);
+export const UNITS = Number(process.env['ORDERS_UNITS'] ?? 1_000);
 const CLIENTS = 200;
 const SOLD_OUT_ATTEMPTS = ATTEMPTS;
 const EVENT = 'bench-orders';
 const BRAND = 'drop';
 const SKU = 'HERO-1';
-const ADMIN = `bench-admin-${Date.now().toString(36)}-0123456789abcdef`;
+// Exported with the load generator below for bench/cluster.bench.ts, which runs this load on a cluster.
+export const ADMIN = `bench-admin-${Date.now().toString(36)}-0123456789abcdef`;
 const REFERENCE_TS = fileURLToPath(new URL('./pg-reference/launch.ts', import.meta.url));
 const REFERENCE_JS = `${OUT}pg-reference.mjs`;
 const DOC = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
@@ -53,7 +54,7 @@ const DOC = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
 const OURS_DB = 'popup_orders_bench';
 
 /** One phase of load on one server. */
-interface Phase {
+export interface Phase {
   attempts: number;
   statuses: Record<string, number>;
   wallS: number;
@@ -72,7 +73,7 @@ interface Phase {
   otherCores: number;
 }
 
-interface Side {
+export interface Side {
   name: string;
   burst: Phase;
   soldOut: Phase;
@@ -83,8 +84,10 @@ interface Side {
   problems: string[];
 }
 
-interface Target {
+export interface Target {
   url: string;
+  /** Several processes of a cluster: attempt i goes to urls[i mod n] (bench/cluster.bench.ts); `url` otherwise. */
+  urls?: readonly string[];
   path: string;
   headers(i: number, run: string): Record<string, string>;
   body: string;
@@ -93,7 +96,7 @@ interface Target {
 }
 
 /** ATTEMPTS requests from CLIENTS keep-alive clients; 201 is an accepted order, 409 a refusal. */
-async function hammer(t: Target, pid: number, attempts: number): Promise<Phase> {
+export async function hammer(t: Target, pid: number | readonly number[], attempts: number): Promise<Phase> {
   const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
   const run = randomBytes(6).toString('hex');
   const statuses: Record<string, number> = {};
@@ -147,7 +150,7 @@ async function hammer(t: Target, pid: number, attempts: number): Promise<Phase> 
 /** One attempt; the body is read only from an accepted answer (for its order id). */
 function post(agent: Agent, t: Target, i: number, run: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
-    const req = request(`${t.url}${t.path}`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(t.body), ...t.headers(i, run) } }, (res) => {
+    const req = request(`${t.urls?.[i % t.urls.length] ?? t.url}${t.path}`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(t.body), ...t.headers(i, run) } }, (res) => {
       const status = res.statusCode ?? 0;
       let body = '';
       if (status === 201) res.setEncoding('utf8').on('data', (c: string) => (body += c));
@@ -167,7 +170,7 @@ async function ok(p: ReturnType<typeof api>, what: string, status = 201): Promis
 }
 
 /** Our event: one brand, one hero product, UNITS units given to the online channel; a storefront token. */
-async function setUpOurs(url: string): Promise<{ token: string; price: number }> {
+export async function setUpOurs(url: string): Promise<{ token: string; price: number }> {
   const now = Date.now();
   const config = {
     id: EVENT,
@@ -196,7 +199,7 @@ async function setUpOurs(url: string): Promise<{ token: string; price: number }>
   return { token, price: item.price };
 }
 
-async function onlineItem(url: string, token: string): Promise<{ available: number; price: number } | undefined> {
+export async function onlineItem(url: string, token: string): Promise<{ available: number; price: number } | undefined> {
   const r = await ok(api(url, 'GET', `/api/events/${EVENT}/stock`, { token }), 'stock', 200);
   return (r.body as { items?: { brandId: string; sku: string; available: number; price: number }[] }).items?.find((i) => i.brandId === BRAND && i.sku === SKU);
 }
@@ -211,7 +214,7 @@ async function runOurs(opts: { cpuProfDir?: string; store?: { url: string } } = 
   const dataDir = await mkdtemp(join(tmpdir(), 'popup-bench-orders-'));
   let s: ServerProc | undefined;
   try {
-    s = await startOurs({ dataDir, adminToken: ADMIN, ...(opts.cpuProfDir ? { cpuProfDir: opts.cpuProfDir } : {}), ...(opts.store ? { store: opts.store } : {}) });
+    s = await startOurs({ dataDir, adminToken: ADMIN, ...(opts.cpuProfDir ? { cpuProfDir: opts.cpuProfDir } : {}), ...(opts.store ? { storeUrl: opts.store.url } : {}) });
     const { token, price } = await setUpOurs(s.url);
     const body = JSON.stringify({ lines: [{ brandId: BRAND, sku: SKU, qty: 1 }], payment: { method: 'card', amount: price } });
     const target: Target = {
@@ -233,7 +236,7 @@ async function runOurs(opts: { cpuProfDir?: string; store?: { url: string } } = 
   }
 }
 
-async function runReference(pgUrl: string): Promise<Side> {
+export async function runReference(pgUrl: string): Promise<Side> {
   const db = new pg.Client({ connectionString: pgUrl });
   await db.connect();
   let child: ReturnType<typeof spawn> | undefined;
@@ -289,10 +292,15 @@ export interface OrdersBenchResult {
   problems: string[];
 }
 
+/** Bundles the reference endpoint that runReference starts. */
+export async function buildReference(): Promise<void> {
+  await build({ entryPoints: [REFERENCE_TS], outfile: REFERENCE_JS, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
+}
+
 export async function ordersBench(opts: { profile?: boolean } = {}): Promise<OrdersBenchResult> {
   const load = loadavg();
   await buildLauncher();
-  await build({ entryPoints: [REFERENCE_TS], outfile: REFERENCE_JS, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
+  await buildReference();
   const ours = await runOurs();
   print(ours);
   const pgServer = await startEmbeddedPg();

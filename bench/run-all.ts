@@ -3,6 +3,7 @@ import { loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { browserBench, profileReport } from './browser.bench.ts';
+import { clusterBench } from './cluster.bench.ts';
 import { glanceRows, markedSection, putMarkedSection } from './doc-sections.ts';
 import { ledgerBench } from './ledger.bench.ts';
 import { ordersBench } from './orders.bench.ts';
@@ -39,6 +40,8 @@ interface Run {
   watchers?: string;
   /** The orders section (bench/orders.bench.ts), measured in this run; older runs' files lack it. */
   orders?: string;
+  /** The PostgreSQL and cluster section (bench/cluster.bench.ts), measured in this run; older runs' files lack it. */
+  cluster?: string;
 }
 
 async function measure(): Promise<Run> {
@@ -68,6 +71,8 @@ async function measure(): Promise<Run> {
   });
   console.log(`\n${watchers}`);
   const orders = await timed('orders', () => ordersBench());
+  const cluster = await timed('cluster', () => clusterBench());
+  console.log(`\n${cluster.section}`);
   const strip = ({ title, figures, method }: BenchReport): BenchReport => ({ title, figures, method });
   const run: Run = {
     date: new Date().toISOString(),
@@ -81,6 +86,7 @@ async function measure(): Promise<Run> {
     load1: loadavg(),
     watchers,
     orders: orders.section,
+    cluster: cluster.section,
   };
   await mkdir(dirname(LAST_RUN), { recursive: true });
   await writeFile(LAST_RUN, JSON.stringify(run));
@@ -97,10 +103,13 @@ const missed = reports.flatMap((r) => r.figures.filter((f) => meets(f) === false
 
 /** Every figure with a target, and beside it the reference's figure and the ratio when the reference ran. */
 const existing = await readFile(DOC, 'utf8').catch(() => '');
-// The watchers section is this run's when it measured one (its markers added), the file's otherwise.
-const sectionOf = (name: string): string | undefined =>
-  name === 'watchers' && run.watchers ? markedSection(putMarkedSection('', 'watchers', run.watchers), 'watchers') : markedSection(existing, name);
-const kept = ['soak', 'abuse', 'console', 'queue', 'qa', 'store', 'watchers', 'speed', 'chaos'].map(sectionOf).filter((s): s is string => s !== undefined);
+// A section this run measured (watchers, orders, cluster) is this run's (its markers added), the file's otherwise.
+const measuredHere: Record<string, string | undefined> = { watchers: run.watchers, orders: run.orders, cluster: run.cluster };
+const sectionOf = (name: string): string | undefined => {
+  const body = measuredHere[name];
+  return body ? markedSection(putMarkedSection('', name, body), name) : markedSection(existing, name);
+};
+const kept = ['soak', 'abuse', 'console', 'queue', 'qa', 'store', 'watchers', 'orders', 'cluster', 'speed', 'chaos'].map(sectionOf).filter((s): s is string => s !== undefined);
 
 function targetsTable(): string[] {
   const rows: string[] = [];
@@ -129,7 +138,7 @@ const doc = [
   '',
   'Written by `npm run bench` (bench/run-all.ts); do not edit by hand. Benchmarks print figures and never fail on timing.',
   'Figures move from run to run (a shared 2-core VM: ±15 % is common), so read a missed target near its limit as "at the limit".',
-  'The soak section is written by `npm run soak`, the abuse section by `npm run bench:abuse` and the chaos section by `npm run test:chaos`; `npm run bench` keeps them as they are. The orders section is measured by this run too (or alone by `npm run bench:orders`).',
+  'The soak section is written by `npm run soak`, the abuse section by `npm run bench:abuse` and the chaos section by `npm run test:chaos`; `npm run bench` keeps them as they are. The orders section and the PostgreSQL and cluster section are measured by this run too (or alone by `npm run bench:orders` and `npm run bench:cluster`).',
   '',
   `- Date: ${run.date.slice(0, 16).replace('T', ' ')} UTC`,
   `- Machine: ${m.os}; ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM`,

@@ -14,8 +14,12 @@ interface LaunchOptions {
   limits?: Partial<Limits>;
   /** DocHub tuning (compactEvery, idleUnloadMs), for experiments; the benchmark runs the defaults. */
   hub?: { compactEvery?: number; idleUnloadMs?: number };
-  /** A PostgreSQL store instead of the embedded one (bench/orders.bench.ts's PostgreSQL-store run). */
-  store?: { url: string };
+  /** A postgres:// store of record (`--store`) instead of the embedded store in `dataDir` (bench/cluster.bench.ts). */
+  storeUrl?: string;
+  /** In a cluster, the URL the other processes reach this one at (`--advertise`); default http://127.0.0.1:<port>. */
+  advertise?: string;
+  /** The event leases' time to live (renewed every third of it); default the server's (3 s). */
+  leaseTtlMs?: number;
 }
 
 const opts = JSON.parse(process.argv[2] ?? '{}') as LaunchOptions;
@@ -23,13 +27,16 @@ const server = await startSyncServer({
   host: '127.0.0.1',
   port: opts.port ?? 0,
   dataDir: opts.dataDir,
+  ...(opts.storeUrl ? { store: { url: opts.storeUrl } } : {}),
+  ...(opts.advertise || opts.leaseTtlMs
+    ? { cluster: { ...(opts.advertise ? { advertise: opts.advertise } : {}), ...(opts.leaseTtlMs ? { ttlMs: opts.leaseTtlMs, renewEveryMs: Math.floor(opts.leaseTtlMs / 3) } : {}) } }
+    : {}),
   adminToken: opts.adminToken,
   // The abuse limits (issue #13) guard against one client doing too much; the benchmark is many tills paired
   // from one address, a bulk writer far above a till's pace and 10,000 order attempts from one address, on
   // purpose, to find the server's own ceiling. Lifted here, and only here: the figures are the server's.
   limits: { pairPerMinute: 1_000_000, messagesPerSecond: 1_000_000, storefrontPerTokenPerSecond: 1_000_000, storefrontPerAddressPerSecond: 1_000_000, ...opts.limits },
   ...(opts.hub ? { hub: opts.hub } : {}),
-  ...(opts.store ? { store: opts.store } : {}),
   log: (level, message, fields) => {
     if (level !== 'info') console.error(`[${level}] ${message}`, fields ? JSON.stringify(fields) : '');
   },

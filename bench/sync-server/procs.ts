@@ -49,7 +49,7 @@ export interface ServerStats {
   rss: number;
 }
 
-const CLK_TCK = (() => {
+export const CLK_TCK = (() => {
   try {
     return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
   } catch {
@@ -75,9 +75,28 @@ export async function buildLauncher(): Promise<void> {
   await build({ entryPoints: [LAUNCHER_TS], outfile: LAUNCHER_JS, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
 }
 
-/** `nodeArgs`: more flags for node before the launcher (a bench's own `--import` hook, for one); `store`: PostgreSQL. */
-export function startOurs(opts: { dataDir: string; adminToken: string; limits?: Record<string, number>; hub?: Record<string, number>; cpuProfDir?: string; store?: { url: string }; nodeArgs?: string[] }): Promise<ServerProc> {
-  const config = { dataDir: opts.dataDir, adminToken: opts.adminToken, ...(opts.limits ? { limits: opts.limits } : {}), ...(opts.hub ? { hub: opts.hub } : {}), ...(opts.store ? { store: opts.store } : {}) };
+export function startOurs(opts: {
+  dataDir: string;
+  adminToken: string;
+  limits?: Record<string, number>;
+  hub?: Record<string, number>;
+  cpuProfDir?: string;
+  /** PostgreSQL as the store of record, and this process's URL for the others of a cluster (bench/cluster.bench.ts). */
+  storeUrl?: string;
+  advertise?: string;
+  leaseTtlMs?: number;
+  /** More flags for node before the launcher (a bench's own `--import` hook, for one). */
+  nodeArgs?: string[];
+}): Promise<ServerProc> {
+  const config = {
+    dataDir: opts.dataDir,
+    adminToken: opts.adminToken,
+    ...(opts.limits ? { limits: opts.limits } : {}),
+    ...(opts.hub ? { hub: opts.hub } : {}),
+    ...(opts.storeUrl ? { storeUrl: opts.storeUrl } : {}),
+    ...(opts.advertise ? { advertise: opts.advertise } : {}),
+    ...(opts.leaseTtlMs ? { leaseTtlMs: opts.leaseTtlMs } : {}),
+  };
   const args = [...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []), '--import', STATS_HOOK, ...(opts.nodeArgs ?? []), LAUNCHER_JS, JSON.stringify(config)];
   return launch('ours', args, {}, /^READY (http:\/\/\S+)/);
 }
@@ -213,26 +232,36 @@ export interface WindowUse {
   otherCores: number;
 }
 
-/** Samples a process every `everyMs` until stopped: CPU over the window, RSS peak and last, and who else ran. */
-export function monitor(pid: number, everyMs = 250) {
-  const first = sample(pid);
+/** The processes' samples added up: CPU and RSS of a cluster of server processes as one server. */
+function sampleAll(pids: readonly number[]): ProcSample {
+  const all = pids.map(sample);
+  return { at: performance.now(), cpuS: all.reduce((a, x) => a + x.cpuS, 0), rssBytes: all.reduce((a, x) => a + x.rssBytes, 0) };
+}
+
+/**
+ * Samples a process (or several, added up: a cluster) every `everyMs` until stopped: CPU over the window,
+ * RSS peak and last, and who else ran.
+ */
+export function monitor(pid: number | readonly number[], everyMs = 250) {
+  const pids = typeof pid === 'number' ? [pid] : pid;
+  const first = sampleAll(pids);
   const busy0 = machineBusyS();
   const own0 = ownCpuS();
   let last = first;
   let peakRss = first.rssBytes;
   const timer = setInterval(() => {
     try {
-      last = sample(pid);
+      last = sampleAll(pids);
       peakRss = Math.max(peakRss, last.rssBytes);
     } catch {
-      // the process ended; keep the last sample
+      // a process ended; keep the last sample
     }
   }, everyMs);
   return {
     stop(): WindowUse {
       clearInterval(timer);
       try {
-        last = sample(pid);
+        last = sampleAll(pids);
         peakRss = Math.max(peakRss, last.rssBytes);
       } catch {
         // keep the last sample

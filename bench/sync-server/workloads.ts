@@ -20,6 +20,30 @@ const idOf = (client: number, clock: number): number => client * 4_194_304 + clo
 
 const wsBaseOf = (s: ServerProc): string => `${s.url.replace('http', 'ws')}/sync`;
 
+/**
+ * The server under test: one process, or a cluster of them (bench/cluster.bench.ts) that the clients are
+ * spread over (client i on process i mod n) and whose CPU and RSS are added up.
+ */
+export type Servers = ServerProc | readonly ServerProc[];
+const listOf = (s: Servers): readonly ServerProc[] => ('pid' in s ? [s] : s);
+const pidsOf = (s: Servers): number[] => listOf(s).map((x) => x.pid);
+/** Every process's event-loop delay since its last report; the worst process's figures. */
+async function worstStats(s: Servers, timeoutMs: number, log?: (m: string) => void): Promise<{ loopP99: number; loopMax: number } | undefined> {
+  const all = await Promise.all(
+    listOf(s).map((x) =>
+      x.stats(timeoutMs).catch((err: unknown) => {
+        log?.(`  ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+        return undefined;
+      }),
+    ),
+  );
+  if (all.some((x) => x === undefined)) return undefined;
+  return { loopP99: Math.max(...all.map((x) => x!.loopP99)), loopMax: Math.max(...all.map((x) => x!.loopMax)) };
+}
+const restartStats = (s: Servers): void => {
+  for (const x of listOf(s)) x.stats().catch(() => undefined);
+};
+
 export interface ServerUse {
   cpuPct: number;
   peakRssMiB: number;
@@ -73,8 +97,14 @@ export class TillFleet {
   }
 }
 
-export async function propagation(s: ServerProc, fleet: TillFleet, opts: { rate: number; warmupS: number; durationS: number; ack: boolean; log: (m: string) => void }): Promise<PropagationResult> {
-  const wsBase = wsBaseOf(s);
+/** Told when the measured window starts and ends, to measure something else over it (PostgreSQL's CPU). */
+export interface WindowWatch {
+  start(): void;
+  stop(): void;
+}
+
+export async function propagation(s: Servers, fleet: TillFleet, opts: { rate: number; warmupS: number; durationS: number; ack: boolean; log: (m: string) => void; watch?: WindowWatch }): Promise<PropagationResult> {
+  const bases = listOf(s).map(wsBaseOf);
   const { tills } = fleet;
   const byDoc = new Map<string, number>();
   for (const t of tills) byDoc.set(t.brandId, (byDoc.get(t.brandId) ?? 0) + 1);
@@ -102,7 +132,7 @@ export async function propagation(s: ServerProc, fleet: TillFleet, opts: { rate:
     const doc = fleet.docs.get(t.tillId) ?? new Y.Doc();
     fleet.docs.set(t.tillId, doc);
     const c: SyncClient = new SyncClient({
-      wsBase,
+      wsBase: bases[i % bases.length]!,
       docName: docOf(t.brandId),
       params: { token: t.token, ...TILL_PARAMS, ...(opts.ack ? { ack: '1' } : {}) },
       doc,
@@ -158,9 +188,10 @@ export async function propagation(s: ServerProc, fleet: TillFleet, opts: { rate:
     const tick = () => {
       const now = performance.now();
       if (!mon && now >= measureFrom) {
-        mon = monitor(s.pid);
+        mon = monitor(pidsOf(s));
+        opts.watch?.start();
         loop.enable();
-        s.stats().catch(() => undefined); // starts the server's delay histogram afresh
+        restartStats(s); // starts the servers' delay histograms afresh
       }
       while (k < total && t0 + k * interval <= now) {
         const i = order[k % order.length]!;
@@ -178,6 +209,7 @@ export async function propagation(s: ServerProc, fleet: TillFleet, opts: { rate:
       else {
         measureEnd = performance.now();
         use = mon?.stop();
+        opts.watch?.stop();
         loop.disable();
         resolve();
       }
@@ -187,10 +219,7 @@ export async function propagation(s: ServerProc, fleet: TillFleet, opts: { rate:
   const achievedRate = measuredSent / ((measureEnd - measureFrom) / 1000);
   // A server far behind its load answers late (the signal waits behind its backlog): give it 30 s, then report
   // the latencies without its delay figures rather than nothing at all.
-  const serverStats = await s.stats(30_000).catch((err: unknown) => {
-    opts.log(`  ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
-    return undefined;
-  });
+  const serverStats = await worstStats(s, 30_000, opts.log);
   // Let the last updates and acks arrive.
   const drainEnd = performance.now() + 5000;
   while ((pending.size || (opts.ack && ackQueues.some((q) => q.length))) && performance.now() < drainEnd) await new Promise((r) => setTimeout(r, 20));
@@ -255,10 +284,11 @@ export async function pregenerate(s: ServerProc, till: Till, count: number): Pro
 }
 
 export async function throughput(
-  s: ServerProc,
-  opts: { writer: Till; readers: readonly Till[]; work: { updates: Uint8Array[]; client: number; clocks: number[] }; window: number; warmupS: number; maxS: number; ack: boolean },
+  s: Servers,
+  opts: { writer: Till; readers: readonly Till[]; work: { updates: Uint8Array[]; client: number; clocks: number[] }; window: number; warmupS: number; maxS: number; ack: boolean; watch?: WindowWatch },
 ): Promise<ThroughputResult> {
-  const wsBase = wsBaseOf(s);
+  // Reader i on process i mod n, the writer on the next one after the first (in a cluster, not the owner).
+  const bases = listOf(s).map(wsBaseOf);
   const { updates, client, clocks } = opts.work;
   const sentAt = new Float64Array(updates.length);
   const got = new Uint8Array(updates.length);
@@ -270,9 +300,9 @@ export async function throughput(
   let stopping = false;
   let onComplete: () => void = () => undefined;
 
-  const readers = await pool(opts.readers, 8, async (t) => {
+  const readers = await pool(opts.readers, 8, async (t, ri) => {
     const c = new SyncClient({
-      wsBase,
+      wsBase: bases[ri % bases.length]!,
       docName: docOf(t.brandId),
       params: { token: t.token, ...TILL_PARAMS },
       onUpdate: (c, clock, at) => {
@@ -295,7 +325,7 @@ export async function throughput(
   });
   // The writer's document holds the pregenerated sales already; it joins with an empty one, as it only sends.
   const writer = new SyncClient({
-    wsBase,
+    wsBase: bases[1 % bases.length]!,
     docName: docOf(opts.writer.brandId),
     params: { token: opts.writer.token, ...TILL_PARAMS, ...(opts.ack ? { ack: '1' } : {}) },
     onClose: (code) => {
@@ -309,9 +339,24 @@ export async function throughput(
   let completedAtStart = 0;
   const latencyFrom = { i: 0 };
   const t0 = performance.now();
-  const result = await new Promise<WindowUse & { count: number }>((resolve) => {
-    const finish = () => resolve({ ...mon!.stop(), count: completed - completedAtStart });
+  let lastProgress = performance.now();
+  let watchdog: NodeJS.Timeout | undefined;
+  const result = await new Promise<WindowUse & { count: number }>((resolve, reject) => {
+    const finish = () => {
+      clearInterval(watchdog);
+      const use = mon!.stop();
+      opts.watch?.stop();
+      resolve({ ...use, count: completed - completedAtStart });
+    };
     let done = false;
+    // A server that stops relaying (it dropped its connections) would leave the run waiting for ever.
+    watchdog = setInterval(() => {
+      if (done || performance.now() - lastProgress < 20_000) return;
+      done = true;
+      clearInterval(watchdog);
+      mon?.stop();
+      reject(new Error(`no update reached all ${opts.readers.length} readers for 20 s (${completed} of ${updates.length} did; connections closed by the server: ${closedByServer})`));
+    }, 1000);
     const pump = () => {
       while (sent < updates.length && sent - completed < opts.window) {
         sentAt[sent] = performance.now();
@@ -322,9 +367,11 @@ export async function throughput(
     onComplete = () => {
       if (done) return;
       const now = performance.now();
+      lastProgress = now;
       if (!mon && now - t0 >= opts.warmupS * 1000) {
-        mon = monitor(s.pid);
-        s.stats().catch(() => undefined);
+        mon = monitor(pidsOf(s));
+        opts.watch?.start();
+        restartStats(s);
         completedAtStart = completed;
         latencyFrom.i = latencies.length;
       }
@@ -336,8 +383,13 @@ export async function throughput(
       pump();
     };
     pump();
+  }).catch((err: unknown) => {
+    stopping = true;
+    writer.close();
+    for (const r of readers) r.close();
+    throw err;
   });
-  const serverStats = await s.stats(30_000).catch(() => undefined);
+  const serverStats = await worstStats(s, 30_000);
   stopping = true;
   writer.close();
   for (const r of readers) r.close();
