@@ -397,8 +397,11 @@ ${reading(ours, ref)}
 function reading(ours: Side, ref: Side): string {
   const cpu = ours.burst.serverCpuPct;
   const perOrderMs = (ours.burst.sellOutS * 1000) / Math.max(1, ours.burst.accepted);
+  const others = ours.burst.otherCores;
   const bound =
-    cpu < 60
+    others > 1.5
+      ? `The rest of the machine took ${fmt(others, 2)} of its ${machine().cores} cores during our burst and our server got ${fmt(cpu)} % of a core: the figures measure the machine's contention more than either server (an accepted order took ${fmt(perOrderMs, 1)} ms of wall time); rerun on a quiet machine before reading the ratios as the servers'.`
+      : cpu < 60
       ? `Ours was not CPU-bound (${fmt(cpu)} % of a core in the burst): an accepted order took ${fmt(perOrderMs, 1)} ms of wall time, spent waiting on durable writes (the event's group commits: each a LevelDB batch with \`sync: true\` plus the high-water record's fsync, one group in flight per event), so orders queue behind the group being written.`
       : `Ours used ${fmt(cpu)} % of a core in the burst: it is CPU-bound, see the profile (\`npm run bench:orders -- --profile\`).`;
   const refusals = `The sold-out ratio compares ours with ours: refusals ${fmt(ours.soldOut.refused / ours.soldOut.wallS)} /s against the reference's ${fmt(ref.soldOut.refused / ref.soldOut.wallS)} /s.`;
