@@ -48,10 +48,11 @@ export function putSectionWithGlance(doc: string, name: string, body: string): s
   const lines = putMarkedSection(doc, name, body).split('\n');
   const head = lines.indexOf('## Targets at a glance');
   if (head < 0) return lines.join('\n');
-  const first = lines.findIndex((l, i) => i > head && l.startsWith('| '));
+  // The table: its header, its |---| line and its rows, every line starting with '|'.
+  const first = lines.findIndex((l, i) => i > head && l.startsWith('|'));
   if (first < 0) return lines.join('\n');
   let end = first;
-  while (end < lines.length && lines[end]!.startsWith('| ')) end++;
+  while (end < lines.length && lines[end]!.startsWith('|')) end++;
   const table = lines.slice(first, end).filter((l) => !oldRows.has(l));
   return [...lines.slice(0, first), ...table, ...glanceRows(body), ...lines.slice(end)].join('\n');
 }

@@ -74,6 +74,8 @@ describe('a section measured on its own, written with its at-a-glance rows', () 
     const table = (d: string) => d.slice(d.indexOf('## Targets at a glance'), d.indexOf('## Ledger'));
     expect(table(once)).toContain('| sale commit p99 | 4 ms |');
     expect(table(once)).toContain('| failover | 3.9 s |');
+    // After the table's |---| line and its last row, never between its header and that line.
+    expect(table(once)).toContain('|---|---:|---:|:---:|---:|---:|\n| sale commit p99 | 4 ms | ≤ 10 ms | met |  |  |\n| failover | 3.9 s |');
     const twice = putSectionWithGlance(once, 'cluster', section('4.2 s'));
     expect(table(twice)).toContain('| failover | 4.2 s |');
     expect(table(twice)).not.toContain('3.9 s');
