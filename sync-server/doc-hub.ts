@@ -260,9 +260,22 @@ export class DocHub {
     // exception must close this peer, not escape into the socket's event handler and end the process.
     try {
       switch (msg.type) {
-        case 'sync-step1':
-          peer.send(syncStep2(Y.encodeStateAsUpdate(loaded.doc, msg.stateVector)));
+        case 'sync-step1': {
+          // The answer is the document as it is now, sent once every write in flight now is durable: it may
+          // hold the server's own changes (stock, grants, refund-rights moves) that no one would send again if
+          // a crash lost them, and other tills' changes a peer that resends everything would send back as its
+          // own (docs/sync-protocol.md, "Relay at once, acknowledge when durable"). Found by the chaos suite.
+          const answer = syncStep2(Y.encodeStateAsUpdate(loaded.doc, msg.stateVector));
+          if (loaded.pending.every((w) => w.done)) peer.send(answer);
+          else
+            loaded.durable.then(
+              () => {
+                if (!loaded.failed && loaded.peers.has(peer)) peer.send(answer);
+              },
+              () => undefined,
+            );
           return;
+        }
         case 'update':
           this.incomingUpdate(loaded, peer, member, msg.update);
           return;

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import pg from 'pg';
 import { WebSocket, WebSocketServer } from 'ws';
 import { PgStore } from '../storage/pg-store.ts';
@@ -300,6 +300,31 @@ describe('ClusterFront: any process serves any request', () => {
 });
 
 describe('forwardHttp', () => {
+  it("survives a client resetting its WebSocket upgrade while the owner does not answer (stalled): no unhandled socket error", async () => {
+    // A stalled owner: its port accepts connections (the kernel does) and never answers.
+    const accepted: Socket[] = [];
+    const stalled = createTcpServer((s) => accepted.push(s.on('error', () => undefined)));
+    await new Promise<void>((r) => stalled.listen(0, '127.0.0.1', r));
+    const b = await node('b');
+    try {
+      const c = new pg.Client({ connectionString: db.url });
+      await c.connect();
+      await c.query(`INSERT INTO leases (event_id, owner, url, epoch, expires_at) VALUES ('ev-a', 'stalled', $1, 1, now() + interval '1 hour')`, [`http://127.0.0.1:${(stalled.address() as AddressInfo).port}`]);
+      await c.end();
+      const client = connect((b.server.address() as AddressInfo).port, '127.0.0.1');
+      await new Promise((r) => client.once('connect', r));
+      client.write('GET /sync/event%2Fev-a%2Fbrand%2Fb1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+      await vi.waitFor(() => expect(accepted.length).toBe(1));
+      // A reset (RST), as a cut link or a phone losing its network sends: ECONNRESET on b's side.
+      client.resetAndDestroy();
+      await new Promise((r) => setTimeout(r, 200));
+      expect((await call(b.url, 'GET', '/api/events/ev-b')).status).toBe(200);
+    } finally {
+      for (const s of accepted) s.destroy();
+      await new Promise<void>((r) => stalled.close(() => r()));
+    }
+  });
+
   it('bounds only the time to connect: a slow answer on a kept-alive socket is not cut', async () => {
     const owner = createServer((req, res) => {
       if (req.url === '/quick') return res.end('quick');

@@ -30,6 +30,10 @@ export function putFrontBefore(server: Server, front: ClusterFront, onError: (er
       });
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node takes its own error listener off an upgraded socket; until the WebSocket server or a forward
+    // takes it (after a lease lookup, or while a stalled owner does not answer), a client's reset would be an
+    // unhandled 'error' and end the process (found by the chaos suite's cluster run).
+    socket.on('error', () => socket.destroy());
     front
       .upgrade(req, socket, head, () => {
         for (const l of upgrades) l.call(server, req, socket, head);
