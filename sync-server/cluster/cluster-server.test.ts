@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import pg from 'pg';
+import type pg from 'pg';
 import * as Y from 'yjs';
 import { DEMO_EVENT_ID } from '../../core/event/demo-event.ts';
 import { BrandDoc, brandDocName } from '../../core/event/schema.ts';
@@ -30,14 +30,8 @@ afterEach(async () => {
   await sql('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
 });
 
-async function sql(text: string, params: unknown[] = []): Promise<pg.QueryResultRow[]> {
-  const c = new pg.Client({ connectionString: db.url });
-  await c.connect();
-  try {
-    return (await c.query(text, params)).rows;
-  } finally {
-    await c.end();
-  }
+function sql(text: string, params: unknown[] = []): Promise<pg.QueryResultRow[]> {
+  return db.query(text, params);
 }
 
 async function healthz(url: string): Promise<{ cluster: { owner: string; events: { eventId: string; epoch: number }[] } }> {

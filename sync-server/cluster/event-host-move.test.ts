@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import pg from 'pg';
+import type pg from 'pg';
 import { DEMO_EVENT_ID } from '../../core/event/demo-event.ts';
 import { brandDocName } from '../../core/event/schema.ts';
 import { ONLINE, RESERVE } from '../../core/ledger/holders.ts';
@@ -37,14 +37,8 @@ afterEach(async () => {
   await sql('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
 });
 
-async function sql(text: string, params: unknown[] = []): Promise<pg.QueryResultRow[]> {
-  const c = new pg.Client({ connectionString: db.url });
-  await c.connect();
-  try {
-    return (await c.query(text, params)).rows;
-  } finally {
-    await c.end();
-  }
+function sql(text: string, params: unknown[] = []): Promise<pg.QueryResultRow[]> {
+  return db.query(text, params);
 }
 
 async function owned(url: string): Promise<string[]> {

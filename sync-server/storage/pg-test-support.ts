@@ -12,6 +12,8 @@ declare module 'vitest' {
 export interface TestDatabase {
   /** Connection URL of a database no other test file uses. */
   url: string;
+  /** One statement on a connection of its own (a test's look into, or change behind, the server's back). */
+  query(text: string, params?: unknown[]): Promise<pg.QueryResultRow[]>;
   drop(): Promise<void>;
 }
 
@@ -27,6 +29,15 @@ export async function freshDatabase(): Promise<TestDatabase> {
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
+    query: async (text, params = []) => {
+      const c = new pg.Client({ connectionString: url.toString() });
+      await c.connect();
+      try {
+        return (await c.query(text, params)).rows;
+      } finally {
+        await c.end();
+      }
+    },
     // WITH (FORCE) ends connections a failed test left open, so the drop never hangs the run.
     drop: () => admin(base, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
   };
