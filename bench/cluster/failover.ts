@@ -1,4 +1,5 @@
 import type * as Y from 'yjs';
+import { Reconnect } from '../../renderer/src/sync/reconnect.ts';
 import { SyncClient } from '../sync-server/client.ts';
 import type { TillFleet } from '../sync-server/workloads.ts';
 import { docOf, EVENT_ID, type Till } from '../sync-server/world.ts';
@@ -9,7 +10,7 @@ import { ownedEvents, type PgCluster } from './pg-cluster.ts';
  * 5 s; its clients reconnect with backoff and resend what was not acknowledged"). Tills connected to the
  * processes that do NOT own the event (their connections are forwarded to the owner) sell at a steady rate;
  * the owner is SIGKILLed; the forwarded connections drop, and each till reconnects to its own process on the
- * till's own schedule (renderer/src/sync/till-sync.ts: first retry after 500 ms, doubling to 15 s), which
+ * till's own schedule (renderer/src/sync/reconnect.ts, the same class: 500 ms, then every 1 s for 15 s, then doubling to 15 s), which
  * answers 503 until the dead owner's lease runs out and then takes the lease and serves. Measured:
  *  - kill → served: the first moment a surviving process's /healthz lists the event (polled every 50 ms);
  *  - kill → first acknowledged write: the first durable acknowledgement (`ack=1`) that covers a sale made
@@ -18,8 +19,6 @@ import { ownedEvents, type PgCluster } from './pg-cluster.ts';
  * sales are not acknowledged is kept across rounds (`Pending`): `settle` connects every till once more at the
  * end and waits for all of them, and what is left then was lost.
  */
-const MIN_BACKOFF_MS = 500;
-const MAX_BACKOFF_MS = 15_000;
 
 export interface FailoverRound {
   killToServedMs: number;
@@ -37,7 +36,7 @@ export type Pending = Map<string, { end: number; soldAt: number }[]>;
 class FailoverTill {
   private client: SyncClient | undefined;
   private connected = false;
-  private backoff = MIN_BACKOFF_MS;
+  private readonly reconnect = new Reconnect();
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
   reconnects = 0;
@@ -65,12 +64,11 @@ class FailoverTill {
         this.connected = false;
         if (this.closed) return;
         this.reconnects++;
-        this.timer = setTimeout(() => void this.connect(), this.backoff);
-        this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
+        this.timer = setTimeout(() => void this.connect(), this.reconnect.next());
       },
     });
     this.client = c;
-    c.ws.on('open', () => (this.backoff = MIN_BACKOFF_MS));
+    c.ws.on('open', () => this.reconnect.reset());
     return c.whenSynced().then(
       () => {
         if (this.client === c) this.connected = true;

@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
 import { decodeMessage, decodeMuxFrame, muxFrame, syncStep1, syncStep2 } from '../../../core/base/wire.ts';
+import { Reconnect } from '../sync/reconnect.ts';
 
 /**
  * Read-only copies of many documents over one WebSocket (`/sync-multi`, sync-server/ws-multiplex.ts): the
@@ -12,6 +13,7 @@ export interface MuxSyncOptions {
   syncUrl: string;
   token: string;
   WebSocket?: typeof WebSocket;
+  /** Reconnect delays (sync/reconnect.ts; default 500 ms, then every 1 s for 15 s, then doubling to 15 s). */
   minBackoffMs?: number;
   maxBackoffMs?: number;
 }
@@ -32,13 +34,13 @@ const FINAL = new Set([4401, 4403, 4404, 4410, 4419]);
 export class MuxSync {
   private ws: WebSocket | undefined;
   private readonly docs = new Map<string, Followed>();
-  private backoff: number;
+  private readonly reconnect: Reconnect;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private destroyed = false;
   connected = false;
 
   constructor(private readonly opts: MuxSyncOptions) {
-    this.backoff = opts.minBackoffMs ?? 500;
+    this.reconnect = new Reconnect({ ...(opts.minBackoffMs !== undefined ? { minMs: opts.minBackoffMs } : {}), ...(opts.maxBackoffMs !== undefined ? { maxMs: opts.maxBackoffMs } : {}) });
     this.connect();
   }
 
@@ -68,7 +70,7 @@ export class MuxSync {
     this.ws = ws;
     ws.onopen = () => {
       this.connected = true;
-      this.backoff = this.opts.minBackoffMs ?? 500;
+      this.reconnect.reset();
       for (const name of this.docs.keys()) this.greet(name);
     };
     ws.onmessage = (ev: MessageEvent) => this.handle(new Uint8Array(ev.data as ArrayBuffer));
@@ -77,8 +79,7 @@ export class MuxSync {
       this.ws = undefined;
       for (const f of this.docs.values()) this.setSynced(f, false);
       if (this.destroyed) return;
-      this.timer = setTimeout(() => this.connect(), this.backoff);
-      this.backoff = Math.min(this.backoff * 2, this.opts.maxBackoffMs ?? 15_000);
+      this.timer = setTimeout(() => this.connect(), this.reconnect.next());
     };
     ws.onerror = () => undefined; // onclose follows and schedules the retry
   }
@@ -125,7 +126,7 @@ export class MuxSync {
         }
         // Going away, rebuilt, damaged for now: ask again a little later.
         clearTimeout(f.retry);
-        f.retry = setTimeout(() => this.greet(name), this.backoff);
+        f.retry = setTimeout(() => this.greet(name), this.opts.minBackoffMs ?? 500);
         return;
       default:
         return;

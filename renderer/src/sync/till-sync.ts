@@ -2,6 +2,7 @@ import * as Y from 'yjs';
 import { brandDocName, setupDocName, tillDocName } from '../../../core/event/schema.ts';
 import { decodeMessage, syncStep1, syncStep2, syncUpdate } from '../../../core/base/wire.ts';
 import type { LocalStore } from '../store/local-store.ts';
+import { Reconnect } from './reconnect.ts';
 
 /**
  * Keeps the till's documents (the event's setup, its brands', and its own till document) in sync with the
@@ -39,7 +40,7 @@ export interface TillSyncOptions {
   brandIds: readonly string[];
   /** The WebSocket class (the browser's, or `ws` in Node tests). */
   WebSocket?: typeof WebSocket;
-  /** Reconnect delay bounds (default 500 ms doubling to 15 s). */
+  /** Reconnect delays (sync/reconnect.ts; default 500 ms, then every 1 s for 15 s, then doubling to 15 s). */
   minBackoffMs?: number;
   maxBackoffMs?: number;
 }
@@ -117,7 +118,7 @@ export class TillSync {
 
 class Connection {
   private ws: WebSocket | undefined;
-  private backoff: number;
+  private readonly reconnect: Reconnect;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
   /** Incoming messages are handled one after another: each apply must be durable before the next. */
@@ -143,7 +144,7 @@ class Connection {
     private readonly opts: TillSyncOptions,
     private readonly report: (patch: Partial<SyncStatus>) => void,
   ) {
-    this.backoff = opts.minBackoffMs ?? 500;
+    this.reconnect = new Reconnect({ ...(opts.minBackoffMs !== undefined ? { minMs: opts.minBackoffMs } : {}), ...(opts.maxBackoffMs !== undefined ? { maxMs: opts.maxBackoffMs } : {}) });
   }
 
   connect(): void {
@@ -157,7 +158,7 @@ class Connection {
       this.everConnected = true;
       this.greeted = false;
       this.answering = undefined;
-      this.backoff = this.opts.minBackoffMs ?? 500;
+      this.reconnect.reset();
       // Ask for what we lack; the server's own step 1 will ask us for what it lacks.
       this.send(syncStep1(Y.encodeStateVector(this.doc())));
     };
@@ -178,8 +179,7 @@ class Connection {
       }
       this.report({});
       if (this.closed) return;
-      this.timer = setTimeout(() => this.connect(), this.backoff);
-      this.backoff = Math.min(this.backoff * 2, this.opts.maxBackoffMs ?? 15_000);
+      this.timer = setTimeout(() => this.connect(), this.reconnect.next());
     };
     ws.onerror = () => undefined; // onclose follows and schedules the retry
   }
