@@ -4,7 +4,7 @@ import { BrandDoc, brandDocName } from '../core/event/schema.ts';
 import { mergeCommits, GroupConditionError } from './storage/group-commit.ts';
 import type { Commit } from './storage/store.ts';
 import type { StockSnapshot } from './storefront/stock.ts';
-import { demoWorld, type World } from './test-support.ts';
+import { api, demoWorld, type World } from './test-support.ts';
 
 type Demo = Awaited<ReturnType<typeof demoWorld>>;
 let w: World | undefined;
@@ -23,12 +23,8 @@ async function start(): Promise<Demo> {
 }
 
 async function call(d: Demo, path: string, method = 'GET', body?: unknown, key?: string): Promise<{ status: number; body: { receiptNumber?: string; type?: string; items?: StockSnapshot['items'] } }> {
-  const headers: Record<string, string> = { authorization: `Bearer ${d.demo.storefrontToken}` };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (key) headers['idempotency-key'] = key;
-  const res = await fetch(`${d.server.url}${path}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : {} };
+  const reply = await api(d.server.url, method, path, { token: d.demo.storefrontToken, body, ...(key ? { headers: { 'idempotency-key': key } } : {}) });
+  return { status: reply.status, body: (reply.body || {}) as { receiptNumber?: string; type?: string; items?: StockSnapshot['items'] } };
 }
 
 async function capOffer(d: Demo): Promise<{ price: number; available: number }> {

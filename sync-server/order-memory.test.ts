@@ -6,7 +6,7 @@ import { Auth } from './auth.ts';
 import { MemoryStore } from './storage/memory-store.ts';
 import { storesOf } from './storage/store-access.ts';
 import type { StockSnapshot } from './storefront/stock.ts';
-import { demoWorld, type World } from './test-support.ts';
+import { api, demoWorld, type World } from './test-support.ts';
 
 /**
  * What the order path keeps in memory (storefront/order-setup.ts, storefront/key-memory.ts, the token cache of
@@ -33,12 +33,7 @@ async function start(): Promise<Demo> {
 type Body = any;
 
 async function call(d: Demo, path: string, opts: { method?: string; token?: string; body?: unknown; key?: string } = {}): Promise<{ status: number; body: Body; headers: Headers }> {
-  const headers: Record<string, string> = { authorization: `Bearer ${opts.token ?? d.demo.storefrontToken}` };
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  if (opts.key) headers['idempotency-key'] = opts.key;
-  const res = await fetch(`${d.server.url}${path}`, { method: opts.method ?? 'GET', headers, ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}) });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+  return api(d.server.url, opts.method ?? 'GET', path, { token: opts.token ?? d.demo.storefrontToken, body: opts.body, ...(opts.key ? { headers: { 'idempotency-key': opts.key } } : {}) });
 }
 
 const cap = async (d: Demo, token?: string) => ((await call(d, `${base}/stock`, token ? { token } : {})).body as StockSnapshot).items.find((i) => i.sku === 'NT-CAP')!;

@@ -126,6 +126,7 @@ export async function eventually<T>(check: () => Promise<T>, ms = 5000): Promise
 export interface ApiReply {
   status: number;
   body: unknown;
+  headers: Headers;
 }
 
 /** One JSON request to the server under test (always 127.0.0.1). */
@@ -141,7 +142,7 @@ export async function api(baseUrl: string, method: string, path: string, opts: {
   } catch {
     // not JSON: keep the text
   }
-  return { status: res.status, body };
+  return { status: res.status, body, headers: res.headers };
 }
 
 export const nodeRandom: RandomSource = { bytes: (n) => new Uint8Array(randomBytes(n)) };
